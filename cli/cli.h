@@ -1,0 +1,50 @@
+/*
+ * Shared declarations of the thresh CLI. Each subcommand lives in
+ * cli/cmd_<name>.c, exports `int cmd_<name>(int argc, char **argv)` (argv[0]
+ * is the subcommand name) and is listed in the table in main.c.
+ *
+ * Exit codes (docs/thresh.1.md): 0 success; 1 usage error; 2 runtime
+ * failure (I/O, out of memory, bad model); 3 success but some input was
+ * damaged (records skipped and counted).
+ */
+#ifndef THRESH_CLI_H
+#define THRESH_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "thresh/thresh.h"
+
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_USAGE = 1,
+    CLI_EXIT_FAILURE = 2,
+    CLI_EXIT_DAMAGED = 3,
+};
+
+/* -q / -v level shared by all subcommands: 0 quiet, 1 normal, 2 verbose. */
+extern int cli_verbosity;
+
+/* "thresh: <message>" on stderr (lowercase, no final period). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read a whole file (or stdin for "-" / NULL) into a malloc'd NUL-terminated
+ * buffer; returns 0 or a negative th_status with a message in err.
+ */
+int cli_read_all(const char *path, char **data_out, size_t *len_out,
+                 struct th_error *err);
+
+int cmd_run(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_normalize(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_langid(int argc, char **argv);
+int cmd_fasttext(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+
+#endif

@@ -1,0 +1,80 @@
+/* CLI helpers: messages and whole-file reads. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_verbosity = 1;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "thresh: %s", prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    if (cli_verbosity < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+    if (cli_verbosity < 2)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+int cli_read_all(const char *path, char **data_out, size_t *len_out,
+                 struct th_error *err)
+{
+    bool is_stdin = !path || strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return th_error_set(err, TH_EIO, "cannot open '%s': %s", path,
+                            strerror(errno));
+    struct th_buf b;
+    th_buf_init(&b, 0);
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        rc = th_buf_append(&b, chunk, n);
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && ferror(f))
+        rc = th_error_set(err, TH_EIO, "cannot read '%s': %s",
+                          is_stdin ? "-" : path, strerror(errno));
+    else if (rc < 0)
+        th_error_set(err, rc, "'%s' is too large", is_stdin ? "-" : path);
+    if (!is_stdin)
+        fclose(f);
+    if (rc == 0 && !b.ptr)
+        rc = th_buf_reserve(&b, 0);
+    if (rc < 0) {
+        th_buf_release(&b);
+        return rc;
+    }
+    *data_out = b.ptr;
+    *len_out = b.len;
+    return 0;
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Build and run every test: the normal build (gcc), then the whole suite
+# again under ASan+UBSan, then a short libFuzzer smoke run of every fuzz
+# target (clang). Ends with one line "N passed, N failed" over all of it.
+# THRESH_FUZZ_SECONDS (default 10) sets the fuzzing time per target.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+passed=0
+failed=0
+count() {  # count results of a meson build dir's testlog.json
+    local log=$1/meson-logs/testlog.json
+    [ -f "$log" ] || { failed=$((failed + 1)); return; }
+    local p f
+    p=$(python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    r=json.loads(l); n+= r["result"] in ("OK","EXPECTEDFAIL","SKIP")
+print(n)' "$log")
+    f=$(python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    r=json.loads(l); n+= r["result"] not in ("OK","EXPECTEDFAIL","SKIP")
+print(n)' "$log")
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+step() {  # step NAME CMD...: a build step that counts as one test
+    local name=$1; shift
+    if "$@"; then passed=$((passed + 1)); else
+        echo "FAILED: $name" >&2; failed=$((failed + 1)); fi
+}
+
+echo "== build (gcc, -Werror)" >&2
+rm -rf build-test
+if meson setup build-test --buildtype=debugoptimized -Dwerror=true >/dev/null \
+   && ninja -C build-test >/dev/null; then
+    passed=$((passed + 1))
+    meson test -C build-test --print-errorlogs --num-processes 2 >&2 || true
+    count build-test
+else
+    echo "FAILED: gcc build" >&2; failed=$((failed + 1))
+fi
+
+echo "== ASan+UBSan" >&2
+rm -rf build-asan
+if CC=clang meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
+      -Db_lundef=false -Darena_debug=true \
+      -Dc_args=-fno-sanitize-recover=all >/dev/null \
+   && ninja -C build-asan >/dev/null; then
+    passed=$((passed + 1))
+    meson test -C build-asan --print-errorlogs --num-processes 2 \
+        --timeout-multiplier 4 >&2 || true
+    count build-asan
+else
+    echo "FAILED: asan build" >&2; failed=$((failed + 1))
+fi
+
+echo "== libFuzzer smoke" >&2
+secs=${THRESH_FUZZ_SECONDS:-10}
+rm -rf build-fuzz
+if CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzers=true \
+      -Db_sanitize=address,undefined -Db_lundef=false >/dev/null \
+   && ninja -C build-fuzz >/dev/null; then
+    passed=$((passed + 1))
+    for f in build-fuzz/fuzz/fuzz_*; do
+        [ -x "$f" ] || continue
+        t=$(basename "$f"); t=${t#fuzz_}
+        work=$(mktemp -d)
+        cp -r "$root/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
+        dict=()
+        [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
+        step "fuzz $t" "$f" -max_total_time="$secs" -rss_limit_mb=2048 \
+            -max_len=65536 "${dict[@]}" "$work" >/dev/null 2>"$work.log" \
+            || tail -30 "$work.log" >&2
+        rm -rf "$work" "$work.log"
+    done
+else
+    echo "FAILED: fuzz build" >&2; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,111 @@
+/* Unit tests for lib/core: arena, buf, JSON escaping, config, doc metadata. */
+#include <string.h>
+
+#include "thresh/config.h"
+#include "thresh/doc.h"
+#include "../test.h"
+
+static void arena_aligns_and_resets(void)
+{
+    struct th_arena *a;
+    CHECK(th_arena_new(&a, 1024, 0) == 0);
+    char *p = th_arena_alloc(a, 3);
+    char *q = th_arena_alloc(a, 5000);   /* larger than a block */
+    CHECK(p && q);
+    CHECK(((uintptr_t)p & 15) == 0 && ((uintptr_t)q & 15) == 0);
+    memset(q, 'x', 5000);
+    CHECK(th_arena_used(a) >= 5003);
+    th_arena_reset(a);
+    CHECK_EQ_INT(th_arena_used(a), 0);
+    char *s = th_arena_printf(a, "%s-%d", "doc", 7);
+    CHECK_EQ_STR(s, "doc-7");
+    th_arena_free(a);
+    th_arena_free(NULL);
+}
+
+static void arena_cap_refuses(void)
+{
+    struct th_arena *a;
+    CHECK(th_arena_new(&a, 256, 1000) == 0);
+    CHECK(th_arena_alloc(a, 900) != NULL);
+    CHECK(th_arena_alloc(a, 200) == NULL);
+    CHECK(th_arena_calloc(a, SIZE_MAX / 2, 4) == NULL);
+    th_arena_free(a);
+}
+
+static void buf_caps_and_grows(void)
+{
+    struct th_buf b;
+    th_buf_init(&b, 10);
+    CHECK(th_buf_append(&b, "hello", 5) == 0);
+    CHECK(th_buf_printf(&b, "%d", 1234) == 0);
+    CHECK_EQ_STR(b.ptr, "hello1234");
+    CHECK(th_buf_append(&b, "xy", 2) == TH_ELIMIT);
+    CHECK_EQ_STR(b.ptr, "hello1234");
+    th_buf_release(&b);
+}
+
+static void json_escapes_and_repairs(void)
+{
+    struct th_buf b;
+    th_buf_init(&b, 0);
+    const char in[] = "a\"b\\c\n\x01\xc3\xa9\xff\xe2\x82";
+    CHECK(th_buf_append_json_str(&b, in, sizeof(in) - 1) == 0);
+    const char want[] = "a\\\"b\\\\c\\n\\u0001\xc3\xa9\xef\xbf\xbd"
+                        "\xef\xbf\xbd\xef\xbf\xbd";
+    CHECK_EQ_MEM(b.ptr, b.len, want, sizeof(want) - 1);
+    th_buf_release(&b);
+}
+
+static void config_overrides_and_parses(void)
+{
+    struct th_config *c;
+    struct th_error err = {0};
+    CHECK(th_config_new(&c) == 0);
+    CHECK(th_config_set_pair(c, "langid.threshold=0.65") == 0);
+    CHECK(th_config_set_pair(c, "langid.threshold=0.5") == 0);
+    CHECK(th_config_set_pair(c, "novalue") == TH_EINVAL);
+    double d;
+    CHECK(th_config_get_double(c, "langid.threshold", 1, &d, &err) == 0);
+    CHECK(d == 0.5);
+    int64_t i;
+    CHECK(th_config_get_int(c, "langid.threshold", 3, &i, &err) == TH_EINVAL);
+    CHECK(strstr(err.msg, "langid.threshold") != NULL);
+    bool b;
+    CHECK(th_config_get_bool(c, "missing", true, &b, &err) == 0 && b);
+    CHECK_EQ_INT(th_config_count(c), 1);
+    th_config_free(c);
+}
+
+static void doc_meta_replaces_in_place(void)
+{
+    struct th_arena *a;
+    CHECK(th_arena_new(&a, 0, 0) == 0);
+    struct th_doc d;
+    th_doc_init(&d);
+    for (int k = 0; k < 40; k++) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", k);
+        CHECK(th_doc_set_meta_int(&d, a, key, k) == 0);
+    }
+    CHECK(th_doc_set_meta_str(&d, a, "k3", "x\"y", 3) == 0);
+    CHECK(th_doc_set_meta_double(&d, a, "score", 0.1) == 0);
+    CHECK_EQ_INT(d.n_meta, 41);
+    const struct th_meta *m = th_doc_get_meta(&d, "k3");
+    CHECK(m && m == &d.meta[3]);
+    CHECK_EQ_MEM(m->json.ptr, m->json.len, "\"x\\\"y\"", 6);
+    m = th_doc_get_meta(&d, "score");
+    CHECK_EQ_MEM(m->json.ptr, m->json.len, "0.1", 3);
+    th_arena_free(a);
+}
+
+static const struct th_test tests[] = {
+    {"arena_aligns_and_resets", arena_aligns_and_resets},
+    {"arena_cap_refuses", arena_cap_refuses},
+    {"buf_caps_and_grows", buf_caps_and_grows},
+    {"json_escapes_and_repairs", json_escapes_and_repairs},
+    {"config_overrides_and_parses", config_overrides_and_parses},
+    {"doc_meta_replaces_in_place", doc_meta_replaces_in_place},
+};
+
+TH_TEST_MAIN(tests)
