@@ -69,6 +69,7 @@ struct th_doc {
     const char *drop_stage;     /* name of the stage that dropped it */
     const char *drop_reason;    /* reason code, e.g. "gopher_short_doc" */
     const char *damage;         /* non-NULL when the reader found the record damaged */
+    void *priv;                 /* a stage's per-document data (see stage.h) */
 };
 
 /* Reset doc to an empty kept TEXT document. */

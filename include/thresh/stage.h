@@ -19,9 +19,12 @@
  * limit); the pipeline then drops the document with reason "error_<code>"
  * and the run goes on. process() is only called on documents still kept.
  *
- * A stage with TH_STAGE_SERIAL has process() called from one thread in
- * input order (after every parallel stage ran on that document), so it may
- * keep cross-document state such as seen-hash sets deterministically.
+ * Cross-document work (deduplication) uses process_serial(): it is called
+ * from one thread, in input order, after the parallel process() of every
+ * stage has run on that document, and receives the shared object, so it may
+ * keep seen-sets deterministically. process() may leave per-document data
+ * for it in doc->priv (arena memory); the pipeline keeps doc->priv per stage.
+ * Either callback may be NULL.
  */
 #ifndef THRESH_STAGE_H
 #define THRESH_STAGE_H
@@ -30,7 +33,6 @@
 #include "thresh/doc.h"
 
 enum th_stage_flags {
-    TH_STAGE_SERIAL = 1 << 0,     /* process() in input order on one thread */
     TH_STAGE_HTML_ONLY = 1 << 1,  /* only called for TH_DOC_HTML documents */
     TH_STAGE_TEXT_ONLY = 1 << 2,  /* only called for TH_DOC_TEXT documents */
 };
@@ -46,6 +48,8 @@ struct th_stage_type {
                   const struct th_config *cfg, struct th_error *err);
     int (*process)(void *state, struct th_doc *doc, struct th_arena *arena,
                    struct th_error *err);
+    int (*process_serial)(void *shared, struct th_doc *doc,
+                          struct th_arena *arena, struct th_error *err);
     void (*destroy)(void *state);
 };
 

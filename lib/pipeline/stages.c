@@ -1,0 +1,30 @@
+/*
+ * The stage registry: the one place that lists every stage, in pipeline
+ * order. A stage module exports `const struct th_stage_type th_stage_<name>`
+ * (declared here, not in a shared header, so modules never see each other).
+ */
+#include <string.h>
+
+#include "thresh/stage.h"
+#include "../core/banned.h"
+
+/* STAGE DECLARATIONS: one extern line per stage, pipeline order */
+
+static const struct th_stage_type *const all_stages[] = {
+    /* STAGE TABLE: one line per stage, pipeline order */
+    NULL,
+};
+
+const struct th_stage_type *const *th_stage_all(size_t *n_out)
+{
+    *n_out = sizeof(all_stages) / sizeof(all_stages[0]) - 1;
+    return all_stages;
+}
+
+const struct th_stage_type *th_stage_find(const char *name)
+{
+    for (size_t i = 0; all_stages[i]; i++)
+        if (strcmp(all_stages[i]->name, name) == 0)
+            return all_stages[i];
+    return NULL;
+}
