@@ -1,0 +1,72 @@
+/*
+ * thresh nlp: NLTK 3.8-compatible English tokenization, in C.
+ *
+ * th_nlp_sent_tokenize() reproduces nltk.sent_tokenize(text, "english"):
+ * the Punkt sentence boundary detector with an English parameter set that
+ * the project derives itself (docs/nlp.md says how, and how close it is).
+ * th_nlp_word_tokenize() reproduces nltk.word_tokenize(text, "english"):
+ * Punkt sentences, then NLTK's improved Treebank word tokenizer
+ * (NLTKWordTokenizer) on each sentence, tokens concatenated.
+ *
+ * Ownership: every output array and every token/sentence byte lives in the
+ * caller's arena and is valid until that arena is reset or freed. Words may
+ * differ from the source bytes (NLTK rewrites quotes: `"` becomes `` or
+ * ''), so words are copies; sentences are slices into the caller's text.
+ * Thread-safety: a struct th_nlp is immutable after th_nlp_new() and may be
+ * shared by const pointer across threads; each thread uses its own arena.
+ * Input: any bytes. Invalid UTF-8 is tolerated (treated as opaque non-space,
+ * non-letter bytes); it never makes the functions fail.
+ */
+#ifndef THRESH_NLP_H
+#define THRESH_NLP_H
+
+#include <stddef.h>
+
+#include "thresh/core.h"
+
+/* A loaded tokenizer (language parameters); immutable after creation. */
+struct th_nlp;
+
+/*
+ * Create a tokenizer for language ("english" is the only one; NULL means
+ * "english"). TH_EINVAL for an unknown language, TH_ENOMEM on allocation
+ * failure. Free with th_nlp_free().
+ */
+int th_nlp_new(struct th_nlp **out, const char *language,
+               struct th_error *err);
+
+/* Free a tokenizer; NULL is accepted. */
+void th_nlp_free(struct th_nlp *nlp);
+
+/*
+ * nltk.word_tokenize(text): *words_out is an arena array of *n_out slices
+ * (each token's bytes also in the arena; no empty tokens). Empty or
+ * whitespace-only text gives n_out 0 (words_out may then be NULL).
+ * TH_ENOMEM / TH_ELIMIT when the arena cannot hold the result.
+ */
+int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
+                         size_t len, struct th_arena *arena,
+                         struct th_slice **words_out, size_t *n_out,
+                         struct th_error *err);
+
+/*
+ * nltk.sent_tokenize(text): *sents_out is an arena array of *n_out slices
+ * pointing into text (valid as long as text is); sentences are stripped of
+ * surrounding whitespace, as Punkt returns them.
+ * TH_ENOMEM / TH_ELIMIT when the arena cannot hold the result.
+ */
+int th_nlp_sent_tokenize(const struct th_nlp *nlp, const char *text,
+                         size_t len, struct th_arena *arena,
+                         struct th_slice **sents_out, size_t *n_out,
+                         struct th_error *err);
+
+/*
+ * Number of sentences nltk.sent_tokenize(text) would return, without
+ * building the list (C4's sentence count). Same errors as above; the arena
+ * is used for scratch only.
+ */
+int th_nlp_count_sentences(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct th_arena *arena,
+                           size_t *n_out, struct th_error *err);
+
+#endif
