@@ -1,0 +1,331 @@
+/*
+ * Keys for deduplication: the FineWeb text simplification applied before
+ * shingling, the exact-text hash, the normalized-URL hash and per-line
+ * hashes for repeated-line removal.
+ *
+ * Approach: one pass over the UTF-8 input writing straight into the output
+ * buffer. ASCII (most web text) goes through a 128-entry class table: a
+ * letter is lowercased and copied, a digit starts or continues a digit run
+ * (written once as '0'), everything else is a separator. Other code points
+ * are decoded and classified with utf8proc's property table: P* and S*
+ * categories, controls and white space are separators, Cf (soft hyphen,
+ * zero-width joiners) and Mn vanish, Nd behaves as a digit, anything else is
+ * lowercased, NFD-decomposed and copied without its nonspacing marks.
+ * Separators are emitted lazily as one space before the next word, which
+ * collapses runs and trims both ends without a second pass.
+ *
+ * This differs from the datatrove implementation (which applies regexes and
+ * unicodedata.normalize one after another over the whole string) only in
+ * corner cases: a digit followed by a combining mark ends the digit run
+ * here, and the punctuation set is the Unicode categories instead of a
+ * hand-written list. Rejected: utf8proc_map() with STRIPMARK|CASEFOLD, which
+ * allocates per call and is four times slower on ASCII text.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "thresh/dedup.h"
+#include "banned.h"
+
+enum ascii_class {
+    AC_SEP = 0,              /* white space, punctuation, controls */
+    AC_LOWER = 1,            /* a-z */
+    AC_UPPER = 2,            /* A-Z */
+    AC_DIGIT = 3,            /* 0-9 */
+};
+
+static const unsigned char ascii_class[128] = {
+    ['0'] = AC_DIGIT, ['1'] = AC_DIGIT, ['2'] = AC_DIGIT, ['3'] = AC_DIGIT,
+    ['4'] = AC_DIGIT, ['5'] = AC_DIGIT, ['6'] = AC_DIGIT, ['7'] = AC_DIGIT,
+    ['8'] = AC_DIGIT, ['9'] = AC_DIGIT,
+    ['a'] = AC_LOWER, ['b'] = AC_LOWER, ['c'] = AC_LOWER, ['d'] = AC_LOWER,
+    ['e'] = AC_LOWER, ['f'] = AC_LOWER, ['g'] = AC_LOWER, ['h'] = AC_LOWER,
+    ['i'] = AC_LOWER, ['j'] = AC_LOWER, ['k'] = AC_LOWER, ['l'] = AC_LOWER,
+    ['m'] = AC_LOWER, ['n'] = AC_LOWER, ['o'] = AC_LOWER, ['p'] = AC_LOWER,
+    ['q'] = AC_LOWER, ['r'] = AC_LOWER, ['s'] = AC_LOWER, ['t'] = AC_LOWER,
+    ['u'] = AC_LOWER, ['v'] = AC_LOWER, ['w'] = AC_LOWER, ['x'] = AC_LOWER,
+    ['y'] = AC_LOWER, ['z'] = AC_LOWER,
+    ['A'] = AC_UPPER, ['B'] = AC_UPPER, ['C'] = AC_UPPER, ['D'] = AC_UPPER,
+    ['E'] = AC_UPPER, ['F'] = AC_UPPER, ['G'] = AC_UPPER, ['H'] = AC_UPPER,
+    ['I'] = AC_UPPER, ['J'] = AC_UPPER, ['K'] = AC_UPPER, ['L'] = AC_UPPER,
+    ['M'] = AC_UPPER, ['N'] = AC_UPPER, ['O'] = AC_UPPER, ['P'] = AC_UPPER,
+    ['Q'] = AC_UPPER, ['R'] = AC_UPPER, ['S'] = AC_UPPER, ['T'] = AC_UPPER,
+    ['U'] = AC_UPPER, ['V'] = AC_UPPER, ['W'] = AC_UPPER, ['X'] = AC_UPPER,
+    ['Y'] = AC_UPPER, ['Z'] = AC_UPPER,
+};
+
+/* Class of a non-ASCII code point for simplification. */
+enum cp_class {
+    CP_SEP,                  /* becomes (part of) one space */
+    CP_DROP,                 /* vanishes without separating */
+    CP_DIGIT,                /* part of a digit run */
+    CP_WORD,                 /* copied after lowercasing and NFD */
+};
+
+static enum cp_class classify(utf8proc_int32_t cp)
+{
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SO: case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CS:
+    case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN:
+        return CP_SEP;
+    case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_MN:
+        return CP_DROP;
+    case UTF8PROC_CATEGORY_ND:
+        return CP_DIGIT;
+    default:
+        return CP_WORD;
+    }
+}
+
+int th_dedup_simplify(const char *text, size_t len, struct th_buf *out)
+{
+    /* ASCII output never outgrows its input; other code points reserve */
+    int rc = th_buf_reserve(out, len + 64);
+    if (rc < 0)
+        return rc;
+    const unsigned char *p = (const unsigned char *)text;
+    const unsigned char *end = p + len;
+    size_t start = out->len;
+    char *o = out->ptr + out->len;
+    bool sep = false;        /* a separator is pending */
+    bool digits = false;     /* inside a digit run */
+    while (p < end) {
+        if (*p < 128) {
+            unsigned c = *p++;
+            switch (ascii_class[c]) {
+            case AC_SEP:
+                sep = true;
+                digits = false;
+                continue;
+            case AC_DIGIT:
+                if (digits)
+                    continue;
+                digits = true;
+                c = '0';
+                break;
+            case AC_UPPER:
+                c += 'a' - 'A';
+                digits = false;
+                break;
+            default:
+                digits = false;
+                break;
+            }
+            if (sep) {
+                if (o != out->ptr + start)
+                    *o++ = ' ';
+                sep = false;
+            }
+            *o++ = (char)c;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, end - p, &cp);
+        if (n <= 0) {
+            p++;                 /* invalid byte: dropped */
+            continue;
+        }
+        p += n;
+        enum cp_class cls = classify(cp);
+        if (cls == CP_SEP) {
+            sep = true;
+            digits = false;
+            continue;
+        }
+        if (cls == CP_DROP) {
+            digits = false;
+            continue;
+        }
+        if (cls == CP_DIGIT && digits)
+            continue;
+        /* room for a space and a decomposition (<= 18 code points) */
+        out->len = (size_t)(o - out->ptr);
+        rc = th_buf_reserve(out, (size_t)(end - p) + 96);
+        if (rc < 0)
+            return rc;
+        o = out->ptr + out->len;
+        if (sep) {
+            if (o != out->ptr + start)
+                *o++ = ' ';
+            sep = false;
+        }
+        if (cls == CP_DIGIT) {
+            digits = true;
+            *o++ = '0';
+            continue;
+        }
+        digits = false;
+        utf8proc_int32_t dec[18];
+        int last_boundclass = 0;
+        utf8proc_ssize_t nd = utf8proc_decompose_char(
+            utf8proc_tolower(cp), dec, 18, UTF8PROC_DECOMPOSE,
+            &last_boundclass);
+        if (nd <= 0 || nd > 18)
+            continue;
+        for (utf8proc_ssize_t i = 0; i < nd; i++) {
+            if (utf8proc_category(dec[i]) == UTF8PROC_CATEGORY_MN)
+                continue;
+            o += utf8proc_encode_char(dec[i], (utf8proc_uint8_t *)o);
+        }
+    }
+    out->len = (size_t)(o - out->ptr);
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+uint64_t th_dedup_text_hash(const char *text, size_t len)
+{
+    /* streaming XXH3 over the words, each followed by one space */
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    size_t i = 0;
+    char chunk[256];
+    size_t n = 0;
+    while (i < len) {
+        while (i < len && is_space((unsigned char)text[i]))
+            i++;
+        size_t w = i;
+        while (i < len && !is_space((unsigned char)text[i]))
+            i++;
+        if (i == w)
+            break;
+        size_t wl = i - w;
+        if (n + wl + 1 > sizeof(chunk)) {
+            h = th_hash64(chunk, n, h);
+            n = 0;
+        }
+        if (wl + 1 > sizeof(chunk)) {
+            h = th_hash64(text + w, wl, h);
+            chunk[n++] = ' ';
+            continue;
+        }
+        memcpy(chunk + n, text + w, wl);
+        n += wl;
+        chunk[n++] = ' ';
+    }
+    if (n)
+        h = th_hash64(chunk, n, h);
+    return h;
+}
+
+static char lower_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c;
+}
+
+uint64_t th_dedup_url_hash(const char *url, size_t len)
+{
+    while (len && is_space((unsigned char)url[0])) {
+        url++;
+        len--;
+    }
+    while (len && is_space((unsigned char)url[len - 1]))
+        len--;
+    if (!len)
+        return 0;
+    const char *hash = memchr(url, '#', len);
+    if (hash)
+        len = (size_t)(hash - url);
+    const char *sep = NULL;
+    for (size_t i = 0; i + 2 < len && i < 16; i++)
+        if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
+            sep = url + i + 3;
+            break;
+        }
+    if (sep) {
+        len -= (size_t)(sep - url);
+        url = sep;
+    }
+    /* host: up to the first '/', '?' */
+    size_t host_end = 0;
+    while (host_end < len && url[host_end] != '/' && url[host_end] != '?')
+        host_end++;
+    char key[512] = {0};
+    size_t k = 0;
+    size_t h0 = 0;
+    if (host_end >= 4 && lower_ascii(url[0]) == 'w' &&
+        lower_ascii(url[1]) == 'w' && lower_ascii(url[2]) == 'w' &&
+        url[3] == '.')
+        h0 = 4;
+    size_t host_len = host_end;
+    if (host_len - h0 > 3 && !memcmp(url + host_len - 3, ":80", 3))
+        host_len -= 3;
+    else if (host_len - h0 > 4 && !memcmp(url + host_len - 4, ":443", 4))
+        host_len -= 4;
+    for (size_t i = h0; i < host_len && k < sizeof(key); i++)
+        key[k++] = lower_ascii(url[i]);
+    uint64_t h = th_hash64(key, k, 0x75726c);
+    size_t path_len = len - host_end;
+    const char *path = url + host_end;
+    const char *q = memchr(path, '?', path_len);
+    size_t before_q = q ? (size_t)(q - path) : path_len;
+    size_t trimmed = before_q;
+    while (trimmed && path[trimmed - 1] == '/')
+        trimmed--;
+    h = th_hash64(path, trimmed, h);
+    if (q)
+        h = th_hash64(q, path_len - before_q, h);
+    return h ? h : 1;
+}
+
+int th_dedup_line_hash(const char *line, size_t len, struct th_buf *scratch,
+                       uint64_t *hash_out)
+{
+    th_buf_reset(scratch);
+    int rc = th_dedup_simplify(line, len, scratch);
+    if (rc < 0)
+        return rc;
+    *hash_out = scratch->len ? th_hash64(scratch->ptr, scratch->len, 0x6c696e)
+                             : 0;
+    if (scratch->len && !*hash_out)
+        *hash_out = 1;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int th_dedup_line_hashes(const char *text, size_t len, struct th_buf *scratch,
+                         struct th_buf *out)
+{
+    size_t first = out->len;
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - text) : len;
+        uint64_t h;
+        int rc = th_dedup_line_hash(text + i, e - i, scratch, &h);
+        if (rc < 0)
+            return rc;
+        if (h && (rc = th_buf_append(out, &h, sizeof(h))) < 0)
+            return rc;
+        i = e + 1;
+    }
+    uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
+    size_t n = (out->len - first) / sizeof(uint64_t);
+    if (n < 2)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_u64);
+    size_t m = 1;
+    for (size_t k = 1; k < n; k++)
+        if (v[k] != v[m - 1])
+            v[m++] = v[k];
+    out->len = first + m * sizeof(uint64_t);
+    return 0;
+}
