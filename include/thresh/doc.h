@@ -26,7 +26,10 @@ enum th_verdict {
 /* Where a document came from (all optional except input and offset). */
 struct th_source {
     const char *input;         /* input path as given ("-" for stdin) */
-    uint64_t offset;           /* byte offset of the record in the (compressed) input */
+    uint64_t offset;           /* byte offset in the input file of the record,
+                                  or of the gzip member / zstd frame holding
+                                  its start when the input is compressed */
+    uint64_t decoded_offset;   /* offset of the record after decompression */
     struct th_slice record_id;  /* WARC-Record-ID, without angle brackets */
     struct th_slice date;       /* WARC-Date or the JSONL date field */
     struct th_slice target_uri; /* WARC-Target-URI */
