@@ -15,6 +15,7 @@ struct cli_command {
 
 static const struct cli_command commands[] = {
     {"version", NULL, "print the version"},
+    {"fasttext", cmd_fasttext, "fastText predict / predict-prob, bit-exact"},
 };
 
 static void usage(FILE *out)
