@@ -93,7 +93,8 @@ uint64_t th_minhash_fingerprint(const struct th_minhash *minhash);
 
 /*
  * Shingle hashes of simplified text (words separated by single spaces, as
- * produced by th_dedup_simplify): one XXH3 hash per window of ngram words;
+ * produced by th_dedup_simplify): one hash per window of ngram words (an
+ * order-sensitive combination of the XXH3 hashes of its words);
  * a text of 1 .. ngram-1 words gives one shingle of all of it, an empty
  * text none. The hashes are appended to out (a buffer of uint64_t, its
  * len in bytes); with sort_unique they are sorted and deduplicated.

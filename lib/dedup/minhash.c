@@ -1,9 +1,11 @@
 /*
  * MinHash signatures and LSH band hashes over word n-gram shingles.
  *
- * Approach: each shingle (ngram consecutive words of the simplified text,
- * which th_dedup_simplify() leaves separated by single spaces) is hashed
- * once with XXH3-64 over its bytes and folded to 32 bits z. Signature value
+ * Approach: each word of the simplified text (th_dedup_simplify() leaves
+ * words separated by single spaces) is hashed once with XXH3-64; a shingle
+ * (ngram consecutive words) is an order-sensitive multiply-xorshift
+ * combination of its word hashes, so each byte is hashed once instead of
+ * ngram times. The shingle hash is folded to 32 bits z. Signature value
  * i is the minimum over shingles of fmix32(z ^ seed_i), the MurmurHash3
  * finalizer: a bijection of 32-bit words with full avalanche, so each seed
  * gives an independent-looking random permutation. Values are 32 bits, as in
@@ -132,20 +134,68 @@ static void sign_generic(const uint32_t *seeds, size_t n_padded,
     }
 }
 
+/* 8 lanes of 32 bits: two of these cover LANES (GCC/clang vector type) */
+typedef uint32_t v8u __attribute__((vector_size(32)));
+
+/*
+ * The same computation with vector types; with the avx2 target each v8u
+ * operation is one instruction (vpmulld, vpsrld, vpminud after combining
+ * the compare-and-blend).
+ */
 __attribute__((target("avx2")))
 static void sign_avx2(const uint32_t *seeds, size_t n_padded,
                       const uint64_t *shingles, size_t n, uint32_t *mins)
 {
-    for (size_t s = 0; s < n; s++) {
-        uint32_t z = fold(shingles[s]);
-        for (size_t c = 0; c < n_padded; c += LANES) {
-            const uint32_t *sd = seeds + c;
-            uint32_t *m = mins + c;
-            for (int j = 0; j < LANES; j++) {
-                uint32_t v = fmix32(z ^ sd[j]);
-                m[j] = v < m[j] ? v : m[j];
-            }
+    for (size_t c = 0; c < n_padded; c += LANES) {
+        v8u m0, m1, s0, s1;
+        memcpy(&m0, mins + c, sizeof(m0));
+        memcpy(&m1, mins + c + 8, sizeof(m1));
+        memcpy(&s0, seeds + c, sizeof(s0));
+        memcpy(&s1, seeds + c + 8, sizeof(s1));
+        for (size_t s = 0; s < n; s++) {
+            uint32_t z = fold(shingles[s]);
+            v8u h0 = s0 ^ z, h1 = s1 ^ z;
+            h0 ^= h0 >> 16;
+            h1 ^= h1 >> 16;
+            h0 *= 0x85ebca6bu;
+            h1 *= 0x85ebca6bu;
+            h0 ^= h0 >> 13;
+            h1 ^= h1 >> 13;
+            h0 *= 0xc2b2ae35u;
+            h1 *= 0xc2b2ae35u;
+            h0 ^= h0 >> 16;
+            h1 ^= h1 >> 16;
+            v8u k0 = (v8u)(h0 < m0), k1 = (v8u)(h1 < m1);
+            m0 = (h0 & k0) | (m0 & ~k0);
+            m1 = (h1 & k1) | (m1 & ~k1);
         }
+        memcpy(mins + c, &m0, sizeof(m0));
+        memcpy(mins + c + 8, &m1, sizeof(m1));
+    }
+}
+
+/* 16 lanes of 32 bits: one zmm register with AVX-512 */
+typedef uint32_t v16u __attribute__((vector_size(64)));
+
+__attribute__((target("avx512f")))
+static void sign_avx512(const uint32_t *seeds, size_t n_padded,
+                        const uint64_t *shingles, size_t n, uint32_t *mins)
+{
+    for (size_t c = 0; c < n_padded; c += LANES) {
+        v16u m, sd;
+        memcpy(&m, mins + c, sizeof(m));
+        memcpy(&sd, seeds + c, sizeof(sd));
+        for (size_t s = 0; s < n; s++) {
+            v16u h = sd ^ fold(shingles[s]);
+            h ^= h >> 16;
+            h *= 0x85ebca6bu;
+            h ^= h >> 13;
+            h *= 0xc2b2ae35u;
+            h ^= h >> 16;
+            v16u k = (v16u)(h < m);
+            m = (h & k) | (m & ~k);
+        }
+        memcpy(mins + c, &m, sizeof(m));
     }
 }
 
@@ -181,7 +231,12 @@ int th_minhash_new(struct th_minhash **out,
         mh->seeds[i] = (uint32_t)(z ^ (z >> 31));
     }
     __builtin_cpu_init();
-    mh->sign = __builtin_cpu_supports("avx2") ? sign_avx2 : sign_generic;
+    if (__builtin_cpu_supports("avx512f"))
+        mh->sign = sign_avx512;
+    else if (__builtin_cpu_supports("avx2"))
+        mh->sign = sign_avx2;
+    else
+        mh->sign = sign_generic;
     *out = mh;
     return 0;
 }
@@ -218,35 +273,55 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/*
+ * Order-sensitive combination of the n word hashes ending at ring index
+ * last (ring of 64): a sum of products with one odd constant per position,
+ * (2k+1) * golden ratio (independent multiplies), then the murmur3 64-bit
+ * finalizer.
+ */
+static inline uint64_t combine(const uint64_t *ring, size_t last, unsigned n)
+{
+    uint64_t h = n;
+    uint64_t c = 0x9e3779b97f4a7c15ull;
+    for (unsigned k = 0; k < n; k++) {
+        h += ring[(last - k) & 63] * c;
+        c += 2 * 0x9e3779b97f4a7c15ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
                         size_t len, bool sort_unique, struct th_buf *out)
 {
     unsigned ngram = minhash->params.ngram;
     size_t first = out->len;
-    /* word starts of the sliding window, as a ring of ngram + 1 offsets */
-    size_t ring[65];
+    /* hashes of the last ngram words, as a ring */
+    uint64_t ring[64];
     size_t n_words = 0;
     size_t i = 0;
-    int rc;
+    /* one shingle per word at most: reserve once */
+    int rc = th_buf_reserve(out, (len / 2 + 2) * sizeof(uint64_t));
+    if (rc < 0)
+        return rc;
+    uint64_t *o = (uint64_t *)(void *)(out->ptr + out->len);
     while (i < len) {
-        size_t w = i;
         const char *sp = memchr(text + i, ' ', len - i);
         size_t e = sp ? (size_t)(sp - text) : len;
-        ring[n_words % (ngram + 1)] = w;
+        ring[n_words & 63] = th_hash64(text + i, e - i, 0x776f7264);
+        if (n_words + 1 >= ngram)
+            *o++ = combine(ring, n_words, ngram);
         n_words++;
         i = e + 1;
-        if (n_words >= ngram) {
-            size_t start = ring[(n_words - ngram) % (ngram + 1)];
-            uint64_t h = th_hash64(text + start, e - start, 0);
-            if ((rc = th_buf_append(out, &h, sizeof(h))) < 0)
-                return rc;
-        }
     }
-    if (n_words > 0 && n_words < ngram) {
-        uint64_t h = th_hash64(text, len, 0);
-        if ((rc = th_buf_append(out, &h, sizeof(h))) < 0)
-            return rc;
-    }
+    if (n_words > 0 && n_words < ngram)
+        *o++ = combine(ring, n_words - 1, (unsigned)n_words);
+    out->len = (size_t)((char *)o - out->ptr);
+    out->ptr[out->len] = '\0';
     if (sort_unique) {
         uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
         size_t n = (out->len - first) / sizeof(uint64_t);
