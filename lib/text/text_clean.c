@@ -1,0 +1,647 @@
+/*
+ * Line-level cleanup of extracted text: keep the prose of a page, drop the
+ * leftovers of its navigation, promos, embeds, notices and footers.
+ *
+ * Input is normalized text (th_text_normalize): one block per line, lines
+ * trimmed. Every line gets a few language-independent features in one pass
+ * over its bytes: words, letters, the share of words that start with a
+ * lowercase letter (menus, tag lines and headlines are Title Case, prose is
+ * not), sentence punctuation, glue points (a lowercase letter, digit or
+ * sentence end directly followed by a capital: "railsThe",
+ * "Autobiography100 Years"), list and menu markers, form fields and image
+ * placeholders. Short lines are also checked against a small vocabulary of
+ * generic web boilerplate (cookie, subscribe, share, all rights reserved,
+ * "is currently unavailable" ...): the words every site uses, never the
+ * strings of one page.
+ *
+ * Lines are then classified the way jusText classifies paragraphs: BAD
+ * (boilerplate), GOOD (prose), and SHORT/NEAR (too short to tell). Context
+ * decides the undecided ones: a short line between prose is a heading or a
+ * short paragraph and stays, a short line among boilerplate goes. Lines
+ * before the first and after the last block of prose (headers, menus,
+ * footers, tag lines, "related" link runs) are dropped. Lines repeated in
+ * the document (menus printed twice) count as boilerplate.
+ *
+ * A promo glued onto the start of a paragraph ("SEE ALSO: <headline>The
+ * letter demands ...") is cut at the glue point and the paragraph judged on
+ * its own.
+ *
+ * Rejected: a per-site rule list (does not generalize), a learned model
+ * (no training data in the repo that we may ship, and a model would hide
+ * why a line was dropped). NEEDSWORK: repetition across the corpus (lines
+ * seen in many documents of a crawl) needs shared state between workers.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "thresh/text.h"
+#include "text_internal.h"
+#include "banned.h"
+
+/* Class of a line, from its own features (then fixed up by context). */
+enum line_class {
+    LC_BAD,     /* boilerplate */
+    LC_SHORT,   /* too short to tell */
+    LC_NEAR,    /* prose-like but short */
+    LC_GOOD,    /* prose */
+};
+
+/* One line of the input and what we learned about it. */
+struct line {
+    size_t start;           /* byte offset of the line in the input */
+    size_t len;             /* bytes, without the '\n' */
+    size_t skip;            /* leading bytes cut off (glued promo) */
+    unsigned n_words;       /* whitespace-separated tokens with a letter */
+    unsigned n_lower;       /* words starting with a lowercase letter */
+    unsigned n_cased;       /* words starting with a cased letter */
+    unsigned n_letters;     /* letters (any script) */
+    unsigned n_wide;        /* CJK / kana / hangul characters */
+    unsigned n_glue;        /* glue points */
+    unsigned n_sentences;   /* sentence ends followed by space or EOL */
+    unsigned n_commas;      /* commas */
+    unsigned n_pipes;       /* '|' separators */
+    uint64_t hash;          /* hash of the line, for repetition */
+    bool bullet;            /* starts with a list marker */
+    bool ends_sentence;     /* ends with sentence punctuation */
+    bool boiler;            /* boilerplate vocabulary hit */
+    bool repeated;          /* same text elsewhere in the document */
+    enum line_class cls;    /* current class */
+    bool keep;              /* final decision */
+};
+
+/* ASCII character classes. */
+enum {
+    CH_LOWER = 1,
+    CH_UPPER = 2,
+    CH_DIGIT = 4,
+    CH_SPACE = 8,
+    CH_END = 16,    /* sentence end: . ! ? */
+};
+
+static const unsigned char ascii_class[128] = {
+    ['a' ... 'z'] = CH_LOWER,
+    ['A' ... 'Z'] = CH_UPPER,
+    ['0' ... '9'] = CH_DIGIT,
+    [' '] = CH_SPACE, ['\t'] = CH_SPACE,
+    ['.'] = CH_END, ['!'] = CH_END, ['?'] = CH_END,
+};
+
+/* Letter class of a non-ASCII code point: CH_LOWER, CH_UPPER or 0. */
+static unsigned unicode_class(uint32_t cp, bool *letter, bool *wide)
+{
+    const utf8proc_property_t *p = utf8proc_get_property((int32_t)cp);
+    *wide = (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) ||
+            (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+            (cp >= 0x20000 && cp <= 0x3FFFF);
+    switch (p->category) {
+    case UTF8PROC_CATEGORY_LL:
+        *letter = true;
+        return CH_LOWER;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LT:
+        *letter = true;
+        return CH_UPPER;
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+        *letter = true;
+        return 0;
+    default:
+        *letter = false;
+        return 0;
+    }
+}
+
+/* ------------------------------------------------------------ vocabulary */
+
+/*
+ * Generic web boilerplate, matched case-insensitively as substrings. STRONG
+ * phrases mark a line of up to 40 words; WEAK ones only a line of up to 8.
+ */
+static const char *const strong_phrases[] = {
+    "is currently unavailable", "might be loading", "enable javascript",
+    "javascript is disabled", "javascript must be enabled",
+    "your browser does not support", "browser does not support",
+    "upgrade your browser", "uses cookies", "use of cookies",
+    "use cookies", "cookie policy", "accept cookies",
+    "all rights reserved", "privacy policy", "terms of use",
+    "terms of service", "terms and conditions", "sign up for our",
+    "subscribe to our", "our newsletter", "sign up for the",
+    "follow us on", "like us on facebook", "share this article",
+    "share this story", "share on facebook", "share on twitter",
+    "click here to", "you may also like", "recommended for you",
+    "related articles", "related stories", "related posts",
+    "skip to content", "skip to main content", "skip navigation",
+    "jump to navigation", "back to top", "leave a comment",
+    "leave a reply", "post a comment", "no comments yet",
+    "loading comments", "this video is unavailable", "embed this",
+    "powered by", "registered trademark", "all right reserved",
+};
+
+static const char *const weak_phrases[] = {
+    "cookie", "subscribe", "newsletter", "sign in", "sign up", "log in",
+    "login", "logout", "register", "share", "tweet", "facebook",
+    "twitter", "pinterest", "linkedin", "whatsapp", "reddit", "email",
+    "print", "read more", "more stories", "continue reading", "comments",
+    "advertisement", "sponsored", "related", "trending", "most popular",
+    "menu", "search", "home", "next story", "previous story",
+    "next article", "previous article", "copyright", "\xc2\xa9",
+    "follow", "loading", "download", "contact us", "about us",
+    "permalink", "posted in", "tags:", "topics", "filed under",
+    "categories", "see also", "view all", "see all", "load more",
+    "show more", "more from", "back to",
+};
+
+/* Labels that open a promo line ("SEE ALSO: ..."), lowercase. */
+static const char *const promo_labels[] = {
+    "see also", "read more", "read also", "also read", "related",
+    "recommended", "more", "watch", "listen", "don't miss", "dont miss",
+    "trending", "most popular", "popular", "sponsored", "advertisement",
+    "you may also like", "read next", "up next", "more from",
+    "more on this", "further reading", "also on", "read",
+};
+
+/* Case-insensitive ASCII substring search in s[0..len). */
+static bool contains_ci(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n > len)
+        return false;
+    unsigned char first = (unsigned char)needle[0];
+    for (size_t i = 0; i + n <= len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+        if (c != first)
+            continue;
+        size_t k = 1;
+        for (; k < n; k++) {
+            unsigned char d = (unsigned char)s[i + k];
+            if (d >= 'A' && d <= 'Z')
+                d += 32;
+            if (d != (unsigned char)needle[k])
+                break;
+        }
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+static bool has_phrase(const char *s, size_t len, const char *const *list,
+                       size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (contains_ci(s, len, list[i]))
+            return true;
+    return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Length of a promo label at the start of s ("SEE ALSO:" -> 9 with the
+ * colon), or 0.
+ */
+static size_t promo_label_len(const char *s, size_t len)
+{
+    for (size_t i = 0; i < COUNT(promo_labels); i++) {
+        size_t n = strlen(promo_labels[i]);
+        if (n + 1 > len || s[n] != ':')
+            continue;
+        size_t k = 0;
+        for (; k < n; k++) {
+            unsigned char c = (unsigned char)s[k];
+            if (c >= 'A' && c <= 'Z')
+                c += 32;
+            if (c != (unsigned char)promo_labels[i][k])
+                break;
+        }
+        if (k == n)
+            return n + 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ features */
+
+/* True when the line starts with a list marker ("* ", "+ ", "o ", "1."). */
+static bool starts_bullet(const char *s, size_t len)
+{
+    if (len >= 2 && s[1] == ' ' &&
+        (s[0] == '*' || s[0] == '+' || s[0] == '-' || s[0] == 'o' ||
+         s[0] == '#' || s[0] == '@' || s[0] == '='))
+        return true;
+    if (len >= 4 && (unsigned char)s[0] == 0xE2 &&
+        (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0xA2)
+        return true;
+    return false;
+}
+
+/* Compute the features of line ln (from ln->start + ln->skip). */
+static void line_features(const char *text, struct line *ln)
+{
+    const uint8_t *s = (const uint8_t *)text + ln->start + ln->skip;
+    size_t len = ln->len - ln->skip;
+    ln->n_words = ln->n_lower = ln->n_cased = ln->n_letters = 0;
+    ln->n_wide = ln->n_glue = ln->n_sentences = ln->n_commas = 0;
+    ln->n_pipes = 0;
+    ln->bullet = starts_bullet((const char *)s, len);
+    ln->ends_sentence = false;
+
+    unsigned prev = CH_SPACE;   /* class of the previous character */
+    unsigned lower_run = 0;     /* lowercase letters right before */
+    bool in_word = false, word_has_letter = false;
+    unsigned word_first = 0;    /* class of the first letter of the word */
+    bool prev_end = false;      /* previous char ends a sentence */
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = s[i];
+        unsigned cls;
+        bool letter, wide = false;
+        size_t n = 1;
+        if (cp < 0x80) {
+            cls = ascii_class[cp];
+            letter = cls & (CH_LOWER | CH_UPPER);
+        } else {
+            n = th_text_utf8_decode(s + i, len - i, &cp);
+            if (!n) {
+                n = 1;
+                cp = 0xFFFD;
+            }
+            cls = unicode_class(cp, &letter, &wide);
+            if (cp == 0x2026 || cp == 0x3002 || cp == 0xFF01 ||
+                cp == 0xFF1F)
+                cls = CH_END;
+        }
+        if (cls & CH_SPACE) {
+            if (in_word && word_has_letter) {
+                ln->n_words++;
+                ln->n_lower += word_first == CH_LOWER;
+                ln->n_cased += word_first != 0;
+            }
+            in_word = false;
+            if (prev_end)
+                ln->n_sentences++;
+        } else {
+            if (!in_word) {
+                in_word = true;
+                word_has_letter = false;
+                word_first = 0;
+            }
+            if (letter && !word_has_letter) {
+                word_has_letter = true;
+                word_first = cls & (CH_LOWER | CH_UPPER);
+            }
+        }
+        if (letter)
+            ln->n_letters++;
+        if (wide)
+            ln->n_wide++;
+        if (cls & CH_UPPER) {
+            if ((prev & CH_LOWER) && lower_run >= 2)
+                ln->n_glue++;
+            else if ((prev & CH_DIGIT) && i >= 2)
+                ln->n_glue++;
+            else if (prev_end && i >= 2 && (s[i - 1] == '?' ||
+                                            s[i - 1] == '!'))
+                ln->n_glue++;
+        }
+        if (cp == ',')
+            ln->n_commas++;
+        if (cp == '|')
+            ln->n_pipes++;
+        lower_run = (cls & CH_LOWER) ? lower_run + 1 : 0;
+        prev_end = cls == CH_END;
+        prev = cls ? cls : (letter ? CH_LOWER : 0);
+        if (letter && !(cls & (CH_LOWER | CH_UPPER)))
+            prev = 0;
+        i += n;
+    }
+    if (in_word && word_has_letter) {
+        ln->n_words++;
+        ln->n_lower += word_first == CH_LOWER;
+        ln->n_cased += word_first != 0;
+    }
+    /* Ends with . ! ? … : possibly followed by closing quotes/brackets. */
+    size_t e = len;
+    while (e > 0) {
+        uint8_t c = s[e - 1];
+        if (c == '"' || c == '\'' || c == ')' || c == ']')
+            e--;
+        else if (e >= 3 && s[e - 3] == 0xE2 && s[e - 2] == 0x80 &&
+                 (c == 0x9D || c == 0x99))
+            e -= 3;   /* ” ’ */
+        else if (e >= 2 && s[e - 2] == 0xC2 && c == 0xBB)
+            e -= 2;   /* » */
+        else
+            break;
+    }
+    if (e > 0) {
+        uint8_t c = s[e - 1];
+        if (c == '.' || c == '!' || c == '?' || c == ':' || c == ';')
+            ln->ends_sentence = true;
+        else if (e >= 3 && ((s[e - 3] == 0xE2 && s[e - 2] == 0x80 &&
+                              c == 0xA6) ||
+                             (s[e - 3] == 0xE3 && s[e - 2] == 0x80 &&
+                              c == 0x82) ||
+                             (s[e - 3] == 0xEF && s[e - 2] == 0xBC &&
+                              (c == 0x81 || c == 0x9F))))
+            ln->ends_sentence = true;
+    }
+    if (ln->ends_sentence)
+        ln->n_sentences++;
+}
+
+/* Word count with CJK characters counted as half a word each. */
+static unsigned effective_words(const struct line *ln)
+{
+    return ln->n_words + ln->n_wide / 2;
+}
+
+/* Share of cased words that start lowercase (1 for caseless scripts). */
+static double lower_share(const struct line *ln)
+{
+    if (ln->n_cased < 3)
+        return ln->n_cased ? 0.5 : 1.0;
+    return (double)ln->n_lower / ln->n_cased;
+}
+
+/* True when the line is only bracketed placeholders ("[logo.png]"). */
+static bool is_placeholder(const char *s, size_t len)
+{
+    if (len < 2)
+        return false;
+    if (s[0] == '[' && s[len - 1] == ']')
+        return true;
+    if (len >= 8 && !memcmp(s, "(BUTTON)", 8))
+        return true;
+    if (len >= 7 && !memcmp(s, "IFRAME:", 7))
+        return true;
+    return false;
+}
+
+static bool has_form_field(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (s[i] == '_' && s[i + 1] == '_' && s[i + 2] == '_' &&
+            s[i + 3] == '_')
+            return true;
+    return false;
+}
+
+/* First class of a line from its own features. */
+static enum line_class classify_line(const char *text, struct line *ln)
+{
+    const char *s = text + ln->start + ln->skip;
+    size_t len = ln->len - ln->skip;
+    unsigned words = effective_words(ln);
+    double lower = lower_share(ln);
+
+    ln->boiler = false;
+    if (ln->n_letters == 0)
+        return LC_BAD;
+    if (is_placeholder(s, len) || has_form_field(s, len))
+        return LC_BAD;
+    if (words <= 40 && has_phrase(s, len, strong_phrases,
+                                  COUNT(strong_phrases))) {
+        ln->boiler = true;
+        return LC_BAD;
+    }
+    if (words <= 8 && has_phrase(s, len, weak_phrases,
+                                 COUNT(weak_phrases))) {
+        ln->boiler = true;
+        return LC_BAD;
+    }
+    /* Glued runs of headlines: many glue points, little sentence flow. */
+    if (ln->n_glue >= 3 && ln->n_glue * 60 >= words)
+        return LC_BAD;
+    if (ln->n_pipes >= 2 && ln->n_pipes * 8 >= words)
+        return LC_BAD;
+    if (ln->repeated && words < 20)
+        return LC_BAD;
+    if (words >= 10 && lower >= 0.5 && (ln->n_sentences || ln->n_commas))
+        return LC_GOOD;
+    if (words >= 25 && lower >= 0.4)
+        return LC_GOOD;
+    if (words >= 5 && lower >= 0.5)
+        return LC_NEAR;
+    if (ln->bullet && words <= 4)
+        return LC_BAD;
+    return LC_SHORT;
+}
+
+/* ------------------------------------------------------------ promos */
+
+/*
+ * A promo label opens the line: cut it (and its headline, up to the first
+ * glue point) off; returns true when something stays.
+ */
+static bool cut_promo(const char *text, struct line *ln)
+{
+    const char *s = text + ln->start;
+    size_t label = promo_label_len(s, ln->len);
+    if (!label)
+        return false;
+    size_t run = 0;
+    for (size_t i = label; i < ln->len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned cls = c < 0x80 ? ascii_class[c] : 0;
+        if ((cls & CH_UPPER) && run >= 2) {
+            ln->skip = i;
+            return true;
+        }
+        run = (cls & CH_LOWER) ? run + 1 : 0;
+    }
+    ln->skip = ln->len;
+    return false;
+}
+
+/* ------------------------------------------------------------ context */
+
+static int hash_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Mark lines whose exact text occurs more than once. */
+static int mark_repeats(const char *text, struct line *lines, size_t n)
+{
+    if (n < 2)
+        return 0;
+    uint64_t *h = malloc(n * sizeof(*h));
+    if (!h)
+        return TH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        lines[i].hash = th_hash64(text + lines[i].start, lines[i].len, 0);
+        h[i] = lines[i].hash;
+    }
+    qsort(h, n, sizeof(*h), hash_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *hit = bsearch(&lines[i].hash, h, n, sizeof(*h),
+                                      hash_cmp);
+        size_t k = (size_t)(hit - h);
+        lines[i].repeated = (k > 0 && h[k - 1] == h[k]) ||
+                            (k + 1 < n && h[k + 1] == h[k]);
+    }
+    free(h);
+    return 0;
+}
+
+/*
+ * jusText-style context: a SHORT or NEAR line takes the class of its
+ * surroundings. Returns the nearest decided neighbour class in direction
+ * dir (-1 or +1), LC_BAD at the document edges.
+ */
+static enum line_class neighbour(const struct line *lines, size_t n,
+                                 size_t i, int dir, bool near_counts)
+{
+    size_t k = i;
+    for (;;) {
+        if (dir < 0) {
+            if (k == 0)
+                return LC_BAD;
+            k--;
+        } else {
+            if (k + 1 >= n)
+                return LC_BAD;
+            k++;
+        }
+        if (lines[k].len == 0)
+            continue;
+        enum line_class c = lines[k].cls;
+        if (c == LC_GOOD || c == LC_BAD)
+            return c;
+        if (c == LC_NEAR && near_counts)
+            return LC_NEAR;
+    }
+}
+
+static void decide(const char *text, struct line *lines, size_t n,
+                   const struct th_text_clean_options *opts)
+{
+    (void)text;
+    /* NEAR lines: good when next to good, else bad. */
+    enum line_class *tmp = malloc(n * sizeof(*tmp));
+    for (size_t i = 0; i < n; i++) {
+        enum line_class c = lines[i].cls;
+        if (c == LC_NEAR) {
+            enum line_class p = neighbour(lines, n, i, -1, false);
+            enum line_class q = neighbour(lines, n, i, +1, false);
+            c = (p == LC_GOOD || q == LC_GOOD) ? LC_GOOD : LC_BAD;
+            if (p == LC_BAD && q == LC_BAD)
+                c = LC_BAD;
+        }
+        if (tmp)
+            tmp[i] = c;
+    }
+    if (tmp) {
+        for (size_t i = 0; i < n; i++)
+            if (lines[i].cls == LC_NEAR)
+                lines[i].cls = tmp[i];
+    }
+    /* SHORT lines: good only between good lines. */
+    for (size_t i = 0; i < n; i++) {
+        enum line_class c = lines[i].cls;
+        if (c == LC_SHORT) {
+            enum line_class p = neighbour(lines, n, i, -1, true);
+            enum line_class q = neighbour(lines, n, i, +1, true);
+            c = (p == LC_GOOD && q == LC_GOOD) ? LC_GOOD : LC_BAD;
+        }
+        if (tmp)
+            tmp[i] = c;
+    }
+    if (tmp) {
+        for (size_t i = 0; i < n; i++)
+            if (lines[i].cls == LC_SHORT)
+                lines[i].cls = tmp[i];
+    }
+    free(tmp);
+    for (size_t i = 0; i < n; i++)
+        lines[i].keep = lines[i].len > lines[i].skip &&
+                        lines[i].cls == LC_GOOD;
+    if (opts->keep_edges)
+        return;
+}
+
+/* ------------------------------------------------------------ API */
+
+int th_text_clean(const char *data, size_t len,
+                  const struct th_text_clean_options *opts,
+                  struct th_buf *out, struct th_text_clean_stats *stats)
+{
+    static const struct th_text_clean_options defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    size_t n = 1;
+    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + len - p)));
+         p++)
+        n++;
+    struct line *lines = calloc(n, sizeof(*lines));
+    if (!lines)
+        return TH_ENOMEM;
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || data[i] == '\n') {
+            lines[k].start = start;
+            lines[k].len = i - start;
+            k++;
+            start = i + 1;
+        }
+    }
+    n = k;
+    size_t base = out->len;
+    int rc = mark_repeats(data, lines, n);
+    if (rc < 0)
+        goto out_free;
+    size_t n_split = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct line *ln = &lines[i];
+        if (ln->len == 0) {
+            ln->cls = LC_SHORT;
+            continue;
+        }
+        if (cut_promo(data, ln))
+            n_split++;
+        if (ln->skip >= ln->len) {
+            ln->cls = LC_BAD;
+            continue;
+        }
+        line_features(data, ln);
+        ln->cls = classify_line(data, ln);
+    }
+    decide(data, lines, n, opts);
+    size_t n_dropped = 0;
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        struct line *ln = &lines[i];
+        if (!ln->keep) {
+            n_dropped += ln->len > 0;
+            continue;
+        }
+        if (!first) {
+            rc = th_buf_putc(out, '\n');
+            if (rc < 0)
+                goto out_free;
+        }
+        first = false;
+        rc = th_buf_append(out, data + ln->start + ln->skip,
+                           ln->len - ln->skip);
+        if (rc < 0)
+            goto out_free;
+    }
+    if (stats) {
+        stats->n_lines += n;
+        stats->n_dropped += n_dropped;
+        stats->n_split += n_split;
+    }
+out_free:
+    if (rc < 0 && out->len > base) {
+        out->len = base;
+        out->ptr[base] = '\0';
+    }
+    free(lines);
+    return rc;
+}

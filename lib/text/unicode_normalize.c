@@ -1,0 +1,930 @@
+/*
+ * Unicode normalization of extracted text: any bytes in, valid NFC UTF-8
+ * with unified whitespace out.
+ *
+ * Approach. One pass over the bytes does everything but mojibake repair:
+ * printable ASCII runs (the bulk of web text) are copied with memcpy; every
+ * other byte goes through a slow path that decodes one code point (a byte
+ * that is not part of valid UTF-8 is read as cp1252, the usual source of
+ * such bytes), decodes an HTML entity at '&', maps C1 controls to their
+ * cp1252 meaning, drops controls and invisible format characters, and turns
+ * every space and line separator into ' ' or '\n'. Whitespace is never
+ * written at once: it is kept "pending" and written only before the next
+ * visible character, which trims lines, collapses runs, keeps at most one
+ * blank line and drops leading and trailing blank lines in the same pass.
+ *
+ * NFC without paying for it. A precomputed bitmap marks every code point
+ * that may change under NFC or make its neighbour change: a nonzero
+ * combining class, no NFC round trip on its own (singletons, exclusions),
+ * or a non-first element of a canonical decomposition (Hangul vowel and
+ * trailing jamo, Indic two-part vowels). Text made only of unmarked code
+ * points is already in NFC, so it is copied. At a marked code point the
+ * output is walked back to the previous unmarked one (a starter that
+ * cannot combine backwards), the run of marked code points is gathered, and
+ * only that segment is normalized with utf8proc (decompose, reorder,
+ * compose). Rejected: running utf8proc_NFC() over the whole text (several
+ * times slower and a malloc per document) and a hand-made composition
+ * table (utf8proc already is the well-kept one).
+ *
+ * Mojibake. Text that was UTF-8, decoded as cp1252 or latin-1 and encoded
+ * again shows a lead character (U+00C2..U+00F4, e.g. 'Ã' or 'â') followed
+ * by one to three characters whose cp1252 byte is a continuation byte
+ * ('©', '€', '™'). Such a group is turned back into its bytes; when they are
+ * one valid, non-control UTF-8 character it is a candidate. Like ftfy the
+ * decision is made for the whole text, and only when unambiguous: a text is
+ * repaired only if it holds a candidate that plain text practically never
+ * has (a two-byte group led by 'Â' or 'Ã', or any three- or four-byte
+ * group) or two candidates in a row (Cyrillic or Greek mojibake such as
+ * "Ð¿Ñ€"). Otherwise it is left alone, so a correct "CAFÉ…" stays. The
+ * repair is repeated while it changes something (text encoded wrongly
+ * twice), at most three times.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "thresh/text.h"
+#include "text_internal.h"
+#include "banned.h"
+
+#define NO_CP 0xFFFFFFFFu       /* a removed or undefined code point */
+#define SEGMENT_CAP 128         /* code points normalized on the stack */
+#define WALK_BACK_MAX 32        /* code points popped before a segment */
+
+/* cp1252 bytes 0x80..0x9F; 0 marks the five undefined bytes. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+/* HTML 4 entity names (and &apos;), sorted bytewise for bsearch. */
+struct entity {
+    const char *name;   /* name without '&' and ';' */
+    uint32_t cp;        /* the code point it stands for */
+};
+
+static const struct entity entities[] = {
+    {"AElig", 0x00C6}, {"Aacute", 0x00C1}, {"Acirc", 0x00C2},
+    {"Agrave", 0x00C0}, {"Alpha", 0x0391}, {"Aring", 0x00C5},
+    {"Atilde", 0x00C3}, {"Auml", 0x00C4}, {"Beta", 0x0392},
+    {"Ccedil", 0x00C7}, {"Chi", 0x03A7}, {"Dagger", 0x2021},
+    {"Delta", 0x0394}, {"ETH", 0x00D0}, {"Eacute", 0x00C9},
+    {"Ecirc", 0x00CA}, {"Egrave", 0x00C8}, {"Epsilon", 0x0395},
+    {"Eta", 0x0397}, {"Euml", 0x00CB}, {"Gamma", 0x0393},
+    {"Iacute", 0x00CD}, {"Icirc", 0x00CE}, {"Igrave", 0x00CC},
+    {"Iota", 0x0399}, {"Iuml", 0x00CF}, {"Kappa", 0x039A},
+    {"Lambda", 0x039B}, {"Mu", 0x039C}, {"Ntilde", 0x00D1},
+    {"Nu", 0x039D}, {"OElig", 0x0152}, {"Oacute", 0x00D3},
+    {"Ocirc", 0x00D4}, {"Ograve", 0x00D2}, {"Omega", 0x03A9},
+    {"Omicron", 0x039F}, {"Oslash", 0x00D8}, {"Otilde", 0x00D5},
+    {"Ouml", 0x00D6}, {"Phi", 0x03A6}, {"Pi", 0x03A0},
+    {"Prime", 0x2033}, {"Psi", 0x03A8}, {"Rho", 0x03A1},
+    {"Scaron", 0x0160}, {"Sigma", 0x03A3}, {"THORN", 0x00DE},
+    {"Tau", 0x03A4}, {"Theta", 0x0398}, {"Uacute", 0x00DA},
+    {"Ucirc", 0x00DB}, {"Ugrave", 0x00D9}, {"Upsilon", 0x03A5},
+    {"Uuml", 0x00DC}, {"Xi", 0x039E}, {"Yacute", 0x00DD},
+    {"Yuml", 0x0178}, {"Zeta", 0x0396}, {"aacute", 0x00E1},
+    {"acirc", 0x00E2}, {"acute", 0x00B4}, {"aelig", 0x00E6},
+    {"agrave", 0x00E0}, {"alefsym", 0x2135}, {"alpha", 0x03B1},
+    {"amp", 0x0026}, {"and", 0x2227}, {"ang", 0x2220},
+    {"apos", 0x0027}, {"aring", 0x00E5}, {"asymp", 0x2248},
+    {"atilde", 0x00E3}, {"auml", 0x00E4}, {"bdquo", 0x201E},
+    {"beta", 0x03B2}, {"brvbar", 0x00A6}, {"bull", 0x2022},
+    {"cap", 0x2229}, {"ccedil", 0x00E7}, {"cedil", 0x00B8},
+    {"cent", 0x00A2}, {"chi", 0x03C7}, {"circ", 0x02C6},
+    {"clubs", 0x2663}, {"cong", 0x2245}, {"copy", 0x00A9},
+    {"crarr", 0x21B5}, {"cup", 0x222A}, {"curren", 0x00A4},
+    {"dArr", 0x21D3}, {"dagger", 0x2020}, {"darr", 0x2193},
+    {"deg", 0x00B0}, {"delta", 0x03B4}, {"diams", 0x2666},
+    {"divide", 0x00F7}, {"eacute", 0x00E9}, {"ecirc", 0x00EA},
+    {"egrave", 0x00E8}, {"empty", 0x2205}, {"emsp", 0x2003},
+    {"ensp", 0x2002}, {"epsilon", 0x03B5}, {"equiv", 0x2261},
+    {"eta", 0x03B7}, {"eth", 0x00F0}, {"euml", 0x00EB},
+    {"euro", 0x20AC}, {"exist", 0x2203}, {"fnof", 0x0192},
+    {"forall", 0x2200}, {"frac12", 0x00BD}, {"frac14", 0x00BC},
+    {"frac34", 0x00BE}, {"frasl", 0x2044}, {"gamma", 0x03B3},
+    {"ge", 0x2265}, {"gt", 0x003E}, {"hArr", 0x21D4},
+    {"harr", 0x2194}, {"hearts", 0x2665}, {"hellip", 0x2026},
+    {"iacute", 0x00ED}, {"icirc", 0x00EE}, {"iexcl", 0x00A1},
+    {"igrave", 0x00EC}, {"image", 0x2111}, {"infin", 0x221E},
+    {"int", 0x222B}, {"iota", 0x03B9}, {"iquest", 0x00BF},
+    {"isin", 0x2208}, {"iuml", 0x00EF}, {"kappa", 0x03BA},
+    {"lArr", 0x21D0}, {"lambda", 0x03BB}, {"lang", 0x2329},
+    {"laquo", 0x00AB}, {"larr", 0x2190}, {"lceil", 0x2308},
+    {"ldquo", 0x201C}, {"le", 0x2264}, {"lfloor", 0x230A},
+    {"lowast", 0x2217}, {"loz", 0x25CA}, {"lrm", 0x200E},
+    {"lsaquo", 0x2039}, {"lsquo", 0x2018}, {"lt", 0x003C},
+    {"macr", 0x00AF}, {"mdash", 0x2014}, {"micro", 0x00B5},
+    {"middot", 0x00B7}, {"minus", 0x2212}, {"mu", 0x03BC},
+    {"nabla", 0x2207}, {"nbsp", 0x00A0}, {"ndash", 0x2013},
+    {"ne", 0x2260}, {"ni", 0x220B}, {"not", 0x00AC},
+    {"notin", 0x2209}, {"nsub", 0x2284}, {"ntilde", 0x00F1},
+    {"nu", 0x03BD}, {"oacute", 0x00F3}, {"ocirc", 0x00F4},
+    {"oelig", 0x0153}, {"ograve", 0x00F2}, {"oline", 0x203E},
+    {"omega", 0x03C9}, {"omicron", 0x03BF}, {"oplus", 0x2295},
+    {"or", 0x2228}, {"ordf", 0x00AA}, {"ordm", 0x00BA},
+    {"oslash", 0x00F8}, {"otilde", 0x00F5}, {"otimes", 0x2297},
+    {"ouml", 0x00F6}, {"para", 0x00B6}, {"part", 0x2202},
+    {"permil", 0x2030}, {"perp", 0x22A5}, {"phi", 0x03C6},
+    {"pi", 0x03C0}, {"piv", 0x03D6}, {"plusmn", 0x00B1},
+    {"pound", 0x00A3}, {"prime", 0x2032}, {"prod", 0x220F},
+    {"prop", 0x221D}, {"psi", 0x03C8}, {"quot", 0x0022},
+    {"rArr", 0x21D2}, {"radic", 0x221A}, {"rang", 0x232A},
+    {"raquo", 0x00BB}, {"rarr", 0x2192}, {"rceil", 0x2309},
+    {"rdquo", 0x201D}, {"real", 0x211C}, {"reg", 0x00AE},
+    {"rfloor", 0x230B}, {"rho", 0x03C1}, {"rlm", 0x200F},
+    {"rsaquo", 0x203A}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+    {"scaron", 0x0161}, {"sdot", 0x22C5}, {"sect", 0x00A7},
+    {"shy", 0x00AD}, {"sigma", 0x03C3}, {"sigmaf", 0x03C2},
+    {"sim", 0x223C}, {"spades", 0x2660}, {"sub", 0x2282},
+    {"sube", 0x2286}, {"sum", 0x2211}, {"sup", 0x2283},
+    {"sup1", 0x00B9}, {"sup2", 0x00B2}, {"sup3", 0x00B3},
+    {"supe", 0x2287}, {"szlig", 0x00DF}, {"tau", 0x03C4},
+    {"there4", 0x2234}, {"theta", 0x03B8}, {"thetasym", 0x03D1},
+    {"thinsp", 0x2009}, {"thorn", 0x00FE}, {"tilde", 0x02DC},
+    {"times", 0x00D7}, {"trade", 0x2122}, {"uArr", 0x21D1},
+    {"uacute", 0x00FA}, {"uarr", 0x2191}, {"ucirc", 0x00FB},
+    {"ugrave", 0x00F9}, {"upsih", 0x03D2}, {"upsilon", 0x03C5},
+    {"uuml", 0x00FC}, {"weierp", 0x2118}, {"xi", 0x03BE},
+    {"yacute", 0x00FD}, {"yen", 0x00A5}, {"yuml", 0x00FF},
+    {"zeta", 0x03B6}, {"zwj", 0x200D}, {"zwnj", 0x200C},
+};
+
+/* Bit set: code points that may change, or change a neighbour, under NFC. */
+static uint8_t nfc_unsafe[0x110000 / 8];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void mark_unsafe(uint32_t cp)
+{
+    nfc_unsafe[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+}
+
+static bool is_nfc_unsafe(uint32_t cp)
+{
+    return (nfc_unsafe[cp >> 3] >> (cp & 7)) & 1;
+}
+
+static void build_tables(void)
+{
+    for (uint32_t cp = 0x80; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        const utf8proc_property_t *prop = utf8proc_get_property((int32_t)cp);
+        if (prop->category == UTF8PROC_CATEGORY_CN ||
+            prop->category == UTF8PROC_CATEGORY_CO)
+            continue;
+        if (prop->combining_class != 0)
+            mark_unsafe(cp);
+        utf8proc_int32_t dec[8];
+        int boundclass = 0;
+        utf8proc_ssize_t n = utf8proc_decompose_char((int32_t)cp, dec, 8,
+                                                     UTF8PROC_DECOMPOSE,
+                                                     &boundclass);
+        if (n == 1 && dec[0] == (int32_t)cp)
+            continue;
+        for (utf8proc_ssize_t k = 1; k < n && k < 8; k++)
+            mark_unsafe((uint32_t)dec[k]);
+        /* Decomposes: unsafe unless NFC composes it back to itself. */
+        utf8proc_uint8_t enc[8];
+        utf8proc_ssize_t el = utf8proc_encode_char((int32_t)cp, enc);
+        enc[el] = 0;
+        utf8proc_uint8_t *nfc = utf8proc_NFC(enc);
+        if (!nfc || strcmp((const char *)nfc, (const char *)enc) != 0)
+            mark_unsafe(cp);
+        free(nfc);
+    }
+}
+
+void th_text_tables_init(void)
+{
+    pthread_once(&tables_once, build_tables);
+}
+
+/* ------------------------------------------------------------ UTF-8 */
+
+size_t th_text_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp_out)
+{
+    uint8_t c = s[0];
+    if (c < 0x80) {
+        *cp_out = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (len >= 2 && (s[1] & 0xC0) == 0x80) {
+            *cp_out = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+            return 2;
+        }
+        return 0;
+    }
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (len < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
+            return 0;
+        *cp_out = ((uint32_t)(c & 0x0F) << 12) |
+                  ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (len < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+            (s[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+            return 0;
+        *cp_out = ((uint32_t)(c & 0x07) << 18) |
+                  ((uint32_t)(s[1] & 0x3F) << 12) |
+                  ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        return 4;
+    }
+    return 0;
+}
+
+size_t th_text_utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+bool th_text_is_valid_utf8(const char *data, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)data;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = th_text_utf8_decode(s + i, len - i, &cp);
+        if (!n)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ entities */
+
+static int entity_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct entity *)elem)->name);
+}
+
+/*
+ * Decode the entity whose name starts at s[p] (just after a '&'). On
+ * success returns true, sets *cp_out and *end_out to the byte after ';'.
+ */
+static bool parse_entity(const uint8_t *s, size_t len, size_t p,
+                         uint32_t *cp_out, size_t *end_out)
+{
+    if (p >= len)
+        return false;
+    if (s[p] == '#') {
+        size_t q = p + 1;
+        uint32_t v = 0;
+        int base = 10, digits = 0;
+        if (q < len && (s[q] == 'x' || s[q] == 'X')) {
+            base = 16;
+            q++;
+        }
+        for (; q < len && digits < 8; q++, digits++) {
+            uint8_t c = s[q];
+            uint32_t d;
+            if (c >= '0' && c <= '9')
+                d = c - '0';
+            else if (base == 16 && c >= 'a' && c <= 'f')
+                d = c - 'a' + 10;
+            else if (base == 16 && c >= 'A' && c <= 'F')
+                d = c - 'A' + 10;
+            else
+                break;
+            v = v * (uint32_t)base + d;
+        }
+        if (!digits || q >= len || s[q] != ';')
+            return false;
+        if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+            v = 0xFFFD;
+        else if (v >= 0x80 && v <= 0x9F && cp1252_high[v - 0x80])
+            v = cp1252_high[v - 0x80];
+        *cp_out = v;
+        *end_out = q + 1;
+        return true;
+    }
+    char name[12];
+    size_t n = 0;
+    while (p + n < len && n < sizeof(name) - 1) {
+        uint8_t c = s[p + n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9')))
+            break;
+        name[n] = (char)c;
+        n++;
+    }
+    if (!n || p + n >= len || s[p + n] != ';')
+        return false;
+    name[n] = '\0';
+    const struct entity *e = bsearch(name, entities,
+                                     sizeof(entities) / sizeof(entities[0]),
+                                     sizeof(entities[0]), entity_cmp);
+    if (!e)
+        return false;
+    *cp_out = e->cp;
+    *end_out = p + n + 1;
+    return true;
+}
+
+/* ------------------------------------------------------------ classes */
+
+enum cp_class {
+    CP_KEEP,        /* a visible character, written as is */
+    CP_SPACE,       /* horizontal whitespace */
+    CP_TAB,         /* a tab */
+    CP_NEWLINE,     /* a line break */
+    CP_REMOVE,      /* dropped */
+};
+
+/*
+ * Map a non-ASCII code point (or one decoded from an entity) to what the
+ * normalizer does with it; C1 controls are first read as cp1252.
+ */
+static enum cp_class classify(uint32_t *cp)
+{
+    uint32_t c = *cp;
+    if (c < 0x80) {
+        if (c == ' ')
+            return CP_SPACE;
+        if (c == '\t')
+            return CP_TAB;
+        if (c == '\n' || c == '\r' || c == 0x0B || c == 0x0C)
+            return CP_NEWLINE;
+        if (c < 0x20 || c == 0x7F)
+            return CP_REMOVE;
+        return CP_KEEP;
+    }
+    if (c <= 0x9F) {
+        if (c == 0x85)
+            return CP_NEWLINE;
+        c = cp1252_high[c - 0x80];
+        if (!c)
+            return CP_REMOVE;
+        *cp = c;
+        return CP_KEEP;
+    }
+    if (c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+        c == 0x202F || c == 0x205F || c == 0x3000)
+        return CP_SPACE;
+    if (c == 0x2028 || c == 0x2029)
+        return CP_NEWLINE;
+    if (c == 0xAD || c == 0x180E || c == 0x200B ||
+        (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2064) ||
+        (c >= 0x2066 && c <= 0x206F) || c == 0xFEFF ||
+        (c >= 0xFFF9 && c <= 0xFFFB) || (c >= 0xFDD0 && c <= 0xFDEF) ||
+        (c & 0xFFFE) == 0xFFFE)
+        return CP_REMOVE;
+    return CP_KEEP;
+}
+
+/* ------------------------------------------------------------ writer */
+
+/* The state of one normalization pass. */
+struct norm {
+    const uint8_t *in;      /* input bytes */
+    size_t len;             /* input length */
+    size_t pos;             /* next input byte */
+    unsigned flags;         /* enum th_text_normalize_flags */
+    struct th_buf *out;     /* destination; out->len is kept in sync */
+    size_t base;            /* out->len when the pass started */
+    unsigned pend_nl;       /* line breaks seen since the last character */
+    unsigned pend_sp;       /* 1 space, 2 tab seen since the last character */
+    struct th_text_normalize_stats *stats; /* counters, never NULL */
+};
+
+/* Keep room for the worst-case growth of the rest of the input (3x). */
+static int ensure_room(struct norm *nm, size_t extra)
+{
+    size_t rest = nm->len - nm->pos;
+    if (rest > (SIZE_MAX / 4) - extra)
+        return TH_ELIMIT;
+    return th_buf_reserve(nm->out, extra + 3 * rest + 8);
+}
+
+static void flush_pending(struct norm *nm)
+{
+    struct th_buf *b = nm->out;
+    if (nm->pend_nl) {
+        if (b->len > nm->base) {
+            b->ptr[b->len++] = '\n';
+            if (nm->pend_nl > 1)
+                b->ptr[b->len++] = '\n';
+        }
+    } else if (nm->pend_sp) {
+        if (b->len > nm->base && b->ptr[b->len - 1] != '\n')
+            b->ptr[b->len++] = nm->pend_sp & 2 ? '\t' : ' ';
+    }
+    nm->pend_nl = 0;
+    nm->pend_sp = 0;
+}
+
+static void note_space(struct norm *nm, enum cp_class k)
+{
+    if (k == CP_NEWLINE) {
+        nm->pend_nl++;
+        nm->pend_sp = 0;
+    } else if (!nm->pend_nl) {
+        nm->pend_sp |= k == CP_TAB ? 2 : 1;
+    }
+}
+
+/*
+ * Read the code point at nm->pos without consuming it: a valid UTF-8
+ * character, a stray byte read as cp1252, or (at '&') an HTML entity.
+ * Returns its byte length; *invalid and *entity say how it was read.
+ */
+static size_t peek_cp(const struct norm *nm, size_t pos, uint32_t *cp,
+                      bool *invalid, bool *entity)
+{
+    const uint8_t *s = nm->in;
+    *invalid = false;
+    *entity = false;
+    if (s[pos] == '&' && (nm->flags & TH_TEXT_ENTITIES)) {
+        size_t end;
+        uint32_t v;
+        if (parse_entity(s, nm->len, pos + 1, &v, &end)) {
+            /* "&amp;lt;" and deeper double escapes decode fully. */
+            while (v == '&' && parse_entity(s, nm->len, end, &v, &end))
+                ;
+            *cp = v;
+            *entity = true;
+            return end - pos;
+        }
+        *cp = '&';
+        return 1;
+    }
+    size_t n = th_text_utf8_decode(s + pos, nm->len - pos, cp);
+    if (n)
+        return n;
+    *invalid = true;
+    uint8_t c = s[pos];
+    *cp = c >= 0xA0 ? c : c >= 0x80 ? cp1252_high[c - 0x80] : c;
+    if (!*cp)
+        *cp = NO_CP;
+    return 1;
+}
+
+/* Read the next code point and classify it; counts repairs. */
+static enum cp_class next_cp(struct norm *nm, uint32_t *cp)
+{
+    bool invalid, entity;
+    size_t n = peek_cp(nm, nm->pos, cp, &invalid, &entity);
+    nm->pos += n;
+    nm->stats->n_invalid += invalid;
+    nm->stats->n_entities += entity;
+    if (*cp == NO_CP) {
+        nm->stats->n_removed++;
+        return CP_REMOVE;
+    }
+    enum cp_class k = classify(cp);
+    nm->stats->n_removed += k == CP_REMOVE;
+    return k;
+}
+
+static void put_cp(struct norm *nm, uint32_t cp)
+{
+    struct th_buf *b = nm->out;
+    b->len += th_text_utf8_encode(cp, b->ptr + b->len);
+}
+
+/*
+ * NFC of the segment that ends with the unsafe code point cp: pop the
+ * output back to the last safe code point, gather the following unsafe
+ * code points of the input, normalize them together and write the result.
+ */
+static int nfc_segment(struct norm *nm, uint32_t cp)
+{
+    struct th_buf *b = nm->out;
+    uint32_t seg_stack[SEGMENT_CAP];
+    uint32_t *seg = seg_stack;
+    size_t n_seg = 0, cap_seg = SEGMENT_CAP;
+    int rc = 0;
+
+    flush_pending(nm);
+    size_t start = b->len;
+    for (int steps = 0; start > nm->base && steps < WALK_BACK_MAX; steps++) {
+        size_t q = start - 1;
+        while (q > nm->base && ((uint8_t)b->ptr[q] & 0xC0) == 0x80)
+            q--;
+        uint32_t prev;
+        if (!th_text_utf8_decode((const uint8_t *)b->ptr + q, b->len - q,
+                                 &prev))
+            break;
+        start = q;
+        if (prev < 0x80 || !is_nfc_unsafe(prev))
+            break;
+    }
+    /* Output bytes from start, then cp, then the unsafe input after it. */
+    size_t q = start;
+    while (q < b->len) {
+        uint32_t c;
+        size_t n = th_text_utf8_decode((const uint8_t *)b->ptr + q,
+                                       b->len - q, &c);
+        seg[n_seg++] = c;
+        q += n ? n : 1;
+    }
+    seg[n_seg++] = cp;
+    while (nm->pos < nm->len) {
+        uint32_t c;
+        bool invalid, entity;
+        if (nm->in[nm->pos] < 0x80 && nm->in[nm->pos] != '&')
+            break;
+        size_t n = peek_cp(nm, nm->pos, &c, &invalid, &entity);
+        enum cp_class k = c == NO_CP ? CP_REMOVE : classify(&c);
+        if (k == CP_REMOVE) {
+            nm->pos += n;
+            nm->stats->n_invalid += invalid;
+            nm->stats->n_removed++;
+            continue;
+        }
+        if (k != CP_KEEP || c < 0x80 || !is_nfc_unsafe(c))
+            break;
+        nm->pos += n;
+        nm->stats->n_invalid += invalid;
+        nm->stats->n_entities += entity;
+        if (n_seg == cap_seg) {
+            size_t ncap = cap_seg * 2;
+            uint32_t *p = malloc(ncap * sizeof(*p));
+            if (!p) {
+                rc = TH_ENOMEM;
+                goto out_free_seg;
+            }
+            memcpy(p, seg, n_seg * sizeof(*p));
+            if (seg != seg_stack)
+                free(seg);
+            seg = p;
+            cap_seg = ncap;
+        }
+        seg[n_seg++] = c;
+    }
+    /* Decompose (with reordering) from UTF-8, then compose. */
+    size_t enc_len = 0;
+    char *enc = malloc(n_seg * 4 + 1);
+    if (!enc) {
+        rc = TH_ENOMEM;
+        goto out_free_seg;
+    }
+    for (size_t k = 0; k < n_seg; k++)
+        enc_len += th_text_utf8_encode(seg[k], enc + enc_len);
+    utf8proc_int32_t dec_stack[SEGMENT_CAP * 4];
+    utf8proc_int32_t *dec = dec_stack;
+    utf8proc_ssize_t cap_dec = SEGMENT_CAP * 4;
+    utf8proc_ssize_t nd = utf8proc_decompose((const utf8proc_uint8_t *)enc,
+                                             (utf8proc_ssize_t)enc_len, dec,
+                                             cap_dec,
+                                             UTF8PROC_DECOMPOSE |
+                                             UTF8PROC_STABLE);
+    if (nd > cap_dec) {
+        dec = malloc((size_t)nd * sizeof(*dec));
+        if (!dec) {
+            rc = TH_ENOMEM;
+            goto out_free_enc;
+        }
+        cap_dec = nd;
+        nd = utf8proc_decompose((const utf8proc_uint8_t *)enc,
+                                (utf8proc_ssize_t)enc_len, dec, cap_dec,
+                                UTF8PROC_DECOMPOSE | UTF8PROC_STABLE);
+    }
+    if (nd < 0) {
+        /* Cannot happen on valid input; keep the bytes unnormalized. */
+        nd = 0;
+        b->len = start;
+        rc = ensure_room(nm, enc_len);
+        if (rc == 0) {
+            memcpy(b->ptr + b->len, enc, enc_len);
+            b->len += enc_len;
+        }
+        goto out_free_dec;
+    }
+    nd = utf8proc_normalize_utf32(dec, nd, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+    b->len = start;
+    rc = ensure_room(nm, (size_t)(nd > 0 ? nd : 0) * 4);
+    if (rc < 0)
+        goto out_free_dec;
+    for (utf8proc_ssize_t k = 0; k < nd; k++)
+        put_cp(nm, (uint32_t)dec[k]);
+out_free_dec:
+    if (dec != dec_stack)
+        free(dec);
+out_free_enc:
+    free(enc);
+out_free_seg:
+    if (seg != seg_stack)
+        free(seg);
+    return rc;
+}
+
+/* Bytes copied verbatim: printable ASCII except '&'. */
+static const bool plain_byte[256] = {
+    ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['\''] = 1,
+    ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1,
+    ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1,
+    ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+    ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,
+    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1,
+    ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+    ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
+    ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+/* One pass: everything but mojibake. Appends to out. */
+static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
+                          struct th_buf *out,
+                          struct th_text_normalize_stats *stats)
+{
+    struct norm nm = {
+        .in = in, .len = len, .flags = flags, .out = out,
+        .base = out->len, .stats = stats,
+    };
+    int rc = ensure_room(&nm, 0);
+    if (rc < 0)
+        return rc;
+    while (nm.pos < len) {
+        uint8_t c = in[nm.pos];
+        if (plain_byte[c]) {
+            size_t start = nm.pos++;
+            while (nm.pos < len && plain_byte[in[nm.pos]])
+                nm.pos++;
+            if (nm.pend_nl | nm.pend_sp)
+                flush_pending(&nm);
+            memcpy(out->ptr + out->len, in + start, nm.pos - start);
+            out->len += nm.pos - start;
+            continue;
+        }
+        if (c == ' ') {
+            nm.pos++;
+            if (!nm.pend_nl)
+                nm.pend_sp |= 1;
+            continue;
+        }
+        if (c == '\n') {
+            nm.pos++;
+            nm.pend_nl++;
+            nm.pend_sp = 0;
+            continue;
+        }
+        if (c == '\r') {
+            nm.pos++;
+            if (nm.pos < len && in[nm.pos] == '\n')
+                nm.pos++;
+            nm.pend_nl++;
+            nm.pend_sp = 0;
+            continue;
+        }
+        uint32_t cp;
+        enum cp_class k = next_cp(&nm, &cp);
+        if (k == CP_REMOVE)
+            continue;
+        if (k != CP_KEEP) {
+            note_space(&nm, k);
+            continue;
+        }
+        if (cp >= 0x80 && (flags & TH_TEXT_NFC) && is_nfc_unsafe(cp)) {
+            rc = nfc_segment(&nm, cp);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        flush_pending(&nm);
+        put_cp(&nm, cp);
+    }
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------ mojibake */
+
+/* The cp1252 (or latin-1) byte that shows as cp, or -1. */
+static int mojibake_byte(uint32_t cp)
+{
+    if (cp >= 0x80 && cp <= 0xFF)
+        return (int)cp;
+    for (int i = 0; i < 32; i++)
+        if (cp1252_high[i] == cp)
+            return 0x80 + i;
+    return -1;
+}
+
+/* A candidate group: code points [start, end) of the text decode to cp. */
+struct moji {
+    size_t start;       /* byte offset of the lead character */
+    size_t end;         /* byte offset after the group */
+    uint32_t cp;        /* the character the bytes stand for */
+    bool strong;        /* a group plain text practically never holds */
+};
+
+/*
+ * Try to read a mojibake group at byte offset i of valid UTF-8 text s.
+ */
+static bool mojibake_at(const uint8_t *s, size_t len, size_t i,
+                        struct moji *m)
+{
+    uint32_t cp;
+    size_t n = th_text_utf8_decode(s + i, len - i, &cp);
+    if (n != 2 || cp < 0xC2 || cp > 0xF4)
+        return false;
+    uint8_t bytes[4] = { (uint8_t)cp, 0, 0, 0 };
+    size_t need = cp <= 0xDF ? 1 : cp <= 0xEF ? 2 : 3;
+    size_t q = i + n;
+    for (size_t k = 0; k < need; k++) {
+        if (q >= len)
+            return false;
+        uint32_t c;
+        size_t cn = th_text_utf8_decode(s + q, len - q, &c);
+        if (!cn)
+            return false;
+        int b = mojibake_byte(c);
+        if (b < 0x80 || b > 0xBF)
+            return false;
+        bytes[k + 1] = (uint8_t)b;
+        q += cn;
+    }
+    uint32_t out;
+    if (th_text_utf8_decode(bytes, need + 1, &out) != need + 1)
+        return false;
+    if (out < 0xA0)
+        return false;
+    m->start = i;
+    m->end = q;
+    m->cp = out;
+    m->strong = need > 1 || bytes[0] == 0xC2 || bytes[0] == 0xC3;
+    return true;
+}
+
+/*
+ * One round of mojibake repair of valid UTF-8 text into out; returns the
+ * number of groups repaired (0 leaves out untouched) or < 0 on failure.
+ */
+static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
+{
+    bool accept = false;
+    size_t prev_end = SIZE_MAX;
+    struct moji m;
+    for (size_t i = 0; i + 1 < len && !accept; i++) {
+        if (s[i] != 0xC3 || s[i + 1] < 0x82 || s[i + 1] > 0xB4)
+            continue;
+        if (!mojibake_at(s, len, i, &m))
+            continue;
+        if (m.strong || prev_end == i)
+            accept = true;
+        prev_end = m.end;
+        i = m.end - 1;
+    }
+    if (!accept)
+        return 0;
+    int rc = th_buf_reserve(out, len);
+    if (rc < 0)
+        return rc;
+    int fixed = 0;
+    size_t i = 0, copied = 0;
+    while (i + 1 < len) {
+        if (s[i] == 0xC3 && s[i + 1] >= 0x82 && s[i + 1] <= 0xB4 &&
+            mojibake_at(s, len, i, &m)) {
+            memcpy(out->ptr + out->len, s + copied, i - copied);
+            out->len += i - copied;
+            out->len += th_text_utf8_encode(m.cp, out->ptr + out->len);
+            i = copied = m.end;
+            fixed++;
+            continue;
+        }
+        i++;
+    }
+    memcpy(out->ptr + out->len, s + copied, len - copied);
+    out->len += len - copied;
+    out->ptr[out->len] = '\0';
+    return fixed;
+}
+
+/* True when s may hold a mojibake lead character ('Â'..'ô'). */
+static bool may_have_mojibake(const uint8_t *s, size_t len)
+{
+    const uint8_t *p = s, *end = s + len;
+    while ((p = memchr(p, 0xC3, (size_t)(end - p))) != NULL) {
+        if (p + 1 < end && p[1] >= 0x82 && p[1] <= 0xB4)
+            return true;
+        p++;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ API */
+
+/* Swap in the next scratch buffer as the current input. */
+static void use_scratch(struct th_buf *tmp, int *cur, const uint8_t **in,
+                        size_t *len)
+{
+    *cur = *cur == 0 ? 1 : 0;
+    *in = (const uint8_t *)tmp[*cur].ptr;
+    *len = tmp[*cur].len;
+}
+
+int th_text_normalize(const char *data, size_t len, unsigned flags,
+                      struct th_buf *out,
+                      struct th_text_normalize_stats *stats)
+{
+    struct th_text_normalize_stats local = {0};
+    if (!stats)
+        stats = &local;
+    if (flags & TH_TEXT_NFC)
+        th_text_tables_init();
+    size_t base = out->len;
+    const uint8_t *in = (const uint8_t *)data;
+    struct th_buf tmp[2];
+    th_buf_init(&tmp[0], out->max);
+    th_buf_init(&tmp[1], out->max);
+    int rc = 0, cur = 1;
+
+    for (int round = 0; round < 2; round++) {
+        if ((flags & TH_TEXT_MOJIBAKE) && may_have_mojibake(in, len)) {
+            /* Mojibake is judged on valid text: repair bytes first. */
+            struct th_buf *next = &tmp[cur == 0 ? 1 : 0];
+            if (!th_text_is_valid_utf8((const char *)in, len)) {
+                th_buf_reset(next);
+                rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next,
+                                    stats);
+                if (rc < 0)
+                    goto out_release;
+                use_scratch(tmp, &cur, &in, &len);
+            }
+            for (int k = 0; k < 3; k++) {
+                next = &tmp[cur == 0 ? 1 : 0];
+                th_buf_reset(next);
+                rc = mojibake_round(in, len, next);
+                if (rc <= 0)
+                    break;
+                stats->n_mojibake += (size_t)rc;
+                use_scratch(tmp, &cur, &in, &len);
+            }
+            if (rc < 0)
+                goto out_release;
+        }
+        size_t n_entities = stats->n_entities;
+        rc = normalize_pass(in, len, flags, out, stats);
+        if (rc < 0)
+            goto out_release;
+        /* Decoded entities may have shown mojibake: one more round. */
+        if (round == 1 || stats->n_entities == n_entities ||
+            !(flags & TH_TEXT_MOJIBAKE) ||
+            !may_have_mojibake((const uint8_t *)out->ptr + base,
+                               out->len - base))
+            break;
+        struct th_buf *next = &tmp[cur == 0 ? 1 : 0];
+        th_buf_reset(next);
+        rc = th_buf_append(next, out->ptr + base, out->len - base);
+        if (rc < 0)
+            goto out_release;
+        use_scratch(tmp, &cur, &in, &len);
+        out->len = base;
+    }
+out_release:
+    if (rc < 0 && out->len > base) {
+        out->len = base;
+        out->ptr[base] = '\0';
+    }
+    th_buf_release(&tmp[0]);
+    th_buf_release(&tmp[1]);
+    return rc;
+}
