@@ -151,7 +151,7 @@ uint32_t th_unionfind_union(struct th_unionfind *uf, uint32_t a, uint32_t b);
  *           params fingerprint, shard index, a free 64-bit tag, header
  *           checksum (XXH64 of the bytes before it);
  *   blocks  each: u32 payload bytes, u32 record count, u64 XXH64 of the
- *           payload, then the payload (whole records, at most 1 MiB);
+ *           payload, then the payload (whole records, at most 64 KiB);
  *   trailer 32 bytes: magic "THDDEND\0", total records, total blocks,
  *           XXH64 over the block checksums.
  * A reader checks the header and the trailer at open (so truncation is
@@ -170,7 +170,7 @@ enum th_dedup_file_kind {
 /* What a header says (filled by the reader, given to the writer). */
 struct th_dedup_file_info {
     uint32_t kind;           /* enum th_dedup_file_kind */
-    uint32_t record_size;    /* bytes per record, 1 .. 1 MiB */
+    uint32_t record_size;    /* bytes per record, 1 .. 64 KiB */
     uint64_t fingerprint;    /* parameters the data was made with */
     uint64_t shard;          /* input index or band the file belongs to */
     uint64_t tag;            /* kind-specific value (e.g. document count) */
