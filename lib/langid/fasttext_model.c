@@ -109,6 +109,8 @@ struct th_fasttext {
     uint32_t table_mask;     /* table size - 1 (a power of two) */
     struct ft_prune_slot *prune; /* prune index, prune_mask + 1 slots */
     uint32_t prune_mask;     /* prune table size - 1, 0 when no table */
+    uint32_t prune_shift;    /* 32 - log2(prune table size) */
+    uint64_t bucket_magic;   /* fastmod constant for % bucket */
     int32_t eos_id;          /* id of "</s>", -1 when absent */
     struct ft_matrix input;  /* input (embedding) matrix */
     struct ft_matrix output; /* output matrix */
@@ -116,6 +118,26 @@ struct th_fasttext {
     int32_t *tree_right;     /* HS: right child per node */
     float sigmoid[FT_SIGMOID_TABLE + 1]; /* fastText's sigmoid table */
 };
+
+/*
+ * A token's features, remembered per thread: the vocabulary lookup, char
+ * n-gram hashing and prune mapping of a token are pure functions of its
+ * bytes, and natural text repeats its words, so each thread keeps the
+ * resolved rows of recent tokens (direct-mapped by hash).
+ */
+struct ft_cache_entry {
+    uint32_t hash;           /* fastText hash of the token */
+    uint32_t len;            /* token bytes, 0 for an empty entry */
+    uint32_t bytes_off;      /* token bytes at cache_bytes + bytes_off */
+    uint32_t ids_off;        /* rows at cache_ids + ids_off */
+    uint32_t n_ids;          /* number of rows */
+    int32_t type;            /* 0 word, 1 label (contributes nothing) */
+};
+
+#define FT_CACHE_SIZE 8192
+#define FT_CACHE_MAX_TOKEN 64
+#define FT_CACHE_BYTES ((size_t)FT_CACHE_SIZE * 16)
+#define FT_CACHE_IDS ((size_t)FT_CACHE_SIZE * 48)
 
 /* A (score, index) pair of the top-k heap. */
 struct ft_pair {
@@ -143,6 +165,11 @@ struct th_fasttext_state {
     float *scores;           /* n_labels floats (output layer) */
     struct ft_pair *heap;    /* n_labels + 1 pairs */
     struct ft_visit *stack;  /* HS walk stack, 2 * n_labels + 2 items */
+    struct ft_cache_entry *cache; /* FT_CACHE_SIZE token cache entries */
+    char *cache_bytes;       /* token bytes of cached entries */
+    size_t n_cache_bytes;    /* bytes in use */
+    int32_t *cache_ids;      /* feature rows of cached entries */
+    size_t n_cache_ids;      /* rows in use */
 };
 
 /* ---- reading the file ------------------------------------------------ */
@@ -212,6 +239,17 @@ static uint32_t ft_hash(const char *s, size_t len)
     return h;
 }
 
+/*
+ * a % d for 32-bit a and d != 0 without a division (Lemire, Kaser and
+ * Kurz, "Faster remainder by direct computation", 2019): exact for every
+ * 32-bit a with magic = UINT64_MAX / d + 1.
+ */
+static inline uint32_t fast_mod(uint32_t a, uint64_t magic, uint32_t d)
+{
+    uint64_t low = magic * a;
+    return (uint32_t)(((unsigned __int128)low * d) >> 64);
+}
+
 static uint32_t pow2_at_least(uint64_t n)
 {
     uint64_t size = 16;
@@ -261,7 +299,15 @@ static int read_args(struct ft_reader *r, struct th_fasttext *ft)
     if ((in->maxn > 0 || in->word_ngrams > 1) && in->bucket == 0)
         return th_error_set(r->err, TH_EFORMAT,
                             "n-grams enabled but bucket count is 0");
+    if (in->bucket > 0)
+        ft->bucket_magic = UINT64_MAX / (uint32_t)in->bucket + 1;
     return 0;
+}
+
+/* Slot of bucket id in the prune table. */
+static inline uint32_t prune_slot(const struct th_fasttext *ft, int32_t id)
+{
+    return ((uint32_t)id * 2654435761u) >> ft->prune_shift;
 }
 
 static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
@@ -345,6 +391,9 @@ static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
         if (!ft->prune)
             return th_error_set(r->err, TH_ENOMEM, "out of memory");
         ft->prune_mask = psize - 1;
+        ft->prune_shift = 32;
+        for (uint32_t v = psize; v > 1; v >>= 1)
+            ft->prune_shift--;
         for (uint32_t i = 0; i < psize; i++)
             ft->prune[i].key = -1;
         for (int64_t i = 0; i < pruneidx_size; i++) {
@@ -355,7 +404,7 @@ static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
                 return th_error_set(r->err, TH_EFORMAT,
                                     "negative prune index entry %lld",
                                     (long long)i);
-            uint32_t s = ((uint32_t)key * 2654435761u) & ft->prune_mask;
+            uint32_t s = prune_slot(ft, key);
             while (ft->prune[s].key >= 0 && ft->prune[s].key != key)
                 s = (s + 1) & ft->prune_mask;
             ft->prune[s].key = key;
@@ -598,7 +647,8 @@ static int load(struct th_fasttext *ft, struct th_error *err)
     if (ft->input.quant &&
         (uint64_t)ft->input.m <= FT_DECODE_LIMIT / 4 / (uint64_t)in->dim) {
         size_t n = (size_t)ft->input.m * (size_t)in->dim;
-        ft->input.decoded = malloc((n ? n : 1) * sizeof(float));
+        size_t bytes = ((n ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
+        ft->input.decoded = aligned_alloc(64, bytes);
         if (!ft->input.decoded)
             return th_error_set(err, TH_ENOMEM, "out of memory");
         for (int64_t i = 0; i < ft->input.m; i++)
@@ -763,7 +813,11 @@ int th_fasttext_state_new(struct th_fasttext_state **out,
     st->scores = malloc(nl * sizeof(float));
     st->heap = malloc((nl + 1) * sizeof(*st->heap));
     st->stack = malloc((2 * nl + 2) * sizeof(*st->stack));
-    if (!st->ids || !st->hashes || !st->word || !st->hidden || !st->row ||
+    st->cache = calloc(FT_CACHE_SIZE, sizeof(*st->cache));
+    st->cache_bytes = malloc(FT_CACHE_BYTES);
+    st->cache_ids = malloc(FT_CACHE_IDS * sizeof(*st->cache_ids));
+    if (!st->cache || !st->cache_bytes || !st->cache_ids ||
+        !st->ids || !st->hashes || !st->word || !st->hidden || !st->row ||
         !st->scores || !st->heap || !st->stack) {
         th_fasttext_state_free(st);
         return TH_ENOMEM;
@@ -784,6 +838,9 @@ void th_fasttext_state_free(struct th_fasttext_state *st)
     free(st->scores);
     free(st->heap);
     free(st->stack);
+    free(st->cache);
+    free(st->cache_bytes);
+    free(st->cache_ids);
     free(st);
 }
 
@@ -816,26 +873,52 @@ static inline int push_id(struct th_fasttext_state *st, int32_t id)
     return 0;
 }
 
-/* fastText's pushHash: map bucket id through the prune index. */
+/*
+ * fastText's pushHash. With a pruned dictionary the bucket is pushed as
+ * -(id + 1) and mapped later by resolve_pruned(), in one pass with
+ * prefetches, which keeps the order of the list intact.
+ */
 static inline int push_bucket(const struct th_fasttext *ft,
                               struct th_fasttext_state *st, int32_t id)
 {
     int64_t pruned = ft->info.n_pruned;
     if (pruned == 0 || id < 0)
         return 0;
-    if (pruned > 0) {
-        uint32_t s = ((uint32_t)id * 2654435761u) & ft->prune_mask;
-        for (;;) {
-            if (ft->prune[s].key == id) {
-                id = ft->prune[s].value;
+    if (pruned > 0)
+        return push_id(st, -id - 1);
+    return push_id(st, ft->info.n_words + id);
+}
+
+/* Map the deferred buckets ids[from..] of a pruned model; drop unknowns. */
+static void resolve_pruned(const struct th_fasttext *ft,
+                           struct th_fasttext_state *st, size_t from)
+{
+    const size_t n = st->n_ids;
+    int32_t *ids = st->ids;
+    for (size_t i = from; i < n && i < from + 8; i++)
+        if (ids[i] < 0)
+            __builtin_prefetch(&ft->prune[prune_slot(ft, -(ids[i] + 1))]);
+    size_t w = from;
+    for (size_t i = from; i < n; i++) {
+        if (i + 8 < n && ids[i + 8] < 0)
+            __builtin_prefetch(&ft->prune[prune_slot(ft, -(ids[i + 8] + 1))]);
+        int32_t v = ids[i];
+        if (v >= 0) {
+            ids[w++] = v;
+            continue;
+        }
+        int32_t id = -(v + 1);
+        for (uint32_t s = prune_slot(ft, id);; s = (s + 1) & ft->prune_mask) {
+            int32_t key = ft->prune[s].key;
+            if (key == id) {
+                ids[w++] = ft->info.n_words + ft->prune[s].value;
                 break;
             }
-            if (ft->prune[s].key < 0)
-                return 0;
-            s = (s + 1) & ft->prune_mask;
+            if (key < 0)
+                break;
         }
     }
-    return push_id(st, ft->info.n_words + id);
+    st->n_ids = w;
 }
 
 /* fastText's computeSubwords over w = "<" + token + ">". */
@@ -855,7 +938,8 @@ static int push_subwords(const struct th_fasttext *ft,
             while (j < len && ((uint8_t)w[j] & 0xC0) == 0x80)
                 h = ft_hash_step(h, (uint8_t)w[j++]);
             if (n >= minn && !(n == 1 && (i == 0 || j == len))) {
-                if (push_bucket(ft, st, (int32_t)(h % bucket)) < 0)
+                int32_t b = (int32_t)fast_mod(h, ft->bucket_magic, bucket);
+                if (push_bucket(ft, st, b) < 0)
                     return TH_ENOMEM;
             }
         }
@@ -869,56 +953,106 @@ static inline bool is_space(uint8_t c)
            c == '\f' || c == '\0';
 }
 
+static int push_hash(struct th_fasttext_state *st, uint32_t h)
+{
+    if (st->n_hashes == st->cap_hashes &&
+        grow((void **)&st->hashes, &st->cap_hashes, st->n_hashes + 1,
+             sizeof(*st->hashes)) < 0)
+        return TH_ENOMEM;
+    st->hashes[st->n_hashes++] = (int32_t)h;
+    return 0;
+}
+
+/* Features of one token, computed (not cached): returns its type. */
+static int token_features(const struct th_fasttext *ft,
+                          struct th_fasttext_state *st, const char *tok,
+                          size_t len, uint32_t h, bool is_eos, int *type_out)
+{
+    int32_t wid = lookup(ft, tok, len, h);
+    int type;
+    if (wid >= 0)
+        type = ft->entries[wid].type;
+    else
+        type = len >= 9 && memcmp(tok, "__label__", 9) == 0;
+    *type_out = type;
+    if (type != 0)
+        return 0;
+    if (wid >= 0 && push_id(st, wid) < 0)
+        return TH_ENOMEM;
+    bool subwords = wid >= 0 ? wid != ft->eos_id : !is_eos;
+    if (ft->info.maxn > 0 && subwords) {
+        if (len + 2 > st->cap_word &&
+            grow((void **)&st->word, &st->cap_word, len + 2, 1) < 0)
+            return TH_ENOMEM;
+        st->word[0] = '<';
+        memcpy(st->word + 1, tok, len);
+        st->word[len + 1] = '>';
+        size_t from = st->n_ids;
+        if (push_subwords(ft, st, st->word, len + 2) < 0)
+            return TH_ENOMEM;
+        if (ft->info.n_pruned > 0)
+            resolve_pruned(ft, st, from);
+    }
+    return 0;
+}
+
 /* One token: word id, subwords, hash; *eos set when it ends the line. */
 static int add_token(const struct th_fasttext *ft,
                      struct th_fasttext_state *st, const char *tok,
                      size_t len, bool *eos)
 {
     uint32_t h = ft_hash(tok, len);
-    int32_t wid = lookup(ft, tok, len, h);
     bool is_eos = len == 4 && memcmp(tok, "</s>", 4) == 0;
-    int type;
-    if (wid >= 0)
-        type = ft->entries[wid].type;
-    else
-        type = len >= 9 && memcmp(tok, "__label__", 9) == 0;
     *eos = is_eos;
-    if (type != 0)
+    int type;
+    struct ft_cache_entry *c = NULL;
+    if (len <= FT_CACHE_MAX_TOKEN && !is_eos) {
+        c = &st->cache[(h ^ (h >> 13)) & (FT_CACHE_SIZE - 1)];
+        if (c->len == len && c->hash == h &&
+            memcmp(st->cache_bytes + c->bytes_off, tok, len) == 0) {
+            if (c->type != 0)
+                return 0;
+            if (c->n_ids) {
+                size_t need_n = st->n_ids + c->n_ids;
+                if (need_n > st->cap_ids &&
+                    grow((void **)&st->ids, &st->cap_ids, need_n,
+                         sizeof(*st->ids)) < 0)
+                    return TH_ENOMEM;
+                memcpy(st->ids + st->n_ids, st->cache_ids + c->ids_off,
+                       c->n_ids * sizeof(*st->ids));
+                st->n_ids = need_n;
+            }
+            return ft->info.word_ngrams > 1 ? push_hash(st, h) : 0;
+        }
+    }
+    size_t from = st->n_ids;
+    if (token_features(ft, st, tok, len, h, is_eos, &type) < 0)
+        return TH_ENOMEM;
+    if (c) {
+        size_t n = st->n_ids - from;
+        if (st->n_cache_bytes + len > FT_CACHE_BYTES ||
+            st->n_cache_ids + n > FT_CACHE_IDS) {
+            memset(st->cache, 0, FT_CACHE_SIZE * sizeof(*st->cache));
+            st->n_cache_bytes = 0;
+            st->n_cache_ids = 0;
+        }
+        if (st->n_cache_ids + n <= FT_CACHE_IDS) {
+            c->hash = h;
+            c->len = (uint32_t)len;
+            c->bytes_off = (uint32_t)st->n_cache_bytes;
+            c->ids_off = (uint32_t)st->n_cache_ids;
+            c->n_ids = (uint32_t)n;
+            c->type = type;
+            memcpy(st->cache_bytes + st->n_cache_bytes, tok, len);
+            memcpy(st->cache_ids + st->n_cache_ids, st->ids + from,
+                   n * sizeof(*st->ids));
+            st->n_cache_bytes += len;
+            st->n_cache_ids += n;
+        }
+    }
+    if (type != 0 || ft->info.word_ngrams <= 1)
         return 0;
-    if (wid < 0) {
-        if (!is_eos && ft->info.maxn > 0) {
-            if (len + 2 > st->cap_word &&
-                grow((void **)&st->word, &st->cap_word, len + 2, 1) < 0)
-                return TH_ENOMEM;
-            st->word[0] = '<';
-            memcpy(st->word + 1, tok, len);
-            st->word[len + 1] = '>';
-            if (push_subwords(ft, st, st->word, len + 2) < 0)
-                return TH_ENOMEM;
-        }
-    } else {
-        if (push_id(st, wid) < 0)
-            return TH_ENOMEM;
-        if (ft->info.maxn > 0 && wid != ft->eos_id) {
-            const struct ft_entry *e = &ft->entries[wid];
-            if (e->len + 2 > st->cap_word &&
-                grow((void **)&st->word, &st->cap_word, e->len + 2, 1) < 0)
-                return TH_ENOMEM;
-            st->word[0] = '<';
-            memcpy(st->word + 1, e->word, e->len);
-            st->word[e->len + 1] = '>';
-            if (push_subwords(ft, st, st->word, e->len + 2) < 0)
-                return TH_ENOMEM;
-        }
-    }
-    if (ft->info.word_ngrams > 1) {
-        if (st->n_hashes == st->cap_hashes &&
-            grow((void **)&st->hashes, &st->cap_hashes, st->n_hashes + 1,
-                 sizeof(*st->hashes)) < 0)
-            return TH_ENOMEM;
-        st->hashes[st->n_hashes++] = (int32_t)h;
-    }
-    return 0;
+    return push_hash(st, h);
 }
 
 /* fastText's getLine + addWordNgrams; returns bytes consumed. */
@@ -958,6 +1092,7 @@ static int line_features(const struct th_fasttext *ft,
     }
     int32_t n = ft->info.word_ngrams;
     uint32_t bucket = (uint32_t)ft->info.bucket;
+    size_t from = st->n_ids;
     for (size_t i = 0; n > 1 && i < st->n_hashes; i++) {
         uint64_t h = (uint64_t)(int64_t)st->hashes[i];
         for (size_t j = i + 1; j < st->n_hashes && j < i + (size_t)n; j++) {
@@ -966,6 +1101,8 @@ static int line_features(const struct th_fasttext *ft,
                 return TH_ENOMEM;
         }
     }
+    if (ft->info.n_pruned > 0)
+        resolve_pruned(ft, st, from);
     *consumed = pos;
     return 0;
 }
@@ -977,31 +1114,59 @@ static inline float std_log(float x)
     return (float)log((double)x + 1e-5);
 }
 
+/* hidden += row, element by element (vectorizable in blocks of 8). */
+static inline void add_row(float *restrict hidden, const float *restrict row,
+                           size_t dim)
+{
+    size_t j = 0;
+    for (; j + 8 <= dim; j += 8)
+        for (size_t t = 0; t < 8; t++)
+            hidden[j + t] += row[j + t];
+    for (; j < dim; j++)
+        hidden[j] += row[j];
+}
+
 static void compute_hidden(const struct th_fasttext *ft,
                            struct th_fasttext_state *st)
 {
     const size_t dim = (size_t)ft->info.dim;
     float *restrict hidden = st->hidden;
     const struct ft_matrix *in = &ft->input;
+    const int32_t *ids = st->ids;
+    const size_t n = st->n_ids;
     for (size_t j = 0; j < dim; j++)
         hidden[j] = 0.0f;
-    for (size_t k = 0; k < st->n_ids; k++) {
-        size_t id = (size_t)st->ids[k];
-        if (in->decoded) {
-            const float *restrict row = in->decoded + id * dim;
-            for (size_t j = 0; j < dim; j++)
-                hidden[j] += row[j];
-        } else if (in->quant) {
-            quant_decode_row(in, (int64_t)id, st->row);
-            for (size_t j = 0; j < dim; j++)
-                hidden[j] += st->row[j];
-        } else {
-            const uint8_t *row = in->data + id * dim * 4;
+    if (in->decoded && dim == 16) {
+        float acc[16] = {0};
+        for (size_t k = 0; k < n; k++) {
+            if (k + 8 < n)
+                __builtin_prefetch(in->decoded + (size_t)ids[k + 8] * 16);
+            const float *restrict row = in->decoded + (size_t)ids[k] * 16;
+            for (size_t t = 0; t < 16; t++)
+                acc[t] += row[t];
+        }
+        memcpy(hidden, acc, sizeof(acc));
+    } else if (in->decoded) {
+        for (size_t k = 0; k < n; k++) {
+            if (k + 8 < n)
+                __builtin_prefetch(in->decoded + (size_t)ids[k + 8] * dim);
+            add_row(hidden, in->decoded + (size_t)ids[k] * dim, dim);
+        }
+    } else if (in->quant) {
+        for (size_t k = 0; k < n; k++) {
+            quant_decode_row(in, ids[k], st->row);
+            add_row(hidden, st->row, dim);
+        }
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            const uint8_t *row = in->data + (size_t)ids[k] * dim * 4;
+            if (k + 4 < n)
+                __builtin_prefetch(in->data + (size_t)ids[k + 4] * dim * 4);
             for (size_t j = 0; j < dim; j++)
                 hidden[j] += load_float(row + 4 * j);
         }
     }
-    float scale = (float)(1.0 / (double)st->n_ids);
+    float scale = (float)(1.0 / (double)n);
     for (size_t j = 0; j < dim; j++)
         hidden[j] *= scale;
 }
