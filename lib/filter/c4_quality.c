@@ -1,0 +1,250 @@
+/*
+ * C4QualityFilter as datatrove implements it (FineWeb passes
+ * filter_no_terminal_punct=False): a line modifier plus document rules.
+ * Each line of text.splitlines() is stripped and split on whitespace; a
+ * word over 1000 characters drops the line; citations are removed; a line
+ * of fewer than 3 words, one mentioning javascript or a cookie/terms
+ * phrase is dropped; "lorem ipsum" or "{" on a surviving line drops the
+ * document; the kept lines' sentences must number at least 5. The kept
+ * lines, joined by "\n" and stripped, replace the text.
+ *
+ * Approach: one pass over the lines, writing each cleaned line straight into
+ * the output buffer (rolled back when the line is dropped), lowercasing the
+ * line into a scratch buffer for the phrase checks. Sentences are counted
+ * through the caller's callback; without a stats request the counting stops
+ * once the minimum is reached, since more sentences cannot change the
+ * decision. That keeps the sentence splitter off most of the text.
+ * Rejected: a regex engine for the citation pattern (three fixed shapes,
+ * scanned by hand at each '[').
+ */
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "thresh/filter.h"
+#include "filter_text.h"
+#include "banned.h"
+
+static const char *const policy_phrases[] = {
+    "terms of use", "privacy policy", "cookie policy",
+    "uses cookies", "use of cookies", "use cookies",
+};
+
+void th_c4_quality_opts_init(struct th_c4_quality_opts *opts,
+                             enum th_filter_preset preset)
+{
+    (void)preset;
+    memset(opts, 0, sizeof(*opts));
+    opts->remove_citations = true;
+    opts->filter_no_terminal_punct = false;  /* as FineWeb runs it */
+    opts->min_num_sentences = 5;
+    opts->min_words_per_line = 3;
+    opts->max_word_length = 1000;
+    opts->filter_lorem_ipsum = true;
+    opts->filter_javascript = true;
+    opts->filter_curly_bracket = true;
+    opts->filter_policy = true;
+}
+
+/* Python str.split(): number of words and the longest, in characters. */
+static void split_words(const char *s, size_t start, size_t end,
+                        size_t *n_words, size_t *max_chars)
+{
+    size_t i = start, words = 0, longest = 0, cur = 0;
+    bool in_word = false;
+    while (i < end) {
+        uint8_t b = (uint8_t)s[i];
+        uint32_t c;
+        size_t adv;
+        if (b < 0x80) {
+            c = b;
+            adv = 1;
+        } else {
+            c = th_ft_decode((const uint8_t *)s + i, end - i, &adv);
+        }
+        if (th_ft_is_space(c)) {
+            if (in_word && cur > longest)
+                longest = cur;
+            in_word = false;
+        } else {
+            if (!in_word) {
+                words++;
+                cur = 0;
+                in_word = true;
+            }
+            cur++;
+        }
+        i += adv;
+    }
+    if (in_word && cur > longest)
+        longest = cur;
+    *n_words = words;
+    *max_chars = longest;
+}
+
+/* Python re \d (Unicode decimal digit) at s[i]; *adv gets its length. */
+static bool is_decimal(const char *s, size_t n, size_t i, size_t *adv)
+{
+    uint8_t b = (uint8_t)s[i];
+    if (b < 0x80) {
+        *adv = 1;
+        return b >= '0' && b <= '9';
+    }
+    uint32_t c = th_ft_decode((const uint8_t *)s + i, n - i, adv);
+    return c < TH_FT_INVALID &&
+           utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_ND;
+}
+
+/* Length of a citation match at s[i] == '[', or 0. */
+static size_t citation_at(const char *s, size_t n, size_t i)
+{
+    size_t j = i + 1, adv;
+    while (j < n && is_decimal(s, n, j, &adv))
+        j += adv;
+    if (j < n && s[j] == ']')
+        return j + 1 - i;
+    if (n - i >= 6 && memcmp(s + i, "[edit]", 6) == 0)
+        return 6;
+    if (n - i >= 17 && memcmp(s + i, "[citation needed]", 17) == 0)
+        return 17;
+    return 0;
+}
+
+/* Copy s[start, end) to out with citations removed; returns the length. */
+static size_t remove_citations(const char *s, size_t start, size_t end,
+                               char *out)
+{
+    size_t o = 0, i = start;
+    while (i < end) {
+        const char *br = memchr(s + i, '[', end - i);
+        size_t stop = br ? (size_t)(br - s) : end;
+        memcpy(out + o, s + i, stop - i);
+        o += stop - i;
+        i = stop;
+        if (i >= end)
+            break;
+        size_t m = citation_at(s, end, i);
+        if (m) {
+            i += m;
+        } else {
+            out[o++] = '[';
+            i++;
+        }
+    }
+    return o;
+}
+
+static bool has_terminal_punct(const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    char c = s[n - 1];
+    if (c != '.' && c != '?' && c != '!' && c != '"' && c != '\'')
+        return false;
+    return !th_ft_ends_with(s, n, "...", 3);
+}
+
+int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
+                  size_t len, const struct th_filter_tokenizer *tok,
+                  struct th_arena *arena, struct th_slice *text_out,
+                  struct th_c4_quality_stats *stats, const char **reason_out,
+                  struct th_error *err)
+{
+    struct th_c4_quality_stats local;
+    struct th_c4_quality_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    *reason_out = NULL;
+    text_out->ptr = text;
+    text_out->len = len;
+
+    char *out = th_arena_alloc(arena, len + 1);
+    char *lower = th_arena_alloc(arena, th_ft_lower_cap(len));
+    if (!out || !lower)
+        return th_error_set(err, TH_ENOMEM, "c4 quality: out of memory");
+    size_t o = 0;
+    size_t sentences = 0;
+    bool counting = true;
+    size_t pos = 0, ls, le;
+    while (th_ft_next_line(text, len, &pos, &ls, &le)) {
+        st->lines++;
+        th_ft_strip(text, &ls, &le);
+        size_t n_words, longest;
+        split_words(text, ls, le, &n_words, &longest);
+        if (opts->max_word_length != -1 &&
+            (int64_t)longest > opts->max_word_length) {
+            st->dropped_too_long_word++;
+            continue;
+        }
+        /* tentatively append the line (after a separator) to the output */
+        size_t line_at = o + (st->kept_lines ? 1 : 0);
+        char *line = out + line_at;
+        size_t n;
+        if (opts->remove_citations) {
+            n = remove_citations(text, ls, le, line);
+        } else {
+            memcpy(line, text + ls, le - ls);
+            n = le - ls;
+        }
+        if (opts->filter_no_terminal_punct && !has_terminal_punct(line, n)) {
+            st->dropped_no_terminal_punct++;
+            continue;
+        }
+        if (opts->min_words_per_line != -1 &&
+            (int64_t)n_words < opts->min_words_per_line) {
+            st->dropped_too_few_words++;
+            continue;
+        }
+        size_t ln = th_ft_lower(line, n, lower);
+        if (opts->filter_lorem_ipsum &&
+            th_ft_find(lower, ln, "lorem ipsum", 11)) {
+            *reason_out = "lorem_ipsum";
+            return 0;
+        }
+        if (opts->filter_javascript &&
+            th_ft_find(lower, ln, "javascript", 10)) {
+            st->dropped_javascript++;
+            continue;
+        }
+        if (opts->filter_curly_bracket && memchr(line, '{', n)) {
+            *reason_out = "curly_bracket";
+            return 0;
+        }
+        if (opts->filter_policy) {
+            bool policy = false;
+            for (size_t k = 0; k < 6 && !policy; k++)
+                policy = th_ft_find(lower, ln, policy_phrases[k],
+                                    strlen(policy_phrases[k])) != NULL;
+            if (policy) {
+                st->dropped_policy++;
+                continue;
+            }
+        }
+        if (counting) {
+            size_t ns = 0;
+            int rc = tok->count_sentences(line, n, arena, &ns, err,
+                                          tok->ctx);
+            if (rc < 0)
+                return rc;
+            sentences += ns;
+            if (!stats && opts->min_num_sentences >= 0 &&
+                (int64_t)sentences >= opts->min_num_sentences)
+                counting = false;
+        }
+        if (st->kept_lines)
+            out[o] = '\n';
+        o = line_at + n;
+        st->kept_lines++;
+    }
+    st->num_sentences = sentences;
+    st->sentences_counted = true;
+    if ((int64_t)sentences < opts->min_num_sentences) {
+        *reason_out = "too_few_sentences";
+        return 0;
+    }
+    size_t s = 0, e = o;
+    th_ft_strip(out, &s, &e);
+    out[e] = '\0';
+    text_out->ptr = out + s;
+    text_out->len = e - s;
+    return 0;
+}

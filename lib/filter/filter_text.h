@@ -1,0 +1,133 @@
+/*
+ * Internal text helpers of the filter module: UTF-8 decoding and the
+ * character classes of Python 3.11's str methods (isspace/strip/split,
+ * splitlines, isalpha) that datatrove's filters rely on, plus datatrove's
+ * PUNCTUATION_SET and a Unicode Sentence_Terminal table.
+ *
+ * Everything works on UTF-8 bytes. An invalid byte counts as one opaque
+ * character that is neither space, letter nor punctuation, so malformed input
+ * never fails and never reads out of bounds.
+ */
+#ifndef THRESH_FILTER_TEXT_H
+#define THRESH_FILTER_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Code point used for a byte that does not start a valid UTF-8 sequence. */
+#define TH_FT_INVALID 0x110000u
+
+/* Decode one character at s[0..n) (n > 0); *adv gets its byte length. */
+static inline uint32_t th_ft_decode(const uint8_t *s, size_t n, size_t *adv)
+{
+    uint32_t c = s[0];
+    if (c < 0x80) {
+        *adv = 1;
+        return c;
+    }
+    if (c >= 0xc2 && c <= 0xdf && n >= 2 && (s[1] & 0xc0) == 0x80) {
+        *adv = 2;
+        return ((c & 0x1f) << 6) | (s[1] & 0x3f);
+    }
+    if (c >= 0xe0 && c <= 0xef && n >= 3 && (s[1] & 0xc0) == 0x80 &&
+        (s[2] & 0xc0) == 0x80) {
+        uint32_t v = ((c & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+                     (s[2] & 0x3f);
+        if (v >= 0x800 && (v < 0xd800 || v > 0xdfff)) {
+            *adv = 3;
+            return v;
+        }
+    }
+    if (c >= 0xf0 && c <= 0xf4 && n >= 4 && (s[1] & 0xc0) == 0x80 &&
+        (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        uint32_t v = ((c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+                     ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        if (v >= 0x10000 && v <= 0x10ffff) {
+            *adv = 4;
+            return v;
+        }
+    }
+    *adv = 1;
+    return TH_FT_INVALID;
+}
+
+/* Decode the character that ends at s + end (end > 0); *start gets its offset. */
+uint32_t th_ft_decode_last(const char *s, size_t end, size_t *start);
+
+/* Number of characters (Python len()) of s[0..n). */
+size_t th_ft_count_chars(const char *s, size_t n);
+
+/* Python str.isspace() for one character (strip, split, re \s). */
+static inline bool th_ft_is_space(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
+    return c == 0x85 || c == 0xa0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* A line boundary of Python str.splitlines() (CR LF is handled by callers). */
+static inline bool th_ft_is_line_break(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 10 && c <= 13) || (c >= 0x1c && c <= 0x1e);
+    return c == 0x85 || c == 0x2028 || c == 0x2029;
+}
+
+/* Python str.isalpha() for one character (general category L*). */
+bool th_ft_is_alpha(uint32_t c);
+
+/* Member of datatrove's PUNCTUATION_SET (the 129-character string). */
+bool th_ft_is_punctuation(uint32_t c);
+
+/* Unicode Sentence_Terminal (datatrove's TERMINAL_PUNCTUATION, approx.). */
+bool th_ft_is_terminal(uint32_t c);
+
+/*
+ * Python str.splitlines() as an iterator: *pos is the scan offset (start at
+ * 0). Returns false when no line is left; otherwise the line (without its
+ * terminator) is s[*line_start .. *line_end).
+ */
+bool th_ft_next_line(const char *s, size_t n, size_t *pos,
+                     size_t *line_start, size_t *line_end);
+
+/* Python str.strip() bounds: shrink [*start, *end) over s. */
+void th_ft_strip(const char *s, size_t *start, size_t *end);
+void th_ft_lstrip(const char *s, size_t *start, size_t end);
+void th_ft_rstrip(const char *s, size_t start, size_t *end);
+
+/*
+ * Non-overlapping occurrences of needle (Python str.count) in s[0..n).
+ */
+size_t th_ft_count_substr(const char *s, size_t n, const char *needle,
+                          size_t needle_len);
+
+/* Does s[0..n) end with the given bytes / start with them? */
+static inline bool th_ft_ends_with(const char *s, size_t n, const char *suf,
+                                   size_t suf_len)
+{
+    return n >= suf_len && __builtin_memcmp(s + n - suf_len, suf, suf_len) == 0;
+}
+
+/*
+ * Lowercase s[0..n) the way Python's str.lower() does, into out (capacity at
+ * least th_ft_lower_cap(n)); returns the output length. Characters whose
+ * lowercase needs a different number of bytes are handled (U+0130 becomes
+ * "i" + U+0307, as in Python).
+ */
+size_t th_ft_lower(const char *s, size_t n, char *out);
+static inline size_t th_ft_lower_cap(size_t n)
+{
+    return n * 3 / 2 + 4;
+}
+
+/* ASCII-only lowercase of s[0..n) into out (same length). */
+void th_ft_lower_ascii(const char *s, size_t n, char *out);
+
+/* memmem for short needles (glibc's is fine; wrapped for clarity). */
+const char *th_ft_find(const char *hay, size_t n, const char *needle,
+                       size_t needle_len);
+
+#endif

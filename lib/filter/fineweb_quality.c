@@ -1,0 +1,176 @@
+/*
+ * FineWebQualityFilter (Penedo et al. 2024): the share of lines ending in
+ * punctuation, the share of short lines, the characters in duplicate lines
+ * and the newline-per-word ratio. fineweb-v1 uses the code published with
+ * FineWeb (stop characters . ' " ! ?, every line of text.split("\n"),
+ * inclusive comparisons); the datatrove preset today's rules (blank lines
+ * removed first, Unicode sentence terminators, strict comparisons).
+ *
+ * Approach: one pass over the "\n"-separated lines computes the first three
+ * statistics (duplicates through an arena hash set confirmed with memcmp);
+ * the word tokenizer is only asked for the last rule, which few documents
+ * reach, unless every statistic is wanted.
+ */
+#include <string.h>
+
+#include "thresh/filter.h"
+#include "filter_text.h"
+#include "banned.h"
+
+void th_fineweb_quality_opts_init(struct th_fineweb_quality_opts *opts,
+                                  enum th_filter_preset preset)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->line_punct_thr = 0.12;
+    opts->line_punct_exclude_zero = false;
+    opts->short_line_thr = 0.67;
+    opts->short_line_length = 30;
+    opts->char_duplicates_ratio = 0.01;
+    opts->new_line_ratio = 0.3;
+    opts->inclusive = preset == TH_PRESET_FINEWEB_V1;
+    opts->skip_empty_lines = preset == TH_PRESET_DATATROVE;
+    opts->terminal_punctuation = preset == TH_PRESET_DATATROVE;
+}
+
+struct line_entry {
+    uint64_t key;       /* hash, 0 = empty slot */
+    const char *ptr;    /* first occurrence */
+    size_t len;         /* its bytes */
+};
+
+static bool ends_with_stop(const char *s, size_t n, bool terminal)
+{
+    if (!n)
+        return false;
+    if (!terminal) {
+        char c = s[n - 1];
+        return c == '.' || c == '\'' || c == '"' || c == '!' || c == '?';
+    }
+    size_t b;
+    return th_ft_is_terminal(th_ft_decode_last(s, n, &b));
+}
+
+static bool is_short(const char *s, size_t n, int64_t limit)
+{
+    if (limit < 0)
+        return false;
+    if ((int64_t)n <= limit)
+        return true;
+    if ((uint64_t)n > (uint64_t)limit * 4)
+        return false;
+    return (int64_t)th_ft_count_chars(s, n) <= limit;
+}
+
+static bool is_blank(const char *s, size_t n)
+{
+    size_t a = 0, b = n;
+    th_ft_strip(s, &a, &b);
+    return a == b;
+}
+
+static bool over(double v, double thr, bool inclusive)
+{
+    return inclusive ? v >= thr : v > thr;
+}
+
+int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
+                       const char *text, size_t len,
+                       const struct th_filter_tokenizer *tok,
+                       struct th_arena *arena,
+                       struct th_fineweb_quality_stats *stats,
+                       const char **reason_out, struct th_error *err)
+{
+    struct th_fineweb_quality_stats local;
+    struct th_fineweb_quality_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    *reason_out = NULL;
+
+    /* the hash set: at most one entry per line */
+    size_t n_nl = 0;
+    for (const char *p = text, *e = text + len;
+         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        n_nl++;
+    st->n_newlines = n_nl;
+    size_t cap = 16;
+    while (cap < (n_nl + 1) * 2)
+        cap <<= 1;
+    struct line_entry *set = th_arena_calloc(arena, cap, sizeof(*set));
+    if (!set)
+        return th_error_set(err, TH_ENOMEM, "fineweb quality: out of memory");
+
+    size_t n_lines = 0, punct = 0, short_lines = 0, dup_chars = 0;
+    size_t start = 0;
+    for (;;) {
+        const char *nl = start <= len
+                             ? memchr(text + start, '\n', len - start)
+                             : NULL;
+        size_t end = nl ? (size_t)(nl - text) : len;
+        const char *s = text + start;
+        size_t n = end - start;
+        bool blank = is_blank(s, n);
+        if (!(opts->skip_empty_lines && blank)) {
+            n_lines++;
+            punct += ends_with_stop(s, n, opts->terminal_punctuation);
+            short_lines += is_short(s, n, opts->short_line_length);
+            if (!blank) {
+                uint64_t key = th_hash64(s, n, 0) | 1;
+                size_t j = key & (cap - 1);
+                bool dup = false;
+                while (set[j].key) {
+                    if (set[j].key == key && set[j].len == n &&
+                        memcmp(set[j].ptr, s, n) == 0) {
+                        dup = true;
+                        break;
+                    }
+                    j = (j + 1) & (cap - 1);
+                }
+                if (dup)
+                    dup_chars += th_ft_count_chars(s, n);
+                else
+                    set[j] = (struct line_entry){key, s, n};
+            }
+        }
+        if (!nl)
+            break;
+        start = end + 1;
+    }
+    st->n_lines = n_lines;
+    size_t chars_no_nl = th_ft_count_chars(text, len) - n_nl;
+    if (n_lines == 0) {
+        *reason_out = "empty";
+        return 0;
+    }
+    st->line_punct_ratio = (double)punct / (double)n_lines;
+    st->short_line_ratio = (double)short_lines / (double)n_lines;
+    st->char_dup_ratio =
+        chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
+
+    const char *reason = NULL;
+    bool punct_fail = opts->inclusive
+                          ? st->line_punct_ratio <= opts->line_punct_thr
+                          : st->line_punct_ratio < opts->line_punct_thr;
+    if (punct_fail &&
+        !(st->line_punct_ratio == 0 && opts->line_punct_exclude_zero))
+        reason = "line_punct_ratio";
+    else if (over(st->short_line_ratio, opts->short_line_thr,
+                  opts->inclusive))
+        reason = "short_line_ratio";
+    else if (over(st->char_dup_ratio, opts->char_duplicates_ratio,
+                  opts->inclusive))
+        reason = "char_dup_ratio";
+    if (reason && !stats) {
+        *reason_out = reason;
+        return 0;
+    }
+    struct th_slice *words = NULL;
+    size_t n_words = 0;
+    int rc = tok->words(text, len, arena, &words, &n_words, err, tok->ctx);
+    if (rc < 0)
+        return rc;
+    st->n_words = n_words;
+    st->new_line_ratio = n_words ? (double)n_nl / (double)n_words : 0.0;
+    if (!reason && n_words && st->new_line_ratio > opts->new_line_ratio)
+        reason = "list_ratio";
+    *reason_out = reason;
+    return 0;
+}

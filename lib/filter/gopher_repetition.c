@@ -1,0 +1,569 @@
+/*
+ * GopherRepetitionFilter as datatrove @05194d39 implements it: duplicate
+ * paragraphs and lines (count and characters), the most frequent 2/3/4-gram
+ * (tokens joined by one space, ties to the first seen), and greedy duplicate
+ * 5..10-grams (tokens concatenated without separator; after a duplicate the
+ * scan jumps n tokens).
+ *
+ * Approach: paragraphs and lines are hashed (XXH3) into open-addressing sets
+ * allocated from the arena and confirmed with memcmp. All nine n-gram
+ * statistics come from ONE pass over the tokens: each token gets a
+ * positional polynomial hash F(t) = sum b_j B^j (mod 2^64) and prefix sums
+ * over token boundaries in two coordinate systems (concatenated, and joined
+ * by spaces) let the hash of any n-gram be read in O(1) from the boundaries
+ * i and i+n, normalized by B^-offset so equal strings at different offsets
+ * hash alike. Only the last 11 boundaries are kept (a ring), so memory is
+ * the hash sets, O(distinct n-grams). A hash hit is confirmed by comparing
+ * the two n-grams' byte streams, so hash collisions (mod 2^64 polynomial
+ * hashes can be made to collide) never change a result. The greedy
+ * duplicate scan of each n keeps its own "next index" and handles the
+ * window starting there, which is equivalent to datatrove's loop.
+ * Rejected: materializing every n-gram string as datatrove does (nine
+ * copies of the text per document); hashing each n-gram from scratch
+ * (n times more hashing); interning tokens to ids (wrong for concatenated
+ * n-grams: "ab"+"c" equals "a"+"bc").
+ */
+#include <string.h>
+
+#include "thresh/filter.h"
+#include "filter_text.h"
+#include "banned.h"
+
+#define HASH_BASE 0x9e3779b97f4a7c15ull
+#define POW_TABLE 64
+#define RING 16   /* > 10 + 1 boundaries, power of two */
+
+void th_gopher_repetition_opts_init(struct th_gopher_repetition_opts *opts,
+                                    enum th_filter_preset preset)
+{
+    static const double top[TH_GOPHER_TOP_NGRAMS] = {0.20, 0.18, 0.16};
+    static const double dup[TH_GOPHER_DUP_NGRAMS] = {0.15, 0.14, 0.13,
+                                                     0.12, 0.11, 0.10};
+    memset(opts, 0, sizeof(*opts));
+    opts->dup_line_frac = 0.3;
+    opts->dup_para_frac = 0.3;
+    opts->dup_line_char_frac = 0.2;
+    opts->dup_para_char_frac = 0.2;
+    memcpy(opts->top_ngram_frac, top, sizeof(top));
+    memcpy(opts->dup_ngram_frac, dup, sizeof(dup));
+    opts->lines_by_newline_runs = preset == TH_PRESET_DATATROVE;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x ? x : 1;
+}
+
+/* ---- exact-string sets over text pieces (paragraphs, lines) ------------ */
+
+struct piece_entry {
+    uint64_t key;       /* mixed hash, 0 = empty slot */
+    const char *ptr;    /* the first occurrence's bytes */
+    size_t len;         /* its byte length */
+};
+
+struct piece_set {
+    struct piece_entry *slots; /* open addressing, linear probing */
+    size_t mask;               /* capacity - 1 */
+    size_t used;               /* occupied slots */
+    struct th_arena *arena;    /* where slots come from */
+};
+
+static int piece_set_init(struct piece_set *s, struct th_arena *arena,
+                          size_t cap)
+{
+    size_t c = 16;
+    while (c < cap * 2)
+        c <<= 1;
+    s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
+    if (!s->slots)
+        return TH_ENOMEM;
+    s->mask = c - 1;
+    s->used = 0;
+    s->arena = arena;
+    return 0;
+}
+
+static int piece_set_grow(struct piece_set *s)
+{
+    size_t cap = (s->mask + 1) * 2;
+    struct piece_entry *slots = th_arena_calloc(s->arena, cap, sizeof(*slots));
+    if (!slots)
+        return TH_ENOMEM;
+    for (size_t i = 0; i <= s->mask; i++) {
+        if (!s->slots[i].key)
+            continue;
+        size_t j = s->slots[i].key & (cap - 1);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = s->slots[i];
+    }
+    s->slots = slots;
+    s->mask = cap - 1;
+    return 0;
+}
+
+/* Insert; *dup_out is true when an equal piece was already present. */
+static int piece_set_add(struct piece_set *s, const char *ptr, size_t len,
+                         bool *dup_out)
+{
+    uint64_t key = mix64(th_hash64(ptr, len, 0));
+    size_t j = key & s->mask;
+    while (s->slots[j].key) {
+        const struct piece_entry *e = &s->slots[j];
+        if (e->key == key && e->len == len && memcmp(e->ptr, ptr, len) == 0) {
+            *dup_out = true;
+            return 0;
+        }
+        j = (j + 1) & s->mask;
+    }
+    *dup_out = false;
+    s->slots[j] = (struct piece_entry){key, ptr, len};
+    if (++s->used * 2 > s->mask + 1)
+        return piece_set_grow(s);
+    return 0;
+}
+
+/* find_duplicates() over one piece: counts and chars of duplicates. */
+static int piece_note(struct piece_set *s, const char *text, size_t start,
+                      size_t end, size_t *dups, size_t *dup_chars)
+{
+    bool dup;
+    int rc = piece_set_add(s, text + start, end - start, &dup);
+    if (rc < 0)
+        return rc;
+    if (dup) {
+        (*dups)++;
+        *dup_chars += th_ft_count_chars(text + start, end - start);
+    }
+    return 0;
+}
+
+/* Paragraphs: re.split(r"\n{2,}", text.strip()). */
+static int scan_paragraphs(const char *text, size_t len,
+                           struct th_arena *arena,
+                           struct th_gopher_repetition_stats *st)
+{
+    size_t s = 0, e = len;
+    th_ft_strip(text, &s, &e);
+    struct piece_set set;
+    int rc = piece_set_init(&set, arena, 64);
+    if (rc < 0)
+        return rc;
+    size_t start = s, i = s;
+    while (i < e) {
+        const char *nl = memchr(text + i, '\n', e - i);
+        if (!nl)
+            break;
+        size_t p = (size_t)(nl - text), q = p;
+        while (q < e && text[q] == '\n')
+            q++;
+        if (q - p >= 2) {
+            st->n_paragraphs++;
+            rc = piece_note(&set, text, start, p, &st->para_dups,
+                            &st->para_dup_chars);
+            if (rc < 0)
+                return rc;
+            start = q;
+        }
+        i = q;
+    }
+    st->n_paragraphs++;
+    return piece_note(&set, text, start, e, &st->para_dups,
+                      &st->para_dup_chars);
+}
+
+/* Lines: text.splitlines() (fineweb-v1) or re.split("\n+", text). */
+static int scan_lines(const char *text, size_t len, bool newline_runs,
+                      struct th_arena *arena,
+                      struct th_gopher_repetition_stats *st)
+{
+    struct piece_set set;
+    int rc = piece_set_init(&set, arena, 64);
+    if (rc < 0)
+        return rc;
+    if (!newline_runs) {
+        size_t pos = 0, ls, le;
+        while (th_ft_next_line(text, len, &pos, &ls, &le)) {
+            st->n_lines++;
+            rc = piece_note(&set, text, ls, le, &st->line_dups,
+                            &st->line_dup_chars);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    size_t start = 0, i = 0;
+    for (;;) {
+        const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
+        size_t p = nl ? (size_t)(nl - text) : len;
+        st->n_lines++;
+        rc = piece_note(&set, text, start, p, &st->line_dups,
+                        &st->line_dup_chars);
+        if (rc < 0 || !nl)
+            return rc;
+        while (p < len && text[p] == '\n')
+            p++;
+        start = i = p;
+    }
+}
+
+/* ---- n-grams ------------------------------------------------------------ */
+
+/* Hash state at a token boundary k (before token k). */
+struct boundary {
+    uint64_t g;       /* sum of positional hashes, concatenated coordinates */
+    uint64_t pw;      /* B^coff, coff = bytes of tokens before k */
+    uint64_t ipw;     /* B^-coff */
+    uint64_t gj;      /* same, space-joined coordinates (a space after each) */
+    uint64_t pwj;     /* B^joff, joff = coff + k */
+    uint64_t ipwj;    /* B^-joff */
+    uint64_t chars;   /* characters of tokens before k */
+};
+
+struct gram_entry {
+    uint64_t key;     /* mixed hash of the n-gram string, 0 = empty */
+    uint32_t first;   /* token index of its first occurrence */
+    uint32_t count;   /* occurrences (top n-grams) */
+};
+
+struct gram_set {
+    struct gram_entry *slots; /* open addressing */
+    size_t mask;              /* capacity - 1 */
+    size_t used;              /* occupied */
+};
+
+struct ngram_ctx {
+    const struct th_slice *words; /* the tokens */
+    struct th_arena *arena;       /* tables */
+    uint64_t pow[POW_TABLE];      /* B^j */
+    uint64_t ipow[POW_TABLE];     /* B^-j */
+    uint64_t inv_base;            /* B^-1 */
+};
+
+static int gram_set_init(struct gram_set *s, struct th_arena *arena,
+                         size_t expect)
+{
+    size_t c = 16;
+    while (c < expect * 2 && c < ((size_t)1 << 30))
+        c <<= 1;
+    s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
+    if (!s->slots)
+        return TH_ENOMEM;
+    s->mask = c - 1;
+    s->used = 0;
+    return 0;
+}
+
+static int gram_set_grow(struct gram_set *s, struct th_arena *arena)
+{
+    size_t cap = (s->mask + 1) * 2;
+    struct gram_entry *slots = th_arena_calloc(arena, cap, sizeof(*slots));
+    if (!slots)
+        return TH_ENOMEM;
+    for (size_t i = 0; i <= s->mask; i++) {
+        if (!s->slots[i].key)
+            continue;
+        size_t j = s->slots[i].key & (cap - 1);
+        while (slots[j].key)
+            j = (j + 1) & (cap - 1);
+        slots[j] = s->slots[i];
+    }
+    s->slots = slots;
+    s->mask = cap - 1;
+    return 0;
+}
+
+/* A virtual byte stream over tokens [t, end) joined by sep (0: none). */
+struct token_stream {
+    const struct th_slice *w; /* tokens */
+    size_t t;                 /* current token */
+    size_t end;               /* one past the last token */
+    size_t off;               /* offset in the current token */
+    char sep;                 /* separator, 0 for none */
+};
+
+static int stream_next(struct token_stream *v)
+{
+    for (;;) {
+        if (v->t == v->end)
+            return -1;
+        if (v->off < v->w[v->t].len)
+            return (uint8_t)v->w[v->t].ptr[v->off++];
+        v->t++;
+        v->off = 0;
+        if (v->sep && v->t < v->end)
+            return (uint8_t)v->sep;
+    }
+}
+
+/*
+ * Are the n-grams at a and b equal as strings, tokens joined by sep (0 for
+ * none)? Pairwise-equal tokens settle it; otherwise compare byte streams.
+ */
+static bool ngram_equal(const struct th_slice *w, size_t a, size_t b,
+                        size_t n, char sep)
+{
+    bool pairwise = true;
+    for (size_t k = 0; k < n && pairwise; k++)
+        pairwise = w[a + k].len == w[b + k].len &&
+                   memcmp(w[a + k].ptr, w[b + k].ptr, w[a + k].len) == 0;
+    if (pairwise)
+        return true;
+    struct token_stream x = {w, a, a + n, 0, sep};
+    struct token_stream y = {w, b, b + n, 0, sep};
+    for (;;) {
+        int cx = stream_next(&x), cy = stream_next(&y);
+        if (cx != cy)
+            return false;
+        if (cx < 0)
+            return true;
+    }
+}
+
+/* Look n-gram (key, start) up; insert when absent. Returns the entry. */
+static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
+                       uint64_t key, uint32_t start, size_t n, char sep,
+                       bool insert, struct gram_entry **entry_out)
+{
+    size_t j = key & s->mask;
+    while (s->slots[j].key) {
+        struct gram_entry *e = &s->slots[j];
+        if (e->key == key &&
+            ngram_equal(cx->words, e->first, start, n, sep)) {
+            *entry_out = e;
+            return 1;
+        }
+        j = (j + 1) & s->mask;
+    }
+    if (!insert) {
+        *entry_out = NULL;
+        return 0;
+    }
+    s->slots[j] = (struct gram_entry){key, start, 0};
+    *entry_out = &s->slots[j];
+    if (++s->used * 2 > s->mask + 1) {
+        int rc = gram_set_grow(s, cx->arena);
+        if (rc < 0)
+            return rc;
+        /* the entry moved: find it again */
+        j = key & s->mask;
+        while (s->slots[j].key != key || s->slots[j].first != start)
+            j = (j + 1) & s->mask;
+        *entry_out = &s->slots[j];
+    }
+    return 0;
+}
+
+/* Per-token hash pieces: F(t), B^len, B^-len, characters. */
+static void token_hash(const struct ngram_ctx *cx, struct th_slice t,
+                       uint64_t *h, uint64_t *pl, uint64_t *ipl,
+                       uint64_t *chars)
+{
+    const uint8_t *p = (const uint8_t *)t.ptr;
+    uint64_t acc = 0, nchars = 0;
+    if (t.len < POW_TABLE) {
+        for (size_t j = 0; j < t.len; j++) {
+            acc += (uint64_t)(p[j] + 1) * cx->pow[j];
+            nchars += (p[j] & 0xc0) != 0x80;
+        }
+        *pl = cx->pow[t.len];
+        *ipl = cx->ipow[t.len];
+    } else {
+        uint64_t pw = 1, ipw = 1;
+        for (size_t j = 0; j < t.len; j++) {
+            acc += (uint64_t)(p[j] + 1) * pw;
+            pw *= HASH_BASE;
+            ipw *= cx->inv_base;
+        }
+        nchars = th_ft_count_chars(t.ptr, t.len);
+        *pl = pw;
+        *ipl = ipw;
+    }
+    *h = acc;
+    *chars = nchars;
+}
+
+static int scan_ngrams(const struct th_gopher_repetition_opts *opts,
+                       const struct th_slice *words, size_t n_words,
+                       struct th_arena *arena, bool want_all,
+                       struct th_gopher_repetition_stats *st)
+{
+    struct ngram_ctx cx = {.words = words, .arena = arena};
+    uint64_t inv = HASH_BASE;             /* Newton: inverse mod 2^64 */
+    for (int k = 0; k < 6; k++)
+        inv *= 2 - HASH_BASE * inv;
+    cx.inv_base = inv;
+    cx.pow[0] = cx.ipow[0] = 1;
+    for (size_t j = 1; j < POW_TABLE; j++) {
+        cx.pow[j] = cx.pow[j - 1] * HASH_BASE;
+        cx.ipow[j] = cx.ipow[j - 1] * inv;
+    }
+
+    struct gram_set top[TH_GOPHER_TOP_NGRAMS], dup[TH_GOPHER_DUP_NGRAMS];
+    uint32_t best_first[TH_GOPHER_TOP_NGRAMS] = {UINT32_MAX, UINT32_MAX,
+                                                 UINT32_MAX};
+    uint32_t best_count[TH_GOPHER_TOP_NGRAMS] = {0};
+    size_t next_dup[TH_GOPHER_DUP_NGRAMS] = {0};
+    bool top_on[TH_GOPHER_TOP_NGRAMS], dup_on[TH_GOPHER_DUP_NGRAMS];
+    size_t expect = n_words < 1024 ? n_words : 1024;
+    int rc;
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        top_on[t] = want_all || opts->top_ngram_frac[t] > 0;
+        if (top_on[t] && (rc = gram_set_init(&top[t], arena, expect)) < 0)
+            return rc;
+    }
+    for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
+        dup_on[d] = want_all || opts->dup_ngram_frac[d] > 0;
+        if (dup_on[d] && (rc = gram_set_init(&dup[d], arena, expect)) < 0)
+            return rc;
+    }
+
+    struct boundary ring[RING];
+    ring[0] = (struct boundary){0, 1, 1, 0, 1, 1, 0};
+    for (size_t k = 0; k < n_words; k++) {
+        /* boundary k+1 from boundary k and token k */
+        const struct boundary *b = &ring[k & (RING - 1)];
+        struct boundary *nb = &ring[(k + 1) & (RING - 1)];
+        uint64_t h, pl, ipl, chars;
+        token_hash(&cx, words[k], &h, &pl, &ipl, &chars);
+        nb->g = b->g + h * b->pw;
+        nb->pw = b->pw * pl;
+        nb->ipw = b->ipw * ipl;
+        nb->gj = b->gj + h * b->pwj + (uint64_t)(' ' + 1) * b->pwj * pl;
+        nb->pwj = b->pwj * pl * HASH_BASE;
+        nb->ipwj = b->ipwj * ipl * inv;
+        nb->chars = b->chars + chars;
+
+        size_t end = k + 1; /* n-grams ending at boundary end */
+        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+            size_t n = (size_t)t + 2;
+            if (!top_on[t] || end < n)
+                continue;
+            const struct boundary *s = &ring[(end - n) & (RING - 1)];
+            uint64_t cl = nb->chars - s->chars + n - 1;
+            uint64_t hj = (nb->gj - s->gj -
+                           (uint64_t)(' ' + 1) * nb->pwj * inv) * s->ipwj;
+            uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
+            struct gram_entry *e;
+            rc = gram_lookup(&top[t], &cx, key, (uint32_t)(end - n), n, ' ',
+                             true, &e);
+            if (rc < 0)
+                return rc;
+            e->count++;
+            if (e->first == best_first[t] || e->count > best_count[t] ||
+                (e->count == best_count[t] && e->first < best_first[t])) {
+                best_first[t] = e->first;
+                best_count[t] = e->count;
+                st->top_ngram_chars[t] = (size_t)cl * e->count;
+            }
+        }
+        for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
+            size_t n = (size_t)d + 5;
+            if (!dup_on[d] || end < n || end - n != next_dup[d])
+                continue;
+            const struct boundary *s = &ring[(end - n) & (RING - 1)];
+            uint64_t cl = nb->chars - s->chars;
+            uint64_t hc = (nb->g - s->g) * s->ipw;
+            uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
+            struct gram_entry *e;
+            rc = gram_lookup(&dup[d], &cx, key, (uint32_t)(end - n), n, 0,
+                             true, &e);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                st->dup_ngram_chars[d] += (size_t)cl;
+                next_dup[d] += n;
+            } else {
+                next_dup[d] += 1;
+            }
+        }
+    }
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        st->has_top_ngram[t] = n_words >= (size_t)t + 2;
+    return 0;
+}
+
+static const char *const top_reasons[TH_GOPHER_TOP_NGRAMS] = {
+    "top_2_gram", "top_3_gram", "top_4_gram",
+};
+static const char *const dup_reasons[TH_GOPHER_DUP_NGRAMS] = {
+    "duplicated_5_n_grams", "duplicated_6_n_grams", "duplicated_7_n_grams",
+    "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams",
+};
+
+static double frac(size_t num, size_t den)
+{
+    return den ? (double)num / (double)den : 0.0;
+}
+
+int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
+                         const char *text, size_t len,
+                         const struct th_slice *words, size_t n_words,
+                         struct th_arena *arena,
+                         struct th_gopher_repetition_stats *stats,
+                         const char **reason_out, struct th_error *err)
+{
+    struct th_gopher_repetition_stats local;
+    struct th_gopher_repetition_stats *st = stats ? stats : &local;
+    bool all = stats != NULL;
+    const char *reason = NULL;
+    int rc;
+    memset(st, 0, sizeof(*st));
+    *reason_out = NULL;
+    st->len_text = th_ft_count_chars(text, len);
+    st->n_words = n_words;
+    size_t lt = st->len_text;
+
+    if ((rc = scan_paragraphs(text, len, arena, st)) < 0)
+        goto out_nomem;
+    st->dup_para_frac = frac(st->para_dups, st->n_paragraphs);
+    st->dup_para_char_frac = frac(st->para_dup_chars, lt);
+    if (opts->dup_para_frac && st->dup_para_frac > opts->dup_para_frac)
+        reason = "dup_para_frac";
+    else if (opts->dup_para_char_frac &&
+             st->dup_para_char_frac > opts->dup_para_char_frac)
+        reason = "dup_para_char_frac";
+    if (reason && !all)
+        goto out;
+
+    if ((rc = scan_lines(text, len, opts->lines_by_newline_runs, arena,
+                         st)) < 0)
+        goto out_nomem;
+    st->dup_line_frac = frac(st->line_dups, st->n_lines);
+    st->dup_line_char_frac = frac(st->line_dup_chars, lt);
+    if (reason)
+        ;
+    else if (opts->dup_line_frac && st->dup_line_frac > opts->dup_line_frac)
+        reason = "dup_line_frac";
+    else if (opts->dup_line_char_frac &&
+             st->dup_line_char_frac > opts->dup_line_char_frac)
+        reason = "dup_line_char_frac";
+    if (reason && !all)
+        goto out;
+
+    if ((rc = scan_ngrams(opts, words, n_words, arena, all, st)) < 0)
+        goto out_nomem;
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        st->top_ngram_frac[t] = frac(st->top_ngram_chars[t], lt);
+        if (!reason && st->has_top_ngram[t] && opts->top_ngram_frac[t] &&
+            st->top_ngram_frac[t] > opts->top_ngram_frac[t])
+            reason = top_reasons[t];
+    }
+    for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
+        st->dup_ngram_frac[d] = frac(st->dup_ngram_chars[d], lt);
+        if (!reason && opts->dup_ngram_frac[d] &&
+            st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
+            reason = dup_reasons[d];
+    }
+out:
+    *reason_out = reason;
+    return 0;
+out_nomem:
+    return th_error_set(err, rc, "gopher repetition: out of scratch memory");
+}

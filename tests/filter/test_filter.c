@@ -1,0 +1,385 @@
+/*
+ * Filter tests against datatrove's own decisions (../shared/data/parity),
+ * using NLTK's reference word lists and C4 sentence lines, so the filters
+ * are checked independently of our tokenizer; plus unit cases for the
+ * Python string semantics the filters depend on.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "thresh/filter.h"
+#include "../test.h"
+#include "parity.h"
+
+#define MAX_REPORT 8
+
+static long stats_compared;  /* statistics found and compared */
+
+/* ---- reference tokenizer --------------------------------------------- */
+
+struct ref_tok {
+    const struct parity_doc *doc;   /* the document being filtered */
+    size_t next_line;               /* next c4_lines entry */
+    int mismatches;                 /* lines that differed */
+};
+
+static int ref_words(const char *text, size_t len, struct th_arena *arena,
+                     struct th_slice **words_out, size_t *n_out,
+                     struct th_error *err, void *ctx)
+{
+    struct ref_tok *rt = ctx;
+    const struct jl_value *toks = jl_get(rt->doc->words, "tokens");
+    if (!toks || len != rt->doc->len || memcmp(text, rt->doc->text, len))
+        return th_error_set(err, TH_EINVAL, "no reference words");
+    struct th_slice *w = th_arena_calloc(arena, toks->len + 1, sizeof(*w));
+    if (!w)
+        return TH_ENOMEM;
+    for (size_t i = 0; i < toks->len; i++)
+        w[i] = (struct th_slice){toks->items[i].str, toks->items[i].len};
+    *words_out = w;
+    *n_out = toks->len;
+    return 0;
+}
+
+static int ref_sentences(const char *text, size_t len, struct th_arena *arena,
+                         size_t *n_out, struct th_error *err, void *ctx)
+{
+    struct ref_tok *rt = ctx;
+    const struct jl_value *lines = jl_get(rt->doc->sentences, "c4_lines");
+    if (!lines || rt->next_line >= lines->len)
+        return th_error_set(err, TH_EINVAL, "no reference line");
+    const struct jl_value *e = &lines->items[rt->next_line++];
+    const struct jl_value *line = jl_get(e, "line");
+    const struct jl_value *sents = jl_get(e, "sentences");
+    if (!line || line->len != len || memcmp(line->str, text, len)) {
+        if (rt->mismatches++ < 2)
+            printf("#   %s: c4 line differs:\n#   got  %.*s\n#   want %s\n",
+                   rt->doc->id, (int)(len > 200 ? 200 : len), text,
+                   line ? line->str : "(none)");
+    }
+    *n_out = sents ? sents->len : 0;
+    return 0;
+}
+
+static double stat_num(const struct jl_value *e, const char *key, bool *has)
+{
+    const struct jl_value *v = jl_get(jl_get(e, "stats"), key);
+    *has = v && v->type == JL_NUM;
+    return *has ? v->num : NAN;
+}
+
+/* Compare one statistic; prints and counts a mismatch. */
+static void check_stat(const struct parity_doc *d, enum parity_filter f,
+                       const char *key, double got, int *bad)
+{
+    bool has;
+    double want = stat_num(d->expected[f], key, &has);
+    if (!has)
+        return;
+    stats_compared++;
+    if (want == got || (isnan(want) && isnan(got)))
+        return;
+    if ((*bad)++ < MAX_REPORT)
+        printf("#   %s %s: %s got %.17g want %.17g\n",
+               parity_filter_name(f), d->id, key, got, want);
+}
+
+static bool same_reason(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* Count and print a decision mismatch unless allow-listed. */
+static void check_reason(const struct parity_set *ps,
+                         const struct parity_doc *d, enum parity_filter f,
+                         const char *got, int *bad, int *allowed)
+{
+    bool error;
+    const char *want = parity_expected_reason(d, f, &error);
+    if (error || same_reason(got, want))
+        return;
+    if (parity_allowed(ps, f, d->id)) {
+        (*allowed)++;
+        return;
+    }
+    if ((*bad)++ < MAX_REPORT)
+        printf("#   %s %s: got %s want %s\n", parity_filter_name(f), d->id,
+               got ? got : "keep", want ? want : "keep");
+}
+
+static struct th_arena *arena;
+
+static const struct parity_set *setup(void)
+{
+    stats_compared = 0;
+    const struct parity_set *ps = parity_load();
+    if (!ps) {
+        printf("# parity data missing\n");
+        CHECK(ps != NULL);
+        return NULL;
+    }
+    if (!arena)
+        th_arena_new(&arena, 0, 0);
+    return ps;
+}
+
+static void gopher_quality_reference_words(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    struct th_gopher_quality_opts o;
+    th_gopher_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    int bad = 0, allowed = 0, bad_stats = 0, n = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        if (!d->words)
+            continue;
+        struct ref_tok rt = {d, 0, 0};
+        struct th_slice *w;
+        size_t nw;
+        struct th_error err;
+        th_arena_reset(arena);
+        CHECK(ref_words(d->text, d->len, arena, &w, &nw, &err, &rt) == 0);
+        struct th_gopher_quality_stats st;
+        const char *reason;
+        th_gopher_quality(&o, d->text, d->len, w, nw, &st, &reason);
+        check_reason(ps, d, PF_GOPHER_QUALITY, reason, &bad, &allowed);
+        enum parity_filter f = PF_GOPHER_QUALITY;
+        check_stat(d, f, "n_words", (double)st.n_words, &bad_stats);
+        check_stat(d, f, "n_non_symbol_words", (double)st.n_non_symbol_words,
+                   &bad_stats);
+        check_stat(d, f, "avg_word_length", st.avg_word_length, &bad_stats);
+        check_stat(d, f, "hash_ratio", st.hash_ratio, &bad_stats);
+        check_stat(d, f, "ellipsis_ratio", st.ellipsis_ratio, &bad_stats);
+        check_stat(d, f, "bullet_lines_ratio", st.bullet_lines_ratio,
+                   &bad_stats);
+        check_stat(d, f, "end_ellipsis_lines_ratio",
+                   st.end_ellipsis_lines_ratio, &bad_stats);
+        check_stat(d, f, "alpha_words_ratio", st.alpha_words_ratio,
+                   &bad_stats);
+        check_stat(d, f, "stop_words", (double)st.stop_words, &bad_stats);
+        check_stat(d, f, "n_lines", (double)st.n_lines, &bad_stats);
+        n++;
+    }
+    printf("# gopher_quality: %d docs, %d decision mismatches, %d stat "
+           "mismatches, %d allow-listed\n", n, bad, bad_stats, allowed);
+    CHECK(n >= 1990);
+    CHECK(stats_compared >= 5L * n);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_stats, 0);
+}
+
+static void gopher_repetition_reference_words(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    int bad = 0, allowed = 0, bad_stats = 0, n = 0;
+    static const char *const top_keys[] = {
+        "top_2_gram_chars", "top_3_gram_chars", "top_4_gram_chars"};
+    static const char *const dup_keys[] = {
+        "dup_5_gram_chars", "dup_6_gram_chars", "dup_7_gram_chars",
+        "dup_8_gram_chars", "dup_9_gram_chars", "dup_10_gram_chars"};
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        if (!d->words)
+            continue;
+        struct ref_tok rt = {d, 0, 0};
+        struct th_slice *w;
+        size_t nw;
+        struct th_error err;
+        th_arena_reset(arena);
+        CHECK(ref_words(d->text, d->len, arena, &w, &nw, &err, &rt) == 0);
+        struct th_gopher_repetition_stats st;
+        const char *reason;
+        CHECK(th_gopher_repetition(&o, d->text, d->len, w, nw, arena, &st,
+                                   &reason, &err) == 0);
+        enum parity_filter f = PF_GOPHER_REPETITION;
+        check_reason(ps, d, f, reason, &bad, &allowed);
+        check_stat(d, f, "len_text", (double)st.len_text, &bad_stats);
+        check_stat(d, f, "para_dups", (double)st.para_dups, &bad_stats);
+        check_stat(d, f, "para_dup_chars", (double)st.para_dup_chars,
+                   &bad_stats);
+        check_stat(d, f, "n_paragraphs", (double)st.n_paragraphs,
+                   &bad_stats);
+        check_stat(d, f, "n_lines", (double)st.n_lines, &bad_stats);
+        check_stat(d, f, "line_dups", (double)st.line_dups, &bad_stats);
+        check_stat(d, f, "line_dup_chars", (double)st.line_dup_chars,
+                   &bad_stats);
+        for (int t = 0; t < 3; t++)
+            check_stat(d, f, top_keys[t], (double)st.top_ngram_chars[t],
+                       &bad_stats);
+        for (int k = 0; k < 6; k++)
+            check_stat(d, f, dup_keys[k], (double)st.dup_ngram_chars[k],
+                       &bad_stats);
+        n++;
+    }
+    printf("# gopher_repetition: %d docs, %d decision mismatches, %d stat "
+           "mismatches, %d allow-listed\n", n, bad, bad_stats, allowed);
+    CHECK(n >= 1990);
+    CHECK(stats_compared >= 5L * n);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_stats, 0);
+}
+
+static void c4_quality_reference_sentences(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    struct th_c4_quality_opts o;
+    th_c4_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    int bad = 0, allowed = 0, bad_text = 0, bad_lines = 0, n = 0;
+    int bad_stats = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        if (!d->sentences)
+            continue;
+        struct ref_tok rt = {d, 0, 0};
+        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt};
+        struct th_error err;
+        struct th_slice out;
+        struct th_c4_quality_stats st;
+        const char *reason;
+        th_arena_reset(arena);
+        int rc = th_c4_quality(&o, d->text, d->len, &tok, arena, &out, &st,
+                               &reason, &err);
+        CHECK(rc == 0);
+        enum parity_filter f = PF_C4_QUALITY;
+        check_reason(ps, d, f, reason, &bad, &allowed);
+        bad_lines += rt.mismatches != 0;
+        if (st.sentences_counted && !reason)
+            check_stat(d, f, "num_sentences", (double)st.num_sentences,
+                       &bad_stats);
+        check_stat(d, f, "dropped_javascript", (double)st.dropped_javascript,
+                   &bad_stats);
+        check_stat(d, f, "dropped_policy", (double)st.dropped_policy,
+                   &bad_stats);
+        const struct jl_value *want = jl_get(d->expected[f], "text");
+        if (!reason && want && want->type == JL_STR &&
+            (want->len != out.len || memcmp(want->str, out.ptr, out.len))) {
+            if (bad_text++ < MAX_REPORT)
+                printf("#   c4 %s: rewritten text differs\n", d->id);
+        }
+        n++;
+    }
+    printf("# c4_quality: %d docs, %d decision, %d text, %d line, %d stat "
+           "mismatches, %d allow-listed\n", n, bad, bad_text, bad_lines,
+           bad_stats, allowed);
+    CHECK(n >= 1990);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_text, 0);
+    CHECK_EQ_INT(bad_lines, 0);
+    CHECK_EQ_INT(bad_stats, 0);
+}
+
+static void fineweb_quality_reference_words(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    struct th_fineweb_quality_opts o;
+    th_fineweb_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    int bad = 0, allowed = 0, bad_stats = 0, n = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        if (!d->words)
+            continue;
+        struct ref_tok rt = {d, 0, 0};
+        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt};
+        struct th_error err;
+        struct th_fineweb_quality_stats st;
+        const char *reason;
+        th_arena_reset(arena);
+        CHECK(th_fineweb_quality(&o, d->text, d->len, &tok, arena, &st,
+                                 &reason, &err) == 0);
+        enum parity_filter f = PF_FINEWEB_QUALITY;
+        check_reason(ps, d, f, reason, &bad, &allowed);
+        check_stat(d, f, "line_punct_ratio", st.line_punct_ratio, &bad_stats);
+        check_stat(d, f, "short_line_ratio", st.short_line_ratio, &bad_stats);
+        check_stat(d, f, "char_dup_ratio", st.char_dup_ratio, &bad_stats);
+        check_stat(d, f, "new_line_ratio", st.new_line_ratio, &bad_stats);
+        check_stat(d, f, "n_words", (double)st.n_words, &bad_stats);
+        n++;
+    }
+    printf("# fineweb_quality: %d docs, %d decision mismatches, %d stat "
+           "mismatches (%ld compared), %d allow-listed\n", n, bad, bad_stats,
+           stats_compared, allowed);
+    CHECK(n >= 1990);
+    CHECK(stats_compared >= 4L * n);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_stats, 0);
+}
+
+/* Line and paragraph statistics need no tokens: check every document. */
+static void line_statistics_all_documents(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    struct th_gopher_repetition_opts ro;
+    th_gopher_repetition_opts_init(&ro, TH_PRESET_FINEWEB_V1);
+    for (int t = 0; t < 3; t++)
+        ro.top_ngram_frac[t] = 0;
+    for (int k = 0; k < 6; k++)
+        ro.dup_ngram_frac[k] = 0;
+    int bad_stats = 0, n = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        struct th_error err;
+        struct th_gopher_repetition_stats st;
+        const char *reason;
+        th_arena_reset(arena);
+        CHECK(th_gopher_repetition(&ro, d->text, d->len, NULL, 0, arena, &st,
+                                   &reason, &err) == 0);
+        enum parity_filter f = PF_GOPHER_REPETITION;
+        check_stat(d, f, "len_text", (double)st.len_text, &bad_stats);
+        check_stat(d, f, "para_dups", (double)st.para_dups, &bad_stats);
+        check_stat(d, f, "para_dup_chars", (double)st.para_dup_chars,
+                   &bad_stats);
+        check_stat(d, f, "n_paragraphs", (double)st.n_paragraphs,
+                   &bad_stats);
+        check_stat(d, f, "n_lines", (double)st.n_lines, &bad_stats);
+        check_stat(d, f, "line_dups", (double)st.line_dups, &bad_stats);
+        check_stat(d, f, "line_dup_chars", (double)st.line_dup_chars,
+                   &bad_stats);
+        struct th_gopher_quality_opts qo;
+        th_gopher_quality_opts_init(&qo, TH_PRESET_FINEWEB_V1);
+        struct th_gopher_quality_stats qs;
+        th_gopher_quality(&qo, d->text, d->len, NULL, 0, &qs, &reason);
+        check_stat(d, PF_GOPHER_QUALITY, "n_lines", (double)qs.n_lines,
+                   &bad_stats);
+        n++;
+    }
+    printf("# line statistics: %d docs, %d mismatches\n", n, bad_stats);
+    CHECK(n >= 6700);
+    CHECK_EQ_INT(bad_stats, 0);
+}
+
+static void allow_list_is_small(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps)
+        return;
+    printf("# allow-list: %zu entries for %zu documents\n", ps->n_allow,
+           ps->n_docs);
+    CHECK(ps->n_allow * 1000 <= ps->n_docs);
+}
+
+static const struct th_test tests[] = {
+    {"gopher_quality_reference_words", gopher_quality_reference_words},
+    {"gopher_repetition_reference_words", gopher_repetition_reference_words},
+    {"c4_quality_reference_sentences", c4_quality_reference_sentences},
+    {"fineweb_quality_reference_words", fineweb_quality_reference_words},
+    {"line_statistics_all_documents", line_statistics_all_documents},
+    {"allow_list_is_small", allow_list_is_small},
+};
+
+TH_TEST_MAIN(tests)
