@@ -1,0 +1,1658 @@
+/*
+ * Main-content extraction: from a parsed page to its article text.
+ *
+ * What: decides which subtrees of the page hold the main content, removes
+ * boilerplate inside them (menus, share bars, promos, related-link lists,
+ * comment sections, embed placeholders, forms) and writes the rest as one
+ * block per line, or as Markdown; also reads title, canonical URL,
+ * language, publication date and author.
+ *
+ * Approach: a content-scoring extractor in the family of Readability and
+ * its descendants, run over the flat node arrays of html_parse.c:
+ *
+ *  1. One forward pass classifies every element by its tag, its class/id
+ *     words (positive: article, content, post...; negative: comment,
+ *     sidebar, share, promo, related...; "unlikely": nav-like words unless
+ *     balanced by a content word), its role and itemprop, and visibility
+ *     (hidden, aria-hidden, inline display:none). Removal is inherited.
+ *  2. One backward pass (children come after parents in the array) sums
+ *     per subtree: visible characters, characters inside links, commas,
+ *     paragraphs, images, list items, inputs, embeds, heading characters.
+ *  3. Every paragraph-like block (p, pre, td, section, headings, blocks
+ *     without block children, loose text runs inside containers) of at
+ *     least 25 characters scores 1 + commas + min(chars/100, 3) and passes
+ *     it up to five ancestors with decaying weights; candidates start from
+ *     a tag prior and their class weight and are scaled by 1 - link
+ *     density. The best candidate is widened to an ancestor that scores at
+ *     least as well, then its siblings that score close to it or read as
+ *     prose are joined.
+ *  4. Inside the chosen subtrees, tables, lists and divs are removed
+ *     conditionally (link-heavy, image-heavy, input-heavy, too short,
+ *     negative class weight), headings with negative weight and the
+ *     heading that repeats the title are dropped.
+ *  5. When the result is short (< 500 characters), the extraction is run
+ *     again with the unlikely-class rule, then the class weights, then the
+ *     conditional cleaning switched off, and the longest result is kept.
+ *
+ * Why this design: the per-subtree sums make every step a linear pass, so
+ * extraction costs about as much as parsing; and the scoring rules are the
+ * ones whose behaviour on real pages is best known. Rejected: a per-line
+ * text-density classifier (jusText/boilerpipe style) loses the document
+ * structure needed for lists, tables and headings, and a learned model
+ * would need training data we may not ship.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "html_internal.h"
+#include "banned.h"
+
+#define CHAR_THRESHOLD 500
+#define DEFAULT_MAX_INPUT ((size_t)64 << 20)
+
+/* Class/id/role signals of an element. */
+enum cls_bits {
+    CLS_UNLIKELY = 1 << 0,   /* nav-like name: removed in the first try */
+    CLS_MAYBE = 1 << 1,      /* content word that cancels CLS_UNLIKELY */
+    CLS_POSITIVE = 1 << 2,   /* +25 class weight */
+    CLS_NEGATIVE = 1 << 3,   /* -25 class weight */
+    CLS_HIDDEN = 1 << 4,     /* not rendered */
+    CLS_SHARE = 1 << 5,      /* share/social bar */
+    CLS_BYLINE = 1 << 6,     /* author line */
+    CLS_ROLE_OUT = 1 << 7,   /* role=navigation, menu, complementary... */
+    CLS_COMMENT = 1 << 8,    /* user comment section */
+    CLS_ALWAYS_OUT = 1 << 9, /* removed in every try (dialogs, cookies) */
+    CLS_ID_POSITIVE = 1 << 10, /* id alone is positive */
+    CLS_ID_NEGATIVE = 1 << 11, /* id alone is negative */
+};
+
+/* Per-node state of one extraction try. */
+enum node_state {
+    ST_REMOVED = 1 << 0,     /* not part of any output */
+    ST_CANDIDATE = 1 << 1,   /* has a content score */
+    ST_HAS_BLOCK = 1 << 2,   /* has an element child that is a block */
+    ST_SELECTED = 1 << 3,    /* root of an output subtree */
+    ST_IN_LINK = 1 << 4,     /* inside an <a> */
+    ST_HASH_LINK = 1 << 5,   /* inside an <a href="#..."> */
+    ST_CLEANED = 1 << 6,     /* dropped by the cleaning of step 4 */
+};
+
+/* Subtree sums and scores of one node. */
+struct node_info {
+    uint32_t chars;          /* visible characters in the subtree */
+    uint32_t link_chars;     /* of which inside links (hash links x0.3) */
+    uint32_t commas;         /* commas in the subtree */
+    uint32_t loose_chars;    /* characters of direct text children */
+    uint32_t loose_commas;   /* commas of direct text children */
+    uint32_t n_p;            /* p elements in the subtree */
+    uint32_t n_img;          /* img elements */
+    uint32_t n_li;           /* li elements */
+    uint32_t n_input;        /* input elements */
+    uint32_t n_embed;        /* object/embed/iframe elements */
+    uint32_t heading_chars;  /* characters inside h1..h6 */
+    uint32_t li_chars;       /* characters inside li */
+    float score;             /* content score when ST_CANDIDATE */
+    uint16_t cls;            /* enum cls_bits, computed once per page */
+    uint16_t state;          /* enum node_state, per try */
+};
+
+struct th_html_extractor {
+    struct th_html_extract_options opts; /* options given at creation */
+    struct th_html_parser *parser;       /* reused parser */
+    struct node_info *info;              /* one per node */
+    size_t cap_info;                     /* info entries allocated */
+    struct th_buf out;                   /* text being written */
+    struct th_buf best;                  /* best result of the tries */
+    uint32_t *ids;                       /* scratch list of node ids */
+    size_t cap_ids;                      /* ids allocated */
+    struct th_slice title;               /* page title of the current page */
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static inline const struct th_html_node *node_at(
+    const struct th_html_extractor *ex, uint32_t i)
+{
+    return &ex->parser->nodes[i];
+}
+
+static inline unsigned tag_flags(unsigned tag)
+{
+    return tag < TH_TAG_COUNT ? th_html_tags[tag].flags : 0;
+}
+
+static inline bool is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+static bool slice_ci_contains(struct th_slice s, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0 || s.len < n)
+        return n == 0;
+    for (size_t i = 0; i + n <= s.len; i++) {
+        size_t k = 0;
+        while (k < n) {
+            char c = s.ptr[i + k];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c + 32);
+            if (c != needle[k])
+                break;
+            k++;
+        }
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+static bool slice_ci_eq(struct th_slice s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s.ptr[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != lit[i])
+            return false;
+    }
+    return true;
+}
+
+static struct th_slice trim(struct th_slice s)
+{
+    while (s.len && is_ws((unsigned char)s.ptr[0])) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && is_ws((unsigned char)s.ptr[s.len - 1]))
+        s.len--;
+    return s;
+}
+
+static struct th_slice attr(const struct th_html_extractor *ex, uint32_t n,
+                            const char *name)
+{
+    const struct th_slice *v = th_html_attr_get(ex->parser, node_at(ex, n),
+                                                name);
+    return v ? *v : (struct th_slice){NULL, 0};
+}
+
+/* ------------------------------------------------- class/id signals */
+
+/*
+ * Word lists. A pattern matches as a substring of the lowercased class
+ * and id, except those starting with '=' which must be a whole word
+ * (delimited by non-letters).
+ */
+static const char *const unlikely_words[] = {
+    "-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment",
+    "community", "cover-wrap", "disqus", "extra", "footer", "gdpr",
+    "header", "legends", "menu", "related", "remark", "replies", "rss",
+    "shoutbox", "sidebar", "skyscraper", "social", "sponsor",
+    "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
+    "yom-remote", "cookie", "consent", "newsletter", "subscribe",
+    "promo", "recommend", "share", "navbar", "=nav", "masthead", "=toc",
+};
+static const char *const maybe_words[] = {
+    "and", "article", "body", "column", "content", "main", "mathjax",
+    "shadow",
+};
+static const char *const positive_words[] = {
+    "article", "body", "content", "entry", "hentry", "h-entry", "main",
+    "page", "pagination", "post", "text", "blog", "story",
+};
+static const char *const negative_words[] = {
+    "-ad-", "=hidden", "=hid", "banner", "combx", "comment", "com-",
+    "contact", "footer", "gdpr", "masthead", "media", "meta", "outbrain",
+    "promo", "related", "scroll", "share", "shoutbox", "sidebar",
+    "skyscraper", "sponsor", "shopping", "tags", "widget", "taboola",
+    "recommend", "newsletter", "cookie", "subscribe", "=nav", "navbar",
+    "breadcrumb", "disclaimer", "signup",
+};
+static const char *const share_words[] = {
+    "=share", "=sharing", "sharedaddy", "share-", "-share", "social",
+};
+static const char *const byline_words[] = {
+    "byline", "author", "dateline", "writtenby", "p-author",
+};
+static const char *const comment_words[] = {
+    "comment", "disqus", "replies", "respond",
+};
+static const char *const always_out_words[] = {
+    "cookie-banner", "cookie-consent", "cookie-notice", "cookiebanner",
+    "cookieconsent", "gdpr", "consent-banner", "onetrust", "newsletter-signup",
+};
+
+static inline bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* True when pattern occurs in s (lowercase, len bytes). */
+static bool word_match(const char *s, size_t len, const char *pattern)
+{
+    bool whole = pattern[0] == '=';
+    if (whole)
+        pattern++;
+    size_t n = strlen(pattern);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (s[i] != pattern[0] || memcmp(s + i, pattern, n) != 0)
+            continue;
+        if (!whole)
+            return true;
+        if ((i == 0 || !is_letter(s[i - 1])) &&
+            (i + n == len || !is_letter(s[i + n])))
+            return true;
+    }
+    return false;
+}
+
+static bool any_match(const char *s, size_t len, const char *const *words,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (word_match(s, len, words[i]))
+            return true;
+    return false;
+}
+
+#define ANY(s, len, list) \
+    any_match(s, len, list, sizeof(list) / sizeof(list[0]))
+
+static size_t lower_into(char *buf, size_t pos, size_t cap,
+                         struct th_slice s)
+{
+    for (size_t i = 0; i < s.len && pos + 1 < cap; i++) {
+        char c = s.ptr[i];
+        buf[pos++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    return pos;
+}
+
+static bool style_hidden(struct th_slice style)
+{
+    char buf[256];
+    size_t n = 0;
+    for (size_t i = 0; i < style.len && n + 1 < sizeof(buf); i++) {
+        char c = style.ptr[i];
+        if (is_ws((unsigned char)c))
+            continue;
+        buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    return word_match(buf, n, "display:none") ||
+           word_match(buf, n, "visibility:hidden");
+}
+
+static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct th_html_node *node = node_at(ex, n);
+    uint16_t cls = 0;
+    struct th_slice klass = {0}, id = {0}, role = {0}, style = {0};
+    struct th_slice itemprop = {0}, rel = {0};
+    bool hidden = false, aria_hidden = false, modal = false;
+    const struct th_html_attr *a = ex->parser->attrs + node->attrs;
+    for (uint32_t i = 0; i < node->n_attrs; i++) {
+        struct th_slice nm = a[i].name;
+        if (nm.len == 5 && !memcmp(nm.ptr, "class", 5))
+            klass = a[i].value;
+        else if (nm.len == 2 && !memcmp(nm.ptr, "id", 2))
+            id = a[i].value;
+        else if (nm.len == 4 && !memcmp(nm.ptr, "role", 4))
+            role = a[i].value;
+        else if (nm.len == 5 && !memcmp(nm.ptr, "style", 5))
+            style = a[i].value;
+        else if (nm.len == 6 && !memcmp(nm.ptr, "hidden", 6))
+            hidden = true;
+        else if (nm.len == 11 && !memcmp(nm.ptr, "aria-hidden", 11))
+            aria_hidden = slice_ci_eq(a[i].value, "true");
+        else if (nm.len == 10 && !memcmp(nm.ptr, "aria-modal", 10))
+            modal = slice_ci_eq(a[i].value, "true");
+        else if (nm.len == 8 && !memcmp(nm.ptr, "itemprop", 8))
+            itemprop = a[i].value;
+        else if (nm.len == 3 && !memcmp(nm.ptr, "rel", 3))
+            rel = a[i].value;
+    }
+    if (hidden || (style.len && style_hidden(style)))
+        cls |= CLS_HIDDEN;
+    if (aria_hidden && !(klass.len &&
+                         slice_ci_contains(klass, "fallback-image")))
+        cls |= CLS_HIDDEN;
+    if (role.len) {
+        static const char *const out_roles[] = {
+            "menu", "menubar", "complementary", "navigation", "alert",
+            "alertdialog", "dialog", "banner", "contentinfo", "search",
+        };
+        for (size_t i = 0; i < sizeof(out_roles) / sizeof(out_roles[0]);
+             i++)
+            if (slice_ci_eq(role, out_roles[i]))
+                cls |= CLS_ROLE_OUT;
+        if (modal && slice_ci_eq(role, "dialog"))
+            cls |= CLS_ALWAYS_OUT;
+    }
+    if ((rel.len && slice_ci_eq(rel, "author")) ||
+        (itemprop.len && slice_ci_contains(itemprop, "author")))
+        cls |= CLS_BYLINE;
+    if (!klass.len && !id.len)
+        return cls;
+    char buf[320];
+    size_t len = lower_into(buf, 0, sizeof(buf), klass);
+    if (len + 1 < sizeof(buf))
+        buf[len++] = ' ';
+    size_t id_start = len;
+    len = lower_into(buf, len, sizeof(buf), id);
+    if (ANY(buf, len, unlikely_words))
+        cls |= CLS_UNLIKELY;
+    if (ANY(buf, len, maybe_words))
+        cls |= CLS_MAYBE;
+    if (klass.len && ANY(buf, id_start, positive_words))
+        cls |= CLS_POSITIVE;
+    if (klass.len && ANY(buf, id_start, negative_words))
+        cls |= CLS_NEGATIVE;
+    if (id.len && ANY(buf + id_start, len - id_start, positive_words))
+        cls |= CLS_ID_POSITIVE;
+    if (id.len && ANY(buf + id_start, len - id_start, negative_words))
+        cls |= CLS_ID_NEGATIVE;
+    if (ANY(buf, len, share_words))
+        cls |= CLS_SHARE;
+    if (ANY(buf, len, byline_words))
+        cls |= CLS_BYLINE;
+    if (ANY(buf, len, comment_words))
+        cls |= CLS_COMMENT;
+    if (ANY(buf, len, always_out_words))
+        cls |= CLS_ALWAYS_OUT;
+    return cls;
+}
+
+static int class_weight(uint16_t cls)
+{
+    int w = 0;
+    if (cls & CLS_NEGATIVE)
+        w -= 25;
+    if (cls & CLS_POSITIVE)
+        w += 25;
+    if (cls & CLS_ID_NEGATIVE)
+        w -= 25;
+    if (cls & CLS_ID_POSITIVE)
+        w += 25;
+    return w;
+}
+
+/* ------------------------------------------------------ text measures */
+
+/* Visible characters (whitespace runs count one) and commas of s. */
+static void measure(struct th_slice s, uint32_t *chars, uint32_t *commas)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    uint32_t c = 0, k = 0;
+    bool space = true;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char b = p[i];
+        if (b <= ' ') {
+            if (!space && is_ws(b)) {
+                c++;
+                space = true;
+            }
+            continue;
+        }
+        space = false;
+        if ((b & 0xC0) != 0x80)
+            c++;
+        if (b == ',')
+            k++;
+        else if (b == 0xEF && i + 2 < s.len && p[i + 1] == 0xBC &&
+                 p[i + 2] == 0x8C)
+            k++;                     /* U+FF0C fullwidth comma */
+        else if (b == 0xD8 && i + 1 < s.len && p[i + 1] == 0x8C)
+            k++;                     /* U+060C arabic comma */
+    }
+    if (space && c)
+        c--;
+    *chars = c;
+    *commas = k;
+}
+
+/* ------------------------------------------------------------- passes */
+
+struct try_flags {
+    bool strip_unlikely;     /* remove CLS_UNLIKELY elements */
+    bool weight_classes;     /* use class weights */
+    bool clean_conditionally; /* step 4 on tables, lists, divs */
+};
+
+static bool tag_is_div_like(unsigned tag)
+{
+    return tag == TH_TAG_DIV || tag == TH_TAG_SECTION ||
+           tag == TH_TAG_ARTICLE || tag == TH_TAG_MAIN ||
+           tag == TH_TAG_UNKNOWN || tag == TH_TAG_CENTER ||
+           tag == TH_TAG_FONT || tag == TH_TAG_SPAN;
+}
+
+/* Elements whose presence makes a div a container, not a paragraph. */
+static bool is_div_to_p_block(unsigned tag)
+{
+    switch (tag) {
+    case TH_TAG_BLOCKQUOTE: case TH_TAG_DL: case TH_TAG_DIV:
+    case TH_TAG_IMG: case TH_TAG_OL: case TH_TAG_P: case TH_TAG_PRE:
+    case TH_TAG_TABLE: case TH_TAG_UL: case TH_TAG_SECTION:
+    case TH_TAG_ARTICLE: case TH_TAG_H1: case TH_TAG_H2: case TH_TAG_H3:
+    case TH_TAG_H4: case TH_TAG_H5: case TH_TAG_H6: case TH_TAG_FIGURE:
+    case TH_TAG_HEADER: case TH_TAG_FOOTER: case TH_TAG_ASIDE:
+    case TH_TAG_NAV: case TH_TAG_FORM: case TH_TAG_MAIN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Tags removed in every try. */
+static bool tag_always_out(unsigned tag)
+{
+    if (tag_flags(tag) & TH_TF_SKIP)
+        return true;
+    switch (tag) {
+    case TH_TAG_NAV: case TH_TAG_FOOTER: case TH_TAG_ASIDE:
+    case TH_TAG_FORM: case TH_TAG_FIELDSET: case TH_TAG_DIALOG:
+    case TH_TAG_HEAD: case TH_TAG_LABEL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Pass 1 of a try: removal state, inherited from the parent. */
+static void mark_removed(struct th_html_extractor *ex,
+                         const struct try_flags *f)
+{
+    size_t n = ex->parser->n_nodes;
+    struct node_info *info = ex->info;
+    info[0].state = 0;
+    for (size_t i = 1; i < n; i++) {
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        uint16_t pstate = info[node->parent].state;
+        uint16_t st = pstate & (ST_REMOVED | ST_IN_LINK | ST_HASH_LINK);
+        unsigned tag = node->tag;
+        if (tag == TH_TAG_TEXT) {
+            info[i].state = st;
+            continue;
+        }
+        uint16_t cls = info[i].cls;
+        if (tag_always_out(tag) || (cls & (CLS_HIDDEN | CLS_ALWAYS_OUT)))
+            st |= ST_REMOVED;
+        if (f->strip_unlikely && tag != TH_TAG_BODY && tag != TH_TAG_A &&
+            tag != TH_TAG_HTML && (cls & CLS_ROLE_OUT))
+            st |= ST_REMOVED;
+        if (f->strip_unlikely && (cls & CLS_UNLIKELY) &&
+            !(cls & CLS_MAYBE) && tag != TH_TAG_BODY &&
+            tag != TH_TAG_A && tag != TH_TAG_HTML && tag != TH_TAG_TD &&
+            tag != TH_TAG_TR && tag != TH_TAG_TABLE && tag != TH_TAG_TBODY)
+            st |= ST_REMOVED;
+        if (!ex->opts.include_comments && (cls & CLS_COMMENT) &&
+            !(cls & CLS_MAYBE) && tag != TH_TAG_BODY && tag != TH_TAG_HTML)
+            st |= ST_REMOVED;
+        if (tag == TH_TAG_A) {
+            st |= ST_IN_LINK;
+            struct th_slice href = attr(ex, (uint32_t)i, "href");
+            if (href.len && href.ptr[0] == '#')
+                st |= ST_HASH_LINK;
+        }
+        info[i].state = st;
+    }
+}
+
+/* Pass 2 of a try: subtree sums, children before parents. */
+static void sum_subtrees(struct th_html_extractor *ex)
+{
+    size_t n = ex->parser->n_nodes;
+    struct node_info *info = ex->info;
+    for (size_t i = 0; i < n; i++) {
+        struct node_info *x = &info[i];
+        x->chars = x->link_chars = x->commas = 0;
+        x->loose_chars = x->loose_commas = 0;
+        x->n_p = x->n_img = x->n_li = x->n_input = x->n_embed = 0;
+        x->heading_chars = x->li_chars = 0;
+        x->score = 0;
+        x->state &= (uint16_t)~(ST_CANDIDATE | ST_HAS_BLOCK | ST_SELECTED |
+                                ST_CLEANED);
+    }
+    for (size_t i = n - 1; i >= 1; i--) {
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        struct node_info *x = &info[i];
+        struct node_info *par = &info[node->parent];
+        unsigned tag = node->tag;
+        if (tag == TH_TAG_TEXT) {
+            if (x->state & ST_REMOVED)
+                continue;
+            measure(node->text, &x->chars, &x->commas);
+            if (x->state & ST_IN_LINK)
+                x->link_chars = (x->state & ST_HASH_LINK)
+                                    ? (uint32_t)(x->chars * 0.3)
+                                    : x->chars;
+            par->loose_chars += x->chars;
+            par->loose_commas += x->commas;
+        } else {
+            /* Counted even when removed: cleaning looks at them. */
+            if (tag == TH_TAG_IMG)
+                par->n_img++;
+            else if (tag == TH_TAG_INPUT)
+                par->n_input++;
+            else if (tag == TH_TAG_EMBED || tag == TH_TAG_OBJECT ||
+                     tag == TH_TAG_IFRAME)
+                par->n_embed++;
+            if (x->state & ST_REMOVED)
+                continue;
+            if (tag == TH_TAG_P)
+                x->n_p++;
+            else if (tag == TH_TAG_LI) {
+                x->n_li++;
+                x->li_chars = x->chars;
+            }
+            if (tag_flags(tag) & TH_TF_HEADING)
+                x->heading_chars = x->chars;
+            if (is_div_to_p_block(tag))
+                par->state |= ST_HAS_BLOCK;
+        }
+        par->chars += x->chars + (tag != TH_TAG_TEXT && x->chars &&
+                                  (tag_flags(tag) & TH_TF_BLOCK) ? 1 : 0);
+        par->link_chars += x->link_chars;
+        par->commas += x->commas;
+        par->n_p += x->n_p;
+        par->n_img += x->n_img;
+        par->n_li += x->n_li;
+        par->n_input += x->n_input;
+        par->n_embed += x->n_embed;
+        par->heading_chars += x->heading_chars;
+        par->li_chars += x->li_chars;
+    }
+}
+
+static double link_density(const struct node_info *x)
+{
+    return x->chars ? (double)x->link_chars / x->chars : 0;
+}
+
+static float tag_prior(unsigned tag)
+{
+    switch (tag) {
+    case TH_TAG_DIV: case TH_TAG_ARTICLE: case TH_TAG_MAIN:
+        return 5;
+    case TH_TAG_PRE: case TH_TAG_TD: case TH_TAG_BLOCKQUOTE:
+        return 3;
+    case TH_TAG_ADDRESS: case TH_TAG_OL: case TH_TAG_UL: case TH_TAG_DL:
+    case TH_TAG_DD: case TH_TAG_DT: case TH_TAG_LI: case TH_TAG_FORM:
+        return -3;
+    case TH_TAG_H1: case TH_TAG_H2: case TH_TAG_H3: case TH_TAG_H4:
+    case TH_TAG_H5: case TH_TAG_H6: case TH_TAG_TH:
+        return -5;
+    default:
+        return 0;
+    }
+}
+
+static void init_candidate(struct th_html_extractor *ex, uint32_t n,
+                           const struct try_flags *f)
+{
+    struct node_info *x = &ex->info[n];
+    if (x->state & ST_CANDIDATE)
+        return;
+    x->state |= ST_CANDIDATE;
+    x->score = tag_prior(node_at(ex, n)->tag);
+    if (f->weight_classes)
+        x->score += (float)class_weight(x->cls);
+}
+
+/* Give a paragraph's score to its ancestors, starting at first. */
+static void propagate(struct th_html_extractor *ex, uint32_t first,
+                      uint32_t chars, uint32_t commas,
+                      const struct try_flags *f)
+{
+    if (chars < 25)
+        return;
+    float score = 1.0f + (float)commas +
+                  (float)(chars / 100 < 3 ? chars / 100 : 3);
+    uint32_t a = first;
+    for (int level = 0; level < 5 && a; level++) {
+        const struct th_html_node *an = node_at(ex, a);
+        if (an->tag == TH_TAG_HTML || an->parent == 0)
+            break;
+        init_candidate(ex, a, f);
+        float div = level == 0 ? 1.0f : level == 1 ? 2.0f
+                                                    : (float)level * 3.0f;
+        ex->info[a].score += score / div;
+        a = an->parent;
+    }
+}
+
+static bool is_scored_tag(unsigned tag)
+{
+    switch (tag) {
+    case TH_TAG_P: case TH_TAG_TD: case TH_TAG_PRE: case TH_TAG_SECTION:
+    case TH_TAG_H2: case TH_TAG_H3: case TH_TAG_H4: case TH_TAG_H5:
+    case TH_TAG_H6:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Pass 3: score paragraphs; returns the top candidate (0 when none). */
+static uint32_t score_paragraphs(struct th_html_extractor *ex,
+                                 const struct try_flags *f)
+{
+    size_t n = ex->parser->n_nodes;
+    struct node_info *info = ex->info;
+    for (size_t i = 1; i < n; i++) {
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        struct node_info *x = &info[i];
+        unsigned tag = node->tag;
+        if (tag == TH_TAG_TEXT || (x->state & ST_REMOVED))
+            continue;
+        bool para = is_scored_tag(tag);
+        if (!para && tag_is_div_like(tag) && !(x->state & ST_HAS_BLOCK) &&
+            tag != TH_TAG_SPAN && tag != TH_TAG_FONT)
+            para = true;            /* a div of phrasing content is a p */
+        if (para) {
+            /* A p inside a p-like div was already counted by the div. */
+            const struct th_html_node *pn = node_at(ex, node->parent);
+            if (tag_is_div_like(pn->tag) &&
+                !(info[node->parent].state & ST_HAS_BLOCK) &&
+                pn->tag != TH_TAG_SPAN && pn->tag != TH_TAG_FONT)
+                continue;
+            propagate(ex, node->parent, x->chars, x->commas, f);
+        } else if (tag_is_div_like(tag) && (x->state & ST_HAS_BLOCK) &&
+                   x->loose_chars >= 25) {
+            propagate(ex, (uint32_t)i, x->loose_chars, x->loose_commas, f);
+        }
+    }
+    uint32_t top = 0;
+    float best = -1e30f;
+    for (size_t i = 1; i < n; i++) {
+        struct node_info *x = &info[i];
+        if (!(x->state & ST_CANDIDATE))
+            continue;
+        x->score *= (float)(1.0 - link_density(x));
+        if (x->score > best) {
+            best = x->score;
+            top = (uint32_t)i;
+        }
+    }
+    return top;
+}
+
+/* The body element, or the document when there is none. */
+static uint32_t find_body(const struct th_html_extractor *ex)
+{
+    size_t n = ex->parser->n_nodes;
+    for (size_t i = 1; i < n && i < 4096; i++)
+        if (node_at(ex, (uint32_t)i)->tag == TH_TAG_BODY)
+            return (uint32_t)i;
+    return 0;
+}
+
+/* Widen the top candidate to an ancestor, as Readability does. */
+static uint32_t widen(struct th_html_extractor *ex, uint32_t top)
+{
+    struct node_info *info = ex->info;
+    /* Several near-equal candidates: their common ancestor holds them. */
+    float top_score = info[top].score;
+    uint32_t alts[3];
+    size_t n_alts = 0;
+    for (size_t i = 1; i < ex->parser->n_nodes && n_alts < 3; i++) {
+        if (i == top || !(info[i].state & ST_CANDIDATE))
+            continue;
+        if (info[i].score / top_score >= 0.75f)
+            alts[n_alts++] = (uint32_t)i;
+    }
+    if (n_alts >= 3) {
+        uint32_t parent = node_at(ex, top)->parent;
+        while (parent && node_at(ex, parent)->tag != TH_TAG_BODY) {
+            size_t contained = 0;
+            for (size_t k = 0; k < n_alts; k++) {
+                uint32_t a = alts[k];
+                while (a && a != parent)
+                    a = node_at(ex, a)->parent;
+                contained += a == parent;
+            }
+            if (contained >= 3) {
+                top = parent;
+                break;
+            }
+            parent = node_at(ex, parent)->parent;
+        }
+    }
+    if (!(info[top].state & ST_CANDIDATE))
+        info[top].state |= ST_CANDIDATE;
+    uint32_t parent = node_at(ex, top)->parent;
+    float last = info[top].score;
+    float threshold = last / 3;
+    while (parent && node_at(ex, parent)->tag != TH_TAG_BODY &&
+           node_at(ex, parent)->tag != TH_TAG_HTML) {
+        if (!(info[parent].state & ST_CANDIDATE)) {
+            parent = node_at(ex, parent)->parent;
+            continue;
+        }
+        float ps = info[parent].score;
+        if (ps < threshold)
+            break;
+        if (ps > last) {
+            top = parent;
+            break;
+        }
+        last = ps;
+        parent = node_at(ex, parent)->parent;
+    }
+    /* A lone child: its parent is the real container. */
+    for (;;) {
+        const struct th_html_node *tn = node_at(ex, top);
+        uint32_t p = tn->parent;
+        if (!p || node_at(ex, p)->tag == TH_TAG_BODY ||
+            node_at(ex, p)->tag == TH_TAG_HTML || p == 0)
+            break;
+        size_t elems = 0;
+        for (uint32_t c = node_at(ex, p)->first_child; c;
+             c = node_at(ex, c)->next_sibling) {
+            const struct th_html_node *cn = node_at(ex, c);
+            if (cn->tag != TH_TAG_TEXT)
+                elems++;
+            else if (info[c].chars > 0)
+                elems += 2;
+        }
+        if (elems != 1)
+            break;
+        top = p;
+    }
+    return top;
+}
+
+static bool ends_sentence(const struct th_html_extractor *ex, uint32_t n)
+{
+    /* A '.' followed by a space or the end, anywhere in the text. */
+    const struct th_html_parser *p = ex->parser;
+    uint32_t end = n + 1;
+    while (end < p->n_nodes && p->nodes[end].depth > p->nodes[n].depth)
+        end++;
+    for (uint32_t i = n + 1; i < end; i++) {
+        if (p->nodes[i].tag != TH_TAG_TEXT)
+            continue;
+        struct th_slice t = p->nodes[i].text;
+        for (size_t k = 0; k < t.len; k++)
+            if (t.ptr[k] == '.' &&
+                (k + 1 == t.len || t.ptr[k + 1] == ' '))
+                return true;
+    }
+    return false;
+}
+
+static bool same_class(const struct th_html_extractor *ex, uint32_t a,
+                       uint32_t b)
+{
+    struct th_slice ca = attr(ex, a, "class"), cb = attr(ex, b, "class");
+    return ca.len && ca.len == cb.len && !memcmp(ca.ptr, cb.ptr, ca.len);
+}
+
+/* Step 3b: mark the top candidate and its qualifying siblings. */
+static void select_siblings(struct th_html_extractor *ex, uint32_t top)
+{
+    struct node_info *info = ex->info;
+    uint32_t parent = node_at(ex, top)->parent;
+    if (!parent || node_at(ex, top)->tag == TH_TAG_BODY) {
+        info[top].state |= ST_SELECTED;
+        return;
+    }
+    float t = info[top].score;
+    float threshold = t * 0.2f > 10 ? t * 0.2f : 10;
+    for (uint32_t c = node_at(ex, parent)->first_child; c;
+         c = node_at(ex, c)->next_sibling) {
+        const struct th_html_node *cn = node_at(ex, c);
+        struct node_info *x = &info[c];
+        if (c == top) {
+            x->state |= ST_SELECTED;
+            continue;
+        }
+        if (cn->tag == TH_TAG_TEXT || (x->state & ST_REMOVED))
+            continue;
+        bool append = false;
+        float bonus = same_class(ex, c, top) ? t * 0.2f : 0;
+        if ((x->state & ST_CANDIDATE) && x->score + bonus >= threshold)
+            append = true;
+        else if (cn->tag == TH_TAG_P) {
+            double ld = link_density(x);
+            if (x->chars > 80 && ld < 0.25)
+                append = true;
+            else if (x->chars < 80 && x->chars > 0 && ld == 0 &&
+                     ends_sentence(ex, c))
+                append = true;
+        }
+        if (append)
+            x->state |= ST_SELECTED;
+    }
+}
+
+/* ---------------------------------------------------------- cleaning */
+
+static bool is_data_table(const struct th_html_extractor *ex, uint32_t n)
+{
+    struct th_slice role = attr(ex, n, "role");
+    if (role.len && slice_ci_eq(role, "presentation"))
+        return false;
+    if (attr(ex, n, "summary").len)
+        return true;
+    const struct th_html_parser *p = ex->parser;
+    uint32_t end = n + 1;
+    size_t rows = 0, cols = 0, cur = 0;
+    while (end < p->n_nodes && p->nodes[end].depth > p->nodes[n].depth) {
+        unsigned t = p->nodes[end].tag;
+        if (t == TH_TAG_CAPTION || t == TH_TAG_TH || t == TH_TAG_THEAD ||
+            t == TH_TAG_TFOOT || t == TH_TAG_COLGROUP || t == TH_TAG_COL)
+            return true;
+        if (t == TH_TAG_TABLE)
+            return false;           /* nested tables: layout */
+        if (t == TH_TAG_TR) {
+            rows++;
+            cur = 0;
+        } else if (t == TH_TAG_TD) {
+            if (++cur > cols)
+                cols = cur;
+        }
+        end++;
+    }
+    if (rows >= 10 || cols > 4)
+        return true;
+    return rows * cols > 10;
+}
+
+/* Decide whether a table/list/div inside the content is boilerplate. */
+static bool clean_conditionally(struct th_html_extractor *ex, uint32_t n,
+                                const struct try_flags *f)
+{
+    const struct th_html_node *node = node_at(ex, n);
+    const struct node_info *x = &ex->info[n];
+    unsigned tag = node->tag;
+    if (tag == TH_TAG_TABLE && is_data_table(ex, n))
+        return false;
+    int weight = f->weight_classes ? class_weight(x->cls) : 0;
+    float score = (x->state & ST_CANDIDATE) ? x->score : 0;
+    if ((float)weight + score < 0)
+        return true;
+    if (x->commas >= 10)
+        return false;
+    bool is_list = tag == TH_TAG_UL || tag == TH_TAG_OL;
+    if (!is_list && x->chars && x->li_chars > x->chars * 9 / 10)
+        is_list = true;
+    double p = x->n_p, img = x->n_img;
+    double li = (double)x->n_li - 100, input = x->n_input;
+    double heading_density = x->chars ? (double)x->heading_chars / x->chars
+                                      : 0;
+    double ld = link_density(x);
+    uint32_t len = x->chars;
+    bool figure = false;
+    for (uint32_t a = node->parent; a; a = node_at(ex, a)->parent)
+        if (node_at(ex, a)->tag == TH_TAG_FIGURE) {
+            figure = true;
+            break;
+        }
+    if (img > 1 && p / img < 0.5 && !figure)
+        return true;
+    if (!is_list && li > p)
+        return true;
+    if (input > (double)(int)(p / 3))
+        return true;
+    if (!is_list && heading_density < 0.9 && len < 25 &&
+        (img == 0 || img > 2) && !figure)
+        return true;
+    if (!is_list && weight < 25 && ld > 0.2)
+        return true;
+    if (weight >= 25 && ld > 0.5)
+        return true;
+    if ((x->n_embed == 1 && len < 75) || x->n_embed > 1)
+        return true;
+    return false;
+}
+
+/* Similarity of a heading to the title: share of title words it has. */
+static bool duplicates_title(const struct th_html_extractor *ex, uint32_t n)
+{
+    struct th_slice title = ex->title;
+    if (!title.len)
+        return false;
+    const struct th_html_parser *p = ex->parser;
+    char buf[512];
+    size_t len = 0;
+    uint32_t end = n + 1;
+    while (end < p->n_nodes && p->nodes[end].depth > p->nodes[n].depth) {
+        if (p->nodes[end].tag == TH_TAG_TEXT)
+            len = lower_into(buf, len, sizeof(buf), p->nodes[end].text);
+        end++;
+    }
+    if (!len)
+        return false;
+    /* Compare alphanumeric skeletons: heading inside title or equal. */
+    char a[512], b[512];
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)buf[i] >= 0x80 ||
+            is_letter(buf[i]))
+            a[na++] = buf[i];
+    for (size_t i = 0; i < title.len && nb < sizeof(b); i++) {
+        char c = title.ptr[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if ((unsigned char)c >= 0x80 || is_letter(c))
+            b[nb++] = c;
+    }
+    if (na < 10 || na > nb)
+        return false;
+    for (size_t i = 0; i + na <= nb; i++)
+        if (!memcmp(b + i, a, na))
+            return na * 4 >= nb * 3 || i == 0;
+    return false;
+}
+
+/* Step 4 over the selected subtrees. */
+static void clean_selected(struct th_html_extractor *ex,
+                           const struct try_flags *f)
+{
+    size_t n = ex->parser->n_nodes;
+    struct node_info *info = ex->info;
+    bool dropped_title = false;
+    /* Forward walk; "inside" tracks the depth of the selected root. */
+    uint32_t inside_depth = 0;
+    bool inside = false;
+    for (size_t i = 1; i < n; i++) {
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        struct node_info *x = &info[i];
+        if (inside && node->depth <= inside_depth)
+            inside = false;
+        if (!inside && (x->state & ST_SELECTED)) {
+            inside = true;
+            inside_depth = node->depth;
+        }
+        if (!inside || node->tag == TH_TAG_TEXT)
+            continue;
+        if ((x->state & (ST_REMOVED | ST_CLEANED)) ||
+            (info[node->parent].state & ST_CLEANED)) {
+            x->state |= ST_CLEANED;
+            continue;
+        }
+        unsigned tag = node->tag;
+        bool drop = false;
+        if ((x->cls & CLS_SHARE) && x->chars < 500)
+            drop = true;
+        else if ((x->cls & CLS_BYLINE) && x->chars < 100 &&
+                 tag != TH_TAG_A && !(x->state & ST_SELECTED))
+            drop = true;
+        else if (tag == TH_TAG_H1 || tag == TH_TAG_H2) {
+            if (f->weight_classes && class_weight(x->cls) < 0)
+                drop = true;
+            else if (!dropped_title && duplicates_title(ex, (uint32_t)i)) {
+                drop = true;
+                dropped_title = true;
+            }
+        } else if (f->clean_conditionally &&
+                   (tag == TH_TAG_TABLE || tag == TH_TAG_UL ||
+                    tag == TH_TAG_OL || tag == TH_TAG_DIV ||
+                    tag == TH_TAG_SECTION || tag == TH_TAG_HEADER ||
+                    tag == TH_TAG_ASIDE) &&
+                   !(x->state & ST_SELECTED)) {
+            drop = clean_conditionally(ex, (uint32_t)i, f);
+        }
+        if (drop)
+            x->state |= ST_CLEANED;
+    }
+}
+
+/* ------------------------------------------------------------- output */
+
+/* Writer state for serializing the selected subtrees. */
+struct writer {
+    struct th_buf *buf;      /* output */
+    bool markdown;           /* Markdown syntax */
+    bool links;              /* Markdown links */
+    bool line_open;          /* the current line has text */
+    bool space;              /* a space is pending */
+    int pre;                 /* inside pre (depth) */
+    int failed;              /* first append error */
+    char prefix[64];         /* written at the start of each line */
+    size_t prefix_len;       /* bytes of prefix */
+};
+
+static void w_put(struct writer *w, const char *s, size_t len)
+{
+    if (!w->failed && th_buf_append(w->buf, s, len) < 0)
+        w->failed = TH_ELIMIT;
+}
+
+static void w_break(struct writer *w)
+{
+    if (w->line_open) {
+        w_put(w, "\n", 1);
+        w->line_open = false;
+    }
+    w->space = false;
+}
+
+static void w_start_line(struct writer *w)
+{
+    if (!w->line_open) {
+        if (w->prefix_len)
+            w_put(w, w->prefix, w->prefix_len);
+        w->line_open = true;
+    }
+}
+
+static void w_literal(struct writer *w, const char *s, size_t len)
+{
+    w_start_line(w);
+    if (w->space) {
+        w_put(w, " ", 1);
+        w->space = false;
+    }
+    w_put(w, s, len);
+}
+
+/* Text with whitespace collapsed; NBSP and control characters are spaces. */
+static void w_text(struct writer *w, struct th_slice t)
+{
+    const unsigned char *s = (const unsigned char *)t.ptr;
+    size_t i = 0;
+    if (w->pre) {
+        while (i < t.len) {
+            size_t j = i;
+            while (j < t.len && s[j] != '\n')
+                j++;
+            if (j > i) {
+                w_start_line(w);
+                for (size_t k = i; k < j; k++)
+                    if (s[k] == 0 || s[k] == '\r')
+                        continue;
+                    else
+                        w_put(w, (const char *)s + k, 1);
+            }
+            if (j < t.len) {
+                if (!w->line_open)
+                    w_start_line(w);
+                w_put(w, "\n", 1);
+                w->line_open = false;
+            }
+            i = j + 1;
+        }
+        return;
+    }
+    while (i < t.len) {
+        unsigned char c = s[i];
+        if (c <= ' ' || c == 0x7F) {
+            if (w->line_open)
+                w->space = true;
+            i++;
+            continue;
+        }
+        if (c == 0xC2 && i + 1 < t.len && s[i + 1] == 0xA0) {
+            if (w->line_open)
+                w->space = true;
+            i += 2;
+            continue;
+        }
+        size_t j = i;
+        while (j < t.len && s[j] > ' ' && s[j] != 0x7F &&
+               !(s[j] == 0xC2 && j + 1 < t.len && s[j + 1] == 0xA0))
+            j++;
+        w_literal(w, (const char *)s + i, j - i);
+        i = j;
+    }
+}
+
+static void w_set_prefix(struct writer *w, size_t len)
+{
+    w->prefix_len = len < sizeof(w->prefix) ? len : w->prefix_len;
+}
+
+static void w_push_prefix(struct writer *w, const char *s)
+{
+    size_t n = strlen(s);
+    if (w->prefix_len + n < sizeof(w->prefix)) {
+        memcpy(w->prefix + w->prefix_len, s, n);
+        w->prefix_len += n;
+    }
+}
+
+/* True when every cell of the table holds phrasing content only. */
+static bool simple_table(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct th_html_parser *p = ex->parser;
+    for (uint32_t i = n + 1;
+         i < p->n_nodes && p->nodes[i].depth > p->nodes[n].depth; i++) {
+        unsigned t = p->nodes[i].tag;
+        if (t == TH_TAG_TABLE || t == TH_TAG_P || t == TH_TAG_DIV ||
+            t == TH_TAG_UL || t == TH_TAG_OL || t == TH_TAG_BR ||
+            (tag_flags(t) & TH_TF_HEADING))
+            return false;
+    }
+    return true;
+}
+
+static bool skip_node(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct node_info *x = &ex->info[n];
+    return (x->state & (ST_REMOVED | ST_CLEANED)) != 0;
+}
+
+static void write_children(struct th_html_extractor *ex, struct writer *w,
+                           uint32_t n, int list_depth);
+
+static void write_table(struct th_html_extractor *ex, struct writer *w,
+                        uint32_t n)
+{
+    const struct th_html_parser *p = ex->parser;
+    size_t rows = 0;
+    w_break(w);
+    for (uint32_t i = n + 1;
+         i < p->n_nodes && p->nodes[i].depth > p->nodes[n].depth; i++) {
+        if (p->nodes[i].tag != TH_TAG_TR || skip_node(ex, i))
+            continue;
+        size_t cells = 0;
+        w_start_line(w);
+        if (w->markdown)
+            w_put(w, "|", 1);
+        for (uint32_t c = p->nodes[i].first_child; c;
+             c = p->nodes[c].next_sibling) {
+            unsigned t = p->nodes[c].tag;
+            if ((t != TH_TAG_TD && t != TH_TAG_TH) || skip_node(ex, c))
+                continue;
+            if (cells && !w->markdown)
+                w_put(w, " |", 2);
+            w->space = true;
+            write_children(ex, w, c, 0);
+            if (w->markdown)
+                w_put(w, " |", 2);
+            w->space = false;
+            cells++;
+        }
+        w_break(w);
+        if (w->markdown && rows == 0 && cells) {
+            w_start_line(w);
+            w_put(w, "|", 1);
+            for (size_t k = 0; k < cells; k++)
+                w_put(w, " --- |", 6);
+            w_break(w);
+        }
+        rows++;
+    }
+    w_break(w);
+}
+
+static void write_node(struct th_html_extractor *ex, struct writer *w,
+                       uint32_t n, int list_depth)
+{
+    const struct th_html_node *node = node_at(ex, n);
+    if (node->tag == TH_TAG_TEXT) {
+        if (!(ex->info[n].state & ST_REMOVED))
+            w_text(w, node->text);
+        return;
+    }
+    if (skip_node(ex, n))
+        return;
+    unsigned tag = node->tag;
+    unsigned flags = tag_flags(tag);
+    size_t saved_prefix = w->prefix_len;
+    switch (tag) {
+    case TH_TAG_BR:
+        if (w->pre)
+            w_put(w, "\n", 1);
+        w_break(w);
+        return;
+    case TH_TAG_HR:
+        w_break(w);
+        return;
+    case TH_TAG_IMG:
+        return;
+    case TH_TAG_TABLE:
+        if (simple_table(ex, n)) {
+            write_table(ex, w, n);
+            return;
+        }
+        break;
+    case TH_TAG_PRE:
+        w_break(w);
+        if (w->markdown) {
+            w_literal(w, "```", 3);
+            w_break(w);
+        }
+        w->pre++;
+        write_children(ex, w, n, list_depth);
+        w->pre--;
+        w_break(w);
+        if (w->markdown) {
+            w_literal(w, "```", 3);
+            w_break(w);
+        }
+        return;
+    case TH_TAG_A:
+        if (w->markdown && w->links && !w->pre) {
+            struct th_slice href = attr(ex, n, "href");
+            if (href.len && href.ptr[0] != '#' && ex->info[n].chars) {
+                w_literal(w, "[", 1);
+                write_children(ex, w, n, list_depth);
+                w_put(w, "](", 2);
+                w_put(w, href.ptr, href.len);
+                w_put(w, ")", 1);
+                return;
+            }
+        }
+        break;
+    case TH_TAG_CODE:
+        if (w->markdown && !w->pre && ex->info[n].chars) {
+            w_literal(w, "`", 1);
+            write_children(ex, w, n, list_depth);
+            w_put(w, "`", 1);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (flags & TH_TF_BLOCK)
+        w_break(w);
+    if (w->markdown) {
+        if (flags & TH_TF_HEADING) {
+            static const char *const hashes[] = {
+                "# ", "## ", "### ", "#### ", "##### ", "###### ",
+            };
+            w_start_line(w);
+            w_put(w, hashes[tag - TH_TAG_H1], (size_t)(tag - TH_TAG_H1) + 2);
+        } else if (tag == TH_TAG_LI) {
+            bool ordered = node_at(ex, node->parent)->tag == TH_TAG_OL;
+            w_start_line(w);
+            w_put(w, ordered ? "1. " : "- ", ordered ? 3 : 2);
+            w_push_prefix(w, ordered ? "   " : "  ");
+            list_depth++;
+        } else if (tag == TH_TAG_BLOCKQUOTE) {
+            w_push_prefix(w, "> ");
+        }
+    }
+    if (tag == TH_TAG_UL || tag == TH_TAG_OL)
+        list_depth++;
+    write_children(ex, w, n, list_depth);
+    if (flags & TH_TF_BLOCK)
+        w_break(w);
+    else if (tag == TH_TAG_TD || tag == TH_TAG_TH)
+        w->space = w->line_open;
+    w_set_prefix(w, saved_prefix);
+}
+
+static void write_children(struct th_html_extractor *ex, struct writer *w,
+                           uint32_t n, int list_depth)
+{
+    for (uint32_t c = node_at(ex, n)->first_child; c;
+         c = node_at(ex, c)->next_sibling)
+        write_node(ex, w, c, list_depth);
+}
+
+/* Serialize every selected subtree, in document order, into buf. */
+static int write_selected(struct th_html_extractor *ex, struct th_buf *buf)
+{
+    struct writer w = {0};
+    w.buf = buf;
+    w.markdown = ex->opts.format == TH_HTML_FORMAT_MARKDOWN;
+    w.links = ex->opts.markdown_links;
+    th_buf_reset(buf);
+    size_t n = ex->parser->n_nodes;
+    for (size_t i = 1; i < n; i++) {
+        if (!(ex->info[i].state & ST_SELECTED))
+            continue;
+        w_break(&w);
+        write_node(ex, &w, (uint32_t)i, 0);
+        w_break(&w);
+        /* Skip the subtree: nothing selected nests inside a selection. */
+        uint32_t d = node_at(ex, (uint32_t)i)->depth;
+        while (i + 1 < n && node_at(ex, (uint32_t)(i + 1))->depth > d)
+            i++;
+    }
+    w_break(&w);
+    /* Drop a final newline so that text is lines joined by '\n'. */
+    if (buf->len && buf->ptr[buf->len - 1] == '\n')
+        buf->ptr[--buf->len] = 0;
+    return w.failed;
+}
+
+/* Visible characters of a result (for comparing tries). */
+static size_t text_chars(const struct th_buf *b)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < b->len; i++)
+        c += ((unsigned char)b->ptr[i] & 0xC0) != 0x80 &&
+             !is_ws((unsigned char)b->ptr[i]);
+    return c;
+}
+
+/* One extraction try; leaves the text in ex->out. */
+static int run_try(struct th_html_extractor *ex, const struct try_flags *f)
+{
+    mark_removed(ex, f);
+    sum_subtrees(ex);
+    uint32_t top = score_paragraphs(ex, f);
+    if (!top) {
+        top = find_body(ex);
+        if (!top)
+            top = 0;
+        ex->info[top].state |= ST_SELECTED;
+    } else {
+        top = widen(ex, top);
+        select_siblings(ex, top);
+    }
+    clean_selected(ex, f);
+    return write_selected(ex, &ex->out);
+}
+
+/* ----------------------------------------------------------- metadata */
+
+static struct th_slice text_of(struct th_html_extractor *ex, uint32_t n,
+                               struct th_arena *arena)
+{
+    struct th_buf tmp;
+    th_buf_init(&tmp, 4096);
+    struct writer w = {0};
+    w.buf = &tmp;
+    const struct th_html_parser *p = ex->parser;
+    for (uint32_t i = n + 1;
+         i < p->n_nodes && p->nodes[i].depth > p->nodes[n].depth; i++)
+        if (p->nodes[i].tag == TH_TAG_TEXT)
+            w_text(&w, p->nodes[i].text);
+    struct th_slice r = {0};
+    if (tmp.len) {
+        char *c = th_arena_memdup(arena, tmp.ptr, tmp.len);
+        if (c)
+            r = (struct th_slice){c, tmp.len};
+    }
+    th_buf_release(&tmp);
+    return r;
+}
+
+/* Resolve href against base (scheme://host/path); arena result. */
+static struct th_slice resolve_url(struct th_slice base, struct th_slice href,
+                                   struct th_arena *arena)
+{
+    href = trim(href);
+    for (size_t i = 0; i < href.len && i < 12; i++) {
+        char c = href.ptr[i];
+        if (c == ':')
+            return href;            /* absolute */
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '+' || c == '-' || c == '.'))
+            break;
+    }
+    const char *scheme_end = NULL;
+    for (size_t i = 0; i + 2 < base.len; i++)
+        if (base.ptr[i] == ':' && base.ptr[i + 1] == '/' &&
+            base.ptr[i + 2] == '/') {
+            scheme_end = base.ptr + i;
+            break;
+        }
+    if (!scheme_end || !href.len)
+        return href;
+    size_t scheme_len = (size_t)(scheme_end - base.ptr);
+    if (href.len >= 2 && href.ptr[0] == '/' && href.ptr[1] == '/') {
+        char *r = th_arena_printf(arena, "%.*s:%.*s", (int)scheme_len,
+                                  base.ptr, (int)href.len, href.ptr);
+        return r ? th_slice_from_cstr(r) : href;
+    }
+    const char *host = scheme_end + 3;
+    const char *end = base.ptr + base.len;
+    const char *path = memchr(host, '/', (size_t)(end - host));
+    if (!path)
+        path = end;
+    if (href.ptr[0] == '/') {
+        char *r = th_arena_printf(arena, "%.*s%.*s",
+                                  (int)(path - base.ptr), base.ptr,
+                                  (int)href.len, href.ptr);
+        return r ? th_slice_from_cstr(r) : href;
+    }
+    const char *last = path;
+    for (const char *q = path; q < end && *q != '?' && *q != '#'; q++)
+        if (*q == '/')
+            last = q;
+    const char *dir_end = last < end && *last == '/' ? last + 1 : path;
+    char *r = th_arena_printf(arena, "%.*s%s%.*s",
+                              (int)(dir_end - base.ptr), base.ptr,
+                              dir_end == path ? "/" : "",
+                              (int)href.len, href.ptr);
+    return r ? th_slice_from_cstr(r) : href;
+}
+
+static void read_metadata(struct th_html_extractor *ex, struct th_slice url,
+                          struct th_arena *arena, struct th_html_result *out)
+{
+    const struct th_html_parser *p = ex->parser;
+    struct th_slice og_title = {0}, canonical = {0}, og_url = {0};
+    struct th_slice date = {0}, author = {0}, lang = {0};
+    uint32_t title_node = 0, time_node = 0, author_node = 0;
+    for (uint32_t i = 1; i < p->n_nodes; i++) {
+        const struct th_html_node *node = &p->nodes[i];
+        switch (node->tag) {
+        case TH_TAG_HTML:
+            if (!lang.len)
+                lang = trim(attr(ex, i, "lang"));
+            break;
+        case TH_TAG_TITLE:
+            if (!title_node)
+                title_node = i;
+            break;
+        case TH_TAG_LINK: {
+            struct th_slice rel = attr(ex, i, "rel");
+            if (!canonical.len && rel.len && slice_ci_eq(rel, "canonical"))
+                canonical = attr(ex, i, "href");
+            break;
+        }
+        case TH_TAG_META: {
+            struct th_slice key = attr(ex, i, "property");
+            if (!key.len)
+                key = attr(ex, i, "name");
+            if (!key.len)
+                key = attr(ex, i, "itemprop");
+            if (!key.len)
+                key = attr(ex, i, "http-equiv");
+            struct th_slice content = trim(attr(ex, i, "content"));
+            if (!key.len || !content.len)
+                break;
+            if (slice_ci_eq(key, "og:title"))
+                og_title = content;
+            else if (slice_ci_eq(key, "og:url"))
+                og_url = content;
+            else if (!date.len &&
+                     (slice_ci_eq(key, "article:published_time") ||
+                      slice_ci_eq(key, "datepublished") ||
+                      slice_ci_eq(key, "pubdate") ||
+                      slice_ci_eq(key, "publishdate") ||
+                      slice_ci_eq(key, "date") ||
+                      slice_ci_eq(key, "dc.date") ||
+                      slice_ci_eq(key, "dc.date.issued") ||
+                      slice_ci_eq(key, "dcterms.created") ||
+                      slice_ci_eq(key, "sailthru.date") ||
+                      slice_ci_eq(key, "og:published_time")))
+                date = content;
+            else if (!author.len &&
+                     (slice_ci_eq(key, "author") ||
+                      slice_ci_eq(key, "dc.creator") ||
+                      slice_ci_eq(key, "sailthru.author") ||
+                      (slice_ci_eq(key, "article:author") &&
+                       !slice_ci_contains(content, "://"))))
+                author = content;
+            else if (!lang.len && slice_ci_eq(key, "content-language"))
+                lang = content;
+            break;
+        }
+        case TH_TAG_TIME:
+            if (!time_node)
+                time_node = i;
+            break;
+        default:
+            if (!author_node && node->tag != TH_TAG_TEXT &&
+                (ex->info[i].cls & CLS_BYLINE) && ex->info[i].chars > 0)
+                author_node = i;
+            break;
+        }
+        if (!date.len && node->tag != TH_TAG_TEXT && node->n_attrs) {
+            struct th_slice ip = attr(ex, i, "itemprop");
+            if (ip.len && slice_ci_eq(ip, "datepublished")) {
+                date = attr(ex, i, "datetime");
+                if (!date.len)
+                    date = attr(ex, i, "content");
+                date = trim(date);
+            }
+        }
+    }
+    if (!date.len && time_node)
+        date = trim(attr(ex, time_node, "datetime"));
+    if (!author.len && author_node && ex->info[author_node].chars < 100)
+        author = text_of(ex, author_node, arena);
+    if (title_node)
+        out->title = text_of(ex, title_node, arena);
+    if (!out->title.len)
+        out->title = og_title;
+    if (!canonical.len)
+        canonical = og_url;
+    if (canonical.len)
+        out->canonical = resolve_url(url, canonical, arena);
+    out->lang = lang;
+    out->date = date;
+    out->author = author;
+    ex->title = out->title;
+}
+
+/* ------------------------------------------------------------- public */
+
+int th_html_extractor_new(struct th_html_extractor **out,
+                          const struct th_html_extract_options *opts)
+{
+    struct th_html_extractor *ex = calloc(1, sizeof(*ex));
+    if (!ex)
+        return TH_ENOMEM;
+    if (opts)
+        ex->opts = *opts;
+    if (!ex->opts.max_input)
+        ex->opts.max_input = DEFAULT_MAX_INPUT;
+    if (th_html_parser_new(&ex->parser) < 0) {
+        free(ex);
+        return TH_ENOMEM;
+    }
+    th_buf_init(&ex->out, 0);
+    th_buf_init(&ex->best, 0);
+    *out = ex;
+    return 0;
+}
+
+void th_html_extractor_free(struct th_html_extractor *ex)
+{
+    if (!ex)
+        return;
+    th_html_parser_free(ex->parser);
+    free(ex->info);
+    free(ex->ids);
+    th_buf_release(&ex->out);
+    th_buf_release(&ex->best);
+    free(ex);
+}
+
+/* Bytes that cannot start an HTML or text document. */
+static bool looks_binary(const uint8_t *data, size_t len)
+{
+    size_t n = len < 1024 ? len : 1024, bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (data[i] < 9 || (data[i] > 13 && data[i] < 32 && data[i] != 27))
+            bad++;
+    return n && bad * 10 > n;
+}
+
+int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
+                    size_t len, struct th_slice charset_hint,
+                    struct th_slice url, struct th_arena *arena,
+                    struct th_html_result *out, struct th_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    ex->title = (struct th_slice){0};
+    if (len > ex->opts.max_input) {
+        out->drop_reason = "too_large";
+        return 0;
+    }
+    if (looks_binary(data, len) &&
+        !(len >= 2 && (data[0] == 0xFF || data[0] == 0xFE))) {
+        out->drop_reason = "not_html";
+        return 0;
+    }
+    struct th_slice html;
+    int rc = th_html_decode(data, len, charset_hint, arena, &html,
+                            &out->charset, err);
+    if (rc < 0)
+        return rc;
+    rc = th_html_parse(ex->parser, html.ptr, html.len, arena, err);
+    if (rc < 0) {
+        if (rc == TH_ELIMIT) {
+            out->drop_reason = "too_large";
+            return 0;
+        }
+        return rc;
+    }
+    size_t n = ex->parser->n_nodes;
+    out->n_nodes = n;
+    if (n > ex->cap_info) {
+        size_t cap = n + n / 2;
+        struct node_info *p = realloc(ex->info, cap * sizeof(*p));
+        if (!p)
+            return th_error_set(err, TH_ENOMEM, "out of memory");
+        ex->info = p;
+        ex->cap_info = cap;
+    }
+    size_t n_elements = 0;
+    for (size_t i = 0; i < n; i++) {
+        ex->info[i].state = 0;
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        bool element = node->tag != TH_TAG_TEXT && node->tag != TH_TAG_DOCUMENT;
+        n_elements += element;
+        ex->info[i].cls = element && node->n_attrs ? classify(ex, (uint32_t)i)
+                                                   : 0;
+    }
+    ex->title = (struct th_slice){0};
+    for (size_t i = 1; i < n; i++)
+        if (node_at(ex, (uint32_t)i)->tag == TH_TAG_TITLE) {
+            ex->title = text_of(ex, (uint32_t)i, arena);
+            break;
+        }
+    static const struct try_flags tries[] = {
+        {true, true, true},
+        {false, true, true},
+        {false, false, true},
+        {false, false, false},
+    };
+    size_t best_chars = 0;
+    th_buf_reset(&ex->best);
+    for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
+        rc = run_try(ex, &tries[t]);
+        if (rc < 0) {
+            out->drop_reason = "too_large";
+            return 0;
+        }
+        size_t chars = text_chars(&ex->out);
+        if (t == 0 || chars > best_chars) {
+            struct th_buf tmp = ex->best;
+            ex->best = ex->out;
+            ex->out = tmp;
+            best_chars = chars;
+        }
+        if (best_chars >= CHAR_THRESHOLD)
+            break;
+    }
+    /* Metadata needs classify() results (bylines) from the first try. */
+    read_metadata(ex, url, arena, out);
+    if (best_chars == 0) {
+        out->drop_reason = n_elements ? "no_content" : "not_html";
+        return 0;
+    }
+    char *text = th_arena_memdup(arena, ex->best.ptr, ex->best.len);
+    if (!text)
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    out->text = (struct th_slice){text, ex->best.len};
+    return 0;
+}

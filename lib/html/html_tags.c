@@ -1,0 +1,196 @@
+/*
+ * The element table of lib/html: every element the parser and the
+ * extractor treat specially, with its parsing category (void, raw text,
+ * HTML5 "special", formatting, scope boundary) and its extraction role
+ * (block boundary, never main text). Names are kept sorted so that lookup is
+ * a binary search over at most 8 comparisons; a perfect hash was rejected as
+ * more code for no measurable gain next to the tokenizer's scanning.
+ */
+#include <string.h>
+
+#include "html_internal.h"
+#include "banned.h"
+
+const struct th_html_tag_info th_html_tags[TH_TAG_COUNT] = {
+    [TH_TAG_UNKNOWN] = {"", 0},
+    [TH_TAG_A] = {"a", TH_TF_FORMAT},
+    [TH_TAG_ABBR] = {"abbr", 0},
+    [TH_TAG_ADDRESS] = {"address",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_APPLET] = {"applet", TH_TF_SPECIAL | TH_TF_SCOPE | TH_TF_SKIP},
+    [TH_TAG_AREA] = {"area", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_ARTICLE] = {"article",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_ASIDE] = {"aside", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_AUDIO] = {"audio", TH_TF_SKIP},
+    [TH_TAG_B] = {"b", TH_TF_FORMAT},
+    [TH_TAG_BASE] = {"base", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_BASEFONT] = {"basefont", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_BDI] = {"bdi", 0},
+    [TH_TAG_BDO] = {"bdo", 0},
+    [TH_TAG_BGSOUND] = {"bgsound", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_BIG] = {"big", TH_TF_FORMAT},
+    [TH_TAG_BLINK] = {"blink", 0},
+    [TH_TAG_BLOCKQUOTE] = {"blockquote",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_BODY] = {"body", TH_TF_SPECIAL | TH_TF_BLOCK},
+    [TH_TAG_BR] = {"br", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_BUTTON] = {"button", TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_CANVAS] = {"canvas", TH_TF_SKIP},
+    [TH_TAG_CAPTION] = {"caption", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SCOPE},
+    [TH_TAG_CENTER] = {"center", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_CITE] = {"cite", 0},
+    [TH_TAG_CODE] = {"code", TH_TF_FORMAT},
+    [TH_TAG_COL] = {"col", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_COLGROUP] = {"colgroup", TH_TF_SPECIAL},
+    [TH_TAG_DATA] = {"data", 0},
+    [TH_TAG_DATALIST] = {"datalist", TH_TF_SKIP},
+    [TH_TAG_DD] = {"dd", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DEL] = {"del", 0},
+    [TH_TAG_DETAILS] = {"details",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DFN] = {"dfn", 0},
+    [TH_TAG_DIALOG] = {"dialog", TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DIR] = {"dir", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DIV] = {"div", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DL] = {"dl", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_DT] = {"dt", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_EM] = {"em", TH_TF_FORMAT},
+    [TH_TAG_EMBED] = {"embed", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_FIELDSET] = {"fieldset",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_FIGCAPTION] = {"figcaption",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_FIGURE] = {"figure", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_FONT] = {"font", TH_TF_FORMAT},
+    [TH_TAG_FOOTER] = {"footer", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_FORM] = {"form", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_FRAME] = {"frame", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_FRAMESET] = {"frameset", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SKIP},
+    [TH_TAG_H1] = {"h1",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_H2] = {"h2",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_H3] = {"h3",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_H4] = {"h4",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_H5] = {"h5",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_H6] = {"h6",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_HEADING},
+    [TH_TAG_HEAD] = {"head", TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_HEADER] = {"header", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_HGROUP] = {"hgroup", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_HR] = {"hr",
+        TH_TF_VOID | TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_HTML] = {"html", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SCOPE},
+    [TH_TAG_I] = {"i", TH_TF_FORMAT},
+    [TH_TAG_IFRAME] = {"iframe", TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_IMG] = {"img", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_INPUT] = {"input", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_INS] = {"ins", 0},
+    [TH_TAG_KBD] = {"kbd", 0},
+    [TH_TAG_KEYGEN] = {"keygen", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_LABEL] = {"label", 0},
+    [TH_TAG_LEGEND] = {"legend", TH_TF_BLOCK},
+    [TH_TAG_LI] = {"li", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_LINK] = {"link", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_LISTING] = {"listing",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_MAIN] = {"main", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_MAP] = {"map", TH_TF_SKIP},
+    [TH_TAG_MARK] = {"mark", 0},
+    [TH_TAG_MARQUEE] = {"marquee", TH_TF_SPECIAL | TH_TF_SCOPE},
+    [TH_TAG_MATH] = {"math", TH_TF_SCOPE | TH_TF_SKIP},
+    [TH_TAG_MENU] = {"menu", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_META] = {"meta", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_METER] = {"meter", 0},
+    [TH_TAG_NAV] = {"nav", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_NOBR] = {"nobr", TH_TF_FORMAT},
+    [TH_TAG_NOEMBED] = {"noembed", TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_NOFRAMES] = {"noframes",
+        TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_NOSCRIPT] = {"noscript",
+        TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_OBJECT] = {"object", TH_TF_SPECIAL | TH_TF_SCOPE | TH_TF_SKIP},
+    [TH_TAG_OL] = {"ol", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_OPTGROUP] = {"optgroup", TH_TF_SKIP},
+    [TH_TAG_OPTION] = {"option", TH_TF_BLOCK | TH_TF_SKIP},
+    [TH_TAG_OUTPUT] = {"output", 0},
+    [TH_TAG_P] = {"p", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_PARAM] = {"param", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_PICTURE] = {"picture", TH_TF_SKIP},
+    [TH_TAG_PLAINTEXT] = {"plaintext",
+        TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_PRE] = {"pre", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_PROGRESS] = {"progress", 0},
+    [TH_TAG_Q] = {"q", 0},
+    [TH_TAG_RP] = {"rp", 0},
+    [TH_TAG_RT] = {"rt", 0},
+    [TH_TAG_RUBY] = {"ruby", 0},
+    [TH_TAG_S] = {"s", TH_TF_FORMAT},
+    [TH_TAG_SAMP] = {"samp", 0},
+    [TH_TAG_SCRIPT] = {"script", TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_SEARCH] = {"search", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_SECTION] = {"section",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_SELECT] = {"select", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SKIP},
+    [TH_TAG_SMALL] = {"small", TH_TF_FORMAT},
+    [TH_TAG_SOURCE] = {"source", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_SPAN] = {"span", 0},
+    [TH_TAG_STRIKE] = {"strike", TH_TF_FORMAT},
+    [TH_TAG_STRONG] = {"strong", TH_TF_FORMAT},
+    [TH_TAG_STYLE] = {"style", TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_SUB] = {"sub", 0},
+    [TH_TAG_SUMMARY] = {"summary",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_SUP] = {"sup", 0},
+    [TH_TAG_SVG] = {"svg", TH_TF_SCOPE | TH_TF_SKIP},
+    [TH_TAG_TABLE] = {"table",
+        TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P | TH_TF_SCOPE},
+    [TH_TAG_TBODY] = {"tbody", TH_TF_SPECIAL | TH_TF_BLOCK},
+    [TH_TAG_TD] = {"td", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SCOPE},
+    [TH_TAG_TEMPLATE] = {"template", TH_TF_SPECIAL | TH_TF_SCOPE | TH_TF_SKIP},
+    [TH_TAG_TEXTAREA] = {"textarea",
+        TH_TF_RCDATA | TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SKIP},
+    [TH_TAG_TFOOT] = {"tfoot", TH_TF_SPECIAL | TH_TF_BLOCK},
+    [TH_TAG_TH] = {"th", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_SCOPE},
+    [TH_TAG_THEAD] = {"thead", TH_TF_SPECIAL | TH_TF_BLOCK},
+    [TH_TAG_TIME] = {"time", 0},
+    [TH_TAG_TITLE] = {"title", TH_TF_RCDATA | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_TR] = {"tr", TH_TF_SPECIAL | TH_TF_BLOCK},
+    [TH_TAG_TRACK] = {"track", TH_TF_VOID | TH_TF_SPECIAL | TH_TF_SKIP},
+    [TH_TAG_TT] = {"tt", TH_TF_FORMAT},
+    [TH_TAG_U] = {"u", TH_TF_FORMAT},
+    [TH_TAG_UL] = {"ul", TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+    [TH_TAG_VAR] = {"var", 0},
+    [TH_TAG_VIDEO] = {"video", TH_TF_SKIP},
+    [TH_TAG_WBR] = {"wbr", TH_TF_VOID | TH_TF_SPECIAL},
+    [TH_TAG_XMP] = {"xmp",
+        TH_TF_RAWTEXT | TH_TF_SPECIAL | TH_TF_BLOCK | TH_TF_CLOSES_P},
+};
+
+unsigned th_html_tag_lookup(const char *name, size_t len)
+{
+    char low[16];
+    if (len == 0 || len >= sizeof(low))
+        return TH_TAG_UNKNOWN;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    low[len] = 0;
+    size_t lo = 1, hi = TH_TAG_COUNT;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(low, th_html_tags[mid].name);
+        if (c == 0)
+            return (unsigned)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return TH_TAG_UNKNOWN;
+}
