@@ -217,6 +217,15 @@ const struct th_dedup_file_info *th_dedup_file_info(
 int th_dedup_file_next(struct th_dedup_file *file, const void **record_out,
                        struct th_error *err);
 
+/*
+ * Random access for a reader opened with th_dedup_file_open(): copy records
+ * first .. first+n-1 into out (n * record_size bytes), checking the
+ * checksum of every block it reads (the last block read is cached). Do not
+ * mix with th_dedup_file_next() on the same reader.
+ */
+int th_dedup_file_read_at(struct th_dedup_file *file, uint64_t first,
+                          size_t n, void *out, struct th_error *err);
+
 /* Close a reader or abort a writer; NULL ok. */
 void th_dedup_file_free(struct th_dedup_file *file);
 

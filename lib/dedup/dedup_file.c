@@ -59,6 +59,7 @@ struct th_dedup_file {
     uint64_t trailer_records;       /* reader: totals from the trailer */
     uint64_t trailer_blocks;        /* reader: block count from trailer */
     uint64_t trailer_chain;         /* reader: chain from the trailer */
+    uint64_t cached_block;          /* read_at: block held in block + 1 */
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -421,6 +422,59 @@ int th_dedup_file_next(struct th_dedup_file *file, const void **record_out,
     file->block_pos += file->info.record_size;
     file->n_records++;
     return 1;
+}
+
+int th_dedup_file_read_at(struct th_dedup_file *file, uint64_t first,
+                          size_t n, void *out, struct th_error *err)
+{
+    struct th_dedup_file *f = file;
+    const char *name = name_of(f);
+    size_t rs = f->info.record_size;
+    uint64_t per_block = BLOCK_MAX / rs;
+    if (f->writing || f->mem || first > f->trailer_records ||
+        n > f->trailer_records - first)
+        return th_error_set(err, TH_EINVAL, "'%s': records %llu+%zu out of "
+                            "range", name, (unsigned long long)first, n);
+    uint8_t *o = out;
+    while (n) {
+        uint64_t k = first / per_block;
+        if (f->cached_block != k + 1) {
+            uint64_t off = HEADER_SIZE + k * (BLOCK_HEADER + per_block * rs);
+            uint8_t bh[BLOCK_HEADER];
+            bool last = k == f->trailer_blocks - 1;
+            if (off + BLOCK_HEADER > f->size - TRAILER_SIZE ||
+                pread(fileno(f->fp), bh, BLOCK_HEADER, (off_t)off) !=
+                    BLOCK_HEADER)
+                return th_error_set(err, TH_EFORMAT,
+                                    "'%s': truncated block %llu", name,
+                                    (unsigned long long)k);
+            uint32_t len = get32(bh), count = get32(bh + 4);
+            if (count == 0 || (uint64_t)count * rs != len ||
+                (!last && count != per_block) ||
+                off + BLOCK_HEADER + len > f->size - TRAILER_SIZE ||
+                pread(fileno(f->fp), f->block, len,
+                      (off_t)(off + BLOCK_HEADER)) != (ssize_t)len)
+                return th_error_set(err, TH_EFORMAT,
+                                    "'%s': corrupt block %llu", name,
+                                    (unsigned long long)k);
+            if (th_hash64(f->block, len, CHECK_SEED) != get64(bh + 8))
+                return th_error_set(err, TH_EFORMAT,
+                                    "'%s': corrupt block %llu (checksum)",
+                                    name, (unsigned long long)k);
+            f->cached_block = k + 1;
+            f->block_records = count;
+        }
+        uint64_t in = first - k * per_block;
+        if (in >= f->block_records)
+            return th_error_set(err, TH_EFORMAT, "'%s': corrupt block %llu",
+                                name, (unsigned long long)k);
+        size_t take = f->block_records - in < n ? f->block_records - in : n;
+        memcpy(o, f->block + in * rs, take * rs);
+        o += take * rs;
+        first += take;
+        n -= take;
+    }
+    return 0;
 }
 
 int64_t th_dedup_file_check_buffer(const uint8_t *data, size_t len,
