@@ -195,8 +195,7 @@ static const char *const unlikely_words[] = {
     "header", "legends", "menu", "related", "remark", "replies", "rss",
     "shoutbox", "sidebar", "skyscraper", "social", "sponsor",
     "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
-    "yom-remote", "cookie", "consent", "newsletter", "subscribe",
-    "promo", "recommend", "share", "navbar", "=nav", "masthead", "=toc",
+    "yom-remote", "cookie", "consent", "navbar", "=nav", "masthead",
 };
 static const char *const maybe_words[] = {
     "and", "article", "body", "column", "content", "main", "mathjax",
@@ -337,6 +336,9 @@ static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
     if ((rel.len && slice_ci_eq(rel, "author")) ||
         (itemprop.len && slice_ci_contains(itemprop, "author")))
         cls |= CLS_BYLINE;
+    if (itemprop.len && (slice_ci_eq(itemprop, "articlebody") ||
+                         slice_ci_eq(itemprop, "text")))
+        cls |= CLS_MAYBE | CLS_POSITIVE;
     if (!klass.len && !id.len)
         return cls;
     char buf[320];
@@ -456,8 +458,7 @@ static bool tag_always_out(unsigned tag)
         return true;
     switch (tag) {
     case TH_TAG_NAV: case TH_TAG_FOOTER: case TH_TAG_ASIDE:
-    case TH_TAG_FORM: case TH_TAG_FIELDSET: case TH_TAG_DIALOG:
-    case TH_TAG_HEAD: case TH_TAG_LABEL:
+    case TH_TAG_DIALOG: case TH_TAG_HEAD:
         return true;
     default:
         return false;
@@ -487,12 +488,10 @@ static void mark_removed(struct th_html_extractor *ex,
             tag != TH_TAG_HTML && (cls & CLS_ROLE_OUT))
             st |= ST_REMOVED;
         if (f->strip_unlikely && (cls & CLS_UNLIKELY) &&
-            !(cls & CLS_MAYBE) && tag != TH_TAG_BODY &&
+            !(cls & CLS_MAYBE) &&
+            !(ex->opts.include_comments && (cls & CLS_COMMENT)) && tag != TH_TAG_BODY &&
             tag != TH_TAG_A && tag != TH_TAG_HTML && tag != TH_TAG_TD &&
             tag != TH_TAG_TR && tag != TH_TAG_TABLE && tag != TH_TAG_TBODY)
-            st |= ST_REMOVED;
-        if (!ex->opts.include_comments && (cls & CLS_COMMENT) &&
-            !(cls & CLS_MAYBE) && tag != TH_TAG_BODY && tag != TH_TAG_HTML)
             st |= ST_REMOVED;
         if (tag == TH_TAG_A) {
             st |= ST_IN_LINK;
@@ -996,7 +995,7 @@ static void clean_selected(struct th_html_extractor *ex,
                    (tag == TH_TAG_TABLE || tag == TH_TAG_UL ||
                     tag == TH_TAG_OL || tag == TH_TAG_DIV ||
                     tag == TH_TAG_SECTION || tag == TH_TAG_HEADER ||
-                    tag == TH_TAG_ASIDE) &&
+                    tag == TH_TAG_FORM || tag == TH_TAG_FIELDSET) &&
                    !(x->state & ST_SELECTED)) {
             drop = clean_conditionally(ex, (uint32_t)i, f);
         }

@@ -113,6 +113,9 @@ struct th_html_parser {
     uint32_t *stack;            /* open elements (node indices), [0] = doc */
     size_t n_stack;             /* open elements */
     size_t cap_stack;           /* stack slots allocated */
+    uint32_t html;              /* the html element, 0 until there is one */
+    uint32_t head;              /* the head element, 0 until there is one */
+    uint32_t body;              /* the body element, 0 until there is one */
     size_t max_depth;           /* deeper elements are flattened */
     size_t max_nodes;           /* more nodes give TH_ELIMIT */
     struct th_arena *arena;     /* arena of the current parse */

@@ -305,6 +305,8 @@ static uint32_t add_node(struct th_html_parser *p, uint32_t parent,
     return idx;
 }
 
+static void ensure_body(struct th_html_parser *p);
+
 static void add_text(struct th_html_parser *p, const char *s, size_t len,
                      bool unescape)
 {
@@ -317,6 +319,19 @@ static void add_text(struct th_html_parser *p, const char *s, size_t len,
             p->failed = TH_ENOMEM;
             return;
         }
+    }
+    if (!p->body) {
+        size_t k = 0;
+        while (k < len && (s[k] == ' ' || s[k] == '\n' || s[k] == '\t' ||
+                           s[k] == '\r' || s[k] == '\f'))
+            k++;
+        if (k == len && !p->html)
+            return;                  /* whitespace before <html> */
+        unsigned cur = tag_of(p, current(p));
+        if (k < len && !(cur < TH_TAG_COUNT &&
+                         (th_html_tags[cur].flags &
+                          (TH_TF_RAWTEXT | TH_TF_RCDATA))))
+            ensure_body(p);
     }
     uint32_t parent = current(p);
     uint32_t idx = add_node(p, parent, TH_TAG_TEXT);
@@ -423,6 +438,57 @@ static bool same_name(const struct th_html_parser *p, uint32_t node,
     return true;
 }
 
+static void push(struct th_html_parser *p, uint32_t idx)
+{
+    if (p->n_stack >= p->max_depth)
+        return;                      /* flattened: children go to the top */
+    if (grow((void **)&p->stack, &p->cap_stack, p->n_stack + 1,
+             sizeof(*p->stack)) < 0) {
+        p->failed = TH_ENOMEM;
+        return;
+    }
+    p->stack[p->n_stack++] = idx;
+}
+
+/* The implied html element (HTML5 "before html" insertion mode). */
+static void ensure_html(struct th_html_parser *p)
+{
+    if (p->html)
+        return;
+    p->html = add_node(p, 0, TH_TAG_HTML);
+    if (p->html)
+        push(p, p->html);
+}
+
+/* The implied body: content outside head opens it. */
+static void ensure_body(struct th_html_parser *p)
+{
+    if (p->body)
+        return;
+    ensure_html(p);
+    for (size_t i = p->n_stack - 1; i >= 1; i--)
+        if (tag_of(p, p->stack[i]) == TH_TAG_HEAD) {
+            pop_to(p, i);
+            break;
+        }
+    p->body = add_node(p, p->html, TH_TAG_BODY);
+    if (p->body)
+        push(p, p->body);
+}
+
+static bool is_head_content(unsigned tag)
+{
+    switch (tag) {
+    case TH_TAG_META: case TH_TAG_TITLE: case TH_TAG_LINK:
+    case TH_TAG_SCRIPT: case TH_TAG_STYLE: case TH_TAG_BASE:
+    case TH_TAG_NOSCRIPT: case TH_TAG_TEMPLATE: case TH_TAG_BASEFONT:
+    case TH_TAG_BGSOUND:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void start_element(struct th_html_parser *p, unsigned tag,
                           const char *name, size_t name_len,
                           size_t first_attr, bool self_closed)
@@ -430,21 +496,39 @@ static void start_element(struct th_html_parser *p, unsigned tag,
     unsigned flags = tag < TH_TAG_COUNT ? th_html_tags[tag].flags : 0;
     switch (tag) {
     case TH_TAG_HTML:
-    case TH_TAG_BODY:
-    case TH_TAG_HEAD:
-        /* A repeated html/head/body adds nothing to the tree. */
-        for (size_t i = 1; i < p->n_stack; i++)
-            if (tag_of(p, p->stack[i]) == tag) {
-                p->n_attrs = first_attr;
-                return;
-            }
-        if (tag == TH_TAG_BODY || tag == TH_TAG_HEAD)
-            for (size_t i = p->n_stack - 1; i >= 1; i--)
-                if (tag_of(p, p->stack[i]) == TH_TAG_HEAD) {
-                    pop_to(p, i);
-                    break;
-                }
+        if (p->html) {
+            p->n_attrs = first_attr;
+            return;
+        }
         break;
+    case TH_TAG_HEAD:
+        ensure_html(p);
+        if (p->head || p->body) {
+            p->n_attrs = first_attr;
+            return;
+        }
+        break;
+    case TH_TAG_BODY:
+    case TH_TAG_FRAMESET:
+        if (p->body) {
+            p->n_attrs = first_attr;
+            return;
+        }
+        ensure_html(p);
+        for (size_t i = p->n_stack - 1; i >= 1; i--)
+            if (tag_of(p, p->stack[i]) == TH_TAG_HEAD) {
+                pop_to(p, i);
+                break;
+            }
+        break;
+    default:
+        if (!p->body && !is_head_content(tag))
+            ensure_body(p);
+        else
+            ensure_html(p);
+        break;
+    }
+    switch (tag) {
     case TH_TAG_LI:
     case TH_TAG_DD:
     case TH_TAG_DT:
@@ -524,14 +608,13 @@ static void start_element(struct th_html_parser *p, unsigned tag,
     if (self_closed && (tag == TH_TAG_UNKNOWN || tag == TH_TAG_SVG ||
                         tag == TH_TAG_MATH))
         return;
-    if (p->n_stack >= p->max_depth)
-        return;                      /* flattened: children go to the top */
-    if (grow((void **)&p->stack, &p->cap_stack, p->n_stack + 1,
-             sizeof(*p->stack)) < 0) {
-        p->failed = TH_ENOMEM;
-        return;
-    }
-    p->stack[p->n_stack++] = idx;
+    if (tag == TH_TAG_HTML)
+        p->html = idx;
+    else if (tag == TH_TAG_HEAD)
+        p->head = idx;
+    else if (tag == TH_TAG_BODY || tag == TH_TAG_FRAMESET)
+        p->body = idx;
+    push(p, idx);
 }
 
 static void end_element(struct th_html_parser *p, unsigned tag,
@@ -788,6 +871,7 @@ int th_html_parse(struct th_html_parser *p, const char *s, size_t len,
     p->n_nodes = 0;
     p->n_attrs = 0;
     p->n_stack = 0;
+    p->html = p->head = p->body = 0;
     if (grow((void **)&p->nodes, &p->cap_nodes, 1, sizeof(*p->nodes)) < 0 ||
         grow((void **)&p->stack, &p->cap_stack, 64, sizeof(*p->stack)) < 0)
         return th_error_set(err, TH_ENOMEM, "out of memory parsing html");
