@@ -1,0 +1,191 @@
+/*
+ * Internal declarations of the nlp module: code point classes with Python
+ * 3.11 semantics (str.isspace, re's \w and \d, str.isupper/islower), the
+ * Punkt parameter set, and the two tokenizer halves (punkt.c, treebank.c).
+ */
+#ifndef THRESH_NLP_INTERNAL_H
+#define THRESH_NLP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "thresh/core.h"
+#include "thresh/nlp.h"
+
+/* Class bits of one code point. */
+enum nlp_class {
+    NLP_SPACE = 1 << 0,   /* Python str.isspace() / re \s */
+    NLP_WORD = 1 << 1,    /* re \w: letters, numbers, underscore */
+    NLP_DIGIT = 1 << 2,   /* re \d: decimal digits (Nd) */
+    NLP_UPPER = 1 << 3,   /* str.isupper() of the character */
+    NLP_LOWER = 1 << 4,   /* str.islower() of the character */
+};
+
+/* Class bits of every ASCII byte (filled at compile time). */
+extern const uint8_t nlp_ascii_class[128];
+
+/* Class bits of a non-ASCII code point. */
+unsigned nlp_class_of_slow(uint32_t cp);
+
+/*
+ * Decode the code point at s[0] (n > 0 bytes available); *len_out gets its
+ * byte length. Invalid UTF-8 decodes as one byte U+FFFD-like value
+ * 0x110000 + byte, which has no class bits.
+ */
+static inline uint32_t nlp_decode(const unsigned char *s, size_t n,
+                                  size_t *len_out)
+{
+    uint32_t c = s[0];
+    if (c < 0x80) {
+        *len_out = 1;
+        return c;
+    }
+    if (c >= 0xc2 && c < 0xe0 && n >= 2 && (s[1] & 0xc0) == 0x80) {
+        *len_out = 2;
+        return ((c & 0x1f) << 6) | (s[1] & 0x3f);
+    }
+    if (c >= 0xe0 && c < 0xf0 && n >= 3 && (s[1] & 0xc0) == 0x80 &&
+        (s[2] & 0xc0) == 0x80) {
+        uint32_t cp = ((c & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+                      (s[2] & 0x3f);
+        if (cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff)) {
+            *len_out = 3;
+            return cp;
+        }
+    }
+    if (c >= 0xf0 && c < 0xf5 && n >= 4 && (s[1] & 0xc0) == 0x80 &&
+        (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        uint32_t cp = ((c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+                      ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        if (cp >= 0x10000 && cp <= 0x10ffff) {
+            *len_out = 4;
+            return cp;
+        }
+    }
+    *len_out = 1;
+    return 0x110000 + c;
+}
+
+/* Class bits of a code point. */
+static inline unsigned nlp_class_of(uint32_t cp)
+{
+    return cp < 0x80 ? nlp_ascii_class[cp] : nlp_class_of_slow(cp);
+}
+
+/* Class bits of the code point at s (n > 0); *len_out its length. */
+static inline unsigned nlp_class_at(const char *s, size_t n, size_t *len_out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80) {
+        *len_out = 1;
+        return nlp_ascii_class[u[0]];
+    }
+    return nlp_class_of_slow(nlp_decode(u, n, len_out));
+}
+
+/* Simple lowercase mapping of a code point (Python's for all but a few). */
+uint32_t nlp_tolower(uint32_t cp);
+
+/* Append cp as UTF-8 to out (room for 4 bytes); returns bytes written. */
+size_t nlp_encode(uint32_t cp, char *out);
+
+/* Orthographic context bits, as Punkt's _ORTHO_* constants. */
+enum nlp_ortho {
+    NLP_ORTHO_BEG_UC = 1 << 1,   /* sentence-initial, upper case */
+    NLP_ORTHO_MID_UC = 1 << 2,   /* sentence-internal, upper case */
+    NLP_ORTHO_UNK_UC = 1 << 3,   /* unknown position, upper case */
+    NLP_ORTHO_BEG_LC = 1 << 4,   /* sentence-initial, lower case */
+    NLP_ORTHO_MID_LC = 1 << 5,   /* sentence-internal, lower case */
+    NLP_ORTHO_UNK_LC = 1 << 6,   /* unknown position, lower case */
+};
+#define NLP_ORTHO_UC (NLP_ORTHO_BEG_UC | NLP_ORTHO_MID_UC | NLP_ORTHO_UNK_UC)
+#define NLP_ORTHO_LC (NLP_ORTHO_BEG_LC | NLP_ORTHO_MID_LC | NLP_ORTHO_UNK_LC)
+
+/* One word type with its orthographic context bits. */
+struct nlp_ortho_entry {
+    const char *type;    /* lowercased word type, NUL-terminated */
+    uint8_t flags;       /* enum nlp_ortho bits */
+};
+
+/* A collocation: two types, the first one without its final period. */
+struct nlp_colloc {
+    const char *first;   /* type before the period */
+    const char *second;  /* type of the following token */
+};
+
+/*
+ * A Punkt parameter set. Every array is sorted by strcmp() (collocations by
+ * first, then second) so that lookups are binary searches.
+ */
+struct nlp_punkt_params {
+    const char *const *abbrevs;          /* abbreviation types, no period */
+    size_t n_abbrevs;                    /* entries in abbrevs */
+    const struct nlp_colloc *collocs;    /* known collocations */
+    size_t n_collocs;                    /* entries in collocs */
+    const char *const *starters;         /* frequent sentence starters */
+    size_t n_starters;                   /* entries in starters */
+    const struct nlp_ortho_entry *ortho; /* orthographic contexts */
+    size_t n_ortho;                      /* entries in ortho */
+};
+
+/* The English parameter set (punkt_english.c, generated). */
+extern const struct nlp_punkt_params nlp_punkt_english;
+
+/* Behaviour switches (NLTK versions differ in a few Treebank rules). */
+struct th_nlp {
+    const struct nlp_punkt_params *params;  /* Punkt parameters */
+    bool collapse_space;     /* ENDING_QUOTES \s+ -> " " (NLTK >= 3.8.2) */
+    bool pad_dashes;         /* pad U+2012..U+2015 (NLTK >= 3.8.2) */
+};
+
+/* A growable scratch byte string (heap), reused across calls. */
+struct nlp_str {
+    char *ptr;           /* bytes, NULL until first growth */
+    size_t len;          /* bytes in use */
+    size_t cap;          /* bytes allocated */
+};
+
+/* Ensure room for extra more bytes; TH_ENOMEM on failure. */
+int nlp_str_reserve(struct nlp_str *s, size_t extra);
+void nlp_str_release(struct nlp_str *s);
+
+/* Sentence spans [start, end) of text, as nltk sent_tokenize. */
+struct nlp_span {
+    size_t start;        /* first byte */
+    size_t end;          /* one past the last byte */
+};
+
+/*
+ * Punkt sentence spans of text into *spans_out (heap array the caller
+ * frees with free()); *n_out spans.
+ */
+int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
+                    struct nlp_span **spans_out, size_t *n_out);
+
+/* Decision trace of one candidate (for the parameter derivation tool). */
+struct nlp_punkt_trace {
+    size_t end;          /* byte after the sentence-ending character */
+    bool brk;            /* the decision: a sentence break */
+    const char *context; /* the context string Punkt annotates */
+    size_t context_len;  /* its length */
+};
+
+/* Callback receiving each candidate; may be NULL. */
+typedef void (*nlp_trace_fn)(const struct nlp_punkt_trace *t, void *ctx);
+
+/* As nlp_punkt_spans, calling trace for every considered candidate. */
+int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct nlp_span **spans_out,
+                           size_t *n_out, nlp_trace_fn trace, void *ctx);
+
+/*
+ * NLTKWordTokenizer.tokenize(sentence): calls emit(ptr, len, ctx) for each
+ * token (ptr valid only during the call). work is reusable scratch.
+ */
+typedef int (*nlp_emit_fn)(const char *tok, size_t len, void *ctx);
+int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
+                          struct nlp_str work[2], nlp_emit_fn emit,
+                          void *ctx);
+
+#endif

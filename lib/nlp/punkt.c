@@ -1,0 +1,790 @@
+/*
+ * punkt.c: NLTK 3.8's PunktSentenceTokenizer.tokenize() (Kiss & Strunk
+ * 2006) over UTF-8 bytes, without a regular expression engine.
+ *
+ * Approach, following NLTK step by step because parity is the point:
+ *  1. Candidates: every '.', '?' or '!' followed either by one of NLTK's
+ *     "non-word" characters ?!)";}]*:@'({[ or by whitespace and a
+ *     non-whitespace run (period_context_re, with its after_tok/next_tok).
+ *  2. Right to left, drop candidates that fall inside the word before a
+ *     candidate already kept (_match_potential_end_contexts): the word
+ *     before is text[:start].rsplit(maxsplit=1)[-1].
+ *  3. Each kept candidate's context (word before + the character + the
+ *     text after) is cut into Punkt word tokens (the _word_tokenize_fmt
+ *     regex, hand-compiled), annotated with the first pass (sentence end
+ *     characters, ellipses, abbreviations) and the second pass
+ *     (collocations, orthographic heuristic, frequent sentence starters,
+ *     initials and numbers); a sentence break is any break that is not
+ *     on the context's last token (text_contains_sentbreak).
+ *  4. Slices between breaks, then _realign_boundaries moves closing
+ *     quotes and brackets that follow a break back into the sentence.
+ * Every scan is linear: each whitespace-free chunk is the "word before" of
+ * at most one kept candidate and the "next token" of at most one, so the
+ * contexts add up to at most twice the text.
+ *
+ * The parameters (abbreviations, collocations, sentence starters and
+ * orthographic contexts) are a struct nlp_punkt_params; the English set is
+ * derived by the project (docs/nlp.md), not NLTK's pickle.
+ *
+ * Rejected: a regex engine (PCRE2 or POSIX) running NLTK's patterns; it
+ * would be slower, and NLTK's patterns rely on Python's Unicode classes and
+ * lookaheads that POSIX lacks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp_internal.h"
+#include "banned.h"
+
+#define NO_POS SIZE_MAX
+
+/* One sentence-end candidate (a match of period_context_re). */
+struct cand {
+    size_t pos;          /* index of the '.', '?' or '!' */
+    size_t after_end;    /* end of after_tok */
+    size_t next_start;   /* start of next_tok, NO_POS for punctuation */
+    size_t word_start;   /* start of the word before */
+    size_t word_end;     /* end of the word before */
+};
+
+/* One Punkt word token inside a context, with its annotations. */
+struct ptok {
+    size_t off;          /* offset in the context */
+    size_t len;          /* bytes */
+    size_t type_off;     /* offset of its type in the type buffer */
+    size_t type_len;     /* bytes of the type */
+    bool period_final;   /* ends with '.' */
+    bool first_upper;    /* first character is upper case */
+    bool first_lower;    /* first character is lower case */
+    bool sentbreak;      /* annotation: sentence break */
+    bool abbr;           /* annotation: abbreviation */
+    bool ellipsis;       /* annotation: ellipsis */
+};
+
+/* Scratch of one nlp_punkt_spans call. */
+struct punkt_work {
+    struct nlp_str context;   /* the current context string */
+    struct nlp_str types;     /* types of the context's tokens */
+    struct ptok *toks;        /* tokens of the context */
+    size_t n_toks;            /* tokens in use */
+    size_t cap_toks;          /* tokens allocated */
+};
+
+static bool is_nonword_byte(unsigned char c)
+{
+    switch (c) {
+    case '?': case '!': case ')': case '"': case ';': case '}': case ']':
+    case '*': case ':': case '@': case '\'': case '(': case '{': case '[':
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_space_at(const char *s, size_t n, size_t i, size_t *len_out)
+{
+    return (nlp_class_at(s + i, n - i, len_out) & NLP_SPACE) != 0;
+}
+
+/* Start of the code point that ends right before pos (pos > 0). */
+static size_t prev_cp(const char *s, size_t pos)
+{
+    size_t p = pos - 1;
+    size_t lim = pos >= 4 ? pos - 4 : 0;
+    while (p > lim && ((unsigned char)s[p] & 0xc0) == 0x80)
+        p--;
+    size_t l;
+    nlp_decode((const unsigned char *)s + p, pos - p, &l);
+    return p + l == pos ? p : pos - 1;
+}
+
+/* True when the code point ending at pos is whitespace; *start_out = it. */
+static bool space_before(const char *s, size_t pos, size_t *start_out)
+{
+    size_t p = prev_cp(s, pos);
+    size_t l;
+    *start_out = p;
+    return is_space_at(s, pos, p, &l);
+}
+
+/* Length of NLTK's _re_multi_char_punct match at s[i], 0 if none. */
+static size_t multichar_len(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return 0;
+    if (s[i] == '-') {
+        size_t j = i;
+        while (j < n && s[j] == '-')
+            j++;
+        return j - i >= 2 ? j - i : 0;
+    }
+    if (s[i] != '.')
+        return 0;
+    if (i + 1 < n && s[i + 1] == '.') {
+        size_t j = i;
+        while (j < n && s[j] == '.')
+            j++;
+        return j - i;
+    }
+    /* (?:\.\s){2,}\. */
+    size_t j = i, pairs = 0, last_pair = i;
+    for (;;) {
+        size_t l;
+        if (j + 1 < n && s[j] == '.' && is_space_at(s, n, j + 1, &l)) {
+            last_pair = j;
+            j += 1 + l;
+            pairs++;
+            continue;
+        }
+        break;
+    }
+    if (pairs >= 2 && j < n && s[j] == '.')
+        return j + 1 - i;
+    if (pairs >= 3)
+        return last_pair + 1 - i;
+    return 0;
+}
+
+/* The lookahead that ends a Punkt word at s[q]. */
+static bool word_ends_at(const char *s, size_t n, size_t q)
+{
+    size_t l;
+    if (q >= n)
+        return true;
+    unsigned char c = (unsigned char)s[q];
+    if (is_nonword_byte(c) || is_space_at(s, n, q, &l) ||
+        multichar_len(s, n, q))
+        return true;
+    if (c == ',') {
+        if (q + 1 >= n)
+            return true;
+        unsigned char d = (unsigned char)s[q + 1];
+        return is_nonword_byte(d) || is_space_at(s, n, q + 1, &l) ||
+               multichar_len(s, n, q + 1) != 0;
+    }
+    return false;
+}
+
+static bool is_wordstart_excluded(unsigned char c)
+{
+    switch (c) {
+    case '(': case '"': case '`': case '{': case '[': case ':': case ';':
+    case '&': case '#': case '*': case '@': case ')': case '}': case ']':
+    case '-': case ',':
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int push_tok(struct punkt_work *w, size_t off, size_t len)
+{
+    if (w->n_toks == w->cap_toks) {
+        size_t cap = w->cap_toks ? w->cap_toks * 2 : 16;
+        struct ptok *t = realloc(w->toks, cap * sizeof(*t));
+        if (!t)
+            return TH_ENOMEM;
+        w->toks = t;
+        w->cap_toks = cap;
+    }
+    struct ptok *t = &w->toks[w->n_toks++];
+    memset(t, 0, sizeof(*t));
+    t->off = off;
+    t->len = len;
+    return 0;
+}
+
+/* PunktLanguageVars.word_tokenize over one line s[0..n) at offset base. */
+static int tokenize_line(struct punkt_work *w, const char *s, size_t n,
+                         size_t base)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t l;
+        unsigned cls = nlp_class_at(s + i, n - i, &l);
+        if (cls & NLP_SPACE) {
+            i += l;
+            continue;
+        }
+        size_t m = multichar_len(s, n, i);
+        if (!m) {
+            if (!is_wordstart_excluded((unsigned char)s[i])) {
+                size_t q = i + l;
+                while (!word_ends_at(s, n, q)) {
+                    nlp_class_at(s + q, n - q, &l);
+                    q += l;
+                }
+                m = q - i;
+            } else {
+                m = l;
+            }
+        }
+        if (push_tok(w, base + i, m) < 0)
+            return TH_ENOMEM;
+        i += m;
+    }
+    return 0;
+}
+
+/* _tokenize_words: lines split on '\n', blank lines skipped. */
+static int tokenize_words(struct punkt_work *w, const char *s, size_t n)
+{
+    size_t start = 0;
+    w->n_toks = 0;
+    while (start <= n) {
+        const char *nl = memchr(s + start, '\n', n - start);
+        size_t end = nl ? (size_t)(nl - s) : n;
+        if (tokenize_line(w, s + start, end - start, start) < 0)
+            return TH_ENOMEM;
+        if (!nl)
+            break;
+        start = end + 1;
+    }
+    return 0;
+}
+
+/* Append the lowercase of s[0..n) to out. */
+static int append_lower(struct nlp_str *out, const char *s, size_t n)
+{
+    if (nlp_str_reserve(out, n * 2 + 4) < 0)
+        return TH_ENOMEM;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            out->ptr[out->len++] = (char)((c >= 'A' && c <= 'Z') ? c + 32
+                                                                 : c);
+            i++;
+            continue;
+        }
+        size_t l;
+        uint32_t cp = nlp_decode((const unsigned char *)s + i, n - i, &l);
+        uint32_t lo = nlp_tolower(cp);
+        if (lo == cp) {
+            memcpy(out->ptr + out->len, s + i, l);
+            out->len += l;
+        } else {
+            out->len += nlp_encode(lo, out->ptr + out->len);
+        }
+        i += l;
+    }
+    return 0;
+}
+
+/* _RE_NUMERIC: ^-?[\.,]?\d[\d,\.-]*\.?$ on the whole string. */
+static bool is_numeric(const char *s, size_t n)
+{
+    for (int a = 1; a >= 0; a--) {
+        size_t i = 0;
+        if (a) {
+            if (n > 0 && s[0] == '-')
+                i = 1;
+            else
+                continue;
+        }
+        for (int b = 1; b >= 0; b--) {
+            size_t j = i;
+            if (b) {
+                if (j < n && (s[j] == '.' || s[j] == ','))
+                    j++;
+                else
+                    continue;
+            }
+            size_t l;
+            if (j >= n || !(nlp_class_at(s + j, n - j, &l) & NLP_DIGIT))
+                continue;
+            j += l;
+            while (j < n) {
+                unsigned char c = (unsigned char)s[j];
+                if (c == ',' || c == '.' || c == '-') {
+                    j++;
+                    continue;
+                }
+                if (!(nlp_class_at(s + j, n - j, &l) & NLP_DIGIT))
+                    break;
+                j += l;
+            }
+            if (j == n)
+                return true;
+        }
+    }
+    return false;
+}
+
+static int cmp_key(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static bool in_sorted(const char *const *set, size_t n, const char *k,
+                      size_t klen)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_key(k, klen, set[mid]);
+        if (!c)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+static unsigned ortho_of(const struct nlp_punkt_params *p, const char *k,
+                         size_t klen)
+{
+    size_t lo = 0, hi = p->n_ortho;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_key(k, klen, p->ortho[mid].type);
+        if (!c)
+            return p->ortho[mid].flags;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
+                      size_t alen, const char *b, size_t blen)
+{
+    size_t lo = 0, hi = p->n_collocs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_key(a, alen, p->collocs[mid].first);
+        if (!c)
+            c = cmp_key(b, blen, p->collocs[mid].second);
+        if (!c)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/* Is the abbreviation test of the first pass true for tok (ends in '.')? */
+static int abbrev_test(const struct nlp_punkt_params *p,
+                       struct punkt_work *w, const char *tok, size_t len,
+                       bool *out)
+{
+    size_t mark = w->types.len;
+    if (append_lower(&w->types, tok, len - 1) < 0)
+        return TH_ENOMEM;
+    const char *k = w->types.ptr + mark;
+    size_t klen = w->types.len - mark;
+    bool hit = in_sorted(p->abbrevs, p->n_abbrevs, k, klen);
+    if (!hit) {
+        const char *dash = NULL;
+        for (size_t i = klen; i > 0; i--)
+            if (k[i - 1] == '-') {
+                dash = k + i;
+                break;
+            }
+        if (dash)
+            hit = in_sorted(p->abbrevs, p->n_abbrevs, dash,
+                            (size_t)(k + klen - dash));
+    }
+    w->types.len = mark;
+    *out = hit;
+    return 0;
+}
+
+static const char number_type[] = "##number##";
+
+/* Fill type, case and first-pass annotations of every token. */
+static int first_pass(const struct nlp_punkt_params *p, struct punkt_work *w,
+                      const char *ctx)
+{
+    w->types.len = 0;
+    for (size_t i = 0; i < w->n_toks; i++) {
+        struct ptok *t = &w->toks[i];
+        const char *s = ctx + t->off;
+        size_t mark = w->types.len;
+        if (append_lower(&w->types, s, t->len) < 0)
+            return TH_ENOMEM;
+        if (is_numeric(w->types.ptr + mark, w->types.len - mark)) {
+            w->types.len = mark;
+            if (nlp_str_reserve(&w->types, sizeof(number_type)) < 0)
+                return TH_ENOMEM;
+            memcpy(w->types.ptr + mark, number_type,
+                   sizeof(number_type) - 1);
+            w->types.len += sizeof(number_type) - 1;
+        }
+        t->type_off = mark;
+        t->type_len = w->types.len - mark;
+        size_t l;
+        unsigned cls = nlp_class_at(s, t->len, &l);
+        t->first_upper = (cls & NLP_UPPER) != 0;
+        t->first_lower = (cls & NLP_LOWER) != 0;
+        t->period_final = s[t->len - 1] == '.';
+        if (t->len == 1 && (s[0] == '.' || s[0] == '?' || s[0] == '!')) {
+            t->sentbreak = true;
+            continue;
+        }
+        bool dots = t->len >= 2;
+        for (size_t k = 0; k < t->len && dots; k++)
+            dots = s[k] == '.';
+        if (dots) {
+            t->ellipsis = true;
+            continue;
+        }
+        if (t->period_final && !(t->len >= 2 && s[t->len - 2] == '.')) {
+            bool hit;
+            if (abbrev_test(p, w, s, t->len, &hit) < 0)
+                return TH_ENOMEM;
+            if (hit)
+                t->abbr = true;
+            else
+                t->sentbreak = true;
+        }
+    }
+    return 0;
+}
+
+/* type_no_period of t (in w->types). */
+static void type_no_period(const struct punkt_work *w, const struct ptok *t,
+                           const char **k, size_t *klen)
+{
+    *k = w->types.ptr + t->type_off;
+    *klen = t->type_len;
+    if (*klen > 1 && (*k)[*klen - 1] == '.')
+        (*klen)--;
+}
+
+enum ortho_answer { ORTHO_FALSE, ORTHO_TRUE, ORTHO_UNKNOWN };
+
+static enum ortho_answer ortho_heuristic(const struct nlp_punkt_params *p,
+                                         const struct punkt_work *w,
+                                         const char *ctx,
+                                         const struct ptok *t)
+{
+    if (t->len == 1 && strchr(";:,.!?", ctx[t->off]))
+        return ORTHO_FALSE;
+    const char *k;
+    size_t klen;
+    if (t->sentbreak) {
+        type_no_period(w, t, &k, &klen);
+    } else {
+        k = w->types.ptr + t->type_off;
+        klen = t->type_len;
+    }
+    unsigned oc = ortho_of(p, k, klen);
+    if (t->first_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
+        return ORTHO_TRUE;
+    if (t->first_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
+        return ORTHO_FALSE;
+    return ORTHO_UNKNOWN;
+}
+
+static bool is_initial(const char *s, size_t len)
+{
+    if (len < 2 || s[len - 1] != '.')
+        return false;
+    size_t l;
+    unsigned cls = nlp_class_at(s, len - 1, &l);
+    return l == len - 1 && (cls & NLP_WORD) && !(cls & NLP_DIGIT);
+}
+
+/* _second_pass_annotation(t1, t2). */
+static void second_pass(const struct nlp_punkt_params *p,
+                        const struct punkt_work *w, const char *ctx,
+                        struct ptok *t1, const struct ptok *t2)
+{
+    if (!t1->period_final)
+        return;
+    const char *typ, *next;
+    size_t typ_len, next_len;
+    type_no_period(w, t1, &typ, &typ_len);
+    if (t2->sentbreak) {
+        type_no_period(w, t2, &next, &next_len);
+    } else {
+        next = w->types.ptr + t2->type_off;
+        next_len = t2->type_len;
+    }
+    bool initial = is_initial(ctx + t1->off, t1->len);
+    if (is_colloc(p, typ, typ_len, next, next_len)) {
+        t1->sentbreak = false;
+        t1->abbr = true;
+        return;
+    }
+    if ((t1->abbr || t1->ellipsis) && !initial) {
+        if (ortho_heuristic(p, w, ctx, t2) == ORTHO_TRUE) {
+            t1->sentbreak = true;
+            return;
+        }
+        if (t2->first_upper &&
+            in_sorted(p->starters, p->n_starters, next, next_len)) {
+            t1->sentbreak = true;
+            return;
+        }
+    }
+    if (initial || (typ_len == sizeof(number_type) - 1 &&
+                    !memcmp(typ, number_type, typ_len))) {
+        enum ortho_answer a = ortho_heuristic(p, w, ctx, t2);
+        if (a == ORTHO_FALSE) {
+            t1->sentbreak = false;
+            t1->abbr = true;
+            return;
+        }
+        if (a == ORTHO_UNKNOWN && initial && t2->first_upper &&
+            !(ortho_of(p, next, next_len) & NLP_ORTHO_LC)) {
+            t1->sentbreak = false;
+            t1->abbr = true;
+        }
+    }
+}
+
+/* text_contains_sentbreak(context). */
+static int contains_sentbreak(const struct nlp_punkt_params *p,
+                              struct punkt_work *w, bool *out)
+{
+    const char *ctx = w->context.ptr;
+    *out = false;
+    if (tokenize_words(w, ctx, w->context.len) < 0 ||
+        first_pass(p, w, ctx) < 0)
+        return TH_ENOMEM;
+    for (size_t i = 0; i + 1 < w->n_toks; i++) {
+        second_pass(p, w, ctx, &w->toks[i], &w->toks[i + 1]);
+        if (w->toks[i].sentbreak) {
+            *out = true;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int push_cand(struct cand **arr, size_t *n, size_t *cap,
+                     const struct cand *c)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct cand *a = realloc(*arr, nc * sizeof(*a));
+        if (!a)
+            return TH_ENOMEM;
+        *arr = a;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = *c;
+    return 0;
+}
+
+/* All matches of period_context_re, left to right. */
+static int find_candidates(const char *text, size_t len, struct cand **out,
+                           size_t *n_out)
+{
+    struct cand *arr = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c != '.' && c != '?' && c != '!')
+            continue;
+        struct cand cd = {.pos = i, .next_start = NO_POS};
+        unsigned char d = (unsigned char)text[i + 1];
+        size_t l;
+        if (is_nonword_byte(d)) {
+            cd.after_end = i + 2;
+        } else if (is_space_at(text, len, i + 1, &l)) {
+            size_t k = i + 1 + l;
+            while (k < len && is_space_at(text, len, k, &l))
+                k += l;
+            if (k >= len)
+                continue;
+            cd.next_start = k;
+            while (k < len && !is_space_at(text, len, k, &l))
+                k += l;
+            cd.after_end = k;
+        } else {
+            continue;
+        }
+        if (push_cand(&arr, &n, &cap, &cd) < 0) {
+            free(arr);
+            return TH_ENOMEM;
+        }
+    }
+    *out = arr;
+    *n_out = n;
+    return 0;
+}
+
+/*
+ * _match_potential_end_contexts: keep, right to left, the candidates that
+ * end at or before the start of the kept right neighbour's word region.
+ * Kept candidates are compacted to the front of arr, left to right.
+ */
+static size_t keep_candidates(const char *text, struct cand *arr, size_t n)
+{
+    size_t kept = 0;
+    size_t before_start = 0;
+    for (size_t r = n; r-- > 0;) {
+        struct cand *c = &arr[r];
+        if (kept && c->pos + 1 > before_start)
+            continue;
+        size_t p = c->pos, ws;
+        while (p > 0 && space_before(text, p, &ws))
+            p = ws;
+        size_t q = p;
+        while (q > 0 && !space_before(text, q, &ws))
+            q = ws;
+        c->word_start = q;
+        c->word_end = p;
+        size_t rr = q;
+        while (rr > 0 && space_before(text, rr, &ws))
+            rr = ws;
+        before_start = (q > 0 && rr > 0) ? rr : 0;
+        arr[n - 1 - kept] = *c;
+        kept++;
+    }
+    memmove(arr, arr + n - kept, kept * sizeof(*arr));
+    return kept;
+}
+
+/* re_boundary_realignment.match(text[s..e]): bytes to keep, and m.end(). */
+static bool realign_match(const char *text, size_t s, size_t e,
+                          size_t *keep_out, size_t *end_out)
+{
+    size_t i = s;
+    while (i < e) {
+        char c = text[i];
+        if (c != '"' && c != '\'' && c != ')' && c != ']' && c != '}')
+            return false;
+        i++;
+        size_t l;
+        if (i < e && is_space_at(text, e, i, &l)) {
+            size_t j = i + l;
+            while (j < e && is_space_at(text, e, j, &l))
+                j += l;
+            *keep_out = i - s;
+            *end_out = j - s;
+            return true;
+        }
+        if ((i + 1 < e && text[i] == '-' && text[i + 1] == '-') || i == e) {
+            *keep_out = i - s;
+            *end_out = i - s;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int push_span(struct nlp_span **arr, size_t *n, size_t *cap,
+                     size_t start, size_t end)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        struct nlp_span *a = realloc(*arr, nc * sizeof(*a));
+        if (!a)
+            return TH_ENOMEM;
+        *arr = a;
+        *cap = nc;
+    }
+    (*arr)[*n].start = start;
+    (*arr)[*n].end = end;
+    (*n)++;
+    return 0;
+}
+
+int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct nlp_span **spans_out,
+                           size_t *n_out, nlp_trace_fn trace, void *tctx)
+{
+    const struct nlp_punkt_params *p = nlp->params;
+    struct cand *cands = NULL;
+    size_t n_cands = 0;
+    struct nlp_span *raw = NULL, *out = NULL;
+    size_t n_raw = 0, cap_raw = 0, n_outs = 0, cap_out = 0;
+    struct punkt_work w = {0};
+    *spans_out = NULL;
+    *n_out = 0;
+    int rc = find_candidates(text, len, &cands, &n_cands);
+    if (rc < 0)
+        return rc;
+    n_cands = keep_candidates(text, cands, n_cands);
+
+    size_t last_break = 0;
+    for (size_t i = 0; i < n_cands; i++) {
+        const struct cand *c = &cands[i];
+        size_t wl = c->word_end - c->word_start;
+        size_t al = c->after_end - c->pos;
+        w.context.len = 0;
+        rc = nlp_str_reserve(&w.context, wl + al);
+        if (rc < 0)
+            goto out;
+        memcpy(w.context.ptr, text + c->word_start, wl);
+        memcpy(w.context.ptr + wl, text + c->pos, al);
+        w.context.len = wl + al;
+        bool brk;
+        rc = contains_sentbreak(p, &w, &brk);
+        if (rc < 0)
+            goto out;
+        if (trace) {
+            struct nlp_punkt_trace t = {c->pos + 1, brk, w.context.ptr,
+                                        w.context.len};
+            trace(&t, tctx);
+        }
+        if (!brk)
+            continue;
+        rc = push_span(&raw, &n_raw, &cap_raw, last_break, c->pos + 1);
+        if (rc < 0)
+            goto out;
+        last_break = c->next_start != NO_POS ? c->next_start : c->pos + 1;
+    }
+    size_t end = len, ws;
+    while (end > 0 && space_before(text, end, &ws))
+        end = ws;
+    rc = push_span(&raw, &n_raw, &cap_raw, last_break, end);
+    if (rc < 0)
+        goto out;
+
+    size_t realign = 0;
+    for (size_t i = 0; i < n_raw; i++) {
+        size_t s1 = raw[i].start + realign, e1 = raw[i].end;
+        if (i + 1 == n_raw) {
+            if (s1 < e1)
+                rc = push_span(&out, &n_outs, &cap_out, s1, e1);
+            break;
+        }
+        size_t keep, mend;
+        if (raw[i + 1].start < raw[i + 1].end &&
+            realign_match(text, raw[i + 1].start, raw[i + 1].end, &keep,
+                          &mend)) {
+            rc = push_span(&out, &n_outs, &cap_out, s1,
+                           raw[i + 1].start + keep);
+            realign = mend;
+        } else {
+            realign = 0;
+            if (s1 < e1)
+                rc = push_span(&out, &n_outs, &cap_out, s1, e1);
+        }
+        if (rc < 0)
+            goto out;
+    }
+    *spans_out = out;
+    *n_out = n_outs;
+    out = NULL;
+out:
+    free(out);
+    free(raw);
+    free(cands);
+    free(w.toks);
+    nlp_str_release(&w.context);
+    nlp_str_release(&w.types);
+    return rc;
+}
+
+int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
+                    struct nlp_span **spans_out, size_t *n_out)
+{
+    return nlp_punkt_spans_traced(nlp, text, len, spans_out, n_out, NULL,
+                                  NULL);
+}

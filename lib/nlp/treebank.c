@@ -1,0 +1,704 @@
+/*
+ * treebank.c: NLTK 3.8's NLTKWordTokenizer.tokenize() (the "improved
+ * Treebank" word tokenizer that nltk.word_tokenize runs on each Punkt
+ * sentence), without a regular expression engine.
+ *
+ * Approach: NLTK applies about thirty re.sub() rewrites in a fixed order
+ * and then splits on whitespace. Each rewrite is emulated here by one
+ * hand-written left-to-right pass with the same semantics as Python's
+ * re.sub (leftmost match, non-overlapping, scanning resumes after the
+ * match), so the intermediate strings are byte-identical to NLTK's and the
+ * final split gives the same tokens. A pass whose trigger characters do
+ * not occur in the sentence is skipped (a 256-bit presence set computed
+ * once; passes only ever add spaces, backquotes and apostrophes, which are
+ * added to the set), so a plain sentence costs a few passes.
+ *
+ * Rejected: a single-pass hand tokenizer. The rewrites interact (padding
+ * from one rule creates the spaces a later rule matches on, e.g. "n't "
+ * needs the space that the final-period rule inserts), and reproducing
+ * every interaction in one state machine is where exactness gets lost.
+ *
+ * Character classes are Python's (nlp.c). Patterns are matched per code
+ * point where NLTK's classes can match non-ASCII ([^\.], \w, \d, \s).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlp_internal.h"
+#include "banned.h"
+
+/* Presence set of bytes in the current string. */
+struct present {
+    uint64_t bits[4];    /* bit b set when byte b may occur */
+};
+
+static void present_add(struct present *p, unsigned char c)
+{
+    p->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static bool has(const struct present *p, unsigned char c)
+{
+    return (p->bits[c >> 6] >> (c & 63)) & 1;
+}
+
+static bool has_any(const struct present *p, const char *set)
+{
+    for (; *set; set++)
+        if (has(p, (unsigned char)*set))
+            return true;
+    return false;
+}
+
+/* Output of one pass. */
+struct out {
+    struct nlp_str *s;   /* destination */
+};
+
+static int put(struct nlp_str *o, const char *p, size_t n)
+{
+    if (nlp_str_reserve(o, n) < 0)
+        return TH_ENOMEM;
+    memcpy(o->ptr + o->len, p, n);
+    o->len += n;
+    return 0;
+}
+
+static int putc1(struct nlp_str *o, char c)
+{
+    return put(o, &c, 1);
+}
+
+static size_t cp_len(const char *s, size_t n, size_t i)
+{
+    size_t l;
+    nlp_class_at(s + i, n - i, &l);
+    return l;
+}
+
+static unsigned cls_at(const char *s, size_t n, size_t i, size_t *l)
+{
+    return nlp_class_at(s + i, n - i, l);
+}
+
+static uint32_t cp_at(const char *s, size_t n, size_t i, size_t *l)
+{
+    return nlp_decode((const unsigned char *)s + i, n - i, l);
+}
+
+/* Left and right quote code points NLTK pads. */
+static bool is_start_quote(uint32_t cp)
+{
+    return cp == 0xab || cp == 0x201c || cp == 0x2018 || cp == 0x201e;
+}
+
+static bool is_end_quote(uint32_t cp)
+{
+    return cp == 0xbb || cp == 0x201d || cp == 0x2019;
+}
+
+/* S1: ([«“‘„]|[`]+) -> " \1 " */
+static int pass_start_quotes(const char *s, size_t n, struct nlp_str *o)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == '`') {
+            size_t j = i;
+            while (j < n && s[j] == '`')
+                j++;
+            if (putc1(o, ' ') < 0 || put(o, s + i, j - i) < 0 ||
+                putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+            i = j;
+            continue;
+        }
+        size_t l;
+        uint32_t cp = cp_at(s, n, i, &l);
+        if (is_start_quote(cp)) {
+            if (putc1(o, ' ') < 0 || put(o, s + i, l) < 0 ||
+                putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+        } else if (put(o, s + i, l) < 0) {
+            return TH_ENOMEM;
+        }
+        i += l;
+    }
+    return 0;
+}
+
+/* S3: (``) -> " \1 " */
+static int pass_double_backquote(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '`' && i + 1 < n && s[i + 1] == '`') {
+            if (put(o, " `` ", 4) < 0)
+                return TH_ENOMEM;
+            i += 2;
+        } else {
+            if (putc1(o, s[i]) < 0)
+                return TH_ENOMEM;
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* S4: ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
+static int pass_open_quote(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        char c = s[i];
+        if ((c == ' ' || c == '(' || c == '[' || c == '{' || c == '<') &&
+            i + 1 < n) {
+            size_t q = 0;
+            if (s[i + 1] == '"')
+                q = 1;
+            else if (i + 2 < n && s[i + 1] == '\'' && s[i + 2] == '\'')
+                q = 2;
+            if (q) {
+                if (putc1(o, c) < 0 || put(o, " `` ", 4) < 0)
+                    return TH_ENOMEM;
+                i += 1 + q;
+                continue;
+            }
+        }
+        if (putc1(o, c) < 0)
+            return TH_ENOMEM;
+        i++;
+    }
+    return 0;
+}
+
+/* S5 (3.8): (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2" */
+static int pass_quote_letter(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '\'' && i + 1 < n) {
+            size_t l;
+            uint32_t cp = cp_at(s, n, i + 1, &l);
+            unsigned cls = nlp_class_of(cp);
+            size_t l2;
+            bool boundary = i + 1 + l >= n ||
+                            !(cls_at(s, n, i + 1 + l, &l2) & NLP_WORD);
+            uint32_t lc = nlp_tolower(cp);
+            bool excluded = lc == 'm' || lc == 't' || lc == 's' ||
+                            lc == 'd' || lc == 'n' || cp == 0x17f;
+            if ((cls & NLP_WORD) && boundary && !excluded) {
+                if (put(o, "' ", 2) < 0 || put(o, s + i + 1, l) < 0)
+                    return TH_ENOMEM;
+                i += 1 + l;
+                continue;
+            }
+        }
+        if (putc1(o, s[i]) < 0)
+            return TH_ENOMEM;
+        i++;
+    }
+    return 0;
+}
+
+static bool is_closer_wide(uint32_t cp)
+{
+    return cp == ']' || cp == ')' || cp == '}' || cp == '>' || cp == '"' ||
+           cp == '\'' || cp == 0xbb || cp == 0x201d || cp == 0x2019 ||
+           cp == ' ';
+}
+
+static bool is_closer_narrow(uint32_t cp)
+{
+    return cp == ']' || cp == ')' || cp == '}' || cp == '>' || cp == '"' ||
+           cp == '\'';
+}
+
+/*
+ * P1 / P6: ([^\.])(\.)([closers]*)\s*$ -> "\1 \2 \3 " (wide) or
+ * "\1 \2\3 " (narrow). Only the last '.' can match.
+ */
+static int pass_final_period(const char *s, size_t n, struct nlp_str *o,
+                             bool wide)
+{
+    const char *dot = NULL;
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '.') {
+            dot = s + i - 1;
+            break;
+        }
+    size_t d = dot ? (size_t)(dot - s) : 0;
+    bool ok = dot && d > 0 && s[d - 1] != '.';
+    size_t a_end = d + 1;
+    if (ok) {
+        size_t l;
+        while (a_end < n) {
+            uint32_t cp = cp_at(s, n, a_end, &l);
+            if (!(wide ? is_closer_wide(cp) : is_closer_narrow(cp)))
+                break;
+            a_end += l;
+        }
+        size_t k = a_end;
+        while (k < n && (cls_at(s, n, k, &l) & NLP_SPACE))
+            k += l;
+        ok = k == n;
+    }
+    if (!ok)
+        return put(o, s, n);
+    /* the char before the dot is one code point ending at d */
+    if (put(o, s, d) < 0 || putc1(o, ' ') < 0 || putc1(o, '.') < 0)
+        return TH_ENOMEM;
+    if (wide && putc1(o, ' ') < 0)
+        return TH_ENOMEM;
+    if (put(o, s + d + 1, a_end - d - 1) < 0 || putc1(o, ' ') < 0)
+        return TH_ENOMEM;
+    return 0;
+}
+
+/* P2: ([:,])([^\d]) -> " \1 \2" */
+static int pass_comma_colon(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        if ((s[i] == ':' || s[i] == ',') && i + 1 < n) {
+            size_t l;
+            if (!(cls_at(s, n, i + 1, &l) & NLP_DIGIT)) {
+                if (putc1(o, ' ') < 0 || putc1(o, s[i]) < 0 ||
+                    putc1(o, ' ') < 0 || put(o, s + i + 1, l) < 0)
+                    return TH_ENOMEM;
+                i += 1 + l;
+                continue;
+            }
+        }
+        if (putc1(o, s[i]) < 0)
+            return TH_ENOMEM;
+        i++;
+    }
+    return 0;
+}
+
+/* P3: ([:,])$ -> " \1 " ($: the end, or before a final newline) */
+static int pass_comma_end(const char *s, size_t n, struct nlp_str *o)
+{
+    size_t at = SIZE_MAX;
+    if (n >= 2 && s[n - 1] == '\n' && (s[n - 2] == ':' || s[n - 2] == ','))
+        at = n - 2;
+    else if (n >= 1 && (s[n - 1] == ':' || s[n - 1] == ','))
+        at = n - 1;
+    if (at == SIZE_MAX)
+        return put(o, s, n);
+    if (put(o, s, at) < 0 || putc1(o, ' ') < 0 || putc1(o, s[at]) < 0 ||
+        putc1(o, ' ') < 0 || put(o, s + at + 1, n - at - 1) < 0)
+        return TH_ENOMEM;
+    return 0;
+}
+
+/* P4: \.{2,} -> " \g<0> " */
+static int pass_dots(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '.' && i + 1 < n && s[i + 1] == '.') {
+            size_t j = i;
+            while (j < n && s[j] == '.')
+                j++;
+            if (putc1(o, ' ') < 0 || put(o, s + i, j - i) < 0 ||
+                putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+            i = j;
+            continue;
+        }
+        if (putc1(o, s[i]) < 0)
+            return TH_ENOMEM;
+        i++;
+    }
+    return 0;
+}
+
+/* Pad every byte of set with spaces: [set] -> " \g<0> " */
+static int pass_pad_bytes(const char *s, size_t n, struct nlp_str *o,
+                          const char *set)
+{
+    bool in[256] = {false};
+    for (; *set; set++)
+        in[(unsigned char)*set] = true;
+    for (size_t i = 0; i < n; i++) {
+        if (in[(unsigned char)s[i]]) {
+            char b[3] = {' ', s[i], ' '};
+            if (put(o, b, 3) < 0)
+                return TH_ENOMEM;
+        } else if (putc1(o, s[i]) < 0) {
+            return TH_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* Pad code points matching pred with spaces. */
+static int pass_pad_cps(const char *s, size_t n, struct nlp_str *o,
+                        bool (*pred)(uint32_t))
+{
+    for (size_t i = 0; i < n;) {
+        size_t l;
+        uint32_t cp = cp_at(s, n, i, &l);
+        if (pred(cp)) {
+            if (putc1(o, ' ') < 0 || put(o, s + i, l) < 0 ||
+                putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+        } else if (put(o, s + i, l) < 0) {
+            return TH_ENOMEM;
+        }
+        i += l;
+    }
+    return 0;
+}
+
+static bool is_dash_2012(uint32_t cp)
+{
+    return cp >= 0x2012 && cp <= 0x2015;
+}
+
+/* P8: ([^'])' -> "\1 ' " */
+static int pass_quote_space(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = cp_len(s, n, i);
+        if (s[i] != '\'' && i + l + 1 < n && s[i + l] == '\'' &&
+            s[i + l + 1] == ' ') {
+            if (put(o, s + i, l) < 0 || put(o, " ' ", 3) < 0)
+                return TH_ENOMEM;
+            i += l + 2;
+            continue;
+        }
+        if (put(o, s + i, l) < 0)
+            return TH_ENOMEM;
+        i += l;
+    }
+    return 0;
+}
+
+/* DOUBLE_DASHES: -- -> " -- " ; ENDING '' -> " '' " (same shape) */
+static int pass_pair(const char *s, size_t n, struct nlp_str *o, char c,
+                     const char *rep)
+{
+    size_t rl = strlen(rep);
+    for (size_t i = 0; i < n;) {
+        if (s[i] == c && i + 1 < n && s[i + 1] == c) {
+            if (put(o, rep, rl) < 0)
+                return TH_ENOMEM;
+            i += 2;
+            continue;
+        }
+        if (putc1(o, s[i]) < 0)
+            return TH_ENOMEM;
+        i++;
+    }
+    return 0;
+}
+
+/* E3: " -> " '' " */
+static int pass_dquote_end(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            if (put(o, " '' ", 4) < 0)
+                return TH_ENOMEM;
+        } else if (putc1(o, s[i]) < 0) {
+            return TH_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* E3b (NLTK >= 3.8.2): \s+ -> " " */
+static int pass_collapse_space(const char *s, size_t n, struct nlp_str *o)
+{
+    for (size_t i = 0; i < n;) {
+        size_t l;
+        if (cls_at(s, n, i, &l) & NLP_SPACE) {
+            while (i < n && (cls_at(s, n, i, &l) & NLP_SPACE))
+                i += l;
+            if (putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+            continue;
+        }
+        if (put(o, s + i, l) < 0)
+            return TH_ENOMEM;
+        i += l;
+    }
+    return 0;
+}
+
+/*
+ * E4: ([^' ])('[sS]|'[mM]|'[dD]|') -> "\1 \2 "
+ * E5: ([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) -> "\1 \2 "
+ */
+static size_t clitic_e4(const char *s, size_t n, size_t j)
+{
+    if (j >= n || s[j] != '\'')
+        return 0;
+    if (j + 2 < n && strchr("sSmMdD", s[j + 1]) && s[j + 1] &&
+        s[j + 2] == ' ')
+        return 2;
+    if (j + 1 < n && s[j + 1] == ' ')
+        return 1;
+    return 0;
+}
+
+static size_t clitic_e5(const char *s, size_t n, size_t j)
+{
+    static const char *const forms[] = {"'ll", "'LL", "'re", "'RE", "'ve",
+                                        "'VE", "n't", "N'T"};
+    if (j + 3 >= n || s[j + 3] != ' ')
+        return 0;
+    for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+        if (!memcmp(s + j, forms[k], 3))
+            return 3;
+    return 0;
+}
+
+static int pass_clitics(const char *s, size_t n, struct nlp_str *o,
+                        size_t (*clitic)(const char *, size_t, size_t))
+{
+    for (size_t i = 0; i < n;) {
+        size_t l = cp_len(s, n, i);
+        if (s[i] != '\'' && s[i] != ' ') {
+            size_t m = clitic(s, n, i + l);
+            if (m) {
+                if (put(o, s + i, l) < 0 || putc1(o, ' ') < 0 ||
+                    put(o, s + i + l, m) < 0 || putc1(o, ' ') < 0)
+                    return TH_ENOMEM;
+                i += l + m + 1;
+                continue;
+            }
+        }
+        if (put(o, s + i, l) < 0)
+            return TH_ENOMEM;
+        i += l;
+    }
+    return 0;
+}
+
+/* Case-insensitive ASCII compare of s[i..i+len(lit)) with lowercase lit. */
+static bool ci_eq(const char *s, size_t n, size_t i, const char *lit)
+{
+    for (; *lit; lit++, i++) {
+        if (i >= n)
+            return false;
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != *lit)
+            return false;
+    }
+    return true;
+}
+
+static bool word_before(const char *s, size_t i)
+{
+    if (i == 0)
+        return false;
+    size_t p = i - 1;
+    size_t lim = i >= 4 ? i - 4 : 0;
+    while (p > lim && ((unsigned char)s[p] & 0xc0) == 0x80)
+        p--;
+    size_t l;
+    unsigned cls = nlp_class_at(s + p, i - p, &l);
+    if (p + l != i)
+        return false;
+    return (cls & NLP_WORD) != 0;
+}
+
+static bool word_at(const char *s, size_t n, size_t i)
+{
+    size_t l;
+    return i < n && (cls_at(s, n, i, &l) & NLP_WORD);
+}
+
+/* One MacIntyre contraction: \b(a)(b)\b, or (?=\s) after b for wanna. */
+struct contraction {
+    const char *a;       /* first part, lowercase */
+    const char *b;       /* second part, lowercase */
+    bool space_after;    /* (?=\s) instead of \b at the end */
+    bool lead_space;     /* CONTRACTIONS3: a literal space before a */
+};
+
+static const struct contraction contractions[] = {
+    {"can", "not", false, false},  {"d", "'ye", false, false},
+    {"gim", "me", false, false},   {"gon", "na", false, false},
+    {"got", "ta", false, false},   {"lem", "me", false, false},
+    {"more", "'n", false, false},  {"wan", "na", true, false},
+    {"'t", "is", false, true},     {"'t", "was", false, true},
+};
+
+static int pass_contraction(const char *s, size_t n, struct nlp_str *o,
+                            const struct contraction *c)
+{
+    size_t la = strlen(c->a), lb = strlen(c->b);
+    for (size_t i = 0; i < n;) {
+        size_t st = i + (c->lead_space ? 1 : 0);
+        bool m = (!c->lead_space || s[i] == ' ') &&
+                 ci_eq(s, n, st, c->a) && ci_eq(s, n, st + la, c->b) &&
+                 (c->lead_space || !word_before(s, i));
+        if (m) {
+            size_t e = st + la + lb;
+            size_t l;
+            if (c->space_after)
+                m = e < n && (cls_at(s, n, e, &l) & NLP_SPACE);
+            else
+                m = !word_at(s, n, e);
+        }
+        if (m) {
+            if (putc1(o, ' ') < 0 || put(o, s + st, la) < 0 ||
+                putc1(o, ' ') < 0 || put(o, s + st + la, lb) < 0 ||
+                putc1(o, ' ') < 0)
+                return TH_ENOMEM;
+            i = st + la + lb;
+            continue;
+        }
+        size_t l = cp_len(s, n, i);
+        if (put(o, s + i, l) < 0)
+            return TH_ENOMEM;
+        i += l;
+    }
+    return 0;
+}
+
+/* Which contraction passes can match (cheap prefilter on first letters). */
+static bool contraction_possible(const struct present *p,
+                                 const struct contraction *c)
+{
+    for (const char *q = c->a; *q; q++) {
+        char ch = *q;
+        if (ch == '\'') {
+            if (!has(p, '\''))
+                return false;
+            continue;
+        }
+        if (!has(p, (unsigned char)ch) &&
+            !has(p, (unsigned char)(ch - 32)))
+            return false;
+    }
+    return true;
+}
+
+/* Scratch pair: run a pass from cur into the other buffer, then swap. */
+struct pipe {
+    struct nlp_str *buf;  /* two buffers */
+    int cur;              /* index of the buffer holding the string */
+};
+
+#define RUN(call) do { \
+    struct nlp_str *o_ = &pp.buf[1 - pp.cur]; \
+    o_->len = 0; \
+    if ((call) < 0) \
+        return TH_ENOMEM; \
+    pp.cur = 1 - pp.cur; \
+} while (0)
+
+#define CUR_S pp.buf[pp.cur].ptr
+#define CUR_N pp.buf[pp.cur].len
+#define OUT (&pp.buf[1 - pp.cur])
+
+static bool has_nonascii(const struct present *p)
+{
+    return p->bits[2] || p->bits[3];
+}
+
+int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
+                          struct nlp_str work[2], nlp_emit_fn emit,
+                          void *ctx)
+{
+    struct present pr = {{0}};
+    for (size_t i = 0; i < n; i++)
+        present_add(&pr, (unsigned char)s[i]);
+    present_add(&pr, ' ');
+    struct pipe pp = {work, 0};
+    work[0].len = 0;
+    if (put(&work[0], s, n) < 0)
+        return TH_ENOMEM;
+    bool wide = has_nonascii(&pr);
+
+    /* STARTING_QUOTES */
+    if (has(&pr, '`') || wide)
+        RUN(pass_start_quotes(CUR_S, CUR_N, OUT));
+    if (CUR_N && CUR_S[0] == '"') {
+        RUN((put(OUT, "``", 2) < 0 || put(OUT, CUR_S + 1, CUR_N - 1) < 0)
+                ? TH_ENOMEM : 0);
+        present_add(&pr, '`');
+    }
+    if (has(&pr, '`'))
+        RUN(pass_double_backquote(CUR_S, CUR_N, OUT));
+    if (has(&pr, '"') || has(&pr, '\'')) {
+        RUN(pass_open_quote(CUR_S, CUR_N, OUT));
+        present_add(&pr, '`');
+    }
+    if (has(&pr, '\''))
+        RUN(pass_quote_letter(CUR_S, CUR_N, OUT));
+
+    /* PUNCTUATION */
+    if (has(&pr, '.')) {
+        RUN(pass_final_period(CUR_S, CUR_N, OUT, true));
+    }
+    if (has(&pr, ':') || has(&pr, ',')) {
+        RUN(pass_comma_colon(CUR_S, CUR_N, OUT));
+        RUN(pass_comma_end(CUR_S, CUR_N, OUT));
+    }
+    if (has(&pr, '.'))
+        RUN(pass_dots(CUR_S, CUR_N, OUT));
+    if (has_any(&pr, ";@#$%&"))
+        RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, ";@#$%&"));
+    if (nlp->pad_dashes && wide)
+        RUN(pass_pad_cps(CUR_S, CUR_N, OUT, is_dash_2012));
+    if (has(&pr, '.'))
+        RUN(pass_final_period(CUR_S, CUR_N, OUT, false));
+    if (has(&pr, '?') || has(&pr, '!'))
+        RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, "?!"));
+    if (has(&pr, '\''))
+        RUN(pass_quote_space(CUR_S, CUR_N, OUT));
+    if (has(&pr, '*'))
+        RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, "*"));
+    if (has_any(&pr, "[](){}<>"))
+        RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, "[](){}<>"));
+    if (has(&pr, '-'))
+        RUN(pass_pair(CUR_S, CUR_N, OUT, '-', " -- "));
+
+    RUN((putc1(OUT, ' ') < 0 || put(OUT, CUR_S, CUR_N) < 0 ||
+         putc1(OUT, ' ') < 0) ? TH_ENOMEM : 0);
+
+    /* ENDING_QUOTES */
+    if (wide)
+        RUN(pass_pad_cps(CUR_S, CUR_N, OUT, is_end_quote));
+    if (has(&pr, '\''))
+        RUN(pass_pair(CUR_S, CUR_N, OUT, '\'', " '' "));
+    if (has(&pr, '"')) {
+        RUN(pass_dquote_end(CUR_S, CUR_N, OUT));
+        present_add(&pr, '\'');
+    }
+    if (nlp->collapse_space)
+        RUN(pass_collapse_space(CUR_S, CUR_N, OUT));
+    if (has(&pr, '\'')) {
+        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e4));
+        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e5));
+    }
+
+    /* CONTRACTIONS2 and CONTRACTIONS3 */
+    for (size_t k = 0; k < sizeof(contractions) / sizeof(contractions[0]);
+         k++)
+        if (contraction_possible(&pr, &contractions[k]))
+            RUN(pass_contraction(CUR_S, CUR_N, OUT, &contractions[k]));
+
+    /* text.split() */
+    const char *t = CUR_S;
+    size_t tn = CUR_N;
+    size_t i = 0;
+    while (i < tn) {
+        size_t l;
+        if (cls_at(t, tn, i, &l) & NLP_SPACE) {
+            i += l;
+            continue;
+        }
+        size_t j = i;
+        while (j < tn && !(cls_at(t, tn, j, &l) & NLP_SPACE))
+            j += l;
+        int rc = emit(t + i, j - i, ctx);
+        if (rc < 0)
+            return rc;
+        i = j;
+    }
+    return 0;
+}

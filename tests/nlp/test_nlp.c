@@ -1,0 +1,328 @@
+/*
+ * nlp tests: hand-checked cases of NLTK 3.8's word_tokenize/sent_tokenize
+ * behaviour, and the parity run over ../shared/data/parity (NLTK's own
+ * word and sentence lists for ~2,000 documents). Differences must be
+ * listed in tests/nlp/parity_allowlist.txt (kind, id, reason), which may
+ * hold at most 0.1% of the documents of each kind.
+ * NLP_PARITY_VERBOSE=1 prints the first difference of every document.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "thresh/nlp.h"
+#include "../test.h"
+#include "parity_data.h"
+
+static struct th_nlp *nlp;
+static struct th_arena *arena;
+
+static void setup(void)
+{
+    struct th_error err;
+    if (!nlp && th_nlp_new(&nlp, "english", &err) < 0)
+        abort();
+    if (!arena && th_arena_new(&arena, 0, 0) < 0)
+        abort();
+    th_arena_reset(arena);
+}
+
+/* Tokens joined by '|' into buf. */
+static const char *words_str(const char *text, char *buf, size_t cap)
+{
+    setup();
+    struct th_slice *w;
+    size_t n;
+    struct th_error err;
+    if (th_nlp_word_tokenize(nlp, text, strlen(text), arena, &w, &n,
+                             &err) < 0)
+        return "(error)";
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", i ? "|" : "",
+                              (int)w[i].len, w[i].ptr);
+    return buf;
+}
+
+static const char *sents_str(const char *text, char *buf, size_t cap)
+{
+    setup();
+    struct th_slice *s;
+    size_t n;
+    struct th_error err;
+    if (th_nlp_sent_tokenize(nlp, text, strlen(text), arena, &s, &n,
+                             &err) < 0)
+        return "(error)";
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", i ? "|" : "",
+                              (int)s[i].len, s[i].ptr);
+    return buf;
+}
+
+#define WORDS(text, want) do { \
+    char b_[4096]; \
+    CHECK_EQ_STR(words_str(text, b_, sizeof(b_)), want); \
+} while (0)
+
+#define SENTS(text, want) do { \
+    char b_[4096]; \
+    CHECK_EQ_STR(sents_str(text, b_, sizeof(b_)), want); \
+} while (0)
+
+static void test_treebank_basics(void)
+{
+    WORDS("Good muffins cost $3.88\nin New York.  Please buy me\ntwo of "
+          "them.\nThanks.",
+          "Good|muffins|cost|$|3.88|in|New|York|.|Please|buy|me|two|of|"
+          "them|.|Thanks|.");
+    WORDS("They'll save and invest more.",
+          "They|'ll|save|and|invest|more|.");
+    WORDS("hi, my name can't hello,", "hi|,|my|name|ca|n't|hello|,");
+    WORDS("I cannot gonna wanna go", "I|can|not|gon|na|wan|na|go");
+    WORDS("\"Hello,\" she said.", "``|Hello|,|''|she|said|.");
+    WORDS("", "");
+    WORDS("   \n\t ", "");
+}
+
+static void test_treebank_quotes(void)
+{
+    WORDS("He said 'a thing' and \"\"quoted\"\".",
+          "He|said|'|a|thing|'|and|``|''|quoted|''|''|.");
+    WORDS("«Bonjour» “hi” ‘x’", "«|Bonjour|»|“|hi|”|‘|x|’");
+    WORDS("rock 'n' roll", "rock|'n|'|roll");
+    WORDS("a--b ... c", "a|--|b|...|c");
+}
+
+static void test_punkt_basics(void)
+{
+    SENTS("Hello world. This is a test.", "Hello world.|This is a test.");
+    SENTS("(How does it deal with this parenthesis?)  \"It should be part "
+          "of the previous sentence.\" \"(And the same with this one.)\" "
+          "('And this one!')",
+          "(How does it deal with this parenthesis?)|\"It should be part "
+          "of the previous sentence.\"|\"(And the same with this one.)\"|"
+          "('And this one!')");
+    SENTS("Very bad acting!!! I promise.", "Very bad acting!!!|I promise.");
+    SENTS("  leading space. Next", "  leading space.|Next");
+    SENTS(". starts with a dot", ".|starts with a dot");
+    SENTS("", "");
+    SENTS("one two", "one two");
+    SENTS("It cost 5. Then it rose.", "It cost 5.|Then it rose.");
+}
+
+static void test_unknown_language(void)
+{
+    struct th_nlp *x = NULL;
+    struct th_error err;
+    CHECK_EQ_INT(th_nlp_new(&x, "klingon", &err), TH_EINVAL);
+    CHECK(x == NULL);
+    th_nlp_free(NULL);
+}
+
+/* One allow-list entry. */
+struct allow {
+    char kind[16];     /* "words" or "sentences" */
+    char id[256];      /* document id */
+    int used;          /* matched a difference this run */
+};
+
+static struct allow *allows;
+static size_t n_allows;
+
+static void load_allowlist(void)
+{
+    const char *root = getenv("THRESH_SOURCE_ROOT");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/nlp/parity_allowlist.txt",
+             root ? root : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        allows = realloc(allows, (n_allows + 1) * sizeof(*allows));
+        struct allow *a = &allows[n_allows];
+        memset(a, 0, sizeof(*a));
+        if (sscanf(line, "%15s %255s", a->kind, a->id) == 2)
+            n_allows++;
+    }
+    fclose(f);
+}
+
+static int allowed(const char *kind, const char *id)
+{
+    for (size_t i = 0; i < n_allows; i++)
+        if (!strcmp(allows[i].kind, kind) && !strcmp(allows[i].id, id)) {
+            allows[i].used = 1;
+            return 1;
+        }
+    return 0;
+}
+
+static int verbose;
+
+static int compare(const char *kind, const char *id, struct th_slice *got,
+                   size_t n, const struct pd_list *want)
+{
+    size_t i = 0;
+    while (i < n && i < want->n && got[i].len == want->lens[i] &&
+           !memcmp(got[i].ptr, want->items[i], got[i].len))
+        i++;
+    if (i == n && i == want->n)
+        return 0;
+    if (verbose) {
+        printf("# %s %s: first difference at %zu of %zu/%zu\n", kind, id, i,
+               n, want->n);
+        printf("#   got:  %.*s\n", i < n ? (int)(got[i].len > 300 ? 300
+                                             : got[i].len) : 5,
+               i < n ? got[i].ptr : "(end)");
+        printf("#   want: %.*s\n", i < want->n ? (int)(want->lens[i] > 300
+                                                   ? 300 : want->lens[i])
+                                                 : 5,
+               i < want->n ? want->items[i] : "(end)");
+    }
+    return 1;
+}
+
+static void test_parity(void)
+{
+    char path[4096];
+    struct pd_file docs = {0}, words = {0}, sents = {0};
+    verbose = getenv("NLP_PARITY_VERBOSE") != NULL;
+    pd_path(path, sizeof(path), th_test_shared_data(), "docs.jsonl.gz");
+    if (pd_read_gz(path, &docs) < 0) {
+        printf("# no parity data at %s\n", path);
+        CHECK(0);
+        return;
+    }
+    pd_path(path, sizeof(path), th_test_shared_data(), "words.jsonl.gz");
+    CHECK(pd_read_gz(path, &words) == 0);
+    pd_path(path, sizeof(path), th_test_shared_data(), "sentences.jsonl.gz");
+    CHECK(pd_read_gz(path, &sents) == 0);
+    load_allowlist();
+    setup();
+    size_t dpos = 0, wpos = 0, spos = 0, n_docs = 0;
+    size_t word_diff = 0, sent_diff = 0, c4_lines = 0, c4_diff = 0;
+    size_t word_unlisted = 0, sent_unlisted = 0;
+    const char *wl, *sl, *dl;
+    size_t wn, sn, dn;
+    while (pd_next_line(&words, &wpos, &wl, &wn) &&
+           pd_next_line(&sents, &spos, &sl, &sn)) {
+        char *wline = strndup(wl, wn), *sline = strndup(sl, sn);
+        wl = wline;
+        sl = sline;
+        const char *p = pd_find_key(wl, "id");
+        size_t idlen;
+        char *id = pd_string(&p, &idlen);
+        char *text = NULL;
+        size_t tlen = 0;
+        while (pd_next_line(&docs, &dpos, &dl, &dn)) {
+            const char *q = pd_find_key(dl, "id");
+            size_t l2;
+            char *did = pd_string(&q, &l2);
+            int same = !strcmp(did, id);
+            free(did);
+            if (same) {
+                q = pd_find_key(q, "text");
+                text = pd_string(&q, &tlen);
+                break;
+            }
+        }
+        if (!text) {
+            printf("# document %s not found\n", id);
+            CHECK(0);
+            free(id);
+            free(wline);
+            free(sline);
+            break;
+        }
+        n_docs++;
+        th_arena_reset(arena);
+        struct th_error err;
+        struct pd_list want;
+        struct th_slice *got;
+        size_t n;
+        p = pd_find_key(p, "tokens");
+        pd_str_array(&p, &want);
+        CHECK(th_nlp_word_tokenize(nlp, text, tlen, arena, &got, &n,
+                                   &err) == 0);
+        if (compare("words", id, got, n, &want)) {
+            word_diff++;
+            if (!allowed("words", id)) {
+                word_unlisted++;
+                printf("# words differ, not allow-listed: %s\n", id);
+            }
+        }
+        pd_list_free(&want);
+        p = pd_find_key(sl, "sentences");
+        pd_str_array(&p, &want);
+        CHECK(th_nlp_sent_tokenize(nlp, text, tlen, arena, &got, &n,
+                                   &err) == 0);
+        if (compare("sentences", id, got, n, &want)) {
+            sent_diff++;
+            if (!allowed("sentences", id)) {
+                sent_unlisted++;
+                printf("# sentences differ, not allow-listed: %s\n", id);
+            }
+        }
+        pd_list_free(&want);
+        const char *q = pd_find_key(p, "c4_lines");
+        while (q && (q = pd_find_key(q, "line")) != NULL) {
+            size_t ll;
+            char *line = pd_string(&q, &ll);
+            q = pd_find_key(q, "sentences");
+            pd_str_array(&q, &want);
+            CHECK(th_nlp_sent_tokenize(nlp, line, ll, arena, &got, &n,
+                                       &err) == 0);
+            c4_lines++;
+            if (compare("c4line", id, got, n, &want))
+                c4_diff++;
+            pd_list_free(&want);
+            free(line);
+        }
+        free(text);
+        free(id);
+        free(wline);
+        free(sline);
+    }
+    printf("# parity: %zu documents; word lists differ in %zu, sentence "
+           "lists in %zu; C4 lines %zu, differing %zu\n", n_docs, word_diff,
+           sent_diff, c4_lines, c4_diff);
+    CHECK(n_docs >= 1990);
+    CHECK_EQ_INT(word_unlisted, 0);
+    CHECK_EQ_INT(sent_unlisted, 0);
+    CHECK(word_diff * 1000 <= n_docs);
+    CHECK(sent_diff * 1000 <= n_docs);
+    for (size_t i = 0; i < n_allows; i++)
+        if (!allows[i].used)
+            printf("# allow-list entry no longer needed: %s %s\n",
+                   allows[i].kind, allows[i].id);
+    free(allows);
+    free(docs.data);
+    free(words.data);
+    free(sents.data);
+}
+
+static void teardown(void)
+{
+    th_nlp_free(nlp);
+    th_arena_free(arena);
+    nlp = NULL;
+    arena = NULL;
+}
+
+static const struct th_test tests[] = {
+    {"treebank_basics", test_treebank_basics},
+    {"treebank_quotes", test_treebank_quotes},
+    {"punkt_basics", test_punkt_basics},
+    {"unknown_language", test_unknown_language},
+    {"parity_with_nltk", test_parity},
+    {"teardown", teardown},
+};
+
+TH_TEST_MAIN(tests)
