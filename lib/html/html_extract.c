@@ -818,7 +818,8 @@ static void select_siblings(struct th_html_extractor *ex, uint32_t top)
         float bonus = same_class(ex, c, top) ? t * 0.2f : 0;
         if ((x->state & ST_CANDIDATE) && x->score + bonus >= threshold)
             append = true;
-        else if (cn->tag == TH_TAG_P) {
+        else if (cn->tag == TH_TAG_P ||
+                 (getenv("TH_X1") && x->chars > (uint32_t)atoi(getenv("TH_X1")))) {
             double ld = link_density(x);
             if (x->chars > 80 && ld < 0.25)
                 append = true;
@@ -1011,7 +1012,9 @@ struct writer {
     struct th_buf *buf;      /* output */
     bool markdown;           /* Markdown syntax */
     bool links;              /* Markdown links */
-    bool line_open;          /* the current line has text */
+    bool line_open;          /* the current line was started */
+    bool content;            /* the current line has text after markers */
+    size_t line_start;       /* offset of the current line in buf */
     bool space;              /* a space is pending */
     int pre;                 /* inside pre (depth) */
     int failed;              /* first append error */
@@ -1028,15 +1031,23 @@ static void w_put(struct writer *w, const char *s, size_t len)
 static void w_break(struct writer *w)
 {
     if (w->line_open) {
-        w_put(w, "\n", 1);
+        if (w->content) {
+            w_put(w, "\n", 1);
+        } else if (w->buf->len >= w->line_start) {
+            w->buf->len = w->line_start;     /* drop a line of markers */
+            if (w->buf->ptr)
+                w->buf->ptr[w->buf->len] = 0;
+        }
         w->line_open = false;
     }
+    w->content = false;
     w->space = false;
 }
 
 static void w_start_line(struct writer *w)
 {
     if (!w->line_open) {
+        w->line_start = w->buf->len;
         if (w->prefix_len)
             w_put(w, w->prefix, w->prefix_len);
         w->line_open = true;
@@ -1046,10 +1057,10 @@ static void w_start_line(struct writer *w)
 static void w_literal(struct writer *w, const char *s, size_t len)
 {
     w_start_line(w);
-    if (w->space) {
+    if (w->space && w->content)
         w_put(w, " ", 1);
-        w->space = false;
-    }
+    w->space = false;
+    w->content = true;
     w_put(w, s, len);
 }
 
@@ -1063,19 +1074,28 @@ static void w_text(struct writer *w, struct th_slice t)
             size_t j = i;
             while (j < t.len && s[j] != '\n')
                 j++;
+            size_t nonblank = i;
+            while (nonblank < j && (s[nonblank] == ' ' || s[nonblank] == '\t'
+                                    || s[nonblank] == '\r'))
+                nonblank++;
             if (j > i) {
                 w_start_line(w);
+                if (nonblank < j || w->markdown)
+                    w->content = true;
                 for (size_t k = i; k < j; k++)
-                    if (s[k] == 0 || s[k] == '\r')
-                        continue;
-                    else
+                    if (s[k] != 0 && s[k] != '\r')
                         w_put(w, (const char *)s + k, 1);
             }
             if (j < t.len) {
-                if (!w->line_open)
-                    w_start_line(w);
+                if (!w->content) {
+                    w_break(w);
+                    i = j + 1;
+                    continue;
+                }
+                w_start_line(w);
                 w_put(w, "\n", 1);
                 w->line_open = false;
+                w->content = false;
             }
             i = j + 1;
         }
@@ -1084,14 +1104,12 @@ static void w_text(struct writer *w, struct th_slice t)
     while (i < t.len) {
         unsigned char c = s[i];
         if (c <= ' ' || c == 0x7F) {
-            if (w->line_open)
-                w->space = true;
+            w->space = true;
             i++;
             continue;
         }
         if (c == 0xC2 && i + 1 < t.len && s[i + 1] == 0xA0) {
-            if (w->line_open)
-                w->space = true;
+            w->space = true;
             i += 2;
             continue;
         }
@@ -1161,9 +1179,11 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
             unsigned t = p->nodes[c].tag;
             if ((t != TH_TAG_TD && t != TH_TAG_TH) || skip_node(ex, c))
                 continue;
-            if (cells && !w->markdown)
+            if (cells && !w->markdown && w->content)
                 w_put(w, " |", 2);
             w->space = true;
+            if (w->markdown)
+                w->content = true;
             write_children(ex, w, c, 0);
             if (w->markdown)
                 w_put(w, " |", 2);
@@ -1199,8 +1219,6 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     size_t saved_prefix = w->prefix_len;
     switch (tag) {
     case TH_TAG_BR:
-        if (w->pre)
-            w_put(w, "\n", 1);
         w_break(w);
         return;
     case TH_TAG_HR:
@@ -1278,7 +1296,7 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     if (flags & TH_TF_BLOCK)
         w_break(w);
     else if (tag == TH_TAG_TD || tag == TH_TAG_TH)
-        w->space = w->line_open;
+        w->space = true;
     w_set_prefix(w, saved_prefix);
 }
 
