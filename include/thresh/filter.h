@@ -333,7 +333,11 @@ struct th_filters_opts {
     struct th_fineweb_quality_opts fineweb;
     const char *badwords_dir;                /* LDNOOBW lists (c4_badwords) */
     const char *default_language;            /* for docs without lang: "en" */
-    struct th_url_filter_opts url;           /* url_filter lists */
+    struct th_url_filter_opts url;           /* url_filter word lists */
+    const char *url_domains;                 /* comma-separated UT1 domains
+                                                files (filters.url.domains) */
+    const char *url_urls;                    /* comma-separated UT1 urls
+                                                files (filters.url.urls) */
 };
 
 /* Defaults of preset: the FineWeb chain, no bad words, no URL filter. */

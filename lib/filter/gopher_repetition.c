@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "thresh/filter.h"
+#include "filter_internal.h"
 #include "filter_text.h"
 #include "banned.h"
 
@@ -502,22 +503,16 @@ static double frac(size_t num, size_t den)
     return den ? (double)num / (double)den : 0.0;
 }
 
-int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
-                         const char *text, size_t len,
-                         const struct th_slice *words, size_t n_words,
-                         struct th_arena *arena,
-                         struct th_gopher_repetition_stats *stats,
-                         const char **reason_out, struct th_error *err)
+int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
+                          const char *text, size_t len, struct th_arena *arena,
+                          bool all, struct th_gopher_repetition_stats *st,
+                          const char **reason_out, struct th_error *err)
 {
-    struct th_gopher_repetition_stats local;
-    struct th_gopher_repetition_stats *st = stats ? stats : &local;
-    bool all = stats != NULL;
     const char *reason = NULL;
     int rc;
     memset(st, 0, sizeof(*st));
     *reason_out = NULL;
     st->len_text = th_ft_count_chars(text, len);
-    st->n_words = n_words;
     size_t lt = st->len_text;
 
     if ((rc = scan_paragraphs(text, len, arena, st)) < 0)
@@ -544,11 +539,26 @@ int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
     else if (opts->dup_line_char_frac &&
              st->dup_line_char_frac > opts->dup_line_char_frac)
         reason = "dup_line_char_frac";
-    if (reason && !all)
-        goto out;
+out:
+    *reason_out = reason;
+    return 0;
+out_nomem:
+    return th_error_set(err, rc, "gopher repetition: out of scratch memory");
+}
 
-    if ((rc = scan_ngrams(opts, words, n_words, arena, all, st)) < 0)
-        goto out_nomem;
+int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
+                           const struct th_slice *words, size_t n_words,
+                           struct th_arena *arena, bool all,
+                           struct th_gopher_repetition_stats *st,
+                           const char **reason_out, struct th_error *err)
+{
+    const char *reason = *reason_out;
+    size_t lt = st->len_text;
+    st->n_words = n_words;
+    int rc = scan_ngrams(opts, words, n_words, arena, all, st);
+    if (rc < 0)
+        return th_error_set(err, rc, "gopher repetition: out of scratch "
+                            "memory");
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
         st->top_ngram_frac[t] = frac(st->top_ngram_chars[t], lt);
         if (!reason && st->has_top_ngram[t] && opts->top_ngram_frac[t] &&
@@ -561,9 +571,23 @@ int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
             reason = dup_reasons[d];
     }
-out:
     *reason_out = reason;
     return 0;
-out_nomem:
-    return th_error_set(err, rc, "gopher repetition: out of scratch memory");
+}
+
+int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
+                         const char *text, size_t len,
+                         const struct th_slice *words, size_t n_words,
+                         struct th_arena *arena,
+                         struct th_gopher_repetition_stats *stats,
+                         const char **reason_out, struct th_error *err)
+{
+    struct th_gopher_repetition_stats local;
+    struct th_gopher_repetition_stats *st = stats ? stats : &local;
+    int rc = th_ft_repetition_text(opts, text, len, arena, stats != NULL, st,
+                                   reason_out, err);
+    if (rc < 0 || (*reason_out && !stats))
+        return rc;
+    return th_ft_repetition_words(opts, words, n_words, arena,
+                                  stats != NULL, st, reason_out, err);
 }

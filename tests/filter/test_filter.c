@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "thresh/filter.h"
+#include "thresh/nlp.h"
 #include "../test.h"
 #include "parity.h"
 
@@ -373,6 +374,145 @@ static void allow_list_is_small(void)
     CHECK(ps->n_allow * 1000 <= ps->n_docs);
 }
 
+/* ---- with the real tokenizer (lib/nlp), every document ------------------ */
+
+static struct th_nlp *nlp;
+
+static int nlp_words(const char *text, size_t len, struct th_arena *a,
+                     struct th_slice **words_out, size_t *n_out,
+                     struct th_error *err, void *ctx)
+{
+    return th_nlp_word_tokenize(ctx, text, len, a, words_out, n_out, err);
+}
+
+static int nlp_sentences(const char *text, size_t len, struct th_arena *a,
+                         size_t *n_out, struct th_error *err, void *ctx)
+{
+    return th_nlp_count_sentences(ctx, text, len, a, n_out, err);
+}
+
+static bool nlp_ready(void)
+{
+    struct th_error err;
+    if (!nlp && th_nlp_new(&nlp, "english", &err) < 0) {
+        printf("# th_nlp_new: %s\n", err.msg);
+        return false;
+    }
+    return true;
+}
+
+static void every_filter_alone_nlp_tokenizer(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps || !nlp_ready()) {
+        CHECK(0);
+        return;
+    }
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_gopher_repetition_opts ro;
+    struct th_gopher_quality_opts qo;
+    struct th_c4_quality_opts co;
+    struct th_fineweb_quality_opts fo;
+    th_gopher_repetition_opts_init(&ro, TH_PRESET_FINEWEB_V1);
+    th_gopher_quality_opts_init(&qo, TH_PRESET_FINEWEB_V1);
+    th_c4_quality_opts_init(&co, TH_PRESET_FINEWEB_V1);
+    th_fineweb_quality_opts_init(&fo, TH_PRESET_FINEWEB_V1);
+    int bad[PF_N] = {0}, allowed[PF_N] = {0}, bad_text = 0, n = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        struct th_error err;
+        struct th_slice *w = NULL, out;
+        size_t nw = 0;
+        const char *reason;
+        th_arena_reset(arena);
+        CHECK(nlp_words(d->text, d->len, arena, &w, &nw, &err, nlp) == 0);
+        CHECK(th_gopher_repetition(&ro, d->text, d->len, w, nw, arena, NULL,
+                                   &reason, &err) == 0);
+        check_reason(ps, d, PF_GOPHER_REPETITION, reason,
+                     &bad[PF_GOPHER_REPETITION],
+                     &allowed[PF_GOPHER_REPETITION]);
+        th_gopher_quality(&qo, d->text, d->len, w, nw, NULL, &reason);
+        check_reason(ps, d, PF_GOPHER_QUALITY, reason,
+                     &bad[PF_GOPHER_QUALITY], &allowed[PF_GOPHER_QUALITY]);
+        CHECK(th_c4_quality(&co, d->text, d->len, &tok, arena, &out, NULL,
+                            &reason, &err) == 0);
+        check_reason(ps, d, PF_C4_QUALITY, reason, &bad[PF_C4_QUALITY],
+                     &allowed[PF_C4_QUALITY]);
+        const struct jl_value *want = jl_get(d->expected[PF_C4_QUALITY],
+                                             "text");
+        if (!reason && want && want->type == JL_STR &&
+            (want->len != out.len || memcmp(want->str, out.ptr, out.len)) &&
+            bad_text++ < MAX_REPORT)
+            printf("#   c4 %s: rewritten text differs\n", d->id);
+        CHECK(th_fineweb_quality(&fo, d->text, d->len, &tok, arena, NULL,
+                                 &reason, &err) == 0);
+        check_reason(ps, d, PF_FINEWEB_QUALITY, reason,
+                     &bad[PF_FINEWEB_QUALITY], &allowed[PF_FINEWEB_QUALITY]);
+        n++;
+    }
+    for (int f = 0; f < PF_CHAIN; f++) {
+        printf("# %s alone (nlp tokenizer): %d docs, %d mismatches, %d "
+               "allow-listed\n", parity_filter_name(f), n, bad[f],
+               allowed[f]);
+        CHECK_EQ_INT(bad[f], 0);
+    }
+    printf("# c4 rewritten text mismatches: %d\n", bad_text);
+    CHECK_EQ_INT(bad_text, 0);
+    CHECK(n >= 6700);
+}
+
+static void fineweb_chain_nlp_tokenizer(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps || !nlp_ready()) {
+        CHECK(0);
+        return;
+    }
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filters_opts opts;
+    th_filters_opts_init(&opts, TH_PRESET_FINEWEB_V1);
+    struct th_filters *f;
+    struct th_error err;
+    CHECK(th_filters_new(&f, &opts, &err) == 0);
+    int bad = 0, allowed = 0, bad_text = 0, bad_stage = 0, n = 0, kept = 0;
+    for (size_t i = 0; i < ps->n_docs; i++) {
+        const struct parity_doc *d = &ps->docs[i];
+        struct th_doc doc;
+        th_doc_init(&doc);
+        doc.text = (struct th_slice){d->text, d->len};
+        th_arena_reset(arena);
+        CHECK(th_filters_apply(f, &doc, "filters", &tok, arena, &err) == 0);
+        const char *reason = doc.verdict == TH_DROP ? doc.drop_reason : NULL;
+        check_reason(ps, d, PF_CHAIN, reason, &bad, &allowed);
+        bool error;
+        parity_expected_reason(d, PF_CHAIN, &error);
+        if (error)
+            continue;
+        const struct jl_value *want = jl_get(d->expected[PF_CHAIN],
+                                             "final_text");
+        if (!reason) {
+            kept++;
+            if (want && want->type == JL_STR &&
+                (want->len != doc.text.len ||
+                 memcmp(want->str, doc.text.ptr, doc.text.len)) &&
+                bad_text++ < MAX_REPORT)
+                printf("#   chain %s: final text differs\n", d->id);
+        } else if (doc.drop_stage == NULL ||
+                   strcmp(doc.drop_stage, "filters") != 0) {
+            bad_stage++;
+        }
+        n++;
+    }
+    th_filters_free(f);
+    printf("# chain (nlp tokenizer): %d docs, %d kept, %d mismatches, %d "
+           "text mismatches, %d allow-listed\n", n, kept, bad, bad_text,
+           allowed);
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(bad_text, 0);
+    CHECK_EQ_INT(bad_stage, 0);
+    CHECK(n >= 6700);
+}
+
 static const struct th_test tests[] = {
     {"gopher_quality_reference_words", gopher_quality_reference_words},
     {"gopher_repetition_reference_words", gopher_repetition_reference_words},
@@ -380,6 +520,8 @@ static const struct th_test tests[] = {
     {"fineweb_quality_reference_words", fineweb_quality_reference_words},
     {"line_statistics_all_documents", line_statistics_all_documents},
     {"allow_list_is_small", allow_list_is_small},
+    {"every_filter_alone_nlp_tokenizer", every_filter_alone_nlp_tokenizer},
+    {"fineweb_chain_nlp_tokenizer", fineweb_chain_nlp_tokenizer},
 };
 
 TH_TEST_MAIN(tests)
