@@ -270,39 +270,33 @@ static size_t scan_groups(const char *t, size_t n, size_t i, size_t max_group,
                           char *sep_out)
 {
     char sep = 0;
+    size_t last_end = i;   /* end of the last complete group */
     *digits = *groups = *first_group = 0;
     for (;;) {
-        size_t g = i;
         bool paren = i < n && t[i] == '(';
         if (paren)
             i++;
         size_t d = i;
         while (i < n && is_digit(t[i]))
             i++;
-        if (i == d || i - d > max_group) {
-            *sep_out = sep;
-            return g;
-        }
-        if (paren) {
-            if (i >= n || t[i] != ')')
-                return g;
-            i++;
-        }
+        if (i == d || i - d > max_group || (paren && (i >= n || t[i] != ')')))
+            break;
         if (!*groups)
             *first_group = i - d;
         *digits += i - d;
         (*groups)++;
-        /* separator: after ')' an optional space */
-        if (i < n && (t[i] == ' ' || t[i] == '-' || t[i] == '.') &&
-            i + 1 < n && (is_digit(t[i + 1]) || t[i + 1] == '(')) {
+        if (paren)
+            i++;
+        last_end = i;
+        /* a separator, or a space after ")", or digits right after ")" */
+        if (i + 1 < n && (t[i] == ' ' || t[i] == '-' || t[i] == '.') &&
+            (is_digit(t[i + 1]) || t[i + 1] == '(')) {
             char c = t[i];
-            if (paren && c == ' ') {
-                i++;
-                continue;
+            if (!(paren && c == ' ')) {
+                if (sep && c != sep)
+                    break;
+                sep = c;
             }
-            if (sep && c != sep)
-                break;
-            sep = c;
             i++;
             continue;
         }
@@ -311,7 +305,7 @@ static size_t scan_groups(const char *t, size_t n, size_t i, size_t max_group,
         break;
     }
     *sep_out = sep;
-    return i;
+    return last_end;
 }
 
 static bool phone_end_ok(const char *t, size_t n, size_t e)
