@@ -185,46 +185,119 @@ static struct th_slice attr(const struct th_html_extractor *ex, uint32_t n,
 /* ------------------------------------------------- class/id signals */
 
 /*
- * Word lists. A pattern matches as a substring of the lowercased class
- * and id, except those starting with '=' which must be a whole word
- * (delimited by non-letters).
+ * Class/id words, sorted by their first byte. A word matches as a
+ * substring of the lowercased class or id, except whole-word entries, which
+ * must be delimited by non-alphanumerics. Sources of the lists: the
+ * "unlikely candidate", positive, negative, share and byline patterns of
+ * Readability-style extractors, plus cookie/consent/newsletter names.
  */
-static const char *const unlikely_words[] = {
-    "-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment",
-    "community", "cover-wrap", "disqus", "extra", "footer", "gdpr",
-    "header", "legends", "menu", "related", "remark", "replies", "rss",
-    "shoutbox", "sidebar", "skyscraper", "social", "sponsor",
-    "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
-    "yom-remote", "cookie", "consent", "navbar", "=nav", "masthead",
+struct class_word {
+    const char *word;        /* lowercase */
+    uint8_t len;             /* bytes in word */
+    bool whole;              /* must be a whole word */
+    uint16_t bits;           /* enum cls_bits it sets */
 };
-static const char *const maybe_words[] = {
-    "and", "article", "body", "column", "content", "main", "mathjax",
-    "shadow",
+
+static const struct class_word class_words[] = {
+    {"-ad-", 4, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"-share", 6, false, CLS_SHARE},
+    {"ad-break", 8, false, CLS_UNLIKELY},
+    {"agegate", 7, false, CLS_UNLIKELY},
+    {"ai2html", 7, false, CLS_UNLIKELY},
+    {"and", 3, false, CLS_MAYBE},
+    {"article", 7, false, CLS_MAYBE | CLS_POSITIVE},
+    {"author", 6, false, CLS_BYLINE},
+    {"banner", 6, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"blog", 4, false, CLS_POSITIVE},
+    {"body", 4, false, CLS_MAYBE | CLS_POSITIVE},
+    {"breadcrumb", 10, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"byline", 6, false, CLS_BYLINE},
+    {"column", 6, false, CLS_MAYBE},
+    {"com-", 4, false, CLS_NEGATIVE},
+    {"combx", 5, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"comment", 7, false, CLS_UNLIKELY | CLS_NEGATIVE | CLS_COMMENT},
+    {"community", 9, false, CLS_UNLIKELY},
+    {"consent", 7, false, CLS_UNLIKELY},
+    {"consent-banner", 14, false, CLS_ALWAYS_OUT},
+    {"contact", 7, false, CLS_NEGATIVE},
+    {"content", 7, false, CLS_MAYBE | CLS_POSITIVE},
+    {"cookie", 6, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"cookie-banner", 13, false, CLS_ALWAYS_OUT},
+    {"cookie-consent", 14, false, CLS_ALWAYS_OUT},
+    {"cookie-notice", 13, false, CLS_ALWAYS_OUT},
+    {"cookiebanner", 12, false, CLS_ALWAYS_OUT},
+    {"cookieconsent", 13, false, CLS_ALWAYS_OUT},
+    {"cover-wrap", 10, false, CLS_UNLIKELY},
+    {"dateline", 8, false, CLS_BYLINE},
+    {"disclaimer", 10, false, CLS_NEGATIVE},
+    {"disqus", 6, false, CLS_UNLIKELY | CLS_COMMENT},
+    {"entry", 5, false, CLS_POSITIVE},
+    {"extra", 5, false, CLS_UNLIKELY},
+    {"footer", 6, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"gdpr", 4, false, CLS_UNLIKELY | CLS_NEGATIVE | CLS_ALWAYS_OUT},
+    {"h-entry", 7, false, CLS_POSITIVE},
+    {"header", 6, false, CLS_UNLIKELY},
+    {"hentry", 6, false, CLS_POSITIVE},
+    {"hid", 3, true, CLS_NEGATIVE},
+    {"hidden", 6, true, CLS_NEGATIVE},
+    {"legends", 7, false, CLS_UNLIKELY},
+    {"main", 4, false, CLS_MAYBE | CLS_POSITIVE},
+    {"masthead", 8, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"mathjax", 7, false, CLS_MAYBE},
+    {"media", 5, false, CLS_NEGATIVE},
+    {"menu", 4, false, CLS_UNLIKELY},
+    {"meta", 4, false, CLS_NEGATIVE},
+    {"nav", 3, true, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"navbar", 6, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"newsletter", 10, false, CLS_NEGATIVE},
+    {"newsletter-signup", 17, false, CLS_ALWAYS_OUT},
+    {"onetrust", 8, false, CLS_ALWAYS_OUT},
+    {"outbrain", 8, false, CLS_NEGATIVE},
+    {"p-author", 8, false, CLS_BYLINE},
+    {"page", 4, false, CLS_POSITIVE},
+    {"pager", 5, false, CLS_UNLIKELY},
+    {"pagination", 10, false, CLS_UNLIKELY | CLS_POSITIVE},
+    {"popup", 5, false, CLS_UNLIKELY},
+    {"post", 4, false, CLS_POSITIVE},
+    {"promo", 5, false, CLS_NEGATIVE},
+    {"recommend", 9, false, CLS_NEGATIVE},
+    {"related", 7, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"remark", 6, false, CLS_UNLIKELY},
+    {"replies", 7, false, CLS_UNLIKELY | CLS_COMMENT},
+    {"respond", 7, false, CLS_COMMENT},
+    {"rss", 3, false, CLS_UNLIKELY},
+    {"scroll", 6, false, CLS_NEGATIVE},
+    {"shadow", 6, false, CLS_MAYBE},
+    {"share", 5, true, CLS_SHARE},
+    {"share", 5, false, CLS_NEGATIVE},
+    {"share-", 6, false, CLS_SHARE},
+    {"sharedaddy", 10, false, CLS_SHARE},
+    {"sharing", 7, true, CLS_SHARE},
+    {"shopping", 8, false, CLS_NEGATIVE},
+    {"shoutbox", 8, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"sidebar", 7, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"signup", 6, false, CLS_NEGATIVE},
+    {"skyscraper", 10, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"social", 6, false, CLS_UNLIKELY | CLS_SHARE},
+    {"sponsor", 7, false, CLS_UNLIKELY | CLS_NEGATIVE},
+    {"story", 5, false, CLS_POSITIVE},
+    {"subscribe", 9, false, CLS_NEGATIVE},
+    {"supplemental", 12, false, CLS_UNLIKELY},
+    {"taboola", 7, false, CLS_NEGATIVE},
+    {"tags", 4, false, CLS_NEGATIVE},
+    {"text", 4, false, CLS_POSITIVE},
+    {"widget", 6, false, CLS_NEGATIVE},
+    {"writtenby", 9, false, CLS_BYLINE},
+    {"yom-remote", 10, false, CLS_UNLIKELY},
 };
-static const char *const positive_words[] = {
-    "article", "body", "content", "entry", "hentry", "h-entry", "main",
-    "page", "pagination", "post", "text", "blog", "story",
-};
-static const char *const negative_words[] = {
-    "-ad-", "=hidden", "=hid", "banner", "combx", "comment", "com-",
-    "contact", "footer", "gdpr", "masthead", "media", "meta", "outbrain",
-    "promo", "related", "scroll", "share", "shoutbox", "sidebar",
-    "skyscraper", "sponsor", "shopping", "tags", "widget", "taboola",
-    "recommend", "newsletter", "cookie", "subscribe", "=nav", "navbar",
-    "breadcrumb", "disclaimer", "signup",
-};
-static const char *const share_words[] = {
-    "=share", "=sharing", "sharedaddy", "share-", "-share", "social",
-};
-static const char *const byline_words[] = {
-    "byline", "author", "dateline", "writtenby", "p-author",
-};
-static const char *const comment_words[] = {
-    "comment", "disqus", "replies", "respond",
-};
-static const char *const always_out_words[] = {
-    "cookie-banner", "cookie-consent", "cookie-notice", "cookiebanner",
-    "cookieconsent", "gdpr", "consent-banner", "onetrust", "newsletter-signup",
+
+/* Index of class_words by first byte: {first entry, number of entries}. */
+static const uint8_t class_word_index[256][2] = {
+    ['-'] = {0, 2}, ['a'] = {2, 6}, ['b'] = {8, 5}, ['c'] = {13, 16},
+    ['d'] = {29, 3}, ['e'] = {32, 2}, ['f'] = {34, 1}, ['g'] = {35, 1},
+    ['h'] = {36, 5}, ['l'] = {41, 1}, ['m'] = {42, 6}, ['n'] = {48, 4},
+    ['o'] = {52, 2}, ['p'] = {54, 7}, ['r'] = {61, 6}, ['s'] = {67, 17},
+    ['t'] = {84, 3}, ['w'] = {87, 2}, ['y'] = {89, 1},
 };
 
 static inline bool is_letter(char c)
@@ -251,17 +324,29 @@ static bool word_match(const char *s, size_t len, const char *pattern)
     return false;
 }
 
-static bool any_match(const char *s, size_t len, const char *const *words,
-                      size_t n)
+/*
+ * Bits of every class word found in s (lowercase, len bytes): one pass
+ * over s, trying at each byte only the words that start with it.
+ */
+static uint16_t match_words(const char *s, size_t len)
 {
-    for (size_t i = 0; i < n; i++)
-        if (word_match(s, len, words[i]))
-            return true;
-    return false;
+    uint16_t bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = class_word_index[c][0];
+        size_t e = k + class_word_index[c][1];
+        for (; k < e; k++) {
+            const struct class_word *w = &class_words[k];
+            if (i + w->len > len || memcmp(s + i, w->word, w->len) != 0)
+                continue;
+            if (w->whole && ((i > 0 && is_letter(s[i - 1])) ||
+                             (i + w->len < len && is_letter(s[i + w->len]))))
+                continue;
+            bits |= w->bits;
+        }
+    }
+    return bits;
 }
-
-#define ANY(s, len, list) \
-    any_match(s, len, list, sizeof(list) / sizeof(list[0]))
 
 static size_t lower_into(char *buf, size_t pos, size_t cap,
                          struct th_slice s)
@@ -297,24 +382,45 @@ static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
     const struct th_html_attr *a = ex->parser->attrs + node->attrs;
     for (uint32_t i = 0; i < node->n_attrs; i++) {
         struct th_slice nm = a[i].name;
-        if (nm.len == 5 && !memcmp(nm.ptr, "class", 5))
-            klass = a[i].value;
-        else if (nm.len == 2 && !memcmp(nm.ptr, "id", 2))
-            id = a[i].value;
-        else if (nm.len == 4 && !memcmp(nm.ptr, "role", 4))
-            role = a[i].value;
-        else if (nm.len == 5 && !memcmp(nm.ptr, "style", 5))
-            style = a[i].value;
-        else if (nm.len == 6 && !memcmp(nm.ptr, "hidden", 6))
-            hidden = true;
-        else if (nm.len == 11 && !memcmp(nm.ptr, "aria-hidden", 11))
-            aria_hidden = slice_ci_eq(a[i].value, "true");
-        else if (nm.len == 10 && !memcmp(nm.ptr, "aria-modal", 10))
-            modal = slice_ci_eq(a[i].value, "true");
-        else if (nm.len == 8 && !memcmp(nm.ptr, "itemprop", 8))
-            itemprop = a[i].value;
-        else if (nm.len == 3 && !memcmp(nm.ptr, "rel", 3))
-            rel = a[i].value;
+        const char *q = nm.ptr;
+        switch (nm.len) {
+        case 2:
+            if (q[0] == 'i' && q[1] == 'd')
+                id = a[i].value;
+            break;
+        case 3:
+            if (!memcmp(q, "rel", 3))
+                rel = a[i].value;
+            break;
+        case 4:
+            if (!memcmp(q, "role", 4))
+                role = a[i].value;
+            break;
+        case 5:
+            if (!memcmp(q, "class", 5))
+                klass = a[i].value;
+            else if (!memcmp(q, "style", 5))
+                style = a[i].value;
+            break;
+        case 6:
+            if (!memcmp(q, "hidden", 6))
+                hidden = true;
+            break;
+        case 8:
+            if (!memcmp(q, "itemprop", 8))
+                itemprop = a[i].value;
+            break;
+        case 10:
+            if (!memcmp(q, "aria-modal", 10))
+                modal = slice_ci_eq(a[i].value, "true");
+            break;
+        case 11:
+            if (!memcmp(q, "aria-hidden", 11))
+                aria_hidden = slice_ci_eq(a[i].value, "true");
+            break;
+        default:
+            break;
+        }
     }
     if (hidden || (style.len && style_hidden(style)))
         cls |= CLS_HIDDEN;
@@ -347,26 +453,14 @@ static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
         buf[len++] = ' ';
     size_t id_start = len;
     len = lower_into(buf, len, sizeof(buf), id);
-    if (ANY(buf, len, unlikely_words))
-        cls |= CLS_UNLIKELY;
-    if (ANY(buf, len, maybe_words))
-        cls |= CLS_MAYBE;
-    if (klass.len && ANY(buf, id_start, positive_words))
-        cls |= CLS_POSITIVE;
-    if (klass.len && ANY(buf, id_start, negative_words))
-        cls |= CLS_NEGATIVE;
-    if (id.len && ANY(buf + id_start, len - id_start, positive_words))
+    uint16_t kb = klass.len ? match_words(buf, id_start) : 0;
+    uint16_t ib = id.len ? match_words(buf + id_start, len - id_start) : 0;
+    uint16_t side = CLS_POSITIVE | CLS_NEGATIVE;
+    cls |= (uint16_t)((kb | ib) & ~side) | (kb & side);
+    if (ib & CLS_POSITIVE)
         cls |= CLS_ID_POSITIVE;
-    if (id.len && ANY(buf + id_start, len - id_start, negative_words))
+    if (ib & CLS_NEGATIVE)
         cls |= CLS_ID_NEGATIVE;
-    if (ANY(buf, len, share_words))
-        cls |= CLS_SHARE;
-    if (ANY(buf, len, byline_words))
-        cls |= CLS_BYLINE;
-    if (ANY(buf, len, comment_words))
-        cls |= CLS_COMMENT;
-    if (ANY(buf, len, always_out_words))
-        cls |= CLS_ALWAYS_OUT;
     return cls;
 }
 
@@ -829,6 +923,62 @@ static void select_siblings(struct th_html_extractor *ex, uint32_t top)
         }
         if (append)
             x->state |= ST_SELECTED;
+    }
+}
+
+/* True when the text of n has a sentence end: '.', '!' or '?' + space. */
+static bool has_sentence(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct th_html_parser *p = ex->parser;
+    for (uint32_t i = n + 1;
+         i < p->n_nodes && p->nodes[i].depth > p->nodes[n].depth; i++) {
+        if (p->nodes[i].tag != TH_TAG_TEXT)
+            continue;
+        struct th_slice t = p->nodes[i].text;
+        for (size_t k = 0; k + 1 < t.len; k++)
+            if ((t.ptr[k] == '.' || t.ptr[k] == '!' || t.ptr[k] == '?') &&
+                is_ws((unsigned char)t.ptr[k + 1]))
+                return true;
+    }
+    return false;
+}
+
+/*
+ * Step 3c: prose blocks outside the chosen subtrees. Pages that are not
+ * one article (forums, link-and-text pages, table layouts) keep their
+ * text in several places; a block of real sentences with few links is
+ * main text wherever it sits.
+ */
+static void select_prose(struct th_html_extractor *ex)
+{
+    size_t n = ex->parser->n_nodes;
+    struct node_info *info = ex->info;
+    uint32_t min_chars = getenv("TH_PC") ? (uint32_t)atoi(getenv("TH_PC")) : 200;
+    double max_ld = getenv("TH_PL") ? atof(getenv("TH_PL")) : 0.15;
+    for (size_t i = 1; i < n; i++) {
+        const struct th_html_node *node = node_at(ex, (uint32_t)i);
+        struct node_info *x = &info[i];
+        if (node->tag == TH_TAG_TEXT)
+            continue;
+        bool skip_subtree = (x->state & (ST_SELECTED | ST_REMOVED)) != 0;
+        if (!skip_subtree) {
+            unsigned tag = node->tag;
+            bool block = tag == TH_TAG_P || tag == TH_TAG_PRE ||
+                         tag == TH_TAG_BLOCKQUOTE || tag == TH_TAG_DD ||
+                         tag == TH_TAG_LI ||
+                         ((tag_is_div_like(tag) || tag == TH_TAG_TD) &&
+                          !(x->state & ST_HAS_BLOCK));
+            if (block && x->chars >= min_chars &&
+                link_density(x) <= max_ld && has_sentence(ex, (uint32_t)i)) {
+                x->state |= ST_SELECTED;
+                skip_subtree = true;
+            }
+        }
+        if (skip_subtree) {
+            uint32_t d = node->depth;
+            while (i + 1 < n && node_at(ex, (uint32_t)(i + 1))->depth > d)
+                i++;
+        }
     }
 }
 
@@ -1359,6 +1509,8 @@ static int run_try(struct th_html_extractor *ex, const struct try_flags *f)
     } else {
         top = widen(ex, top);
         select_siblings(ex, top);
+        if (!getenv("TH_NOPROSE"))
+            select_prose(ex);
     }
     clean_selected(ex, f);
     return write_selected(ex, &ex->out);
