@@ -337,7 +337,8 @@ static uint16_t match_words(const char *s, size_t len)
         size_t e = k + class_word_index[c][1];
         for (; k < e; k++) {
             const struct class_word *w = &class_words[k];
-            if (i + w->len > len || memcmp(s + i, w->word, w->len) != 0)
+            if (i + w->len > len || s[i + 1] != w->word[1] ||
+                memcmp(s + i, w->word, w->len) != 0)
                 continue;
             if (w->whole && ((i > 0 && is_letter(s[i - 1])) ||
                              (i + w->len < len && is_letter(s[i + w->len]))))
@@ -604,6 +605,8 @@ static void sum_subtrees(struct th_html_extractor *ex)
     struct node_info *info = ex->info;
     for (size_t i = 0; i < n; i++) {
         struct node_info *x = &info[i];
+        if (node_at(ex, (uint32_t)i)->tag == TH_TAG_TEXT)
+            continue;               /* measured once per page */
         x->chars = x->link_chars = x->commas = 0;
         x->loose_chars = x->loose_commas = 0;
         x->n_p = x->n_img = x->n_li = x->n_input = x->n_embed = 0;
@@ -620,7 +623,6 @@ static void sum_subtrees(struct th_html_extractor *ex)
         if (tag == TH_TAG_TEXT) {
             if (x->state & ST_REMOVED)
                 continue;
-            measure(node->text, &x->chars, &x->commas);
             if (x->state & ST_IN_LINK)
                 x->link_chars = (x->state & ST_HASH_LINK)
                                     ? (uint32_t)(x->chars * 0.3)
@@ -1776,12 +1778,14 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
     }
     size_t n_elements = 0;
     for (size_t i = 0; i < n; i++) {
-        ex->info[i].state = 0;
+        memset(&ex->info[i], 0, sizeof(ex->info[i]));
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
         bool element = node->tag != TH_TAG_TEXT && node->tag != TH_TAG_DOCUMENT;
         n_elements += element;
         ex->info[i].cls = element && node->n_attrs ? classify(ex, (uint32_t)i)
                                                    : 0;
+        if (node->tag == TH_TAG_TEXT)
+            measure(node->text, &ex->info[i].chars, &ex->info[i].commas);
     }
     ex->title = (struct th_slice){0};
     for (size_t i = 1; i < n; i++)

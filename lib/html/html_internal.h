@@ -65,6 +65,7 @@ enum th_html_tag_flags {
 
 struct th_html_tag_info {
     const char *name;          /* lowercase name */
+    uint8_t len;               /* bytes in name */
     uint16_t flags;            /* enum th_html_tag_flags */
 };
 
