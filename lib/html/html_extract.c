@@ -1784,7 +1784,9 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
         n_elements += element;
         ex->info[i].cls = element && node->n_attrs ? classify(ex, (uint32_t)i)
                                                    : 0;
-        if (node->tag == TH_TAG_TEXT)
+        /* Text of script, style and the like is never measured. */
+        if (node->tag == TH_TAG_TEXT &&
+            !(tag_flags(node_at(ex, node->parent)->tag) & TH_TF_SKIP))
             measure(node->text, &ex->info[i].chars, &ex->info[i].commas);
     }
     ex->title = (struct th_slice){0};
