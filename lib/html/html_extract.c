@@ -96,6 +96,14 @@ struct node_info {
     uint16_t state;          /* enum node_state, per try */
 };
 
+#define CLASS_CACHE 1024
+
+/* A remembered class attribute: hash of its bytes and its word bits. */
+struct class_cache {
+    uint64_t key;            /* XXH3 of the class value, | 1; 0 = empty */
+    uint16_t bits;           /* match_words() of the lowercased value */
+};
+
 struct th_html_extractor {
     struct th_html_extract_options opts; /* options given at creation */
     struct th_html_parser *parser;       /* reused parser */
@@ -106,6 +114,7 @@ struct th_html_extractor {
     uint32_t *ids;                       /* scratch list of node ids */
     size_t cap_ids;                      /* ids allocated */
     struct th_slice title;               /* page title of the current page */
+    struct class_cache class_cache[CLASS_CACHE]; /* class words by value */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -373,7 +382,7 @@ static bool style_hidden(struct th_slice style)
            word_match(buf, n, "visibility:hidden");
 }
 
-static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
+static uint16_t classify(struct th_html_extractor *ex, uint32_t n)
 {
     const struct th_html_node *node = node_at(ex, n);
     uint16_t cls = 0;
@@ -449,13 +458,24 @@ static uint16_t classify(const struct th_html_extractor *ex, uint32_t n)
     if (!klass.len && !id.len)
         return cls;
     char buf[320];
-    size_t len = lower_into(buf, 0, sizeof(buf), klass);
-    if (len + 1 < sizeof(buf))
-        buf[len++] = ' ';
-    size_t id_start = len;
-    len = lower_into(buf, len, sizeof(buf), id);
-    uint16_t kb = klass.len ? match_words(buf, id_start) : 0;
-    uint16_t ib = id.len ? match_words(buf + id_start, len - id_start) : 0;
+    uint16_t kb = 0, ib = 0;
+    if (klass.len) {
+        /* Pages repeat class names: remember the words of each. */
+        uint64_t key = th_hash64(klass.ptr, klass.len, 0) | 1;
+        struct class_cache *cc = &ex->class_cache[key % CLASS_CACHE];
+        if (cc->key == key) {
+            kb = cc->bits;
+        } else {
+            size_t len = lower_into(buf, 0, sizeof(buf), klass);
+            kb = match_words(buf, len);
+            cc->key = key;
+            cc->bits = kb;
+        }
+    }
+    if (id.len) {
+        size_t len = lower_into(buf, 0, sizeof(buf), id);
+        ib = match_words(buf, len);
+    }
     uint16_t side = CLS_POSITIVE | CLS_NEGATIVE;
     cls |= (uint16_t)((kb | ib) & ~side) | (kb & side);
     if (ib & CLS_POSITIVE)
