@@ -6,23 +6,25 @@
  * scan jumps n tokens).
  *
  * Approach: paragraphs and lines are hashed (XXH3) into open-addressing sets
- * allocated from the arena and confirmed with memcmp. All nine n-gram
- * statistics come from ONE pass over the tokens: each token gets a
- * positional polynomial hash F(t) = sum b_j B^j (mod 2^64) and prefix sums
- * over token boundaries in two coordinate systems (concatenated, and joined
- * by spaces) let the hash of any n-gram be read in O(1) from the boundaries
- * i and i+n, normalized by B^-offset so equal strings at different offsets
- * hash alike. Only the last 11 boundaries are kept (a ring), so memory is
- * the hash sets, O(distinct n-grams). A hash hit is confirmed by comparing
- * the two n-grams' byte streams, so hash collisions (mod 2^64 polynomial
- * hashes can be made to collide) never change a result. The greedy
- * duplicate scan of each n keeps its own "next index" and handles the
- * window starting there, which is equivalent to datatrove's loop.
+ * allocated from the arena and confirmed with memcmp. For the n-grams, each
+ * token gets a positional polynomial hash F(t) = sum (b_j + 1) B^j (mod
+ * 2^64), and prefix sums over token boundaries in two coordinate systems
+ * (concatenated, and joined by spaces) give the hash of any n-gram in O(1)
+ * from boundaries i and i+n, normalized by B^-offset so equal strings at
+ * different offsets hash alike. Each of the nine statistics is then one
+ * pass over the boundaries with one hash set (heap, freed right after), so
+ * the peak memory is the boundaries (48 bytes a token) plus one set, and a
+ * document dropped by the 2-gram rule never builds the other eight. A hash
+ * hit is confirmed by comparing the two n-grams' byte streams, so hash
+ * collisions (mod 2^64 polynomial hashes can be made to collide) never
+ * change a result.
  * Rejected: materializing every n-gram string as datatrove does (nine
  * copies of the text per document); hashing each n-gram from scratch
- * (n times more hashing); interning tokens to ids (wrong for concatenated
- * n-grams: "ab"+"c" equals "a"+"bc").
+ * (n times more hashing); one pass filling all nine sets at once (tried:
+ * nine sets that outgrow the cache, 9x the peak memory); interning tokens
+ * to ids (wrong for concatenated n-grams: "ab"+"c" equals "a"+"bc").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "thresh/filter.h"
@@ -32,7 +34,6 @@
 
 #define HASH_BASE 0x9e3779b97f4a7c15ull
 #define POW_TABLE 64
-#define RING 16   /* > 10 + 1 boundaries, power of two */
 
 void th_gopher_repetition_opts_init(struct th_gopher_repetition_opts *opts,
                                     enum th_filter_preset preset)
@@ -216,15 +217,14 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
 
 /* ---- n-grams ------------------------------------------------------------ */
 
-/* Hash state at a token boundary k (before token k). */
+/* Hash state at token boundary k (before token k). */
 struct boundary {
     uint64_t g;       /* sum of positional hashes, concatenated coordinates */
-    uint64_t pw;      /* B^coff, coff = bytes of tokens before k */
-    uint64_t ipw;     /* B^-coff */
-    uint64_t gj;      /* same, space-joined coordinates (a space after each) */
-    uint64_t pwj;     /* B^joff, joff = coff + k */
+    uint64_t ipw;     /* B^-coff, coff = bytes of the tokens before k */
+    uint64_t gj;      /* the same in space-joined coordinates */
+    uint64_t pwj;     /* B^joff, joff = coff + k (a space after each token) */
     uint64_t ipwj;    /* B^-joff */
-    uint64_t chars;   /* characters of tokens before k */
+    uint64_t chars;   /* characters of the tokens before k */
 };
 
 struct gram_entry {
@@ -234,26 +234,24 @@ struct gram_entry {
 };
 
 struct gram_set {
-    struct gram_entry *slots; /* open addressing */
+    struct gram_entry *slots; /* open addressing, linear probing (heap) */
     size_t mask;              /* capacity - 1 */
     size_t used;              /* occupied */
 };
 
 struct ngram_ctx {
     const struct th_slice *words; /* the tokens */
-    struct th_arena *arena;       /* tables */
-    uint64_t pow[POW_TABLE];      /* B^j */
-    uint64_t ipow[POW_TABLE];     /* B^-j */
+    size_t n_words;               /* their count */
+    struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
 };
 
-static int gram_set_init(struct gram_set *s, struct th_arena *arena,
-                         size_t expect)
+static int gram_set_init(struct gram_set *s, size_t expect)
 {
     size_t c = 16;
-    while (c < expect * 2 && c < ((size_t)1 << 30))
+    while (c < expect * 2 && c < ((size_t)1 << 31))
         c <<= 1;
-    s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
+    s->slots = calloc(c, sizeof(*s->slots));
     if (!s->slots)
         return TH_ENOMEM;
     s->mask = c - 1;
@@ -261,10 +259,10 @@ static int gram_set_init(struct gram_set *s, struct th_arena *arena,
     return 0;
 }
 
-static int gram_set_grow(struct gram_set *s, struct th_arena *arena)
+static int gram_set_grow(struct gram_set *s)
 {
     size_t cap = (s->mask + 1) * 2;
-    struct gram_entry *slots = th_arena_calloc(arena, cap, sizeof(*slots));
+    struct gram_entry *slots = calloc(cap, sizeof(*slots));
     if (!slots)
         return TH_ENOMEM;
     for (size_t i = 0; i <= s->mask; i++) {
@@ -275,6 +273,7 @@ static int gram_set_grow(struct gram_set *s, struct th_arena *arena)
             j = (j + 1) & (cap - 1);
         slots[j] = s->slots[i];
     }
+    free(s->slots);
     s->slots = slots;
     s->mask = cap - 1;
     return 0;
@@ -327,33 +326,31 @@ static bool ngram_equal(const struct th_slice *w, size_t a, size_t b,
     }
 }
 
-/* Look n-gram (key, start) up; insert when absent. Returns the entry. */
-static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
+/*
+ * Find the n-gram (key, start); insert it when absent. Returns 1 when it
+ * was present, 0 when inserted, < 0 on allocation failure; *entry_out is
+ * the entry either way.
+ */
+static int gram_lookup(struct gram_set *s, const struct th_slice *words,
                        uint64_t key, uint32_t start, size_t n, char sep,
-                       bool insert, struct gram_entry **entry_out)
+                       struct gram_entry **entry_out)
 {
     size_t j = key & s->mask;
     while (s->slots[j].key) {
         struct gram_entry *e = &s->slots[j];
-        if (e->key == key &&
-            ngram_equal(cx->words, e->first, start, n, sep)) {
+        if (e->key == key && ngram_equal(words, e->first, start, n, sep)) {
             *entry_out = e;
             return 1;
         }
         j = (j + 1) & s->mask;
     }
-    if (!insert) {
-        *entry_out = NULL;
-        return 0;
-    }
     s->slots[j] = (struct gram_entry){key, start, 0};
     *entry_out = &s->slots[j];
     if (++s->used * 2 > s->mask + 1) {
-        int rc = gram_set_grow(s, cx->arena);
+        int rc = gram_set_grow(s);
         if (rc < 0)
             return rc;
-        /* the entry moved: find it again */
-        j = key & s->mask;
+        j = key & s->mask;       /* the entry moved: find it again */
         while (s->slots[j].key != key || s->slots[j].first != start)
             j = (j + 1) & s->mask;
         *entry_out = &s->slots[j];
@@ -361,132 +358,132 @@ static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
     return 0;
 }
 
-/* Per-token hash pieces: F(t), B^len, B^-len, characters. */
-static void token_hash(const struct ngram_ctx *cx, struct th_slice t,
-                       uint64_t *h, uint64_t *pl, uint64_t *ipl,
-                       uint64_t *chars)
+/*
+ * Boundaries of all tokens: per token its positional hash F(t) =
+ * sum (b_j + 1) B^j, B^len and B^-len (tables for short tokens), then the
+ * prefix sums in both coordinate systems.
+ */
+static int build_boundaries(struct ngram_ctx *cx)
 {
-    const uint8_t *p = (const uint8_t *)t.ptr;
-    uint64_t acc = 0, nchars = 0;
-    if (t.len < POW_TABLE) {
-        for (size_t j = 0; j < t.len; j++) {
-            acc += (uint64_t)(p[j] + 1) * cx->pow[j];
-            nchars += (p[j] & 0xc0) != 0x80;
-        }
-        *pl = cx->pow[t.len];
-        *ipl = cx->ipow[t.len];
-    } else {
-        uint64_t pw = 1, ipw = 1;
-        for (size_t j = 0; j < t.len; j++) {
-            acc += (uint64_t)(p[j] + 1) * pw;
-            pw *= HASH_BASE;
-            ipw *= cx->inv_base;
-        }
-        nchars = th_ft_count_chars(t.ptr, t.len);
-        *pl = pw;
-        *ipl = ipw;
-    }
-    *h = acc;
-    *chars = nchars;
-}
-
-static int scan_ngrams(const struct th_gopher_repetition_opts *opts,
-                       const struct th_slice *words, size_t n_words,
-                       struct th_arena *arena, bool want_all,
-                       struct th_gopher_repetition_stats *st)
-{
-    struct ngram_ctx cx = {.words = words, .arena = arena};
     uint64_t inv = HASH_BASE;             /* Newton: inverse mod 2^64 */
     for (int k = 0; k < 6; k++)
         inv *= 2 - HASH_BASE * inv;
-    cx.inv_base = inv;
-    cx.pow[0] = cx.ipow[0] = 1;
+    cx->inv_base = inv;
+    uint64_t pow[POW_TABLE], ipow[POW_TABLE];
+    pow[0] = ipow[0] = 1;
     for (size_t j = 1; j < POW_TABLE; j++) {
-        cx.pow[j] = cx.pow[j - 1] * HASH_BASE;
-        cx.ipow[j] = cx.ipow[j - 1] * inv;
+        pow[j] = pow[j - 1] * HASH_BASE;
+        ipow[j] = ipow[j - 1] * inv;
     }
-
-    struct gram_set top[TH_GOPHER_TOP_NGRAMS], dup[TH_GOPHER_DUP_NGRAMS];
-    uint32_t best_first[TH_GOPHER_TOP_NGRAMS] = {UINT32_MAX, UINT32_MAX,
-                                                 UINT32_MAX};
-    uint32_t best_count[TH_GOPHER_TOP_NGRAMS] = {0};
-    size_t next_dup[TH_GOPHER_DUP_NGRAMS] = {0};
-    bool top_on[TH_GOPHER_TOP_NGRAMS], dup_on[TH_GOPHER_DUP_NGRAMS];
-    size_t expect = n_words < 1024 ? n_words : 1024;
-    int rc;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-        top_on[t] = want_all || opts->top_ngram_frac[t] > 0;
-        if (top_on[t] && (rc = gram_set_init(&top[t], arena, expect)) < 0)
-            return rc;
-    }
-    for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
-        dup_on[d] = want_all || opts->dup_ngram_frac[d] > 0;
-        if (dup_on[d] && (rc = gram_set_init(&dup[d], arena, expect)) < 0)
-            return rc;
-    }
-
-    struct boundary ring[RING];
-    ring[0] = (struct boundary){0, 1, 1, 0, 1, 1, 0};
-    for (size_t k = 0; k < n_words; k++) {
-        /* boundary k+1 from boundary k and token k */
-        const struct boundary *b = &ring[k & (RING - 1)];
-        struct boundary *nb = &ring[(k + 1) & (RING - 1)];
-        uint64_t h, pl, ipl, chars;
-        token_hash(&cx, words[k], &h, &pl, &ipl, &chars);
-        nb->g = b->g + h * b->pw;
-        nb->pw = b->pw * pl;
-        nb->ipw = b->ipw * ipl;
-        nb->gj = b->gj + h * b->pwj + (uint64_t)(' ' + 1) * b->pwj * pl;
-        nb->pwj = b->pwj * pl * HASH_BASE;
-        nb->ipwj = b->ipwj * ipl * inv;
-        nb->chars = b->chars + chars;
-
-        size_t end = k + 1; /* n-grams ending at boundary end */
-        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-            size_t n = (size_t)t + 2;
-            if (!top_on[t] || end < n)
-                continue;
-            const struct boundary *s = &ring[(end - n) & (RING - 1)];
-            uint64_t cl = nb->chars - s->chars + n - 1;
-            uint64_t hj = (nb->gj - s->gj -
-                           (uint64_t)(' ' + 1) * nb->pwj * inv) * s->ipwj;
-            uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
-            struct gram_entry *e;
-            rc = gram_lookup(&top[t], &cx, key, (uint32_t)(end - n), n, ' ',
-                             true, &e);
-            if (rc < 0)
-                return rc;
-            e->count++;
-            if (e->first == best_first[t] || e->count > best_count[t] ||
-                (e->count == best_count[t] && e->first < best_first[t])) {
-                best_first[t] = e->first;
-                best_count[t] = e->count;
-                st->top_ngram_chars[t] = (size_t)cl * e->count;
+    struct boundary *b = malloc((cx->n_words + 1) * sizeof(*b));
+    if (!b)
+        return TH_ENOMEM;
+    cx->b = b;
+    b[0] = (struct boundary){0, 1, 0, 1, 1, 0};
+    uint64_t pw = 1;                      /* B^coff */
+    for (size_t k = 0; k < cx->n_words; k++) {
+        struct th_slice t = cx->words[k];
+        const uint8_t *p = (const uint8_t *)t.ptr;
+        uint64_t h = 0, nchars = 0, pl, ipl;
+        if (t.len < POW_TABLE) {
+            for (size_t j = 0; j < t.len; j++) {
+                h += (uint64_t)(p[j] + 1) * pow[j];
+                nchars += (p[j] & 0xc0) != 0x80;
             }
+            pl = pow[t.len];
+            ipl = ipow[t.len];
+        } else {
+            uint64_t q = 1, iq = 1;
+            for (size_t j = 0; j < t.len; j++) {
+                h += (uint64_t)(p[j] + 1) * q;
+                q *= HASH_BASE;
+                iq *= inv;
+            }
+            nchars = th_ft_count_chars(t.ptr, t.len);
+            pl = q;
+            ipl = iq;
         }
-        for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
-            size_t n = (size_t)d + 5;
-            if (!dup_on[d] || end < n || end - n != next_dup[d])
-                continue;
-            const struct boundary *s = &ring[(end - n) & (RING - 1)];
-            uint64_t cl = nb->chars - s->chars;
-            uint64_t hc = (nb->g - s->g) * s->ipw;
-            uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
-            struct gram_entry *e;
-            rc = gram_lookup(&dup[d], &cx, key, (uint32_t)(end - n), n, 0,
-                             true, &e);
-            if (rc < 0)
-                return rc;
-            if (rc == 1) {
-                st->dup_ngram_chars[d] += (size_t)cl;
-                next_dup[d] += n;
-            } else {
-                next_dup[d] += 1;
-            }
+        const struct boundary *c = &b[k];
+        struct boundary *nb = &b[k + 1];
+        nb->g = c->g + h * pw;
+        pw *= pl;
+        nb->ipw = c->ipw * ipl;
+        nb->gj = c->gj + h * c->pwj + (uint64_t)(' ' + 1) * c->pwj * pl;
+        nb->pwj = c->pwj * pl * HASH_BASE;
+        nb->ipwj = c->ipwj * ipl * inv;
+        nb->chars = c->chars + nchars;
+    }
+    return 0;
+}
+
+static size_t table_expect(size_t n_words)
+{
+    return n_words < 4096 ? n_words : 4096;
+}
+
+/* find_top_duplicate over the space-joined n-grams: len(top) * count. */
+static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
+                           size_t *chars_out)
+{
+    struct gram_set set;
+    *chars_out = 0;
+    if (gram_set_init(&set, table_expect(cx->n_words)) < 0)
+        return TH_ENOMEM;
+    uint32_t best_first = UINT32_MAX, best_count = 0;
+    uint64_t inv = cx->inv_base;
+    for (size_t i = 0; i + n <= cx->n_words; i++) {
+        const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
+        uint64_t cl = e->chars - s->chars + n - 1;
+        uint64_t hj = (e->gj - s->gj - (uint64_t)(' ' + 1) * e->pwj * inv) *
+                      s->ipwj;
+        uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
+        struct gram_entry *en;
+        int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, ' ', &en);
+        if (rc < 0) {
+            free(set.slots);
+            return rc;
+        }
+        en->count++;
+        if (en->first == best_first || en->count > best_count ||
+            (en->count == best_count && en->first < best_first)) {
+            best_first = en->first;
+            best_count = en->count;
+            *chars_out = (size_t)cl * en->count;
         }
     }
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
-        st->has_top_ngram[t] = n_words >= (size_t)t + 2;
+    free(set.slots);
+    return 0;
+}
+
+/* find_all_duplicate: greedy duplicate n-grams (concatenated) chars. */
+static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
+                           size_t *chars_out)
+{
+    struct gram_set set;
+    *chars_out = 0;
+    if (gram_set_init(&set, table_expect(cx->n_words)) < 0)
+        return TH_ENOMEM;
+    size_t i = 0, total = 0;
+    while (i + n <= cx->n_words) {
+        const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
+        uint64_t cl = e->chars - s->chars;
+        uint64_t hc = (e->g - s->g) * s->ipw;
+        uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
+        struct gram_entry *en;
+        int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, 0, &en);
+        if (rc < 0) {
+            free(set.slots);
+            return rc;
+        }
+        if (rc == 1) {
+            total += (size_t)cl;
+            i += n;
+        } else {
+            i++;
+        }
+    }
+    free(set.slots);
+    *chars_out = total;
     return 0;
 }
 
@@ -555,22 +552,35 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     const char *reason = *reason_out;
     size_t lt = st->len_text;
     st->n_words = n_words;
-    int rc = scan_ngrams(opts, words, n_words, arena, all, st);
-    if (rc < 0)
-        return th_error_set(err, rc, "gopher repetition: out of scratch "
-                            "memory");
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+    if (n_words >= UINT32_MAX)
+        return th_error_set(err, TH_ELIMIT, "gopher repetition: too many "
+                            "words");
+    struct ngram_ctx cx = {.words = words, .n_words = n_words};
+    int rc = build_boundaries(&cx);
+    for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
+        size_t n = (size_t)t + 2;
+        st->has_top_ngram[t] = n_words >= n;
+        if (!st->has_top_ngram[t] || (!all && (reason ||
+                                               !opts->top_ngram_frac[t])))
+            continue;
+        rc = top_ngram_chars(&cx, n, &st->top_ngram_chars[t]);
         st->top_ngram_frac[t] = frac(st->top_ngram_chars[t], lt);
-        if (!reason && st->has_top_ngram[t] && opts->top_ngram_frac[t] &&
+        if (!reason && opts->top_ngram_frac[t] &&
             st->top_ngram_frac[t] > opts->top_ngram_frac[t])
             reason = top_reasons[t];
     }
-    for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++) {
+    for (int d = 0; rc == 0 && d < TH_GOPHER_DUP_NGRAMS; d++) {
+        if (!all && (reason || !opts->dup_ngram_frac[d]))
+            continue;
+        rc = dup_ngram_chars(&cx, (size_t)d + 5, &st->dup_ngram_chars[d]);
         st->dup_ngram_frac[d] = frac(st->dup_ngram_chars[d], lt);
         if (!reason && opts->dup_ngram_frac[d] &&
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
             reason = dup_reasons[d];
     }
+    free(cx.b);
+    if (rc < 0)
+        return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;
     return 0;
 }
