@@ -240,6 +240,7 @@ static const struct class_word class_words[] = {
     {"dateline", 8, false, CLS_BYLINE},
     {"disclaimer", 10, false, CLS_NEGATIVE},
     {"disqus", 6, false, CLS_UNLIKELY | CLS_COMMENT},
+    {"embed-placeholder", 17, false, CLS_ALWAYS_OUT},
     {"entry", 5, false, CLS_POSITIVE},
     {"extra", 5, false, CLS_UNLIKELY},
     {"footer", 6, false, CLS_UNLIKELY | CLS_NEGATIVE},
@@ -277,8 +278,8 @@ static const struct class_word class_words[] = {
     {"rss", 3, false, CLS_UNLIKELY},
     {"scroll", 6, false, CLS_NEGATIVE},
     {"shadow", 6, false, CLS_MAYBE},
-    {"share", 5, true, CLS_SHARE},
     {"share", 5, false, CLS_NEGATIVE},
+    {"share", 5, true, CLS_SHARE},
     {"share-", 6, false, CLS_SHARE},
     {"sharedaddy", 10, false, CLS_SHARE},
     {"sharing", 7, true, CLS_SHARE},
@@ -303,10 +304,10 @@ static const struct class_word class_words[] = {
 /* Index of class_words by first byte: {first entry, number of entries}. */
 static const uint8_t class_word_index[256][2] = {
     ['-'] = {0, 2}, ['a'] = {2, 6}, ['b'] = {8, 5}, ['c'] = {13, 16},
-    ['d'] = {29, 3}, ['e'] = {32, 2}, ['f'] = {34, 1}, ['g'] = {35, 1},
-    ['h'] = {36, 5}, ['l'] = {41, 1}, ['m'] = {42, 6}, ['n'] = {48, 4},
-    ['o'] = {52, 2}, ['p'] = {54, 7}, ['r'] = {61, 6}, ['s'] = {67, 17},
-    ['t'] = {84, 3}, ['w'] = {87, 2}, ['y'] = {89, 1},
+    ['d'] = {29, 3}, ['e'] = {32, 3}, ['f'] = {35, 1}, ['g'] = {36, 1},
+    ['h'] = {37, 5}, ['l'] = {42, 1}, ['m'] = {43, 6}, ['n'] = {49, 4},
+    ['o'] = {53, 2}, ['p'] = {55, 7}, ['r'] = {62, 6}, ['s'] = {68, 17},
+    ['t'] = {85, 3}, ['w'] = {88, 2}, ['y'] = {90, 1},
 };
 
 static inline bool is_letter(char c)
@@ -1124,6 +1125,72 @@ static bool duplicates_title(const struct th_html_extractor *ex, uint32_t n)
     return false;
 }
 
+/*
+ * Labels that open promotional blocks inside articles ("SEE ALSO: <link>",
+ * "Read more: <link>", "Related stories", "Advertisement").
+ */
+static const char *const promo_labels[] = {
+    "see also", "read more", "read also", "also read", "read next",
+    "related:", "related stories", "related articles", "related posts",
+    "related content", "related coverage", "recommended", "more from",
+    "more stories", "you may also like", "you might also like",
+    "most popular", "most read", "trending", "advertisement", "sponsored",
+    "continue reading", "click here to",
+};
+
+/* Text that stands in for an embed that did not load: always dropped. */
+static const char *const placeholder_labels[] = {
+    "this tweet is currently unavailable", "this tweet is unavailable",
+    "this post is unavailable", "this content is currently unavailable",
+    "this content is not available", "this video is unavailable",
+    "this embed is", "please enable javascript", "javascript is disabled",
+    "you need to enable javascript",
+};
+
+/* True when the subtree n opens with a promo label and is short. */
+static bool is_promo(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct node_info *x = &ex->info[n];
+    if (x->chars == 0 || x->chars > 300)
+        return false;
+    const struct th_html_parser *p = ex->parser;
+    char head[48];
+    size_t len = 0;
+    for (uint32_t i = n + 1; len < sizeof(head) - 1 && i < p->n_nodes &&
+                             p->nodes[i].depth > p->nodes[n].depth; i++) {
+        if (p->nodes[i].tag != TH_TAG_TEXT)
+            continue;
+        struct th_slice t = p->nodes[i].text;
+        for (size_t k = 0; k < t.len && len < sizeof(head) - 1; k++) {
+            char c = t.ptr[k];
+            if (is_ws((unsigned char)c)) {
+                if (len && head[len - 1] != ' ')
+                    head[len++] = ' ';
+                continue;
+            }
+            head[len++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+    }
+    head[len] = 0;
+    for (size_t k = 0;
+         k < sizeof(placeholder_labels) / sizeof(placeholder_labels[0]); k++)
+        if (!strncmp(head, placeholder_labels[k],
+                     strlen(placeholder_labels[k])))
+            return true;
+    for (size_t k = 0; k < sizeof(promo_labels) / sizeof(promo_labels[0]);
+         k++) {
+        size_t l = strlen(promo_labels[k]);
+        if (len < l || memcmp(head, promo_labels[k], l) != 0)
+            continue;
+        /* The label alone, or the label and a link. */
+        if (x->chars <= l + 2 || link_density(x) >= 0.5)
+            return true;
+        if (x->chars < 60)
+            return true;
+    }
+    return false;
+}
+
 /* Step 4 over the selected subtrees. */
 static void clean_selected(struct th_html_extractor *ex,
                            const struct try_flags *f)
@@ -1153,6 +1220,13 @@ static void clean_selected(struct th_html_extractor *ex,
         unsigned tag = node->tag;
         bool drop = false;
         if ((x->cls & CLS_SHARE) && x->chars < 500)
+            drop = true;
+        else if (!(x->state & ST_SELECTED) &&
+                 (tag == TH_TAG_P || tag == TH_TAG_DIV || tag == TH_TAG_LI ||
+                  tag == TH_TAG_ASIDE || tag == TH_TAG_SECTION ||
+                  tag == TH_TAG_STRONG || tag == TH_TAG_B ||
+                  (tag_flags(tag) & TH_TF_HEADING)) &&
+                 is_promo(ex, (uint32_t)i))
             drop = true;
         else if ((x->cls & CLS_BYLINE) && x->chars < 100 &&
                  tag != TH_TAG_A && !(x->state & ST_SELECTED))
