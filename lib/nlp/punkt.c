@@ -3,14 +3,13 @@
  * 2006) over UTF-8 bytes, without a regular expression engine.
  *
  * Approach, following NLTK step by step because parity is the point:
- *  1. Candidates: every '.', '?' or '!' followed either by one of NLTK's
- *     "non-word" characters ?!)";}]*:@'({[ or by whitespace and a
- *     non-whitespace run (period_context_re, with its after_tok/next_tok).
- *  2. Right to left, drop candidates that fall inside the word before a
- *     candidate already kept (_match_potential_end_contexts): the word
- *     before is text[:start].rsplit(maxsplit=1)[-1].
- *  3. Each kept candidate's context (word before + the character + the
- *     text after) is cut into Punkt word tokens (the _word_tokenize_fmt
+ *  1. Candidates: every '.', '?' or '!' followed either by one of the
+ *     "non-word" characters ?!)";}]*:@'({[ or by whitespace and more text
+ *     (period_context_re with its after_tok / next_tok).
+ *  2. The word before each candidate and the candidates kept are those of
+ *     3.8's _match_potential_end_contexts (see find_candidates()); the
+ *     context is that word, the character and after_tok.
+ *  3. Each candidate's context is cut into Punkt word tokens (the _word_tokenize_fmt
  *     regex, hand-compiled), annotated with the first pass (sentence end
  *     characters, ellipses, abbreviations) and the second pass
  *     (collocations, orthographic heuristic, frequent sentence starters,
@@ -18,9 +17,11 @@
  *     on the context's last token (text_contains_sentbreak).
  *  4. Slices between breaks, then _realign_boundaries moves closing
  *     quotes and brackets that follow a break back into the sentence.
- * Every scan is linear: each whitespace-free chunk is the "word before" of
- * at most one kept candidate and the "next token" of at most one, so the
- * contexts add up to at most twice the text.
+ * Every scan is linear: the words before kept candidates do not overlap
+ * and each next token follows one candidate, so the contexts add up to at
+ * most twice the text. (Later NLTK versions find the word before with
+ * str.rsplit instead; the parity data shows 3.8's behaviour, e.g. on
+ * "!!!", which 3.8 splits into "!" and "!!".)
  *
  * The parameters (abbreviations, collocations, sentence starters and
  * orthographic contexts) are a struct nlp_punkt_params; the English set is
@@ -579,12 +580,29 @@ static int push_cand(struct cand **arr, size_t *n, size_t *cap,
     return 0;
 }
 
-/* All matches of period_context_re, left to right. */
+static bool is_ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/*
+ * The candidates NLTK 3.8's _match_potential_end_contexts yields, in
+ * order. Every '.', '?' or '!' followed by a non-word character or by
+ * whitespace and more text is a match of period_context_re. The "word
+ * before" match k is text[a_k, s_k) with s_k its position: a_k is one past
+ * the last ASCII whitespace (string.whitespace) in text[s_(k-1), s_k), or
+ * a_(k-1) when there is none or when it is the gap's first character
+ * (NLTK's _get_last_whitespace_index returns 0 for both). Match k is kept
+ * when it is the last one or s_k <= a_(k+1). Each gap is scanned once.
+ */
 static int find_candidates(const char *text, size_t len, struct cand **out,
                            size_t *n_out)
 {
     struct cand *arr = NULL;
     size_t n = 0, cap = 0;
+    bool have_prev = false;
+    struct cand prev = {0};
+    size_t prev_a = 0, prev_s = 0;
     for (size_t i = 0; i + 1 < len; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c != '.' && c != '?' && c != '!')
@@ -607,46 +625,32 @@ static int find_candidates(const char *text, size_t len, struct cand **out,
         } else {
             continue;
         }
-        if (push_cand(&arr, &n, &cap, &cd) < 0) {
-            free(arr);
-            return TH_ENOMEM;
+        size_t a = prev_a;
+        for (size_t j = i; j > prev_s + 1; j--)
+            if (is_ascii_space((unsigned char)text[j - 1])) {
+                a = j;
+                break;
+            }
+        if (have_prev && prev_s <= a) {
+            if (push_cand(&arr, &n, &cap, &prev) < 0) {
+                free(arr);
+                return TH_ENOMEM;
+            }
         }
+        cd.word_start = a;
+        cd.word_end = i;
+        prev = cd;
+        prev_a = a;
+        prev_s = i;
+        have_prev = true;
+    }
+    if (have_prev && push_cand(&arr, &n, &cap, &prev) < 0) {
+        free(arr);
+        return TH_ENOMEM;
     }
     *out = arr;
     *n_out = n;
     return 0;
-}
-
-/*
- * _match_potential_end_contexts: keep, right to left, the candidates that
- * end at or before the start of the kept right neighbour's word region.
- * Kept candidates are compacted to the front of arr, left to right.
- */
-static size_t keep_candidates(const char *text, struct cand *arr, size_t n)
-{
-    size_t kept = 0;
-    size_t before_start = 0;
-    for (size_t r = n; r-- > 0;) {
-        struct cand *c = &arr[r];
-        if (kept && c->pos + 1 > before_start)
-            continue;
-        size_t p = c->pos, ws;
-        while (p > 0 && space_before(text, p, &ws))
-            p = ws;
-        size_t q = p;
-        while (q > 0 && !space_before(text, q, &ws))
-            q = ws;
-        c->word_start = q;
-        c->word_end = p;
-        size_t rr = q;
-        while (rr > 0 && space_before(text, rr, &ws))
-            rr = ws;
-        before_start = (q > 0 && rr > 0) ? rr : 0;
-        arr[n - 1 - kept] = *c;
-        kept++;
-    }
-    memmove(arr, arr + n - kept, kept * sizeof(*arr));
-    return kept;
 }
 
 /* re_boundary_realignment.match(text[s..e]): bytes to keep, and m.end(). */
@@ -709,7 +713,6 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
     int rc = find_candidates(text, len, &cands, &n_cands);
     if (rc < 0)
         return rc;
-    n_cands = keep_candidates(text, cands, n_cands);
 
     size_t last_break = 0;
     for (size_t i = 0; i < n_cands; i++) {

@@ -39,10 +39,14 @@ static void put_json(const char *s, size_t n)
     putchar('"');
 }
 
-static bool closers_only(const char *s, size_t a, size_t b)
+/* text[a..b) is whitespace then closing quotes/brackets (realignment). */
+static bool realigned_gap(const char *s, size_t a, size_t b)
 {
-    for (size_t i = a; i < b; i++)
-        if (!strchr("\"')]}", s[i]) || !s[i])
+    size_t i = a, l;
+    while (i < b && (nlp_class_at(s + i, b - i, &l) & NLP_SPACE))
+        i += l;
+    for (; i < b; i++)
+        if (!s[i] || !strchr("\"')]}", s[i]))
             return false;
     return true;
 }
@@ -52,9 +56,11 @@ static void on_cand(const struct nlp_punkt_trace *t, void *vctx)
     struct trace_ctx *c = vctx;
     int want = 0;
     for (size_t i = 0; i < c->n_ends; i++)
-        if (c->ends[i] >= t->end && c->ends[i] - t->end <= 8 &&
-            closers_only(c->text, t->end, c->ends[i]))
-            want = 1;
+        if (c->ends[i] >= t->end && c->ends[i] - t->end <= 64 &&
+            realigned_gap(c->text, t->end, c->ends[i]))
+            want = i + 1 == c->n_ends ? -1 : 1;
+    if (want < 0)
+        return;
     printf("{\"ctx\": ");
     put_json(t->context, t->context_len);
     printf(", \"got\": %d, \"want\": %d, \"doc\": %ld}\n", t->brk ? 1 : 0,

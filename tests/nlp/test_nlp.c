@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "thresh/nlp.h"
+#include "../../lib/nlp/nlp_internal.h"
 #include "../test.h"
 #include "parity_data.h"
 
@@ -189,6 +190,41 @@ static int compare(const char *kind, const char *id, struct th_slice *got,
     return 1;
 }
 
+/* Collector of treebank tokens for the sentence-given comparison. */
+struct tb_sink {
+    struct th_slice *toks;   /* token slices (arena) */
+    size_t n, cap;           /* used, allocated */
+};
+
+static int tb_emit(const char *tok, size_t len, void *ctx)
+{
+    struct tb_sink *k = ctx;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 256;
+        k->toks = realloc(k->toks, k->cap * sizeof(*k->toks));
+    }
+    k->toks[k->n].ptr = th_arena_memdup(arena, tok, len);
+    k->toks[k->n].len = len;
+    k->n++;
+    return 0;
+}
+
+/* Words of NLTK's own sentences through our Treebank pass alone. */
+static int treebank_differs(const char *id, const struct pd_list *sents,
+                            const struct pd_list *want)
+{
+    struct tb_sink k = {0};
+    struct nlp_str work[2] = {{0}};
+    for (size_t i = 0; i < sents->n; i++)
+        nlp_treebank_tokenize(nlp, sents->items[i], sents->lens[i], work,
+                              tb_emit, &k);
+    int d = compare("treebank", id, k.toks, k.n, want);
+    free(k.toks);
+    nlp_str_release(&work[0]);
+    nlp_str_release(&work[1]);
+    return d;
+}
+
 static void test_parity(void)
 {
     char path[4096];
@@ -208,7 +244,7 @@ static void test_parity(void)
     setup();
     size_t dpos = 0, wpos = 0, spos = 0, n_docs = 0;
     size_t word_diff = 0, sent_diff = 0, c4_lines = 0, c4_diff = 0;
-    size_t word_unlisted = 0, sent_unlisted = 0;
+    size_t word_unlisted = 0, sent_unlisted = 0, tb_diff = 0;
     const char *wl, *sl, *dl;
     size_t wn, sn, dn;
     while (pd_next_line(&words, &wpos, &wl, &wn) &&
@@ -251,6 +287,11 @@ static void test_parity(void)
         pd_str_array(&p, &want);
         CHECK(th_nlp_word_tokenize(nlp, text, tlen, arena, &got, &n,
                                    &err) == 0);
+        struct pd_list nltk_sents;
+        const char *sp = pd_find_key(sl, "sentences");
+        pd_str_array(&sp, &nltk_sents);
+        tb_diff += treebank_differs(id, &nltk_sents, &want);
+        pd_list_free(&nltk_sents);
         if (compare("words", id, got, n, &want)) {
             word_diff++;
             if (!allowed("words", id)) {
@@ -293,6 +334,9 @@ static void test_parity(void)
     printf("# parity: %zu documents; word lists differ in %zu, sentence "
            "lists in %zu; C4 lines %zu, differing %zu\n", n_docs, word_diff,
            sent_diff, c4_lines, c4_diff);
+    printf("# treebank alone on NLTK's sentences: %zu documents differ\n",
+           tb_diff);
+    CHECK_EQ_INT(tb_diff, 0);
     CHECK(n_docs >= 1990);
     CHECK_EQ_INT(word_unlisted, 0);
     CHECK_EQ_INT(sent_unlisted, 0);
