@@ -10,10 +10,6 @@
 #include "banned.h"
 
 static const char *const abbrevs[] = {
-    "13-6",
-    "2129-37",
-    "443-58",
-    "65-73",
     "a.d",
     "a.g",
     "a.h",
@@ -118,6 +114,7 @@ static const char *const abbrevs[] = {
 };
 
 static const struct nlp_colloc collocs[] = {
+    {"##number##", "review"},
     {"##number##", "who"},
     {"e", "##number##"},
     {"e", "a"},

@@ -44,7 +44,8 @@ STARTER = 1 << 7   # internal: the type is a frequent sentence starter
 
 class Tok:
     __slots__ = ("tok", "type", "period_final", "first_upper",
-                 "first_lower", "initial", "ellipsis_form", "abbr_keys")
+                 "first_lower", "initial", "ellipsis_form", "abbr_keys",
+                 "fit_keys")
 
     def __init__(self, tok):
         self.tok = tok
@@ -60,6 +61,9 @@ class Tok:
                 self.period_final and not tok.endswith("..")):
             k = tok[:-1].lower()
             keys = (k, k.split("-")[-1])
+        # Punkt training types numbers as ##number##, so a numeric string
+        # is never a learnt abbreviation: do not fit one
+        self.fit_keys = tuple(k for k in keys if not NUM_RE.match(k + "."))
         self.abbr_keys = keys
 
     def type_no_period(self):
@@ -146,7 +150,7 @@ def fit(items):
     by_pair = collections.defaultdict(list)
     for idx, (toks, want) in enumerate(items):
         for i, t in enumerate(toks):
-            for k in set(t.abbr_keys):
+            for k in set(t.fit_keys):
                 by_abbr[k].append(idx)
             for k in {t.type, t.type_no_period()}:
                 by_type[k].append(idx)
@@ -285,7 +289,7 @@ def emit(p, n_items, n_ok):
 
 def main():
     holdout = "--holdout" in sys.argv
-    train, test = [], []
+    train, test, test_docs = [], [], []
     mismatch_c = 0
     for line in open(sys.argv[1], encoding="utf-8"):
         d = json.loads(line)
@@ -295,6 +299,7 @@ def main():
         item = (toks, bool(d["want"]))
         if holdout and d["doc"] % 2 == 0:
             test.append(item)
+            test_docs.append(d["doc"])
         else:
             train.append(item)
     p = fit(train)
@@ -304,6 +309,11 @@ def main():
         got = sum(decide(t, p) == w for t, w in test)
         print("# holdout: %d contexts, %d correct with empty parameters, "
               "%d with fitted" % (len(test), base, got), file=sys.stderr)
+        bad = {doc for (t, w), doc in zip(test, test_docs)
+               if decide(t, p) != w}
+        print("# holdout documents: %d of %d with every decision right" %
+              (len(set(test_docs)) - len(bad), len(set(test_docs))),
+              file=sys.stderr)
         return
     print("# %d abbrevs, %d collocs, %d ortho entries" %
           (len(p.abbrevs), len(p.collocs), len(p.ortho)), file=sys.stderr)
