@@ -143,6 +143,7 @@ struct ft_cache_entry {
 struct ft_pair {
     float score;             /* log(p + 1e-5) */
     int32_t index;           /* label (or HS leaf node) */
+    float raw;               /* p itself (softmax/ova/ns only) */
 };
 
 /* HS walk stack item. */
@@ -1304,10 +1305,12 @@ static void heap_adjust(struct ft_pair *h, ptrdiff_t hole, ptrdiff_t len,
     heap_sift_up(h, hole, top, v);
 }
 
-static void heap_push(struct ft_pair *h, size_t *n, float score, int32_t i)
+static void heap_push(struct ft_pair *h, size_t *n, float score, int32_t i,
+                      float raw)
 {
     h[*n].score = score;
     h[*n].index = i;
+    h[*n].raw = raw;
     (*n)++;
     heap_sift_up(h, (ptrdiff_t)*n - 1, 0, h[*n - 1]);
 }
@@ -1341,10 +1344,20 @@ static void find_k_best(const float *scores, int32_t osz, size_t k,
     for (int32_t i = 0; i < osz; i++) {
         if (scores[i] < threshold)
             continue;
+        /*
+         * Skip the log when p is clearly below the heap minimum: a ratio
+         * of (p + 1e-5) values beyond 1 + 4e-6 separates the logs by more
+         * than 2 float ulps (|log| < 16), so fastText's own test
+         * (log < minimum) is certainly true; closer values take the exact
+         * path, ties included.
+         */
+        if (*n == k && (double)scores[i] + 1e-5 <
+                           ((double)heap[0].raw + 1e-5) * (1.0 - 4e-6))
+            continue;
         float s = std_log(scores[i]);
         if (*n == k && s < heap[0].score)
             continue;
-        heap_push(heap, n, s, i);
+        heap_push(heap, n, s, i, scores[i]);
         if (*n > k)
             heap_pop(heap, n);
     }
@@ -1368,7 +1381,7 @@ static void predict_hs(const struct th_fasttext *ft,
         int32_t left = ft->tree_left[v.node];
         int32_t right = ft->tree_right[v.node];
         if (left == -1 && right == -1) {
-            heap_push(st->heap, n, v.score, v.node);
+            heap_push(st->heap, n, v.score, v.node, 0.0f);
             if (*n > k)
                 heap_pop(st->heap, n);
             continue;
