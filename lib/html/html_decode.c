@@ -105,7 +105,7 @@ static bool mostly_utf8(const uint8_t *s, size_t len, size_t bad)
             i++;
         }
     }
-    return good > wrong * 2;
+    return good > wrong;
 }
 
 static size_t put_cp(char *out, uint32_t cp)

@@ -483,6 +483,8 @@ static uint16_t classify(struct th_html_extractor *ex, uint32_t n)
         cls |= CLS_ID_POSITIVE;
     if (ib & CLS_NEGATIVE)
         cls |= CLS_ID_NEGATIVE;
+    if (ex->opts.include_comments && (cls & CLS_COMMENT))
+        cls &= (uint16_t)~(CLS_UNLIKELY | CLS_NEGATIVE | CLS_ID_NEGATIVE);
     return cls;
 }
 
@@ -605,7 +607,7 @@ static void mark_removed(struct th_html_extractor *ex,
             st |= ST_REMOVED;
         if (f->strip_unlikely && (cls & CLS_UNLIKELY) &&
             !(cls & CLS_MAYBE) &&
-            !(ex->opts.include_comments && (cls & CLS_COMMENT)) && tag != TH_TAG_BODY &&
+ tag != TH_TAG_BODY &&
             tag != TH_TAG_A && tag != TH_TAG_HTML && tag != TH_TAG_TD &&
             tag != TH_TAG_TR && tag != TH_TAG_TABLE && tag != TH_TAG_TBODY)
             st |= ST_REMOVED;
@@ -958,9 +960,9 @@ static bool has_sentence(const struct th_html_extractor *ex, uint32_t n)
         if (p->nodes[i].tag != TH_TAG_TEXT)
             continue;
         struct th_slice t = p->nodes[i].text;
-        for (size_t k = 0; k + 1 < t.len; k++)
+        for (size_t k = 0; k < t.len; k++)
             if ((t.ptr[k] == '.' || t.ptr[k] == '!' || t.ptr[k] == '?') &&
-                is_ws((unsigned char)t.ptr[k + 1]))
+                (k + 1 == t.len || is_ws((unsigned char)t.ptr[k + 1])))
                 return true;
     }
     return false;
@@ -1135,7 +1137,8 @@ static const char *const promo_labels[] = {
     "related content", "related coverage", "recommended", "more from",
     "more stories", "you may also like", "you might also like",
     "most popular", "most read", "trending", "advertisement", "sponsored",
-    "continue reading", "click here to",
+    "continue reading", "click here to", "topics", "tags:", "filed under",
+    "categories:",
 };
 
 /* Text that stands in for an embed that did not load: always dropped. */
@@ -1439,6 +1442,7 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
         w_break(w);
         if (w->markdown && rows == 0 && cells) {
             w_start_line(w);
+            w->content = true;
             w_put(w, "|", 1);
             for (size_t k = 0; k < cells; k++)
                 w_put(w, " --- |", 6);
