@@ -16,6 +16,7 @@ int cmd_clean(int argc, char **argv)
         {"no-normalize", no_argument, NULL, 'n'},
         {"keep-edges", no_argument, NULL, 'k'},
         {"split-glued", no_argument, NULL, 'g'},
+        {"explain", no_argument, NULL, 'x'},
         {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -35,12 +36,16 @@ int cmd_clean(int argc, char **argv)
         case 'g':
             opts.split_glued = true;
             break;
+        case 'x':
+            opts.explain = true;
+            break;
         case 's':
             show_stats = true;
             break;
         case 'h':
             printf("usage: thresh clean [--no-normalize] [--keep-edges] "
-                   "[--split-glued] [--stats]\n                    "
+                   "[--split-glued] [--explain]\n                    "
+                   "[--stats] "
                    "[FILE|-]\n\nprint the main text of an extracted page "
                    "(FILE, default stdin) without\nits navigation, promos, "
                    "embeds, notices and footers\n");

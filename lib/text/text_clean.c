@@ -61,11 +61,14 @@ struct line {
     unsigned n_sentences;   /* sentence ends followed by space or EOL */
     unsigned n_commas;      /* commas */
     unsigned n_pipes;       /* '|' separators */
+    unsigned n_tags;        /* markup tags left over ("<mi>", "</a>") */
     uint64_t hash;          /* hash of the line, for repetition */
     bool bullet;            /* starts with a list marker */
     bool ends_sentence;     /* ends with sentence punctuation */
-    bool boiler;            /* boilerplate vocabulary hit */
+    bool boiler;            /* boilerplate vocabulary, widget or form */
+    bool markup;            /* leftover markup: dropped, costs little */
     bool repeated;          /* same text elsewhere in the document */
+    enum line_class first;  /* class from the line's own features */
     enum line_class cls;    /* current class */
     bool keep;              /* final decision */
 };
@@ -152,6 +155,15 @@ static const char *const weak_phrases[] = {
     "permalink", "posted in", "tags:", "topics", "filed under",
     "categories", "see also", "view all", "see all", "load more",
     "show more", "more from", "back to",
+};
+
+/* Error pages served with status 200 ("soft 404"), lowercase. */
+static const char *const error_phrases[] = {
+    "page not found", "error 404", "404 error", "404 not found",
+    "cannot be found", "could not be found",
+    "can't be found", "page you requested", "page you are looking for",
+    "page you were looking for", "no longer exists", "does not exist",
+    "no longer available", "has been moved or deleted",
 };
 
 /* Labels that open a promo line ("SEE ALSO: ..."), lowercase. */
@@ -248,6 +260,7 @@ static void line_features(const char *text, struct line *ln)
     ln->n_words = ln->n_lower = ln->n_cased = ln->n_letters = 0;
     ln->n_wide = ln->n_glue = ln->n_sentences = ln->n_commas = 0;
     ln->n_pipes = 0;
+    ln->n_tags = 0;
     ln->bullet = starts_bullet((const char *)s, len);
     ln->ends_sentence = false;
 
@@ -312,6 +325,11 @@ static void line_features(const char *text, struct line *ln)
             ln->n_commas++;
         if (cp == '|')
             ln->n_pipes++;
+        if (cp == '<' && i + 1 < len &&
+            (s[i + 1] == '/' || (ascii_class[s[i + 1] & 0x7F] &
+                                 (CH_LOWER | CH_UPPER))) &&
+            memchr(s + i + 1, '>', len - i - 1))
+            ln->n_tags++;
         lower_run = (cls & CH_LOWER) ? lower_run + 1 : 0;
         prev_end = cls == CH_END;
         prev = cls ? cls : (letter ? CH_LOWER : 0);
@@ -391,6 +409,12 @@ static bool has_form_field(const char *s, size_t len)
     return false;
 }
 
+static double tune(const char *name, double def)
+{
+    const char *v = getenv(name);
+    return v ? atof(v) : def;
+}
+
 /* First class of a line from its own features. */
 static enum line_class classify_line(const char *text, struct line *ln)
 {
@@ -400,10 +424,17 @@ static enum line_class classify_line(const char *text, struct line *ln)
     double lower = lower_share(ln);
 
     ln->boiler = false;
+    ln->markup = false;
     if (ln->n_letters == 0)
         return LC_BAD;
-    if (is_placeholder(s, len) || has_form_field(s, len))
+    if (ln->n_tags >= 2 && ln->n_tags * 6 >= words) {
+        ln->markup = true;
         return LC_BAD;
+    }
+    if (is_placeholder(s, len) || has_form_field(s, len)) {
+        ln->boiler = true;
+        return LC_BAD;
+    }
     if (words <= 40 && has_phrase(s, len, strong_phrases,
                                   COUNT(strong_phrases))) {
         ln->boiler = true;
@@ -415,15 +446,23 @@ static enum line_class classify_line(const char *text, struct line *ln)
         return LC_BAD;
     }
     /* Glued runs of headlines: many glue points, little sentence flow. */
-    if (ln->n_glue >= 3 && ln->n_glue * 60 >= words)
+    if ((ln->n_glue >= 3 && ln->n_glue * 60 >= words) ||
+        (ln->n_pipes >= 2 && ln->n_pipes * 8 >= words)) {
+        ln->boiler = true;
         return LC_BAD;
-    if (ln->n_pipes >= 2 && ln->n_pipes * 8 >= words)
+    }
+    if (ln->repeated && words < 8)
         return LC_BAD;
-    if (ln->repeated && words < 20)
-        return LC_BAD;
-    if (words >= 10 && lower >= 0.5 && (ln->n_sentences || ln->n_commas))
+    int gm = (int)tune("T_GM", 0);
+    if (gm == 0 && words >= 10 && lower >= 0.5 &&
+        (ln->n_sentences || ln->n_commas))
         return LC_GOOD;
-    if (words >= 25 && lower >= 0.4)
+    if (gm == 1 && words >= 10 && lower >= 0.5 && ln->ends_sentence)
+        return LC_GOOD;
+    if (gm == 2 && words >= 10 && lower >= 0.5 &&
+        (ln->ends_sentence || ln->n_sentences >= 2))
+        return LC_GOOD;
+    if ((double)words >= tune("T_LONG", 25) && lower >= 0.4)
         return LC_GOOD;
     if (words >= 5 && lower >= 0.5)
         return LC_NEAR;
@@ -519,6 +558,34 @@ static enum line_class neighbour(const struct line *lines, size_t n,
     }
 }
 
+/*
+ * Contribution of a line to the score of a block of prose: prose counts
+ * its words; boilerplate costs its words; lines that are merely not prose
+ * (code, numbers, headings, list items) cost little, so that they do not
+ * cut an article in two.
+ */
+static double line_weight(const struct line *ln)
+{
+    double words = effective_words(ln);
+    switch (ln->first) {
+    case LC_GOOD:
+        return ln->bullet ? words * tune("T_GB", 0.5) - tune("T_GK", 0) :
+               words - tune("T_GK", 0);
+    case LC_NEAR:
+        return ln->bullet ? -tune("T_NB", 1) : words * tune("T_N", 0.3);
+    case LC_SHORT:
+        return ln->bullet ? -tune("T_SB", 1) : -tune("T_S", 1);
+    default:
+        if (ln->boiler)
+            return -(words < 5 ? 5 : words) * tune("T_BOIL", 1);
+        if (ln->markup)
+            return -tune("T_MARK", 1.5);
+        if (ln->bullet)
+            return -tune("T_BB", 1.5);
+        return ln->n_letters ? -tune("T_B", 1.5) : -tune("T_B0", 0.5);
+    }
+}
+
 static void decide(const char *text, struct line *lines, size_t n,
                    const struct th_text_clean_options *opts)
 {
@@ -559,11 +626,130 @@ static void decide(const char *text, struct line *lines, size_t n,
                 lines[i].cls = tmp[i];
     }
     free(tmp);
-    for (size_t i = 0; i < n; i++)
+    bool any_good = false;
+    for (size_t i = 0; i < n; i++) {
         lines[i].keep = lines[i].len > lines[i].skip &&
                         lines[i].cls == LC_GOOD;
+        any_good |= lines[i].keep;
+    }
+    if (!any_good) {
+        /* No prose at all. A tiny text (a title, a one-line note) is
+         * kept as it is; a larger one is a menu or a parked page. */
+        unsigned words = 0;
+        for (size_t i = 0; i < n; i++)
+            if (lines[i].first != LC_BAD)
+                words += effective_words(&lines[i]);
+        for (size_t i = 0; i < n; i++)
+            lines[i].keep = words <= tune("T_TINY", 20) &&
+                            lines[i].len > lines[i].skip &&
+                            lines[i].first != LC_BAD;
+        return;
+    }
     if (opts->keep_edges)
         return;
+    /* The main block: the run of lines with the largest prose score. */
+    /* Costs scale with the document's typical paragraph. */
+    double unit = 1;
+    {
+        unsigned hist[64] = {0};
+        size_t n_good = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (lines[i].first != LC_GOOD)
+                continue;
+            unsigned w = effective_words(&lines[i]);
+            hist[w < 63 ? w : 63]++;
+            n_good++;
+        }
+        size_t acc = 0, med = 0;
+        for (size_t k = 0; k < 64; k++) {
+            acc += hist[k];
+            if (acc * 2 >= n_good) {
+                med = k;
+                break;
+            }
+        }
+        unit = (double)med * tune("T_UNIT", 0);
+        if (unit < 1)
+            unit = 1;
+    }
+    double best = 0, sum = 0;
+    size_t lo = 0, hi = 0, cur_lo = 0;
+    double gap = 0;
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].len == 0)
+            continue;
+        double w = line_weight(&lines[i]);
+        if (w < 0)
+            w *= unit;
+        if (w < 0) {
+            w *= 1 + gap * tune("T_GAP", 0);
+            gap++;
+        } else {
+            gap = 0;
+        }
+        if (sum <= 0) {
+            sum = 0;
+            cur_lo = i;
+        }
+        sum += w;
+        if (sum > best) {
+            best = sum;
+            lo = cur_lo;
+            hi = i;
+            found = true;
+        }
+    }
+    if (!found)
+        return;
+    int mode = (int)tune("T_MODE", 0);
+    for (size_t i = 0; i < n; i++) {
+        if (i < lo || i > hi)
+            lines[i].keep = false;
+        else if (mode == 1)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            !(lines[i].first == LC_BAD &&
+                              (lines[i].boiler || lines[i].markup));
+        else if (mode == 2)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            lines[i].first != LC_BAD;
+        else if (mode == 4)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            !(lines[i].first == LC_BAD &&
+                              (lines[i].boiler || lines[i].markup ||
+                               lines[i].bullet));
+        else if (mode == 5)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            !(lines[i].first == LC_BAD &&
+                              (lines[i].boiler || lines[i].markup ||
+                               lines[i].repeated));
+        else if (mode == 3)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            (lines[i].keep || lines[i].first != LC_BAD);
+    }
+}
+
+/*
+ * A soft 404: what is left is short and says the page does not exist.
+ * Such a text is not content at all; drop every line.
+ */
+static void drop_error_page(const char *text, struct line *lines, size_t n)
+{
+    unsigned words = 0;
+    bool error = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!lines[i].keep)
+            continue;
+        words += effective_words(&lines[i]);
+        if (!error && effective_words(&lines[i]) <= 40)
+            error = has_phrase(text + lines[i].start + lines[i].skip,
+                               lines[i].len - lines[i].skip, error_phrases,
+                               COUNT(error_phrases));
+    }
+    if (!error || words > 150)
+        return;
+    for (size_t i = 0; i < n; i++)
+        lines[i].keep = false;
 }
 
 /* ------------------------------------------------------------ API */
@@ -600,33 +786,43 @@ int th_text_clean(const char *data, size_t len,
     for (size_t i = 0; i < n; i++) {
         struct line *ln = &lines[i];
         if (ln->len == 0) {
-            ln->cls = LC_SHORT;
+            ln->cls = ln->first = LC_SHORT;
             continue;
         }
         if (cut_promo(data, ln))
             n_split++;
         if (ln->skip >= ln->len) {
-            ln->cls = LC_BAD;
+            ln->cls = ln->first = LC_BAD;
             continue;
         }
         line_features(data, ln);
         ln->cls = classify_line(data, ln);
+        ln->first = ln->cls;
     }
     decide(data, lines, n, opts);
+    drop_error_page(data, lines, n);
     size_t n_dropped = 0;
     bool first = true;
+    static const char class_letter[] = "BSNG";
     for (size_t i = 0; i < n; i++) {
         struct line *ln = &lines[i];
-        if (!ln->keep) {
+        if (!ln->keep)
             n_dropped += ln->len > 0;
+        if (!ln->keep && !opts->explain)
             continue;
-        }
         if (!first) {
             rc = th_buf_putc(out, '\n');
             if (rc < 0)
                 goto out_free;
         }
         first = false;
+        if (opts->explain) {
+            rc = th_buf_printf(out, "%c %c%c %5.1f\t", ln->keep ? '+' : '-',
+                               class_letter[ln->first],
+                               class_letter[ln->cls], line_weight(ln));
+            if (rc < 0)
+                goto out_free;
+        }
         rc = th_buf_append(out, data + ln->start + ln->skip,
                            ln->len - ln->skip);
         if (rc < 0)
