@@ -46,5 +46,6 @@ int cmd_fasttext(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif
