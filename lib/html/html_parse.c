@@ -209,6 +209,8 @@ const struct th_slice *th_html_attr_get(const struct th_html_parser *parser,
                                         const struct th_html_node *node,
                                         const char *name)
 {
+    if (node->n_attrs == 0)
+        return NULL;
     size_t len = strlen(name);
     const struct th_html_attr *a = parser->attrs + node->attrs;
     for (uint32_t i = 0; i < node->n_attrs; i++)
