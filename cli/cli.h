@@ -39,6 +39,7 @@ int cli_read_all(const char *path, char **data_out, size_t *len_out,
 
 int cmd_run(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_langid(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "../core/banned.h"
 
 /* STAGE DECLARATIONS: one extern line per stage, pipeline order */
+extern const struct th_stage_type th_stage_extract;
 extern const struct th_stage_type th_stage_langid;
 extern const struct th_stage_type th_stage_classify;
 extern const struct th_stage_type th_stage_filters;
@@ -17,6 +18,7 @@ extern const struct th_stage_type th_stage_dedup;
 
 static const struct th_stage_type *const all_stages[] = {
     /* STAGE TABLE: one line per stage, pipeline order */
+    &th_stage_extract,
     &th_stage_langid,
     &th_stage_classify,
     &th_stage_filters,
