@@ -39,6 +39,7 @@
 
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_NODES ((size_t)1 << 26)
+#define MAX_ADOPTIONS 1000
 
 static inline bool is_alpha(unsigned char c)
 {
@@ -440,6 +441,60 @@ static bool same_name(const struct th_html_parser *p, uint32_t node,
     return true;
 }
 
+/*
+ * Simplified adoption agency (HTML5 13.2.6.4.7): the formatting element at
+ * stack index fi is closed. When a special element (the furthest block)
+ * was opened inside it, that block and its subtree move out to follow the
+ * formatting element, so that what comes after the end tag is no longer
+ * inside it (a stray "<a><p>...</a>" would otherwise make the rest of the
+ * page link text). The clones of the full algorithm are not made. The
+ * block is the last node chain of the array, so moving it keeps the
+ * pre-order layout; only its depths change. At most MAX_ADOPTIONS moves
+ * are made per document so that the depth updates stay linear.
+ */
+static void adopt(struct th_html_parser *p, size_t fi)
+{
+    size_t fbi = 0;
+    for (size_t i = fi + 1; i < p->n_stack; i++) {
+        unsigned t = tag_of(p, p->stack[i]);
+        if (t < TH_TAG_COUNT && (th_html_tags[t].flags & TH_TF_SPECIAL)) {
+            fbi = i;
+            break;
+        }
+    }
+    if (!fbi) {
+        pop_to(p, fi);
+        return;
+    }
+    if (p->n_adoptions >= MAX_ADOPTIONS)
+        return;                      /* ignore the end tag */
+    p->n_adoptions++;
+    uint32_t f = p->stack[fi], fb = p->stack[fbi];
+    struct th_html_node *nodes = p->nodes;
+    uint32_t old = nodes[fb].parent, prev = 0;
+    for (uint32_t c = nodes[old].first_child; c && c != fb;
+         c = nodes[c].next_sibling)
+        prev = c;
+    if (prev)
+        nodes[prev].next_sibling = nodes[fb].next_sibling;
+    else
+        nodes[old].first_child = nodes[fb].next_sibling;
+    if (nodes[old].last_child == fb)
+        nodes[old].last_child = prev;
+    uint32_t np = nodes[f].parent;
+    nodes[fb].parent = np;
+    nodes[fb].next_sibling = nodes[f].next_sibling;
+    nodes[f].next_sibling = fb;
+    if (nodes[np].last_child == f)
+        nodes[np].last_child = fb;
+    uint32_t delta = nodes[fb].depth - (nodes[np].depth + 1);
+    for (size_t k = fb; k < p->n_nodes; k++)
+        nodes[k].depth -= delta;
+    memmove(p->stack + fi, p->stack + fbi,
+            (p->n_stack - fbi) * sizeof(*p->stack));
+    p->n_stack -= fbi - fi;
+}
+
 static void push(struct th_html_parser *p, uint32_t idx)
 {
     if (p->n_stack >= p->max_depth)
@@ -583,10 +638,10 @@ static void start_element(struct th_html_parser *p, unsigned tag,
         for (size_t i = p->n_stack - 1; i >= 1; i--) {
             unsigned t = tag_of(p, p->stack[i]);
             if (t == tag) {
-                pop_to(p, i);
+                adopt(p, i);
                 break;
             }
-            if (t < TH_TAG_COUNT && (th_html_tags[t].flags & TH_TF_SPECIAL))
+            if (is_scope_boundary(t, SCOPE_DEFAULT))
                 break;
         }
         break;
@@ -662,7 +717,19 @@ static void end_element(struct th_html_parser *p, unsigned tag,
             pop_to(p, i);
         return;
     }
-    /* Formatting and other elements: nearest match, stopping at special. */
+    if (flags & TH_TF_FORMAT) {
+        for (i = p->n_stack - 1; i >= 1; i--) {
+            unsigned t = tag_of(p, p->stack[i]);
+            if (t == tag) {
+                adopt(p, i);
+                return;
+            }
+            if (is_scope_boundary(t, SCOPE_DEFAULT))
+                return;
+        }
+        return;
+    }
+    /* Other elements: nearest match, stopping at special. */
     for (i = p->n_stack - 1; i >= 1; i--) {
         uint32_t node = p->stack[i];
         if (same_name(p, node, tag, name, name_len)) {
@@ -874,6 +941,7 @@ int th_html_parse(struct th_html_parser *p, const char *s, size_t len,
     p->n_attrs = 0;
     p->n_stack = 0;
     p->html = p->head = p->body = 0;
+    p->n_adoptions = 0;
     if (grow((void **)&p->nodes, &p->cap_nodes, 1, sizeof(*p->nodes)) < 0 ||
         grow((void **)&p->stack, &p->cap_stack, 64, sizeof(*p->stack)) < 0)
         return th_error_set(err, TH_ENOMEM, "out of memory parsing html");

@@ -187,6 +187,10 @@ static void tree_follows_html5(void)
     /* Implied html and body; head content stays out of the body. */
     body_children("<title>t</title><div>x</div>", got, sizeof(got));
     CHECK_EQ_STR(got, "div");
+    /* A formatting end tag across a block moves the block out of it. */
+    body_children("<a href=\"#x\"><p>one</a> two</p><div>x</div>", got,
+                  sizeof(got));
+    CHECK_EQ_STR(got, "a,p,div");
     /* A stray end tag does not close a block. */
     body_children("<div><span>a</em>b</div><p>c", got, sizeof(got));
     CHECK_EQ_STR(got, "div,p");
