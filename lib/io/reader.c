@@ -235,9 +235,12 @@ static bool gap_within(const struct th_reader *r, uint64_t start,
 }
 
 static int set_source(struct th_reader *r, struct th_doc *doc,
-                      uint64_t decoded, const char *format)
+                      struct th_arena *a, uint64_t decoded,
+                      const char *format)
 {
-    doc->source.input = th_instream_path(r->in);
+    /* copied: the document outlives the reader */
+    const char *path = th_instream_path(r->in);
+    doc->source.input = th_arena_memdup(a, path, strlen(path));
     doc->source.decoded_offset = decoded;
     doc->source.offset = input_offset(r, decoded);
     doc->source.format = th_slice_from_cstr(format);
@@ -516,7 +519,7 @@ static int warc_next(struct th_reader *r, struct th_doc *doc,
         struct warc_header h;
         parse_warc_header(cur(r), cur(r) + hlen, &h);
         th_doc_init(doc);
-        set_source(r, doc, start, "warc");
+        set_source(r, doc, a, start, "warc");
         if (h.content_length < 0 || h.type.len == 0) {
             warnf(r, doc->source.offset, "%s; skipping to the next record",
                   h.content_length < 0 ? "WARC record without a valid "
@@ -741,7 +744,7 @@ static int jsonl_next(struct th_reader *r, struct th_doc *doc,
         if (nl < -1)
             return (int)(nl + 1);
         th_doc_init(doc);
-        set_source(r, doc, start, "jsonl");
+        set_source(r, doc, a, start, "jsonl");
         if (nl < 0 && unread(r) > r->opts.max_record) {
             /* oversized line: consume it without keeping it */
             warnf(r, doc->source.offset, "%sJSONL line longer than the "
@@ -786,7 +789,7 @@ static int jsonl_next(struct th_reader *r, struct th_doc *doc,
             return th_error_set(err, rc, "out of memory");
         if (rc < 0) {
             th_doc_init(doc);
-            set_source(r, doc, start, "jsonl");
+            set_source(r, doc, a, start, "jsonl");
             doc->text = copy_slice(a, line, tl);
             doc->damage = "bad_json";
             warnf(r, doc->source.offset, "%snot a JSON object with a text "
@@ -816,7 +819,7 @@ static int text_next(struct th_reader *r, struct th_doc *doc,
     if (rc < 0)
         return rc;
     th_doc_init(doc);
-    set_source(r, doc, 0, "text");
+    set_source(r, doc, a, 0, "text");
     const char *path = th_instream_path(r->in);
     doc->id = copy_slice(a, path, strlen(path));
     if (unread(r) > r->opts.max_record) {

@@ -73,25 +73,30 @@ int th_doc_to_jsonl(const struct th_doc *doc, struct th_buf *o)
         rc = put_str_member(o, "url", doc->url.ptr, doc->url.len, &first);
     if (rc == 0 && s->date.len && !has_meta(doc, "date"))
         rc = put_str_member(o, "date", s->date.ptr, s->date.len, &first);
-    if (rc == 0 && s->record_id.len)
+    if (rc == 0 && s->record_id.len && !has_meta(doc, "warc_record_id"))
         rc = put_str_member(o, "warc_record_id", s->record_id.ptr,
                             s->record_id.len, &first);
-    if (rc == 0 && s->http_status)
+    if (rc == 0 && s->http_status && !has_meta(doc, "http_status"))
         rc = th_buf_printf(o, "%s\"http_status\":%d", first ? "" : ",",
                            s->http_status), first = false;
-    if (rc == 0 && s->content_type.len)
+    if (rc == 0 && s->content_type.len && !has_meta(doc, "content_type"))
         rc = put_str_member(o, "content_type", s->content_type.ptr,
                             s->content_type.len, &first);
-    if (rc == 0 && s->charset.len)
+    if (rc == 0 && s->charset.len && !has_meta(doc, "charset"))
         rc = put_str_member(o, "charset", s->charset.ptr, s->charset.len,
                             &first);
-    if (rc == 0 && s->input)
+    /* provenance already in the input's metadata (a re-read output) wins */
+    if (rc == 0 && s->input && !has_meta(doc, "input")) {
         rc = put_str_member(o, "input", s->input, strlen(s->input), &first);
-    if (rc == 0 && s->input)
-        rc = th_buf_printf(o, ",\"offset\":%llu",
-                           (unsigned long long)s->offset);
+        if (rc == 0)
+            rc = th_buf_printf(o, ",\"offset\":%llu",
+                               (unsigned long long)s->offset);
+    }
     for (size_t i = 0; rc == 0 && i < doc->n_meta; i++) {
         const struct th_meta *m = &doc->meta[i];
+        if (doc->verdict == TH_DROP && (!strcmp(m->key, "filter_stage") ||
+                                        !strcmp(m->key, "filter_reason")))
+            continue;   /* this run's verdict replaces an earlier one */
         if (!first)
             rc = th_buf_putc(o, ',');
         first = false;

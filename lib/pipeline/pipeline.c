@@ -1,0 +1,850 @@
+/*
+ * Pipeline runner [zstd zstdmt]: the calling thread reads inputs into
+ * batches of documents (each batch owns an arena holding every byte of its
+ * documents); a bounded queue hands batches to N workers that run the
+ * parallel process() of each selected stage; one writer thread takes
+ * finished batches strictly in sequence order, runs the stages'
+ * process_serial() callbacks, serializes each document to docs/ or
+ * rejects/, and recycles the batch.
+ *
+ * Determinism: batch boundaries depend only on the input (batch_docs), the
+ * writer emits in sequence order, and serial stages see documents in input
+ * order, so the output is byte-identical for any thread count.
+ * Memory: at most 2 * threads + 2 batches exist at once.
+ * Accounting: every document read is written to exactly one of the two
+ * outputs; damaged records go straight to rejects with filter_stage "read".
+ *
+ * Rejected: a thread per stage (stages differ wildly in cost, so a
+ * per-document worker running all stages balances load better); a shared
+ * work-stealing deque (ordering then needs a reorder buffer anyway).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "thresh/pipeline.h"
+#include "banned.h"
+
+#define MAX_STAGES 16
+#define MAX_REASONS 64
+
+struct reason_count {
+    char *reason;                /* owned copy */
+    uint64_t count;              /* documents dropped for it */
+};
+
+struct stage_stats {
+    uint64_t docs_in;            /* documents the stage processed */
+    uint64_t dropped;            /* documents it dropped */
+    uint64_t errors;             /* process() failures */
+    uint64_t bytes_in;           /* text bytes it was given */
+    uint64_t bytes_out;          /* text bytes of documents it kept */
+    uint64_t ns;                 /* time spent in it */
+    struct reason_count reasons[MAX_REASONS]; /* per reason */
+    size_t n_reasons;            /* reasons in use */
+};
+
+struct batch {
+    uint64_t seq;                /* batch sequence number */
+    struct th_arena *arena;      /* owns every byte of the documents */
+    struct th_doc *docs;         /* documents, input order */
+    void **priv;                 /* n * n_stages per-stage private data */
+    size_t n;                    /* documents in use */
+    size_t cap;                  /* documents allocated */
+    struct batch *next;          /* queue link */
+};
+
+struct queue {
+    struct batch *head;          /* oldest */
+    struct batch *tail;          /* newest */
+    size_t n;                    /* batches queued */
+};
+
+struct worker {
+    struct run *run;             /* back pointer */
+    pthread_t thread;            /* the thread */
+    void *state[MAX_STAGES];     /* per-stage state */
+    struct stage_stats stats[MAX_STAGES]; /* per-stage counters */
+    struct th_error err;         /* last error */
+    int rc;                      /* fatal failure, 0 if none */
+};
+
+struct run {
+    const struct th_pipeline_options *opts; /* caller's options */
+    const struct th_stage_type *stages[MAX_STAGES]; /* selected, in order */
+    void *shared[MAX_STAGES];    /* shared stage objects */
+    size_t n_stages;             /* selected stages */
+    pthread_mutex_t lock;        /* guards everything below */
+    pthread_cond_t cond;         /* any change */
+    struct queue todo;           /* read, not processed */
+    struct batch *done;          /* processed, sorted by seq */
+    struct batch *free_list;     /* recycled batches */
+    size_t n_batches;            /* batches allocated */
+    size_t max_batches;          /* cap on batches */
+    bool reading_done;           /* no more batches will be queued */
+    bool abort;                  /* a fatal error happened */
+    uint64_t next_write;         /* next batch seq the writer takes */
+    uint64_t n_written_batches;  /* batches written */
+    uint64_t total_batches;      /* batches read (valid once reading_done) */
+    struct th_writer *kept;      /* docs/ */
+    struct th_writer *rejects;   /* rejects/ */
+    struct stage_stats serial_stats[MAX_STAGES]; /* writer-side counters */
+    struct stage_stats read_stats; /* damaged records at read time */
+    struct th_run_summary sum;   /* totals */
+    struct th_error writer_err;  /* writer failure */
+    int writer_rc;               /* writer fatal failure */
+    uint64_t kept_live;          /* for progress */
+    pthread_t writer_thread_storage; /* the writer thread */
+};
+
+int th_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void count_reason(struct stage_stats *st, const char *reason)
+{
+    for (size_t i = 0; i < st->n_reasons; i++) {
+        if (strcmp(st->reasons[i].reason, reason) == 0) {
+            st->reasons[i].count++;
+            return;
+        }
+    }
+    if (st->n_reasons == MAX_REASONS) {
+        /* fold the rest into the last slot rather than lose counts */
+        st->reasons[MAX_REASONS - 1].count++;
+        return;
+    }
+    char *copy = strdup(reason);
+    if (!copy)
+        return;
+    st->reasons[st->n_reasons].reason = copy;
+    st->reasons[st->n_reasons].count = 1;
+    st->n_reasons++;
+}
+
+static void merge_stats(struct stage_stats *into,
+                        const struct stage_stats *from)
+{
+    into->docs_in += from->docs_in;
+    into->dropped += from->dropped;
+    into->errors += from->errors;
+    into->bytes_in += from->bytes_in;
+    into->bytes_out += from->bytes_out;
+    into->ns += from->ns;
+    for (size_t i = 0; i < from->n_reasons; i++)
+        for (uint64_t k = 0; k < from->reasons[i].count; k++)
+            count_reason(into, from->reasons[i].reason);
+}
+
+static void free_stats(struct stage_stats *st)
+{
+    for (size_t i = 0; i < st->n_reasons; i++)
+        free(st->reasons[i].reason);
+    st->n_reasons = 0;
+}
+
+/* ---- batches --------------------------------------------------------- */
+
+static struct batch *batch_new(struct run *run, struct th_error *err)
+{
+    struct batch *b = calloc(1, sizeof(*b));
+    size_t cap = run->opts->batch_docs;
+    if (!b)
+        goto out_nomem;
+    if (th_arena_new(&b->arena, 0, 0) < 0)
+        goto out_nomem;
+    b->docs = calloc(cap, sizeof(*b->docs));
+    b->priv = calloc(cap * (run->n_stages ? run->n_stages : 1),
+                     sizeof(*b->priv));
+    if (!b->docs || !b->priv)
+        goto out_nomem;
+    b->cap = cap;
+    return b;
+out_nomem:
+    if (b) {
+        th_arena_free(b->arena);
+        free(b->docs);
+        free(b->priv);
+        free(b);
+    }
+    th_error_set(err, TH_ENOMEM, "out of memory");
+    return NULL;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    th_arena_free(b->arena);
+    free(b->docs);
+    free(b->priv);
+    free(b);
+}
+
+/* A batch to fill: recycled or new; waits while the cap is reached. */
+static struct batch *batch_get(struct run *run, struct th_error *err)
+{
+    struct batch *b = NULL;
+    pthread_mutex_lock(&run->lock);
+    while (!run->free_list && run->n_batches >= run->max_batches &&
+           !run->abort)
+        pthread_cond_wait(&run->cond, &run->lock);
+    if (run->abort) {
+        pthread_mutex_unlock(&run->lock);
+        return NULL;
+    }
+    if (run->free_list) {
+        b = run->free_list;
+        run->free_list = b->next;
+    } else {
+        run->n_batches++;
+    }
+    pthread_mutex_unlock(&run->lock);
+    if (!b) {
+        b = batch_new(run, err);
+        if (!b) {
+            pthread_mutex_lock(&run->lock);
+            run->n_batches--;
+            pthread_mutex_unlock(&run->lock);
+        }
+    }
+    if (b) {
+        th_arena_reset(b->arena);
+        b->n = 0;
+        b->next = NULL;
+    }
+    return b;
+}
+
+static void batch_put_free(struct run *run, struct batch *b)
+{
+    pthread_mutex_lock(&run->lock);
+    b->next = run->free_list;
+    run->free_list = b;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* ---- workers --------------------------------------------------------- */
+
+static bool stage_applies(const struct th_stage_type *t,
+                          const struct th_doc *doc)
+{
+    if ((t->flags & TH_STAGE_HTML_ONLY) && doc->kind != TH_DOC_HTML)
+        return false;
+    if ((t->flags & TH_STAGE_TEXT_ONLY) && doc->kind != TH_DOC_TEXT)
+        return false;
+    return true;
+}
+
+static int run_stage(const struct th_stage_type *t, void *obj,
+                     bool serial, struct th_doc *doc, struct th_arena *arena,
+                     struct stage_stats *st, struct th_error *err)
+{
+    uint64_t t0 = th_now_ns();
+    size_t before = doc->text.len;
+    int rc = serial ? t->process_serial(obj, doc, arena, err)
+                    : t->process(obj, doc, arena, err);
+    st->ns += th_now_ns() - t0;
+    st->docs_in++;
+    st->bytes_in += before;
+    if (rc < 0) {
+        /* a real failure on this document: drop it, go on */
+        st->errors++;
+        const char *reason = th_arena_printf(arena, "error_%s",
+                                             th_status_str(rc));
+        th_doc_drop(doc, t->name, reason ? reason : "error");
+        if (err->msg[0])
+            th_doc_set_meta_str(doc, arena, "filter_error", err->msg,
+                                strlen(err->msg));
+        th_error_clear(err);
+    }
+    if (doc->verdict == TH_DROP) {
+        st->dropped++;
+        count_reason(st, doc->drop_reason ? doc->drop_reason : "unknown");
+        if (!doc->drop_stage)
+            doc->drop_stage = t->name;
+    } else {
+        st->bytes_out += doc->text.len;
+    }
+    return 0;
+}
+
+static void process_batch(struct run *run, struct worker *w, struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        struct th_doc *doc = &b->docs[i];
+        for (size_t s = 0; s < run->n_stages; s++) {
+            const struct th_stage_type *t = run->stages[s];
+            if (doc->verdict == TH_DROP)
+                break;
+            if (!t->process || !stage_applies(t, doc))
+                continue;
+            doc->priv = NULL;
+            run_stage(t, w->state[s], false, doc, b->arena, &w->stats[s],
+                      &w->err);
+            b->priv[i * run->n_stages + s] = doc->priv;
+        }
+        doc->priv = NULL;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *run = w->run;
+    for (;;) {
+        pthread_mutex_lock(&run->lock);
+        while (!run->todo.head && !run->reading_done && !run->abort)
+            pthread_cond_wait(&run->cond, &run->lock);
+        if (run->abort || (!run->todo.head && run->reading_done)) {
+            pthread_mutex_unlock(&run->lock);
+            return NULL;
+        }
+        struct batch *b = run->todo.head;
+        run->todo.head = b->next;
+        if (!run->todo.head)
+            run->todo.tail = NULL;
+        run->todo.n--;
+        pthread_mutex_unlock(&run->lock);
+
+        process_batch(run, w, b);
+
+        pthread_mutex_lock(&run->lock);
+        /* insert into done, sorted by seq */
+        struct batch **pp = &run->done;
+        while (*pp && (*pp)->seq < b->seq)
+            pp = &(*pp)->next;
+        b->next = *pp;
+        *pp = b;
+        pthread_cond_broadcast(&run->cond);
+        pthread_mutex_unlock(&run->lock);
+    }
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+static int write_batch(struct run *run, struct batch *b, struct th_buf *kept,
+                       struct th_buf *rej, struct th_error *err)
+{
+    int rc;
+    th_buf_reset(kept);
+    th_buf_reset(rej);
+    for (size_t i = 0; i < b->n; i++) {
+        struct th_doc *doc = &b->docs[i];
+        for (size_t s = 0; s < run->n_stages; s++) {
+            const struct th_stage_type *t = run->stages[s];
+            if (doc->verdict == TH_DROP)
+                break;
+            if (!t->process_serial || !stage_applies(t, doc))
+                continue;
+            doc->priv = b->priv[i * run->n_stages + s];
+            run_stage(t, run->shared[s], true, doc, b->arena,
+                      &run->serial_stats[s], err);
+        }
+        doc->priv = NULL;
+        if (doc->verdict == TH_DROP) {
+            rc = th_doc_to_jsonl(doc, rej);
+            run->sum.rejected++;
+        } else {
+            rc = th_doc_to_jsonl(doc, kept);
+            run->sum.kept++;
+        }
+        if (rc < 0)
+            return th_error_set(err, rc, "cannot serialize document %llu",
+                                (unsigned long long)doc->seq);
+    }
+    if ((rc = th_writer_write(run->kept, kept->ptr, kept->len, err)) < 0)
+        return rc;
+    return th_writer_write(run->rejects, rej->ptr, rej->len, err);
+}
+
+static void *writer_main(void *arg)
+{
+    struct run *run = arg;
+    struct th_buf kept, rej;
+    th_buf_init(&kept, 0);
+    th_buf_init(&rej, 0);
+    for (;;) {
+        pthread_mutex_lock(&run->lock);
+        while (!run->abort && !(run->done &&
+                                run->done->seq == run->next_write) &&
+               !(run->reading_done &&
+                 run->next_write == run->total_batches))
+            pthread_cond_wait(&run->cond, &run->lock);
+        if (run->abort || (run->reading_done &&
+                           run->next_write == run->total_batches)) {
+            pthread_mutex_unlock(&run->lock);
+            break;
+        }
+        struct batch *b = run->done;
+        run->done = b->next;
+        pthread_mutex_unlock(&run->lock);
+
+        int rc = write_batch(run, b, &kept, &rej, &run->writer_err);
+        pthread_mutex_lock(&run->lock);
+        run->next_write++;
+        run->kept_live = run->sum.kept;
+        if (rc < 0) {
+            run->writer_rc = rc;
+            run->abort = true;
+        }
+        b->next = run->free_list;
+        run->free_list = b;
+        pthread_cond_broadcast(&run->cond);
+        pthread_mutex_unlock(&run->lock);
+    }
+    th_buf_release(&kept);
+    th_buf_release(&rej);
+    return NULL;
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static int select_stages(struct run *run, const char *list,
+                         struct th_error *err)
+{
+    size_t n_all;
+    const struct th_stage_type *const *all = th_stage_all(&n_all);
+    if (!list) {
+        for (size_t i = 0; i < n_all && i < MAX_STAGES; i++)
+            run->stages[run->n_stages++] = all[i];
+        return 0;
+    }
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char name[64];
+        if (len == 0 || len >= sizeof(name)) {
+            if (len == 0 && comma) {
+                p = comma + 1;
+                continue;
+            }
+            if (len == 0)
+                break;
+            return th_error_set(err, TH_EINVAL, "bad stage name in '%s'",
+                                list);
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (strcmp(name, "none") != 0) {
+            const struct th_stage_type *t = th_stage_find(name);
+            if (!t)
+                return th_error_set(err, TH_EINVAL, "unknown stage '%s' "
+                                    "(known: %s)", name,
+                                    th_stage_default_list());
+            for (size_t i = 0; i < run->n_stages; i++)
+                if (run->stages[i] == t)
+                    return th_error_set(err, TH_EINVAL, "stage '%s' listed "
+                                        "twice", name);
+            if (run->n_stages == MAX_STAGES)
+                return th_error_set(err, TH_EINVAL, "too many stages");
+            run->stages[run->n_stages++] = t;
+        }
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+static int make_dir(const char *path, struct th_error *err)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return th_error_set(err, TH_EIO, "cannot create '%s': %s", path,
+                            strerror(errno));
+    return 0;
+}
+
+static void json_stage(FILE *f, const char *name, const struct stage_stats *s,
+                       bool last)
+{
+    fprintf(f, "    {\"name\": \"%s\", \"docs_in\": %llu, \"dropped\": %llu, "
+            "\"errors\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, "
+            "\"seconds\": %.6f, \"reasons\": {", name,
+            (unsigned long long)s->docs_in, (unsigned long long)s->dropped,
+            (unsigned long long)s->errors, (unsigned long long)s->bytes_in,
+            (unsigned long long)s->bytes_out, (double)s->ns / 1e9);
+    /* reasons sorted by name for a stable file */
+    const struct reason_count *order[MAX_REASONS];
+    for (size_t i = 0; i < s->n_reasons; i++)
+        order[i] = &s->reasons[i];
+    for (size_t i = 1; i < s->n_reasons; i++)
+        for (size_t j = i; j > 0 &&
+             strcmp(order[j - 1]->reason, order[j]->reason) > 0; j--) {
+            const struct reason_count *t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (size_t i = 0; i < s->n_reasons; i++) {
+        struct th_buf b;
+        th_buf_init(&b, 0);
+        th_buf_append_json_str(&b, order[i]->reason,
+                               strlen(order[i]->reason));
+        fprintf(f, "%s\"%s\": %llu", i ? ", " : "", b.ptr ? b.ptr : "",
+                (unsigned long long)order[i]->count);
+        th_buf_release(&b);
+    }
+    fprintf(f, "}}%s\n", last ? "" : ",");
+}
+
+struct input_stats {
+    const char *path;                 /* as given */
+    struct th_reader_stats rs;        /* reader counters */
+    const char *format;               /* detected format */
+    const char *compression;          /* detected compression */
+    bool failed;                      /* could not be opened */
+};
+
+static int write_stats(struct run *run, const struct input_stats *ins,
+                       size_t n_ins, struct stage_stats *merged,
+                       int threads, struct th_error *err)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/stats.json", run->opts->outdir);
+    snprintf(tmp, sizeof(tmp), "%s/.stats.json.tmp", run->opts->outdir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return th_error_set(err, TH_EIO, "cannot create '%s': %s", tmp,
+                            strerror(errno));
+    const struct th_run_summary *s = &run->sum;
+    uint64_t skipped[TH_SKIP_N_REASONS] = {0};
+    uint64_t decoded = 0;
+    for (size_t i = 0; i < n_ins; i++) {
+        for (int k = 0; k < TH_SKIP_N_REASONS; k++)
+            skipped[k] += ins[i].rs.skipped[k];
+        decoded += ins[i].rs.bytes_decoded;
+    }
+    fprintf(f, "{\n  \"thresh_version\": \"%s\",\n  \"read\": %llu,\n"
+            "  \"kept\": %llu,\n  \"rejected\": %llu,\n  \"damaged\": %llu,\n"
+            "  \"inputs\": %llu,\n  \"inputs_failed\": %llu,\n"
+            "  \"bytes_in\": %llu,\n  \"bytes_decoded\": %llu,\n"
+            "  \"bytes_kept\": %llu,\n  \"threads\": %d,\n"
+            "  \"seconds\": %.3f,\n  \"skipped_records\": {",
+            TH_VERSION_STRING, (unsigned long long)s->read,
+            (unsigned long long)s->kept, (unsigned long long)s->rejected,
+            (unsigned long long)s->damaged, (unsigned long long)s->inputs,
+            (unsigned long long)s->inputs_failed,
+            (unsigned long long)s->bytes_in, (unsigned long long)decoded,
+            (unsigned long long)s->bytes_kept, threads, s->seconds);
+    for (int k = 0; k < TH_SKIP_N_REASONS; k++)
+        fprintf(f, "%s\"%s\": %llu", k ? ", " : "",
+                th_skip_reason_str((enum th_skip_reason)k),
+                (unsigned long long)skipped[k]);
+    fprintf(f, "},\n  \"stages\": [\n");
+    json_stage(f, "read", &run->read_stats, run->n_stages == 0);
+    for (size_t i = 0; i < run->n_stages; i++)
+        json_stage(f, run->stages[i]->name, &merged[i],
+                   i + 1 == run->n_stages);
+    fprintf(f, "  ],\n  \"per_input\": [\n");
+    for (size_t i = 0; i < n_ins; i++) {
+        struct th_buf b;
+        th_buf_init(&b, 0);
+        th_buf_append_json_str(&b, ins[i].path, strlen(ins[i].path));
+        fprintf(f, "    {\"path\": \"%s\", \"failed\": %s, \"format\": "
+                "\"%s\", \"compression\": \"%s\", \"records\": %llu, "
+                "\"damaged\": %llu, \"bytes_in\": %llu}%s\n",
+                b.ptr ? b.ptr : "", ins[i].failed ? "true" : "false",
+                ins[i].format, ins[i].compression,
+                (unsigned long long)ins[i].rs.records,
+                (unsigned long long)ins[i].rs.damaged,
+                (unsigned long long)ins[i].rs.bytes_in,
+                i + 1 == n_ins ? "" : ",");
+        th_buf_release(&b);
+    }
+    fprintf(f, "  ]\n}\n");
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return th_error_set(err, TH_EIO, "cannot write '%s'", path);
+    return 0;
+}
+
+static const char *format_name(enum th_format f)
+{
+    switch (f) {
+    case TH_FORMAT_WARC: return "warc";
+    case TH_FORMAT_JSONL: return "jsonl";
+    case TH_FORMAT_TEXT: return "text";
+    default: return "unknown";
+    }
+}
+
+static const char *compression_name(enum th_compression c)
+{
+    switch (c) {
+    case TH_COMPRESSION_GZIP: return "gzip";
+    case TH_COMPRESSION_ZSTD: return "zstd";
+    default: return "none";
+    }
+}
+
+/* Queue a filled batch for the workers. */
+static void enqueue(struct run *run, struct batch *b)
+{
+    pthread_mutex_lock(&run->lock);
+    if (run->todo.tail)
+        run->todo.tail->next = b;
+    else
+        run->todo.head = b;
+    run->todo.tail = b;
+    run->todo.n++;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Read every input into batches; returns < 0 only on fatal failures. */
+static int read_inputs(struct run *run, struct input_stats *ins,
+                       uint64_t total_bytes, struct th_error *err)
+{
+    const struct th_pipeline_options *o = run->opts;
+    uint64_t seq_doc = 0, seq_batch = 0, done_bytes = 0;
+    uint64_t t0 = th_now_ns(), last_progress = 0;
+    struct batch *b = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < o->n_inputs && rc >= 0; i++) {
+        struct th_reader *r;
+        struct th_error rerr = {0};
+        ins[i].path = o->inputs[i];
+        ins[i].format = "unknown";
+        ins[i].compression = "none";
+        if (th_reader_open(&r, o->inputs[i], &o->reader, &rerr) < 0) {
+            ins[i].failed = true;
+            run->sum.inputs_failed++;
+            if (o->reader.on_warning)
+                o->reader.on_warning(rerr.msg, o->reader.warning_ctx);
+            continue;
+        }
+        run->sum.inputs++;
+        ins[i].format = format_name(th_reader_format(r));
+        ins[i].compression = compression_name(th_reader_compression(r));
+        for (;;) {
+            if (!b) {
+                b = batch_get(run, err);
+                if (!b) {
+                    rc = run->abort ? TH_EIO : TH_ENOMEM;
+                    break;
+                }
+                b->seq = seq_batch;
+            }
+            struct th_doc *doc = &b->docs[b->n];
+            int n = th_reader_next(r, doc, b->arena, &rerr);
+            if (n < 0) {
+                /* the stream cannot go on: warn, count, next input */
+                ins[i].failed = true;
+                run->sum.damaged++;
+                if (o->reader.on_warning)
+                    o->reader.on_warning(rerr.msg, o->reader.warning_ctx);
+                break;
+            }
+            if (n == 0)
+                break;
+            doc->seq = seq_doc++;
+            run->sum.read++;
+            if (doc->damage) {
+                th_doc_drop(doc, "read", doc->damage);
+                run->read_stats.docs_in++;
+                run->read_stats.dropped++;
+                count_reason(&run->read_stats, doc->damage);
+            }
+            if (++b->n == b->cap) {
+                enqueue(run, b);
+                b = NULL;
+                seq_batch++;
+            }
+            uint64_t now = th_now_ns();
+            if (o->on_progress && now - last_progress > 200000000u) {
+                struct th_progress p = {
+                    .docs_read = run->sum.read,
+                    .docs_kept = run->kept_live,
+                    .bytes_done = done_bytes + th_reader_stats(r)->bytes_in,
+                    .bytes_total = total_bytes,
+                    .seconds = (double)(now - t0) / 1e9,
+                    .input = o->inputs[i],
+                };
+                last_progress = now;
+                o->on_progress(&p, o->progress_ctx);
+            }
+        }
+        ins[i].rs = *th_reader_stats(r);
+        done_bytes += ins[i].rs.bytes_in;
+        run->sum.damaged += ins[i].rs.damaged;
+        run->sum.bytes_in += ins[i].rs.bytes_in;
+        th_reader_free(r);
+    }
+    if (b && b->n) {
+        enqueue(run, b);
+        seq_batch++;
+    } else if (b) {
+        batch_put_free(run, b);
+    }
+    pthread_mutex_lock(&run->lock);
+    run->reading_done = true;
+    run->total_batches = seq_batch;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+    return rc;
+}
+
+int th_pipeline_run(const struct th_pipeline_options *opts_in,
+                    struct th_run_summary *summary, struct th_error *err)
+{
+    struct th_pipeline_options opts = *opts_in;
+    struct run run;
+    struct worker *workers = NULL;
+    struct input_stats *ins = NULL;
+    struct stage_stats merged[MAX_STAGES];
+    int threads, rc, n_started = 0;
+    bool writer_started = false;
+    uint64_t t0 = th_now_ns();
+    char dir[4200];
+
+    memset(&run, 0, sizeof(run));
+    memset(merged, 0, sizeof(merged));
+    if (!opts.batch_docs)
+        opts.batch_docs = 256;
+    threads = opts.threads > 0 ? opts.threads : th_cpu_count();
+    if (threads > 256)
+        threads = 256;
+    run.opts = &opts;
+    run.max_batches = (size_t)threads * 2 + 2;
+    pthread_mutex_init(&run.lock, NULL);
+    pthread_cond_init(&run.cond, NULL);
+
+    if ((rc = select_stages(&run, opts.stages, err)) < 0)
+        goto out;
+    if ((rc = make_dir(opts.outdir, err)) < 0)
+        goto out;
+    snprintf(dir, sizeof(dir), "%s/docs", opts.outdir);
+    if ((rc = th_writer_open(&run.kept, dir, &opts.writer, err)) < 0)
+        goto out;
+    snprintf(dir, sizeof(dir), "%s/rejects", opts.outdir);
+    if ((rc = th_writer_open(&run.rejects, dir, &opts.writer, err)) < 0)
+        goto out;
+    for (size_t s = 0; s < run.n_stages; s++) {
+        const struct th_stage_type *t = run.stages[s];
+        if (t->shared_new && (rc = t->shared_new(&run.shared[s], opts.cfg,
+                                                 err)) < 0)
+            goto out;
+    }
+    workers = calloc((size_t)threads, sizeof(*workers));
+    ins = calloc(opts.n_inputs ? opts.n_inputs : 1, sizeof(*ins));
+    if (!workers || !ins) {
+        rc = th_error_set(err, TH_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int w = 0; w < threads; w++) {
+        workers[w].run = &run;
+        for (size_t s = 0; s < run.n_stages; s++) {
+            const struct th_stage_type *t = run.stages[s];
+            if (t->create && (rc = t->create(&workers[w].state[s],
+                                             run.shared[s], opts.cfg,
+                                             err)) < 0)
+                goto out;
+        }
+    }
+    uint64_t total_bytes = 0;
+    for (size_t i = 0; i < opts.n_inputs; i++) {
+        struct stat st;
+        if (strcmp(opts.inputs[i], "-") != 0 &&
+            stat(opts.inputs[i], &st) == 0)
+            total_bytes += (uint64_t)st.st_size;
+    }
+    for (; n_started < threads; n_started++) {
+        if (pthread_create(&workers[n_started].thread, NULL, worker_main,
+                           &workers[n_started]) != 0) {
+            rc = th_error_set(err, TH_ENOMEM, "cannot start a thread");
+            pthread_mutex_lock(&run.lock);
+            run.abort = true;
+            pthread_cond_broadcast(&run.cond);
+            pthread_mutex_unlock(&run.lock);
+            goto out_join;
+        }
+    }
+    if (pthread_create(&run.writer_thread_storage, NULL, writer_main,
+                       &run) != 0) {
+        rc = th_error_set(err, TH_ENOMEM, "cannot start a thread");
+        pthread_mutex_lock(&run.lock);
+        run.abort = true;
+        pthread_cond_broadcast(&run.cond);
+        pthread_mutex_unlock(&run.lock);
+        goto out_join;
+    }
+    writer_started = true;
+    rc = read_inputs(&run, ins, total_bytes, err);
+    if (rc < 0) {
+        pthread_mutex_lock(&run.lock);
+        run.abort = true;
+        pthread_cond_broadcast(&run.cond);
+        pthread_mutex_unlock(&run.lock);
+    }
+out_join:
+    for (int w = 0; w < n_started; w++)
+        pthread_join(workers[w].thread, NULL);
+    if (writer_started)
+        pthread_join(run.writer_thread_storage, NULL);
+    if (rc == 0 && run.writer_rc < 0) {
+        rc = run.writer_rc;
+        *err = run.writer_err;
+    }
+    if (rc == 0) {
+        run.sum.bytes_kept = th_writer_bytes(run.kept);
+        rc = th_writer_close(run.kept, err);
+        run.kept = NULL;
+        if (rc == 0)
+            rc = th_writer_close(run.rejects, err);
+        run.rejects = NULL;
+    }
+    for (size_t s = 0; s < run.n_stages; s++) {
+        for (int w = 0; w < threads && workers; w++)
+            merge_stats(&merged[s], &workers[w].stats[s]);
+        merge_stats(&merged[s], &run.serial_stats[s]);
+    }
+    run.sum.seconds = (double)(th_now_ns() - t0) / 1e9;
+    if (rc == 0)
+        rc = write_stats(&run, ins, opts.n_inputs, merged, threads, err);
+    if (summary)
+        *summary = run.sum;
+out:
+    th_writer_abort(run.kept);
+    th_writer_abort(run.rejects);
+    for (int w = 0; workers && w < threads; w++) {
+        for (size_t s = 0; s < run.n_stages; s++) {
+            if (workers[w].state[s] && run.stages[s]->destroy)
+                run.stages[s]->destroy(workers[w].state[s]);
+            free_stats(&workers[w].stats[s]);
+        }
+    }
+    for (size_t s = 0; s < run.n_stages; s++) {
+        if (run.shared[s] && run.stages[s]->shared_free)
+            run.stages[s]->shared_free(run.shared[s]);
+        free_stats(&run.serial_stats[s]);
+        free_stats(&merged[s]);
+    }
+    free_stats(&run.read_stats);
+    while (run.todo.head) {
+        struct batch *b = run.todo.head;
+        run.todo.head = b->next;
+        batch_free(b);
+    }
+    while (run.done) {
+        struct batch *b = run.done;
+        run.done = b->next;
+        batch_free(b);
+    }
+    while (run.free_list) {
+        struct batch *b = run.free_list;
+        run.free_list = b->next;
+        batch_free(b);
+    }
+    free(workers);
+    free(ins);
+    pthread_mutex_destroy(&run.lock);
+    pthread_cond_destroy(&run.cond);
+    return rc;
+}
