@@ -1397,6 +1397,8 @@ static void predict_hs(const struct th_fasttext *ft,
 
 static float table_sigmoid(const struct th_fasttext *ft, float x)
 {
+    if (isnan(x))
+        return 0.0f;  /* only from a corrupt model; fastText would throw */
     if (x < -FT_MAX_SIGMOID)
         return 0.0f;
     if (x > FT_MAX_SIGMOID)
