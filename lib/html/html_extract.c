@@ -47,7 +47,10 @@
 #include "html_internal.h"
 #include "banned.h"
 
-#define CHAR_THRESHOLD 500
+#define CHAR_THRESHOLD 500          /* shorter results trigger a retry */
+#define SIBLING_PROSE_CHARS 300     /* any sibling this long may join */
+#define PROSE_MIN_CHARS 200         /* prose block outside the article */
+#define PROSE_MAX_LINK_DENSITY 0.15 /* ... with at most this link share */
 #define DEFAULT_MAX_INPUT ((size_t)64 << 20)
 
 /* Class/id/role signals of an element. */
@@ -937,8 +940,7 @@ static void select_siblings(struct th_html_extractor *ex, uint32_t top)
         float bonus = same_class(ex, c, top) ? t * 0.2f : 0;
         if ((x->state & ST_CANDIDATE) && x->score + bonus >= threshold)
             append = true;
-        else if (cn->tag == TH_TAG_P ||
-                 (getenv("TH_X1") && x->chars > (uint32_t)atoi(getenv("TH_X1")))) {
+        else if (cn->tag == TH_TAG_P || x->chars > SIBLING_PROSE_CHARS) {
             double ld = link_density(x);
             if (x->chars > 80 && ld < 0.25)
                 append = true;
@@ -978,8 +980,6 @@ static void select_prose(struct th_html_extractor *ex)
 {
     size_t n = ex->parser->n_nodes;
     struct node_info *info = ex->info;
-    uint32_t min_chars = getenv("TH_PC") ? (uint32_t)atoi(getenv("TH_PC")) : 200;
-    double max_ld = getenv("TH_PL") ? atof(getenv("TH_PL")) : 0.15;
     for (size_t i = 1; i < n; i++) {
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
         struct node_info *x = &info[i];
@@ -993,8 +993,9 @@ static void select_prose(struct th_html_extractor *ex)
                          tag == TH_TAG_LI ||
                          ((tag_is_div_like(tag) || tag == TH_TAG_TD) &&
                           !(x->state & ST_HAS_BLOCK));
-            if (block && x->chars >= min_chars &&
-                link_density(x) <= max_ld && has_sentence(ex, (uint32_t)i)) {
+            if (block && x->chars >= PROSE_MIN_CHARS &&
+                link_density(x) <= PROSE_MAX_LINK_DENSITY &&
+                has_sentence(ex, (uint32_t)i)) {
                 x->state |= ST_SELECTED;
                 skip_subtree = true;
             }
@@ -1609,8 +1610,7 @@ static int run_try(struct th_html_extractor *ex, const struct try_flags *f)
     } else {
         top = widen(ex, top);
         select_siblings(ex, top);
-        if (!getenv("TH_NOPROSE"))
-            select_prose(ex);
+        select_prose(ex);
     }
     clean_selected(ex, f);
     return write_selected(ex, &ex->out);
