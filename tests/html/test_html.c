@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "thresh/html.h"
+#include "thresh/stage.h"
 #include "../../lib/html/html_internal.h"
 #include "../test.h"
 
@@ -556,7 +557,54 @@ static void non_html_bytes(void)
     got_free(&g);
 }
 
+extern const struct th_stage_type th_stage_extract;
+
+static void stage_extracts_and_drops(void)
+{
+    const struct th_stage_type *st = &th_stage_extract;
+    CHECK_EQ_STR(st->name, "extract");
+    CHECK(st->flags & TH_STAGE_HTML_ONLY);
+    struct th_config *cfg;
+    struct th_error err = {0};
+    struct th_arena *arena;
+    void *state = NULL;
+    CHECK(th_config_new(&cfg) == 0);
+    CHECK(th_arena_new(&arena, 0, 0) == 0);
+    CHECK(th_config_set(cfg, "extract.format", "markdown") == 0);
+    CHECK(st->create(&state, NULL, cfg, &err) == 0);
+    const char *html = "<html lang=\"de\"><head><title>Titel</title></head>"
+                       "<body><article><h2>Teil</h2>" ARTICLE "</article>"
+                       "</body></html>";
+    struct th_doc doc;
+    th_doc_init(&doc);
+    doc.kind = TH_DOC_HTML;
+    doc.text = th_slice_from_cstr(html);
+    doc.url = TH_SLICE_LIT("https://example.org/a");
+    CHECK(st->process(state, &doc, arena, &err) == 0);
+    CHECK(doc.verdict == TH_KEEP);
+    CHECK(doc.kind == TH_DOC_TEXT);
+    CHECK(doc.text.len > 10 && !memcmp(doc.text.ptr, "## Teil\n", 8));
+    const struct th_meta *m = th_doc_get_meta(&doc, "title");
+    CHECK(m && th_slice_eq_cstr(m->json, "\"Titel\""));
+    m = th_doc_get_meta(&doc, "html_lang");
+    CHECK(m && th_slice_eq_cstr(m->json, "\"de\""));
+    th_doc_init(&doc);
+    doc.kind = TH_DOC_HTML;
+    doc.text = TH_SLICE_LIT("<html><body><nav><a href=/>x</a></nav></body>"
+                            "</html>");
+    CHECK(st->process(state, &doc, arena, &err) == 0);
+    CHECK(doc.verdict == TH_DROP);
+    CHECK_EQ_STR(doc.drop_stage, "extract");
+    CHECK_EQ_STR(doc.drop_reason, "no_content");
+    st->destroy(state);
+    CHECK(th_config_set(cfg, "extract.format", "pdf") == 0);
+    CHECK(st->create(&state, NULL, cfg, &err) == TH_EINVAL);
+    th_arena_free(arena);
+    th_config_free(cfg);
+}
+
 static const struct th_test tests[] = {
+    {"stage_extracts_and_drops", stage_extracts_and_drops},
     {"references_decode", references_decode},
     {"charset_decoding", charset_decoding},
     {"tree_follows_html5", tree_follows_html5},
