@@ -252,8 +252,11 @@ static int run_stage(const struct th_stage_type *t, void *obj,
     int rc = serial ? t->process_serial(obj, doc, arena, err)
                     : t->process(obj, doc, arena, err);
     st->ns += th_now_ns() - t0;
-    st->docs_in++;
-    st->bytes_in += before;
+    /* a stage with both callbacks is counted once, on its parallel side */
+    if (!serial || !t->process) {
+        st->docs_in++;
+        st->bytes_in += before;
+    }
     if (rc < 0) {
         /* a real failure on this document: drop it, go on */
         st->errors++;
@@ -270,7 +273,7 @@ static int run_stage(const struct th_stage_type *t, void *obj,
         count_reason(st, doc->drop_reason ? doc->drop_reason : "unknown");
         if (!doc->drop_stage)
             doc->drop_stage = t->name;
-    } else {
+    } else if (serial || !t->process_serial) {
         st->bytes_out += doc->text.len;
     }
     return 0;
