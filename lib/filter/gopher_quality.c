@@ -53,6 +53,18 @@ static int stop_word_index(struct th_slice w)
     return -1;
 }
 
+/* ASCII classes: bit 0 punctuation (PUNCTUATION_SET), bit 1 letter. */
+static const uint8_t ascii_class[128] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,
+    1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
+    1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
+};
+
 /* Scan one token: characters, non-punctuation and alphabetic presence. */
 static void scan_token(struct th_slice w, bool terminal, size_t *chars,
                        bool *non_symbol, bool *alpha)
@@ -61,14 +73,16 @@ static void scan_token(struct th_slice w, bool terminal, size_t *chars,
     size_t i = 0, n = 0;
     bool ns = false, al = false;
     while (i < w.len) {
-        uint32_t c;
-        size_t adv;
         if (p[i] < 0x80) {
-            c = p[i];
-            adv = 1;
-        } else {
-            c = th_ft_decode(p + i, w.len - i, &adv);
+            uint8_t k = ascii_class[p[i]];
+            ns |= !(k & 1);
+            al |= (k & 2) != 0;
+            i++;
+            n++;
+            continue;
         }
+        size_t adv;
+        uint32_t c = th_ft_decode(p + i, w.len - i, &adv);
         if (!ns && !th_ft_is_punctuation(c) &&
             !(terminal && th_ft_is_terminal(c)))
             ns = true;

@@ -225,6 +225,7 @@ struct boundary {
     uint64_t pwj;     /* B^joff, joff = coff + k (a space after each token) */
     uint64_t ipwj;    /* B^-joff */
     uint64_t chars;   /* characters of the tokens before k */
+    uint64_t bytes;   /* bytes of the tokens before k (coff) */
 };
 
 struct gram_entry {
@@ -244,7 +245,77 @@ struct ngram_ctx {
     size_t n_words;               /* their count */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
+    uint8_t *lone;                /* per position: bit 0 set when the first
+                                     8 bytes of the concatenated stream from
+                                     here occur at no other token start, bit
+                                     1 the same for the space-joined stream */
 };
+
+/*
+ * Prefilter. Two n-grams can only be equal strings if their first 8 bytes
+ * are (or both are shorter than 8 bytes). So a position whose 8-byte
+ * prefix (of the concatenated, or the space-joined, token stream) occurs at
+ * no other token start can neither repeat an earlier n-gram nor be repeated
+ * by a later one, for any n, as long as its n-gram is at least 8 bytes long.
+ * Such positions skip the n-gram sets entirely; real text has few repeated
+ * 8-byte prefixes, so most of the nine lookups per token disappear. The
+ * prefixes are exact 8-byte keys: no hashing, no collisions.
+ */
+struct prefix_slot {
+    uint64_t bytes;     /* the prefix, little-endian packed */
+    uint32_t count;     /* token starts with this prefix */
+    uint8_t len;        /* 1..8 bytes (shorter only at the stream's end) */
+    uint8_t used;       /* slot occupied */
+};
+
+static int mark_lone(struct ngram_ctx *cx, char sep, uint8_t bit)
+{
+    size_t n = cx->n_words, cap = 16;
+    while (cap < n * 2)
+        cap <<= 1;
+    /* the stream itself, 8 zero bytes of padding after it */
+    size_t total = (size_t)cx->b[n].bytes + (sep ? n : 0);
+    uint8_t *stream = malloc(total + 8);
+    struct prefix_slot *t = calloc(cap, sizeof(*t));
+    uint32_t *slot_of = malloc((n + 1) * sizeof(*slot_of));
+    if (!t || !slot_of || !stream) {
+        free(stream);
+        free(t);
+        free(slot_of);
+        return TH_ENOMEM;
+    }
+    size_t o = 0;
+    for (size_t k = 0; k < n; k++) {
+        memcpy(stream + o, cx->words[k].ptr, cx->words[k].len);
+        o += cx->words[k].len;
+        if (sep)
+            stream[o++] = (uint8_t)sep;
+    }
+    memset(stream + o, 0, 8);
+    for (size_t i = 0; i < n; i++) {
+        size_t off = (size_t)cx->b[i].bytes + (sep ? i : 0);
+        size_t left = total - off;
+        uint8_t len = (uint8_t)(left < 8 ? left : 8);
+        uint64_t v;
+        memcpy(&v, stream + off, 8);
+        if (len < 8)
+            v &= ((uint64_t)1 << (8 * len)) - 1;
+        size_t j = mix64(v ^ ((uint64_t)len << 59)) & (cap - 1);
+        while (t[j].used && (t[j].bytes != v || t[j].len != len))
+            j = (j + 1) & (cap - 1);
+        if (!t[j].used)
+            t[j] = (struct prefix_slot){v, 0, len, 1};
+        t[j].count++;
+        slot_of[i] = (uint32_t)j;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (t[slot_of[i]].count == 1 && t[slot_of[i]].len == 8)
+            cx->lone[i] |= bit;
+    free(stream);
+    free(t);
+    free(slot_of);
+    return 0;
+}
 
 static int gram_set_init(struct gram_set *s, size_t expect)
 {
@@ -379,7 +450,7 @@ static int build_boundaries(struct ngram_ctx *cx)
     if (!b)
         return TH_ENOMEM;
     cx->b = b;
-    b[0] = (struct boundary){0, 1, 0, 1, 1, 0};
+    b[0] = (struct boundary){0, 1, 0, 1, 1, 0, 0};
     uint64_t pw = 1;                      /* B^coff */
     for (size_t k = 0; k < cx->n_words; k++) {
         struct th_slice t = cx->words[k];
@@ -412,6 +483,7 @@ static int build_boundaries(struct ngram_ctx *cx)
         nb->pwj = c->pwj * pl * HASH_BASE;
         nb->ipwj = c->ipwj * ipl * inv;
         nb->chars = c->chars + nchars;
+        nb->bytes = c->bytes + t.len;
     }
     return 0;
 }
@@ -429,9 +501,14 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     *chars_out = 0;
     if (gram_set_init(&set, table_expect(cx->n_words)) < 0)
         return TH_ENOMEM;
-    uint32_t best_first = UINT32_MAX, best_count = 0;
+    /* every n-gram counts at least once: the first one is the default */
+    uint32_t best_first = 0, best_count = 1;
+    *chars_out = (size_t)(cx->b[n].chars - cx->b[0].chars + n - 1);
     uint64_t inv = cx->inv_base;
     for (size_t i = 0; i + n <= cx->n_words; i++) {
+        if ((cx->lone[i] & 2) &&
+            cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= 8)
+            continue;      /* a unique n-gram: count 1, never the best */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars + n - 1;
         uint64_t hj = (e->gj - s->gj - (uint64_t)(' ' + 1) * e->pwj * inv) *
@@ -465,6 +542,10 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         return TH_ENOMEM;
     size_t i = 0, total = 0;
     while (i + n <= cx->n_words) {
+        if ((cx->lone[i] & 1) && cx->b[i + n].bytes - cx->b[i].bytes >= 8) {
+            i++;           /* unique: not seen before, never matched later */
+            continue;
+        }
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
         uint64_t hc = (e->g - s->g) * s->ipw;
@@ -557,6 +638,13 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
                             "words");
     struct ngram_ctx cx = {.words = words, .n_words = n_words};
     int rc = build_boundaries(&cx);
+    cx.lone = calloc(n_words + 1, 1);
+    if (rc == 0 && !cx.lone)
+        rc = TH_ENOMEM;
+    if (rc == 0)
+        rc = mark_lone(&cx, 0, 1);
+    if (rc == 0)
+        rc = mark_lone(&cx, ' ', 2);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;
@@ -579,6 +667,7 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
             reason = dup_reasons[d];
     }
     free(cx.b);
+    free(cx.lone);
     if (rc < 0)
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;

@@ -1,0 +1,259 @@
+/*
+ * Filter benchmark on real text (../shared/data/parity/docs.jsonl.gz, or a
+ * JSONL file given as argv[1]): per core (one thread), MB/s and docs/s of
+ *   - chain:      the four FineWeb filters chained (fineweb-v1 preset, drop
+ *                 mode) with the lib/nlp tokenizer, as the "filters" stage
+ *                 runs them;
+ *   - tokenizer:  th_nlp_word_tokenize alone over every document;
+ *   - filters:    the four filters given precomputed word lists (the
+ *                 filters' own cost, tokenizer excluded);
+ *   - annotate:   every quality signal (annotate mode);
+ *   - pii:        th_pii_redact;
+ * and peak RSS. Repeats each measurement until at least 2 s have passed.
+ * Usage: bench_filter [docs.jsonl[.gz] [mode 0..4]].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "thresh/filter.h"
+#include "thresh/io.h"
+#include "thresh/nlp.h"
+
+struct corpus {
+    char **text;        /* document texts (heap) */
+    size_t *len;        /* their lengths */
+    size_t n;           /* documents */
+    size_t bytes;       /* total bytes */
+};
+
+static int load(const char *path, struct corpus *c)
+{
+    struct th_reader *r;
+    struct th_error err;
+    struct th_reader_options o = {0};
+    o.format = TH_FORMAT_JSONL;
+    if (th_reader_open(&r, path, &o, &err) < 0) {
+        fprintf(stderr, "bench_filter: %s\n", err.msg);
+        return -1;
+    }
+    struct th_arena *a;
+    th_arena_new(&a, 0, 0);
+    size_t cap = 1024;
+    c->text = malloc(cap * sizeof(char *));
+    c->len = malloc(cap * sizeof(size_t));
+    struct th_doc doc;
+    int rc;
+    while ((rc = th_reader_next(r, &doc, a, &err)) == 1) {
+        if (c->n == cap) {
+            cap *= 2;
+            c->text = realloc(c->text, cap * sizeof(char *));
+            c->len = realloc(c->len, cap * sizeof(size_t));
+        }
+        c->text[c->n] = malloc(doc.text.len + 1);
+        memcpy(c->text[c->n], doc.text.ptr, doc.text.len);
+        c->text[c->n][doc.text.len] = '\0';
+        c->len[c->n] = doc.text.len;
+        c->bytes += doc.text.len;
+        c->n++;
+        th_arena_reset(a);
+    }
+    th_arena_free(a);
+    th_reader_free(r);
+    return rc < 0 ? -1 : 0;
+}
+
+static int nlp_words(const char *text, size_t len, struct th_arena *a,
+                     struct th_slice **words_out, size_t *n_out,
+                     struct th_error *err, void *ctx)
+{
+    return th_nlp_word_tokenize(ctx, text, len, a, words_out, n_out, err);
+}
+
+static int nlp_sentences(const char *text, size_t len, struct th_arena *a,
+                         size_t *n_out, struct th_error *err, void *ctx)
+{
+    return th_nlp_count_sentences(ctx, text, len, a, n_out, err);
+}
+
+/* Precomputed words (for the filters-only measurement). */
+struct pre {
+    struct th_slice **words;   /* per document */
+    size_t *n;                 /* per document */
+    size_t doc;                /* current document */
+    const struct th_nlp *nlp;  /* for texts other than the document's */
+};
+
+static int pre_words(const char *text, size_t len, struct th_arena *a,
+                     struct th_slice **words_out, size_t *n_out,
+                     struct th_error *err, void *ctx)
+{
+    struct pre *p = ctx;
+    (void)text;
+    (void)len;
+    *words_out = p->words[p->doc];
+    *n_out = p->n[p->doc];
+    return 0;
+}
+
+static int pre_sentences(const char *text, size_t len, struct th_arena *a,
+                         size_t *n_out, struct th_error *err, void *ctx)
+{
+    const struct pre *p = ctx;
+    return th_nlp_count_sentences(p->nlp, text, len, a, n_out, err);
+}
+
+enum mode { M_CHAIN, M_TOKENIZER, M_FILTERS, M_ANNOTATE, M_PII };
+
+static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
+                  const struct th_filters *chain,
+                  const struct th_filters *annot, struct pre *pre,
+                  struct th_arena *a, size_t *kept)
+{
+    struct th_error err;
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    /* FineWeb's word count reuses the document's words (not those of the
+     * C4-rewritten text): this mode measures the filters, not tokenizing */
+    struct th_filter_tokenizer ptok = {pre_words, pre_sentences, pre};
+    struct th_gopher_repetition_opts ro;
+    struct th_gopher_quality_opts qo;
+    struct th_c4_quality_opts co;
+    struct th_fineweb_quality_opts fo;
+    th_gopher_repetition_opts_init(&ro, TH_PRESET_FINEWEB_V1);
+    th_gopher_quality_opts_init(&qo, TH_PRESET_FINEWEB_V1);
+    th_c4_quality_opts_init(&co, TH_PRESET_FINEWEB_V1);
+    th_fineweb_quality_opts_init(&fo, TH_PRESET_FINEWEB_V1);
+    struct th_pii_opts po;
+    th_pii_opts_init(&po);
+    *kept = 0;
+    uint64_t t0 = th_now_ns();
+    for (size_t i = 0; i < c->n; i++) {
+        th_arena_reset(a);
+        struct th_doc doc;
+        th_doc_init(&doc);
+        doc.text = (struct th_slice){c->text[i], c->len[i]};
+        const char *reason = NULL;
+        switch (m) {
+        case M_CHAIN:
+            th_filters_apply(chain, &doc, "filters", &tok, a, &err);
+            *kept += doc.verdict == TH_KEEP;
+            break;
+        case M_ANNOTATE:
+            th_filters_apply(annot, &doc, "filters", &tok, a, &err);
+            (*kept)++;
+            break;
+        case M_TOKENIZER: {
+            struct th_slice *w;
+            size_t n;
+            th_nlp_word_tokenize(nlp, c->text[i], c->len[i], a, &w, &n,
+                                 &err);
+            *kept += n > 0;
+            break;
+        }
+        case M_FILTERS: {
+            /* the chain of the four filters over precomputed words */
+            pre->doc = i;
+            struct th_slice out;
+            th_gopher_repetition(&ro, c->text[i], c->len[i], pre->words[i],
+                                 pre->n[i], a, NULL, &reason, &err);
+            if (!reason)
+                th_gopher_quality(&qo, c->text[i], c->len[i], pre->words[i],
+                                  pre->n[i], NULL, &reason);
+            if (!reason)
+                th_c4_quality(&co, c->text[i], c->len[i], &ptok, a, &out,
+                              NULL, &reason, &err);
+            if (!reason)
+                th_fineweb_quality(&fo, out.ptr, out.len, &ptok, a, NULL,
+                                   &reason, &err);
+            *kept += reason == NULL;
+            break;
+        }
+        case M_PII: {
+            struct th_slice out;
+            size_t counts[TH_PII_N_KINDS];
+            th_pii_redact(&po, c->text[i], c->len[i], a, &out, counts, &err);
+            *kept += out.ptr != c->text[i];
+            break;
+        }
+        }
+    }
+    return (double)(th_now_ns() - t0) / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    char path[4096];
+    const char *data = getenv("THRESH_SHARED_DATA");
+    if (argc > 1)
+        snprintf(path, sizeof(path), "%s", argv[1]);
+    else
+        snprintf(path, sizeof(path), "%s/parity/docs.jsonl.gz",
+                 data ? data : "../shared/data");
+    struct corpus c = {0};
+    if (load(path, &c) < 0 || !c.n) {
+        fprintf(stderr, "bench_filter: cannot read %s\n", path);
+        return 1;
+    }
+    struct th_error err;
+    struct th_nlp *nlp;
+    if (th_nlp_new(&nlp, "english", &err) < 0) {
+        fprintf(stderr, "bench_filter: %s\n", err.msg);
+        return 1;
+    }
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_filters *chain, *annot;
+    th_filters_new(&chain, &o, &err);
+    o.annotate = true;
+    th_filters_new(&annot, &o, &err);
+    struct th_arena *a, *words_arena;
+    th_arena_new(&a, 0, 0);
+    th_arena_new(&words_arena, 0, 0);
+
+    /* precompute the word lists once (kept in their own arena) */
+    struct pre pre = {calloc(c.n, sizeof(struct th_slice *)),
+                      calloc(c.n, sizeof(size_t)), 0, nlp};
+    for (size_t i = 0; i < c.n; i++)
+        th_nlp_word_tokenize(nlp, c.text[i], c.len[i], words_arena,
+                             &pre.words[i], &pre.n[i], &err);
+
+    printf("bench_filter: %zu documents, %.1f MB of real text (%s)\n", c.n,
+           (double)c.bytes / 1e6, path);
+    static const char *const names[] = {
+        "chain (4 filters + nlp tokenizer)", "tokenizer alone",
+        "4 filters, words given", "annotate (all signals)", "pii redact",
+    };
+    /* argv[2]: run one mode only (0..4), for profiling */
+    int only = argc > 2 ? atoi(argv[2]) : -1;
+    for (int m = 0; m <= M_PII; m++) {
+        if (only >= 0 && m != only)
+            continue;
+        double secs = 0;
+        int reps = 0;
+        size_t kept = 0;
+        while (secs < 2.0 && reps < 1000) {
+            secs += run((enum mode)m, &c, nlp, chain, annot, &pre, a, &kept);
+            reps++;
+        }
+        double mb = (double)c.bytes * reps / 1e6;
+        printf("  %-36s %9.1f MB/s %10.0f docs/s  (%d reps, kept %zu)\n",
+               names[m], mb / secs, (double)c.n * reps / secs, reps, kept);
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak RSS %.1f MB (corpus and precomputed words included)\n",
+           (double)ru.ru_maxrss / 1024.0);
+    th_filters_free(chain);
+    th_filters_free(annot);
+    th_nlp_free(nlp);
+    th_arena_free(a);
+    th_arena_free(words_arena);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.text[i]);
+    free(c.text);
+    free(c.len);
+    free(pre.words);
+    free(pre.n);
+    return 0;
+}
