@@ -120,13 +120,15 @@ def main():
     owner = {}
     bases, other = [], []
     for t in docs:
+        if len(bases) >= a.bases:
+            other.append(t)
+            continue
         sh = shingles(t)
         shared = {}
         for s in sh:
             if s in owner:
                 shared[owner[s]] = shared.get(owner[s], 0) + 1
-        if len(bases) >= a.bases or (shared and
-                                     max(shared.values()) > 0.2 * len(sh)):
+        if shared and max(shared.values()) > 0.2 * len(sh):
             other.append(t)
             continue
         for s in sh:
