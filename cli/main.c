@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"fasttext", cmd_fasttext, "fastText predict / predict-prob, bit-exact"},
     {"langid", cmd_langid, "print the language of every input line"},
     {"dedup", cmd_dedup, "multi-phase exact/URL/near-duplicate removal"},
+    {"filter", cmd_filter, "Gopher/C4/FineWeb quality filters, signals, PII"},
     {"tokenize", cmd_tokenize, "print NLTK-compatible words or sentences"},
 };
 
