@@ -166,6 +166,10 @@ static const struct opt_desc opt_table[] = {
 
 #define MAX_LIST_FILES 64
 
+/* Where scripts/npm-setup.sh installs the naughty-words package. */
+#define TH_FILTER_BADWORDS_DIR \
+    "/usr/local/share/thresh/npm/node_modules/naughty-words"
+
 static int split_paths(const char *value, const char **out, size_t *n_out,
                        char *storage, size_t cap)
 {
@@ -232,6 +236,8 @@ int th_filters_opts_from_config(struct th_filters_opts *opts,
     }
     if (!opts->badwords_dir)
         opts->badwords_dir = getenv("THRESH_NAUGHTY_WORDS_DIR");
+    if (!opts->badwords_dir)
+        opts->badwords_dir = TH_FILTER_BADWORDS_DIR;
     if (opts->url_domains || opts->url_urls || opts->url.banned_words_file ||
         opts->url.soft_banned_words_file || opts->url.banned_subwords_file) {
         bool on = true;
