@@ -223,15 +223,15 @@ static uint64_t input_offset(const struct th_reader *r, uint64_t decoded)
     return m->member;
 }
 
-/* True when bytes were lost inside (start, end]. */
-static bool gap_within(const struct th_reader *r, uint64_t start,
-                       uint64_t end)
+/* Decoded offset of the first loss inside (start, end], or 0 if none. */
+static uint64_t gap_within(const struct th_reader *r, uint64_t start,
+                           uint64_t end)
 {
     for (size_t i = 0; i < r->n_marks; i++)
         if (r->marks[i].gap && r->marks[i].decoded > start &&
             r->marks[i].decoded <= end)
-            return true;
-    return false;
+            return r->marks[i].decoded;
+    return 0;
 }
 
 static int set_source(struct th_reader *r, struct th_doc *doc,
@@ -545,9 +545,14 @@ static int warc_next(struct th_reader *r, struct th_doc *doc,
         size_t total = hlen + (size_t)clen;
         if ((rc = need(r, total, err)) < 0)
             return rc;
-        if (rc == 0 || gap_within(r, start, start + total)) {
+        uint64_t gap = rc == 0 ? 0 : gap_within(r, start, start + total);
+        if (rc == 0 || gap) {
             /* bytes missing: keep what there is as a damaged record */
             size_t have = unread(r) < total ? unread(r) : total;
+            if (gap && gap - start < have)
+                have = (size_t)(gap - start);
+            if (have < hlen)
+                have = hlen;
             doc->id = copy_slice(a, h.record_id.ptr, h.record_id.len);
             doc->url = copy_slice(a, h.target_uri.ptr, h.target_uri.len);
             doc->source.record_id = doc->id;
@@ -555,11 +560,10 @@ static int warc_next(struct th_reader *r, struct th_doc *doc,
             doc->damage = "truncated_record";
             warnf(r, doc->source.offset, "%struncated WARC record", NULL);
             r->stats.records++;
-            if (rc == 0) {
+            if (rc == 0)
                 r->win_pos = r->win.len;
-            } else if ((rc = warc_resync(r, hlen, err)) < 0) {
-                return rc;
-            }
+            else    /* a fresh gzip member / zstd frame starts at the gap */
+                r->win_pos = (size_t)(gap - r->win_base);
             return 1;
         }
         /* the block must be followed by the record separator */

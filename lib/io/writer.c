@@ -41,12 +41,13 @@ static bool has_meta(const struct th_doc *doc, const char *key)
     return th_doc_get_meta(doc, key) != NULL;
 }
 
-static bool has_passthrough(const struct th_doc *doc, const char *key)
+static const struct th_passthrough *find_passthrough(
+    const struct th_doc *doc, const char *key)
 {
     for (size_t i = 0; i < doc->n_passthrough; i++)
         if (th_slice_eq_cstr(doc->passthrough[i].key, key))
-            return true;
-    return false;
+            return &doc->passthrough[i];
+    return NULL;
 }
 
 int th_doc_to_jsonl(const struct th_doc *doc, struct th_buf *o)
@@ -60,7 +61,12 @@ int th_doc_to_jsonl(const struct th_doc *doc, struct th_buf *o)
         rc = th_buf_append_json_str(o, doc->text.ptr, doc->text.len);
     if (rc == 0)
         rc = th_buf_putc(o, '"');
-    if (rc == 0 && !has_passthrough(doc, "source")) {
+    const struct th_passthrough *src = find_passthrough(doc, "source");
+    if (rc == 0 && src) {
+        rc = th_buf_append(o, ",\"source\":", 10);
+        if (rc == 0)
+            rc = th_buf_append(o, src->json.ptr, src->json.len);
+    } else if (rc == 0) {
         bool not_first = false;
         rc = put_str_member(o, "source", doc->source.format.ptr,
                             doc->source.format.len, &not_first);
@@ -122,7 +128,8 @@ int th_doc_to_jsonl(const struct th_doc *doc, struct th_buf *o)
     for (size_t i = 0; rc == 0 && i < doc->n_passthrough; i++) {
         const struct th_passthrough *p = &doc->passthrough[i];
         if (th_slice_eq_cstr(p->key, "id") || th_slice_eq_cstr(p->key, "text")
-            || th_slice_eq_cstr(p->key, "metadata"))
+            || th_slice_eq_cstr(p->key, "metadata") ||
+            th_slice_eq_cstr(p->key, "source"))
             continue;
         rc = th_buf_append(o, ",\"", 2);
         if (rc == 0)
