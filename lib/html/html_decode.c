@@ -65,11 +65,12 @@ static size_t utf8_valid_prefix(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t w;
+        if (i + 16 <= len) {
+            uint64_t w, v;
             memcpy(&w, s + i, 8);
-            if (!(w & 0x8080808080808080ULL)) {
-                i += 8;
+            memcpy(&v, s + i + 8, 8);
+            if (!((w | v) & 0x8080808080808080ULL)) {
+                i += 16;
                 continue;
             }
         }

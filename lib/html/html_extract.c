@@ -350,8 +350,12 @@ static uint16_t match_words(const char *s, size_t len)
         size_t e = k + class_word_index[c][1];
         for (; k < e; k++) {
             const struct class_word *w = &class_words[k];
-            if (i + w->len > len || s[i + 1] != w->word[1] ||
-                memcmp(s + i, w->word, w->len) != 0)
+            if (i + w->len > len || s[i + 1] != w->word[1])
+                continue;
+            size_t m = 2;
+            while (m < w->len && s[i + m] == w->word[m])
+                m++;
+            if (m < w->len)
                 continue;
             if (w->whole && ((i > 0 && is_letter(s[i - 1])) ||
                              (i + w->len < len && is_letter(s[i + w->len]))))
@@ -507,33 +511,53 @@ static int class_weight(uint16_t cls)
 
 /* ------------------------------------------------------ text measures */
 
-/* Visible characters (whitespace runs count one) and commas of s. */
+/*
+ * Byte classes for measure(): 1 starts a visible character, 2 whitespace,
+ * 4 visible byte, 8 comma, 16 may start a multi-byte comma.
+ */
+static const uint8_t byte_class[256] = {
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,  2,  2,  2,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     2,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5, 13,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,
+     4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,
+     4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,
+     4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5, 21,  5,  5,  5,  5,  5,  5,  5,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5, 21,
+     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+};
+
+/*
+ * Visible characters (whitespace runs between words count one) and commas
+ * of s, in one branch-light pass over the bytes.
+ */
 static void measure(struct th_slice s, uint32_t *chars, uint32_t *commas)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
-    uint32_t c = 0, k = 0;
-    bool space = true;
+    uint32_t c = 0, k = 0, runs = 0, vis = 0;
     for (size_t i = 0; i < s.len; i++) {
-        unsigned char b = p[i];
-        if (b <= ' ') {
-            if (!space && is_ws(b)) {
-                c++;
-                space = true;
-            }
-            continue;
+        unsigned t = byte_class[p[i]];
+        c += t & 1;
+        k += (t >> 3) & 1;
+        runs += (t >> 1) & vis;
+        vis = ((t >> 2) & 1) | (vis & ~((t >> 1) | (t >> 2)) & 1);
+        if (t & 16) {
+            if (p[i] == 0xEF && i + 2 < s.len && p[i + 1] == 0xBC &&
+                p[i + 2] == 0x8C)
+                k++;                 /* U+FF0C fullwidth comma */
+            else if (p[i] == 0xD8 && i + 1 < s.len && p[i + 1] == 0x8C)
+                k++;                 /* U+060C arabic comma */
         }
-        space = false;
-        if ((b & 0xC0) != 0x80)
-            c++;
-        if (b == ',')
-            k++;
-        else if (b == 0xEF && i + 2 < s.len && p[i + 1] == 0xBC &&
-                 p[i + 2] == 0x8C)
-            k++;                     /* U+FF0C fullwidth comma */
-        else if (b == 0xD8 && i + 1 < s.len && p[i + 1] == 0x8C)
-            k++;                     /* U+060C arabic comma */
     }
-    if (space && c)
+    c += runs;
+    if (!vis && c)
         c--;
     *chars = c;
     *commas = k;

@@ -118,6 +118,7 @@ struct th_html_parser {
     uint32_t head;              /* the head element, 0 until there is one */
     uint32_t body;              /* the body element, 0 until there is one */
     size_t n_adoptions;         /* subtrees moved by end tags (capped) */
+    size_t n_open_p;            /* p elements on the stack */
     size_t max_depth;           /* deeper elements are flattened */
     size_t max_nodes;           /* more nodes give TH_ELIMIT */
     struct th_arena *arena;     /* arena of the current parse */

@@ -288,7 +288,8 @@ static uint32_t add_node(struct th_html_parser *p, uint32_t parent,
         p->failed = TH_ELIMIT;
         return 0;
     }
-    if (grow((void **)&p->nodes, &p->cap_nodes, p->n_nodes + 1,
+    if (p->n_nodes >= p->cap_nodes &&
+        grow((void **)&p->nodes, &p->cap_nodes, p->n_nodes + 1,
              sizeof(*p->nodes)) < 0) {
         p->failed = TH_ENOMEM;
         return 0;
@@ -344,15 +345,20 @@ static void add_text(struct th_html_parser *p, const char *s, size_t len,
 
 static void pop(struct th_html_parser *p)
 {
-    if (p->n_stack > 1)
+    if (p->n_stack > 1) {
         p->n_stack--;
+        p->n_open_p -= tag_of(p, p->stack[p->n_stack]) == TH_TAG_P;
+    }
 }
 
 /* Pop elements until stack index i (inclusive) is gone. */
 static void pop_to(struct th_html_parser *p, size_t i)
 {
-    if (i >= 1 && i < p->n_stack)
-        p->n_stack = i;
+    if (i < 1 || i >= p->n_stack)
+        return;
+    for (size_t k = i; k < p->n_stack; k++)
+        p->n_open_p -= tag_of(p, p->stack[k]) == TH_TAG_P;
+    p->n_stack = i;
 }
 
 enum scope_kind { SCOPE_DEFAULT, SCOPE_LIST, SCOPE_BUTTON, SCOPE_TABLE };
@@ -400,6 +406,8 @@ static size_t heading_in_scope(const struct th_html_parser *p)
 
 static void close_p(struct th_html_parser *p)
 {
+    if (p->n_open_p == 0)
+        return;
     size_t i = in_scope(p, TH_TAG_P, SCOPE_BUTTON);
     if (i)
         pop_to(p, i);
@@ -490,6 +498,8 @@ static void adopt(struct th_html_parser *p, size_t fi)
     uint32_t delta = nodes[fb].depth - (nodes[np].depth + 1);
     for (size_t k = fb; k < p->n_nodes; k++)
         nodes[k].depth -= delta;
+    for (size_t k = fi; k < fbi; k++)
+        p->n_open_p -= tag_of(p, p->stack[k]) == TH_TAG_P;
     memmove(p->stack + fi, p->stack + fbi,
             (p->n_stack - fbi) * sizeof(*p->stack));
     p->n_stack -= fbi - fi;
@@ -499,12 +509,14 @@ static void push(struct th_html_parser *p, uint32_t idx)
 {
     if (p->n_stack >= p->max_depth)
         return;                      /* flattened: children go to the top */
-    if (grow((void **)&p->stack, &p->cap_stack, p->n_stack + 1,
+    if (p->n_stack >= p->cap_stack &&
+        grow((void **)&p->stack, &p->cap_stack, p->n_stack + 1,
              sizeof(*p->stack)) < 0) {
         p->failed = TH_ENOMEM;
         return;
     }
     p->stack[p->n_stack++] = idx;
+    p->n_open_p += tag_of(p, idx) == TH_TAG_P;
 }
 
 /* The implied html element (HTML5 "before html" insertion mode). */
@@ -747,7 +759,8 @@ static void end_element(struct th_html_parser *p, unsigned tag,
 static bool add_attr(struct th_html_parser *p, const char *name, size_t nlen,
                      const char *value, size_t vlen)
 {
-    if (grow((void **)&p->attrs, &p->cap_attrs, p->n_attrs + 1,
+    if (p->n_attrs >= p->cap_attrs &&
+        grow((void **)&p->attrs, &p->cap_attrs, p->n_attrs + 1,
              sizeof(*p->attrs)) < 0) {
         p->failed = TH_ENOMEM;
         return false;
@@ -942,6 +955,7 @@ int th_html_parse(struct th_html_parser *p, const char *s, size_t len,
     p->n_stack = 0;
     p->html = p->head = p->body = 0;
     p->n_adoptions = 0;
+    p->n_open_p = 0;
     if (grow((void **)&p->nodes, &p->cap_nodes, 1, sizeof(*p->nodes)) < 0 ||
         grow((void **)&p->stack, &p->cap_stack, 64, sizeof(*p->stack)) < 0)
         return th_error_set(err, TH_ENOMEM, "out of memory parsing html");
