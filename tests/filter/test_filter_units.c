@@ -1,0 +1,400 @@
+/*
+ * Unit cases: Python string semantics the filters rely on (splitlines,
+ * strip, isalpha, code-point lengths), each filter's rules at their
+ * thresholds, preset differences, configuration, annotate mode, the bad
+ * words and URL filters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "thresh/filter.h"
+#include "../test.h"
+
+static struct th_arena *arena;
+
+static void setup(void)
+{
+    if (!arena)
+        th_arena_new(&arena, 0, 0);
+    th_arena_reset(arena);
+}
+
+/* Words split on ASCII spaces (enough for these cases). */
+static int space_words(const char *text, size_t len, struct th_arena *a,
+                       struct th_slice **words_out, size_t *n_out,
+                       struct th_error *err, void *ctx)
+{
+    struct th_slice *w = th_arena_alloc(a, (len + 1) * sizeof(*w));
+    size_t k = 0, i = 0;
+    while (i < len) {
+        while (i < len && (text[i] == ' ' || text[i] == '\n'))
+            i++;
+        size_t s = i;
+        while (i < len && text[i] != ' ' && text[i] != '\n')
+            i++;
+        if (i > s)
+            w[k++] = (struct th_slice){text + s, i - s};
+    }
+    *words_out = w;
+    *n_out = k;
+    return 0;
+}
+
+static int one_sentence(const char *text, size_t len, struct th_arena *a,
+                        size_t *n_out, struct th_error *err, void *ctx)
+{
+    *n_out = 1;
+    return 0;
+}
+
+static const struct th_filter_tokenizer simple_tok = {space_words,
+                                                      one_sentence, NULL};
+
+static void repetition_counts_python_splitlines(void)
+{
+    setup();
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_gopher_repetition_stats st;
+    const char *reason;
+    struct th_error err;
+    /* \r\n, \v, \x1c, U+2028 and U+0085 all end lines; "a\n" has 1 line */
+    const char *t = "x\r\ny\vz\x1cw\xe2\x80\xa8v\xc2\x85u\n";
+    CHECK(th_gopher_repetition(&o, t, strlen(t), NULL, 0, arena, &st,
+                               &reason, &err) == 0);
+    CHECK_EQ_INT(st.n_lines, 6);
+    CHECK_EQ_INT(st.len_text, 13);
+    /* fineweb-v1 counts blank lines as duplicates, datatrove does not */
+    const char *b = "a\n\nb\n\nc\n\nd\n\ne";
+    CHECK(th_gopher_repetition(&o, b, strlen(b), NULL, 0, arena, &st,
+                               &reason, &err) == 0);
+    CHECK_EQ_INT(st.n_lines, 9);
+    CHECK_EQ_INT(st.line_dups, 3);
+    CHECK_EQ_STR(reason, "dup_line_frac");
+    th_gopher_repetition_opts_init(&o, TH_PRESET_DATATROVE);
+    CHECK(th_gopher_repetition(&o, b, strlen(b), NULL, 0, arena, &st,
+                               &reason, &err) == 0);
+    CHECK_EQ_INT(st.n_lines, 5);
+    CHECK_EQ_INT(st.line_dups, 0);
+}
+
+static void top_ngram_ties_go_to_first_seen(void)
+{
+    setup();
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_gopher_repetition_stats st;
+    const char *reason;
+    struct th_error err;
+    /* "aa b" and "c dd" both occur twice; "aa b" is first: 4 chars x 2 */
+    const char *t = "aa b c dd aa b c dd";
+    struct th_slice *w;
+    size_t n;
+    space_words(t, strlen(t), arena, &w, &n, &err, NULL);
+    CHECK(th_gopher_repetition(&o, t, strlen(t), w, n, arena, &st, &reason,
+                               &err) == 0);
+    CHECK_EQ_INT(st.top_ngram_chars[0], 8);
+    /* the duplicated 5-grams are concatenated without spaces */
+    const char *u = "one two three four five one two three four five";
+    space_words(u, strlen(u), arena, &w, &n, &err, NULL);
+    CHECK(th_gopher_repetition(&o, u, strlen(u), w, n, arena, &st, &reason,
+                               &err) == 0);
+    CHECK_EQ_INT(st.dup_ngram_chars[0], 19);
+}
+
+static void concatenated_ngrams_match_across_token_boundaries(void)
+{
+    setup();
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_gopher_repetition_stats st;
+    const char *reason;
+    struct th_error err;
+    /* "ab c d e f" and "a bc d e f" concatenate to the same "abcdef" */
+    static const struct th_slice w[] = {
+        {"ab", 2}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1},
+        {"a", 1}, {"bc", 2}, {"d", 1}, {"e", 1}, {"f", 1},
+    };
+    const char *t = "ab c d e f a bc d e f";
+    CHECK(th_gopher_repetition(&o, t, strlen(t), w, 10, arena, &st, &reason,
+                               &err) == 0);
+    CHECK_EQ_INT(st.dup_ngram_chars[0], 6);
+}
+
+static void gopher_quality_rules_in_order(void)
+{
+    struct th_gopher_quality_opts o;
+    th_gopher_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_gopher_quality_stats st;
+    const char *reason;
+    static const struct th_slice few[] = {{"the", 3}, {"cat", 3}};
+    th_gopher_quality(&o, "the cat", 7, few, 2, &st, &reason);
+    CHECK_EQ_STR(reason, "gopher_short_doc");
+    CHECK_EQ_INT(st.n_non_symbol_words, 2);
+    /* 50 words, 1 stop word: fineweb-v1 counts occurrences */
+    struct th_slice w[60];
+    for (int i = 0; i < 50; i++)
+        w[i] = (struct th_slice){"word", 4};
+    w[0] = (struct th_slice){"the", 3};
+    w[1] = (struct th_slice){"the", 3};
+    th_gopher_quality(&o, "x", 1, w, 50, &st, &reason);
+    CHECK(reason == NULL);
+    CHECK_EQ_INT(st.stop_words, 2);
+    th_gopher_quality_opts_init(&o, TH_PRESET_DATATROVE);
+    th_gopher_quality(&o, "x", 1, w, 50, &st, &reason);
+    CHECK_EQ_STR(reason, "gopher_enough_stop_words");
+    /* "......" is two ellipses; 6 of 50 words is above 0.1 */
+    th_gopher_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    th_gopher_quality(&o, "........................", 24, w, 50, &st,
+                      &reason);
+    CHECK_EQ_STR(reason, "gopher_too_many_ellipsis");
+    /* CJK counts as alphabetic, '½' does not */
+    th_gopher_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    static const struct th_slice cjk[] = {{"\xe4\xb8\xad", 3}, {"\xc2\xbd", 2}};
+    th_gopher_quality(&o, "x", 1, cjk, 2, &st, &reason);
+    CHECK(st.alpha_words_ratio == 0.5);
+}
+
+static void c4_rewrites_lines(void)
+{
+    setup();
+    struct th_c4_quality_opts o;
+    th_c4_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_slice out;
+    const char *reason;
+    struct th_error err;
+    const char *t = "  First line is here.[1]  \n"
+                    "too short\n"
+                    "Enable JavaScript to view this page.\n"
+                    "We use cookies on this site today.\n"
+                    "Second [citation needed] line here.\r\n"
+                    "Third line [edit] right here.\n"
+                    "Fourth line is also here.\n"
+                    "Fifth line and the end.";
+    CHECK(th_c4_quality(&o, t, strlen(t), &simple_tok, arena, &out, NULL,
+                        &reason, &err) == 0);
+    CHECK(reason == NULL);
+    const char *want = "First line is here.\nSecond  line here.\n"
+                       "Third line  right here.\nFourth line is also here.\n"
+                       "Fifth line and the end.";
+    CHECK_EQ_MEM(out.ptr, out.len, want, strlen(want));
+    const char *curly = "a b {c}\nline one two\n";
+    CHECK(th_c4_quality(&o, curly, strlen(curly), &simple_tok, arena, &out,
+                        NULL, &reason, &err) == 0);
+    CHECK_EQ_STR(reason, "curly_bracket");
+    /* lorem ipsum on a two-word line does not drop the document */
+    const char *lorem = "Lorem ipsum\nsome words here.";
+    CHECK(th_c4_quality(&o, lorem, strlen(lorem), &simple_tok, arena, &out,
+                        NULL, &reason, &err) == 0);
+    CHECK_EQ_STR(reason, "too_few_sentences");
+}
+
+static void fineweb_inclusive_thresholds(void)
+{
+    setup();
+    struct th_fineweb_quality_opts o;
+    th_fineweb_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    const char *reason;
+    struct th_error err;
+    /* 3 of 25 lines end with punctuation: 0.12, dropped with <= */
+    char buf[4096];
+    size_t n = 0;
+    for (int i = 0; i < 25; i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+                              "this is a rather long line number %02d%s\n",
+                              i, i < 3 ? "." : "");
+    buf[--n] = '\0';
+    CHECK(th_fineweb_quality(&o, buf, n, &simple_tok, arena, NULL, &reason,
+                             &err) == 0);
+    CHECK_EQ_STR(reason, "line_punct_ratio");
+    th_fineweb_quality_opts_init(&o, TH_PRESET_DATATROVE);
+    CHECK(th_fineweb_quality(&o, buf, n, &simple_tok, arena, NULL, &reason,
+                             &err) == 0);
+    CHECK(reason == NULL || strcmp(reason, "line_punct_ratio") != 0);
+}
+
+static void config_reads_presets_and_thresholds(void)
+{
+    struct th_config *cfg;
+    th_config_new(&cfg);
+    th_config_set(cfg, "filters.preset", "datatrove");
+    th_config_set(cfg, "filters.gopher_quality.min_doc_words", "10");
+    th_config_set(cfg, "filters.fineweb_quality.line_punct_thr", "0.5");
+    th_config_set(cfg, "filters.annotate", "true");
+    struct th_filters_opts o;
+    struct th_error err;
+    CHECK(th_filters_opts_from_config(&o, cfg, &err) == 0);
+    CHECK(o.preset == TH_PRESET_DATATROVE);
+    CHECK(o.quality.unique_stop_words);
+    CHECK_EQ_INT(o.quality.min_doc_words, 10);
+    CHECK(o.fineweb.line_punct_thr == 0.5);
+    CHECK(!o.fineweb.inclusive);
+    CHECK(o.annotate);
+    CHECK(!o.url_filter);
+    th_config_set(cfg, "filters.preset", "nope");
+    CHECK(th_filters_opts_from_config(&o, cfg, &err) == TH_EINVAL);
+    th_config_free(cfg);
+}
+
+static void annotate_keeps_and_records_signals(void)
+{
+    setup();
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    o.annotate = true;
+    struct th_filters *f;
+    struct th_error err;
+    CHECK(th_filters_new(&f, &o, &err) == 0);
+    struct th_doc doc;
+    th_doc_init(&doc);
+    /* "too short" is one 2-gram: 9 of 9 characters, so top_2_gram first */
+    doc.text = TH_SLICE_LIT("too short");
+    CHECK(th_filters_apply(f, &doc, "filters", &simple_tok, arena, &err) ==
+          0);
+    CHECK(doc.verdict == TH_KEEP);
+    const struct th_meta *m = th_doc_get_meta(&doc, "filter_would_drop");
+    CHECK(m != NULL);
+    if (m)
+        CHECK_EQ_MEM(m->json.ptr, m->json.len, "\"top_2_gram\"", 12);
+    CHECK(th_doc_get_meta(&doc, "qs_word_count") != NULL);
+    CHECK(th_doc_get_meta(&doc, "qs_frac_chars_dupe_10grams") != NULL);
+    th_filters_free(f);
+}
+
+static char *write_tmp(const char *content)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/thresh-filter-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    if (write(fd, content, strlen(content)) < 0) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return strdup(path);
+}
+
+static void url_filter_ut1_lists_and_words(void)
+{
+    setup();
+    char *domains = write_tmp("# adult\nbad-example.com\nsub.other.org\n");
+    char *urls = write_tmp("shop.example.net/bad/page.html\n");
+    char *banned = write_tmp("Porn\n");
+    char *soft = write_tmp("hot\ngirls\n");
+    char *sub = write_tmp("xxx\n");
+    const char *dlist[] = {domains};
+    const char *ulist[] = {urls};
+    struct th_url_filter_opts uo = {dlist, 1, ulist, 1, banned, soft, sub, 2};
+    struct th_url_filter *uf;
+    struct th_error err;
+    CHECK(th_url_filter_new(&uf, &uo, &err) == 0);
+    static const struct {
+        const char *url;      /* input */
+        const char *reason;   /* expected, NULL keep */
+    } cases[] = {
+        {"https://www.bad-example.com/x", "domain"},
+        {"http://bad-example.com", "domain"},
+        {"https://sub.other.org/", "domain"},
+        {"https://a.sub.other.org/", NULL},
+        {"https://shop.example.net/bad/page.html", "url"},
+        {"https://example.org/porn/1", "hard_blacklisted"},
+        {"https://example.org/Porn/1", NULL},
+        {"https://example.org/hot-girls", "soft_blacklisted"},
+        {"https://example.org/hot-hot", NULL},
+        {"https://example.org/X-X-X.html", "blacklisted_subword"},
+        {"https://example.org/news/today", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *reason;
+        CHECK(th_url_filter_check(uf, cases[i].url, strlen(cases[i].url),
+                                  arena, &reason, &err) == 0);
+        if (!(reason == cases[i].reason ||
+              (reason && cases[i].reason &&
+               !strcmp(reason, cases[i].reason)))) {
+            printf("#   %s: got %s want %s\n", cases[i].url,
+                   reason ? reason : "keep",
+                   cases[i].reason ? cases[i].reason : "keep");
+            CHECK(0);
+        }
+    }
+    th_url_filter_free(uf);
+    const char *all[] = {domains, urls, banned, soft, sub};
+    for (int i = 0; i < 5; i++) {
+        unlink(all[i]);
+        free((char *)all[i]);
+    }
+}
+
+static void badwords_word_boundaries(void)
+{
+    setup();
+    char dir[] = "/tmp/thresh-badwords-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/en.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("[\"ass\", \"two words\", \"sm\"]\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/zh.json", dir);
+    f = fopen(path, "w");
+    fputs("[\"\\u574f\\u86cb\", \"\\u6027\"]\n", f);
+    fclose(f);
+    struct th_badwords *bw;
+    struct th_error err;
+    CHECK(th_badwords_new(&bw, dir, &err) == 0);
+    CHECK(th_badwords_load_all(bw, &err) == 0);
+    bool found;
+    static const struct {
+        const char *lang, *text;  /* input */
+        bool found;               /* expected */
+    } cases[] = {
+        {"en", "a class act", false},
+        {"en", "Kiss my ASS!", true},
+        {"en", "ass", true},
+        {"en", "two words here", true},
+        {"en", "twowords", false},
+        {"en", "sm is allow-listed", false},
+        {"zh", "\xe4\xbd\xa0\xe6\x98\xaf\xe5\x9d\x8f\xe8\x9b\x8b", true},
+        {"zh", "\xe6\x80\xa7\xe5\x88\xab", false},
+        {"xx", "ass", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK(th_badwords_check(bw, cases[i].lang, cases[i].text,
+                                strlen(cases[i].text), arena, &found,
+                                &err) == 0);
+        if (found != cases[i].found) {
+            printf("#   %s '%s': got %d\n", cases[i].lang, cases[i].text,
+                   found);
+            CHECK(0);
+        }
+    }
+    th_badwords_free(bw);
+    snprintf(path, sizeof(path), "%s/en.json", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/zh.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static const struct th_test tests[] = {
+    {"repetition_counts_python_splitlines",
+     repetition_counts_python_splitlines},
+    {"top_ngram_ties_go_to_first_seen", top_ngram_ties_go_to_first_seen},
+    {"concatenated_ngrams_match_across_token_boundaries",
+     concatenated_ngrams_match_across_token_boundaries},
+    {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
+    {"c4_rewrites_lines", c4_rewrites_lines},
+    {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
+    {"config_reads_presets_and_thresholds",
+     config_reads_presets_and_thresholds},
+    {"annotate_keeps_and_records_signals",
+     annotate_keeps_and_records_signals},
+    {"url_filter_ut1_lists_and_words", url_filter_ut1_lists_and_words},
+    {"badwords_word_boundaries", badwords_word_boundaries},
+};
+
+TH_TEST_MAIN(tests)
