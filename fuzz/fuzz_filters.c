@@ -1,0 +1,94 @@
+/*
+ * Fuzz target: the quality filters on arbitrary bytes, with the NLTK-style
+ * tokenizer of lib/nlp as their word and sentence source (so the tokenizer
+ * is fuzzed through the filters too): every filter with full statistics,
+ * the chain in drop and annotate mode under both presets, and the URL
+ * filter on the first line. The first byte picks options.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "thresh/filter.h"
+#include "thresh/nlp.h"
+
+static int nlp_words(const char *text, size_t len, struct th_arena *a,
+                     struct th_slice **words_out, size_t *n_out,
+                     struct th_error *err, void *ctx)
+{
+    return th_nlp_word_tokenize(ctx, text, len, a, words_out, n_out, err);
+}
+
+static int nlp_sentences(const char *text, size_t len, struct th_arena *a,
+                         size_t *n_out, struct th_error *err, void *ctx)
+{
+    return th_nlp_count_sentences(ctx, text, len, a, n_out, err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct th_error err;
+    struct th_nlp *nlp;
+    struct th_arena *arena;
+    if (size < 1 || th_nlp_new(&nlp, "english", &err) < 0)
+        return 0;
+    if (th_arena_new(&arena, 0, 256u << 20) < 0) {
+        th_nlp_free(nlp);
+        return 0;
+    }
+    enum th_filter_preset preset = (data[0] & 1) ? TH_PRESET_DATATROVE
+                                                 : TH_PRESET_FINEWEB_V1;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+
+    struct th_slice *w = NULL, out;
+    size_t nw = 0;
+    const char *reason;
+    if (th_nlp_word_tokenize(nlp, text, len, arena, &w, &nw, &err) == 0) {
+        struct th_gopher_repetition_opts ro;
+        struct th_gopher_repetition_stats rs;
+        th_gopher_repetition_opts_init(&ro, preset);
+        th_gopher_repetition(&ro, text, len, w, nw, arena, &rs, &reason,
+                             &err);
+        struct th_gopher_quality_opts qo;
+        struct th_gopher_quality_stats qs;
+        th_gopher_quality_opts_init(&qo, preset);
+        th_gopher_quality(&qo, text, len, w, nw, &qs, &reason);
+    }
+    struct th_c4_quality_opts co;
+    struct th_c4_quality_stats cs;
+    th_c4_quality_opts_init(&co, preset);
+    co.filter_no_terminal_punct = (data[0] & 2) != 0;
+    th_c4_quality(&co, text, len, &tok, arena, &out, &cs, &reason, &err);
+    struct th_fineweb_quality_opts fo;
+    struct th_fineweb_quality_stats fs;
+    th_fineweb_quality_opts_init(&fo, preset);
+    th_fineweb_quality(&fo, text, len, &tok, arena, &fs, &reason, &err);
+
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, preset);
+    o.annotate = (data[0] & 4) != 0;
+    struct th_filters *f;
+    if (th_filters_new(&f, &o, &err) == 0) {
+        struct th_doc doc;
+        th_doc_init(&doc);
+        doc.text = (struct th_slice){text, len};
+        th_filters_apply(f, &doc, "filters", &tok, arena, &err);
+        th_filters_free(f);
+    }
+
+    struct th_url_filter_opts uo = {0};
+    struct th_url_filter *uf;
+    if (th_url_filter_new(&uf, &uo, &err) == 0) {
+        th_url_filter_add_domain(uf, "example.com", 11, &err);
+        th_url_filter_add_word(uf, TH_URL_BANNED_SUBWORD, "xxx", 3, &err);
+        const char *nl = memchr(text, '\n', len);
+        size_t ul = nl ? (size_t)(nl - text) : len;
+        th_url_filter_check(uf, text, ul, arena, &reason, &err);
+        th_url_filter_free(uf);
+    }
+    th_arena_free(arena);
+    th_nlp_free(nlp);
+    return 0;
+}
