@@ -1292,6 +1292,10 @@ struct writer {
     bool space;              /* a space is pending */
     int pre;                 /* inside pre (depth) */
     int failed;              /* first append error */
+    const char *marker;      /* list/heading marker for the next text */
+    bool gap;                /* Markdown: blank line before the next line */
+    size_t gap_prefix;       /* prefix bytes in force when gap was set */
+    bool after_item;         /* the last block that ended was a list item */
     char prefix[64];         /* written at the start of each line */
     size_t prefix_len;       /* bytes of prefix */
 };
@@ -1318,12 +1322,33 @@ static void w_break(struct writer *w)
     w->space = false;
 }
 
+static void w_gap(struct writer *w)
+{
+    w->gap = true;
+    w->gap_prefix = w->prefix_len;
+}
+
 static void w_start_line(struct writer *w)
 {
     if (!w->line_open) {
+        if (w->gap && w->buf->len) {
+            size_t q = w->prefix_len < w->gap_prefix ? w->prefix_len
+                                                      : w->gap_prefix;
+            while (q && w->prefix[q - 1] == ' ')
+                q--;
+            w_put(w, w->prefix, q);
+            w_put(w, "\n", 1);
+        }
+        w->gap = false;
         w->line_start = w->buf->len;
-        if (w->prefix_len)
-            w_put(w, w->prefix, w->prefix_len);
+        size_t n = w->prefix_len;
+        /* A list marker takes the place of its own indentation. */
+        if (w->marker && w->marker[0] != '#') {
+            size_t m = strlen(w->marker);
+            n = n >= m ? n - m : 0;
+        }
+        if (n)
+            w_put(w, w->prefix, n);
         w->line_open = true;
     }
 }
@@ -1331,6 +1356,11 @@ static void w_start_line(struct writer *w)
 static void w_literal(struct writer *w, const char *s, size_t len)
 {
     w_start_line(w);
+    if (w->marker) {
+        w_put(w, w->marker, strlen(w->marker));
+        w->marker = NULL;
+        w->space = false;
+    }
     if (w->space && w->content)
         w_put(w, " ", 1);
     w->space = false;
@@ -1476,6 +1506,8 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
         rows++;
     }
     w_break(w);
+    if (w->markdown)
+        w_gap(w);
 }
 
 static void write_node(struct th_html_extractor *ex, struct writer *w,
@@ -1520,6 +1552,7 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
         if (w->markdown) {
             w_literal(w, "```", 3);
             w_break(w);
+            w_gap(w);
         }
         return;
     case TH_TAG_A:
@@ -1546,19 +1579,23 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     default:
         break;
     }
-    if (flags & TH_TF_BLOCK)
+    if (flags & TH_TF_BLOCK) {
+        if (w->markdown && w->content && tag != TH_TAG_LI &&
+            tag != TH_TAG_UL && tag != TH_TAG_OL)
+            w_gap(w);
         w_break(w);
+    }
     if (w->markdown) {
         if (flags & TH_TF_HEADING) {
             static const char *const hashes[] = {
                 "# ", "## ", "### ", "#### ", "##### ", "###### ",
             };
-            w_start_line(w);
-            w_put(w, hashes[tag - TH_TAG_H1], (size_t)(tag - TH_TAG_H1) + 2);
+            w->marker = hashes[tag - TH_TAG_H1];
         } else if (tag == TH_TAG_LI) {
             bool ordered = node_at(ex, node->parent)->tag == TH_TAG_OL;
-            w_start_line(w);
-            w_put(w, ordered ? "1. " : "- ", ordered ? 3 : 2);
+            w->marker = ordered ? "1. " : "- ";
+            if (w->after_item)
+                w->gap = false;      /* items of a list stay together */
             w_push_prefix(w, ordered ? "   " : "  ");
             list_depth++;
         } else if (tag == TH_TAG_BLOCKQUOTE) {
@@ -1568,10 +1605,16 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     if (tag == TH_TAG_UL || tag == TH_TAG_OL)
         list_depth++;
     write_children(ex, w, n, list_depth);
-    if (flags & TH_TF_BLOCK)
+    if (flags & TH_TF_BLOCK) {
         w_break(w);
-    else if (tag == TH_TAG_TD || tag == TH_TAG_TH)
+        w->marker = NULL;            /* an empty item or heading */
+        if (w->markdown && tag != TH_TAG_LI && tag != TH_TAG_TR &&
+            tag != TH_TAG_DT && tag != TH_TAG_DD)
+            w_gap(w);
+        w->after_item = tag == TH_TAG_LI;
+    } else if (tag == TH_TAG_TD || tag == TH_TAG_TH) {
         w->space = true;
+    }
     w_set_prefix(w, saved_prefix);
 }
 
