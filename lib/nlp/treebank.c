@@ -55,18 +55,23 @@ struct out {
     struct nlp_str *s;   /* destination */
 };
 
-static int put(struct nlp_str *o, const char *p, size_t n)
+/*
+ * Unchecked appends: every pass reserves 4 * n + 16 bytes first (the most
+ * any NLTK rewrite can grow a string: '"' becomes " '' "), so writes need
+ * no bounds checks. They return 0 so that call sites read like checked
+ * ones.
+ */
+static inline int put(struct nlp_str *o, const char *p, size_t n)
 {
-    if (nlp_str_reserve(o, n) < 0)
-        return TH_ENOMEM;
     memcpy(o->ptr + o->len, p, n);
     o->len += n;
     return 0;
 }
 
-static int putc1(struct nlp_str *o, char c)
+static inline int putc1(struct nlp_str *o, char c)
 {
-    return put(o, &c, 1);
+    o->ptr[o->len++] = c;
+    return 0;
 }
 
 static size_t cp_len(const char *s, size_t n, size_t i)
@@ -97,104 +102,97 @@ static bool is_end_quote(uint32_t cp)
     return cp == 0xbb || cp == 0x201d || cp == 0x2019;
 }
 
-/* S1: ([«“‘„]|[`]+) -> " \1 " */
+/* S1: ([«“‘„]|[`]+) -> " \1 " (triggers: '`' and lead bytes C2, E2) */
 static int pass_start_quotes(const char *s, size_t n, struct nlp_str *o)
 {
-    size_t i = 0;
+    size_t last = 0, i = 0;
     while (i < n) {
-        if (s[i] == '`') {
-            size_t j = i;
-            while (j < n && s[j] == '`')
-                j++;
-            if (putc1(o, ' ') < 0 || put(o, s + i, j - i) < 0 ||
-                putc1(o, ' ') < 0)
-                return TH_ENOMEM;
-            i = j;
+        unsigned char c = (unsigned char)s[i];
+        if (c != '`' && c != 0xc2 && c != 0xe2) {
+            i++;
             continue;
         }
         size_t l;
-        uint32_t cp = cp_at(s, n, i, &l);
-        if (is_start_quote(cp)) {
-            if (putc1(o, ' ') < 0 || put(o, s + i, l) < 0 ||
-                putc1(o, ' ') < 0)
-                return TH_ENOMEM;
-        } else if (put(o, s + i, l) < 0) {
-            return TH_ENOMEM;
+        if (c == '`') {
+            l = 1;
+            while (i + l < n && s[i + l] == '`')
+                l++;
+        } else if (!is_start_quote(cp_at(s, n, i, &l))) {
+            i += l;
+            continue;
         }
+        put(o, s + last, i - last);
+        putc1(o, ' ');
+        put(o, s + i, l);
+        putc1(o, ' ');
         i += l;
+        last = i;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
+
+static int pass_pair(const char *s, size_t n, struct nlp_str *o, char c,
+                     const char *rep);
 
 /* S3: (``) -> " \1 " */
 static int pass_double_backquote(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '`' && i + 1 < n && s[i + 1] == '`') {
-            if (put(o, " `` ", 4) < 0)
-                return TH_ENOMEM;
-            i += 2;
-        } else {
-            if (putc1(o, s[i]) < 0)
-                return TH_ENOMEM;
-            i++;
-        }
-    }
-    return 0;
+    return pass_pair(s, n, o, '`', " `` ");
 }
 
-/* S4: ([ \(\[{<])(\"|\'{2}) -> "\1 `` " */
+/* S4: ([ \(\[{<])(\"|\'{2}) -> "\1 `` " (trigger: the quote) */
 static int pass_open_quote(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        char c = s[i];
-        if ((c == ' ' || c == '(' || c == '[' || c == '{' || c == '<') &&
-            i + 1 < n) {
-            size_t q = 0;
-            if (s[i + 1] == '"')
-                q = 1;
-            else if (i + 2 < n && s[i + 1] == '\'' && s[i + 2] == '\'')
-                q = 2;
-            if (q) {
-                if (putc1(o, c) < 0 || put(o, " `` ", 4) < 0)
-                    return TH_ENOMEM;
-                i += 1 + q;
-                continue;
-            }
-        }
-        if (putc1(o, c) < 0)
-            return TH_ENOMEM;
-        i++;
+    size_t last = 0;
+    for (size_t q = 1; q < n; q++) {
+        size_t len;
+        if (s[q] == '"')
+            len = 1;
+        else if (s[q] == '\'' && q + 1 < n && s[q + 1] == '\'')
+            len = 2;
+        else
+            continue;
+        char c = s[q - 1];
+        if (q - 1 < last || !(c == ' ' || c == '(' || c == '[' ||
+                              c == '{' || c == '<'))
+            continue;
+        put(o, s + last, q - last);
+        put(o, " `` ", 4);
+        last = q + len;
+        q = last - 1;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* S5 (3.8): (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2" */
 static int pass_quote_letter(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '\'' && i + 1 < n) {
-            size_t l;
-            uint32_t cp = cp_at(s, n, i + 1, &l);
-            unsigned cls = nlp_class_of(cp);
-            size_t l2;
-            bool boundary = i + 1 + l >= n ||
-                            !(cls_at(s, n, i + 1 + l, &l2) & NLP_WORD);
-            uint32_t lc = nlp_tolower(cp);
-            bool excluded = lc == 'm' || lc == 't' || lc == 's' ||
-                            lc == 'd' || lc == 'n' || cp == 0x17f;
-            if ((cls & NLP_WORD) && boundary && !excluded) {
-                if (put(o, "' ", 2) < 0 || put(o, s + i + 1, l) < 0)
-                    return TH_ENOMEM;
-                i += 1 + l;
-                continue;
-            }
+    size_t last = 0, i = 0;
+    for (const char *p; i < n && (p = memchr(s + i, '\'', n - i));) {
+        i = (size_t)(p - s);
+        if (i + 1 >= n) {
+            i++;
+            continue;
         }
-        if (putc1(o, s[i]) < 0)
-            return TH_ENOMEM;
-        i++;
+        size_t l, l2;
+        uint32_t cp = cp_at(s, n, i + 1, &l);
+        unsigned cls = nlp_class_of(cp);
+        bool boundary = i + 1 + l >= n ||
+                        !(cls_at(s, n, i + 1 + l, &l2) & NLP_WORD);
+        uint32_t lc = nlp_tolower(cp);
+        bool excluded = lc == 'm' || lc == 't' || lc == 's' || lc == 'd' ||
+                        lc == 'n' || cp == 0x17f;
+        if ((cls & NLP_WORD) && boundary && !excluded) {
+            put(o, s + last, i - last);
+            put(o, "' ", 2);
+            put(o, s + i + 1, l);
+            i += 1 + l;
+            last = i;
+        } else {
+            i++;
+        }
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 static bool is_closer_wide(uint32_t cp)
@@ -254,22 +252,26 @@ static int pass_final_period(const char *s, size_t n, struct nlp_str *o,
 /* P2: ([:,])([^\d]) -> " \1 \2" */
 static int pass_comma_colon(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        if ((s[i] == ':' || s[i] == ',') && i + 1 < n) {
-            size_t l;
-            if (!(cls_at(s, n, i + 1, &l) & NLP_DIGIT)) {
-                if (putc1(o, ' ') < 0 || putc1(o, s[i]) < 0 ||
-                    putc1(o, ' ') < 0 || put(o, s + i + 1, l) < 0)
-                    return TH_ENOMEM;
-                i += 1 + l;
-                continue;
-            }
+    size_t last = 0, i = 0;
+    while (i < n) {
+        if ((s[i] != ':' && s[i] != ',') || i + 1 >= n) {
+            i++;
+            continue;
         }
-        if (putc1(o, s[i]) < 0)
-            return TH_ENOMEM;
-        i++;
+        size_t l;
+        if (cls_at(s, n, i + 1, &l) & NLP_DIGIT) {
+            i++;
+            continue;
+        }
+        put(o, s + last, i - last);
+        putc1(o, ' ');
+        putc1(o, s[i]);
+        putc1(o, ' ');
+        put(o, s + i + 1, l);
+        i += 1 + l;
+        last = i;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* P3: ([:,])$ -> " \1 " ($: the end, or before a final newline) */
@@ -291,22 +293,22 @@ static int pass_comma_end(const char *s, size_t n, struct nlp_str *o)
 /* P4: \.{2,} -> " \g<0> " */
 static int pass_dots(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '.' && i + 1 < n && s[i + 1] == '.') {
-            size_t j = i;
-            while (j < n && s[j] == '.')
-                j++;
-            if (putc1(o, ' ') < 0 || put(o, s + i, j - i) < 0 ||
-                putc1(o, ' ') < 0)
-                return TH_ENOMEM;
-            i = j;
-            continue;
+    size_t last = 0, i = 0;
+    for (const char *p; i < n && (p = memchr(s + i, '.', n - i));) {
+        i = (size_t)(p - s);
+        size_t j = i;
+        while (j < n && s[j] == '.')
+            j++;
+        if (j - i >= 2) {
+            put(o, s + last, i - last);
+            putc1(o, ' ');
+            put(o, s + i, j - i);
+            putc1(o, ' ');
+            last = j;
         }
-        if (putc1(o, s[i]) < 0)
-            return TH_ENOMEM;
-        i++;
+        i = j;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* Pad every byte of set with spaces: [set] -> " \g<0> " */
@@ -316,35 +318,52 @@ static int pass_pad_bytes(const char *s, size_t n, struct nlp_str *o,
     bool in[256] = {false};
     for (; *set; set++)
         in[(unsigned char)*set] = true;
+    size_t last = 0;
     for (size_t i = 0; i < n; i++) {
-        if (in[(unsigned char)s[i]]) {
-            char b[3] = {' ', s[i], ' '};
-            if (put(o, b, 3) < 0)
-                return TH_ENOMEM;
-        } else if (putc1(o, s[i]) < 0) {
-            return TH_ENOMEM;
-        }
+        if (!in[(unsigned char)s[i]])
+            continue;
+        put(o, s + last, i - last);
+        char b[3] = {' ', s[i], ' '};
+        put(o, b, 3);
+        last = i + 1;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
-/* Pad code points matching pred with spaces. */
+/* Pad code points matching pred (all non-ASCII) with spaces. */
 static int pass_pad_cps(const char *s, size_t n, struct nlp_str *o,
                         bool (*pred)(uint32_t))
 {
-    for (size_t i = 0; i < n;) {
+    size_t last = 0, i = 0;
+    while (i < n) {
+        if ((unsigned char)s[i] < 0xc2) {
+            i++;
+            continue;
+        }
         size_t l;
         uint32_t cp = cp_at(s, n, i, &l);
         if (pred(cp)) {
-            if (putc1(o, ' ') < 0 || put(o, s + i, l) < 0 ||
-                putc1(o, ' ') < 0)
-                return TH_ENOMEM;
-        } else if (put(o, s + i, l) < 0) {
-            return TH_ENOMEM;
+            put(o, s + last, i - last);
+            putc1(o, ' ');
+            put(o, s + i, l);
+            putc1(o, ' ');
+            last = i + l;
         }
         i += l;
     }
-    return 0;
+    return put(o, s + last, n - last);
+}
+
+/* Start of the code point ending at pos (pos > 0); pos - 1 if invalid. */
+static size_t cp_before(const char *s, size_t pos)
+{
+    size_t p = pos - 1;
+    size_t lim = pos >= 4 ? pos - 4 : 0;
+    while (p > lim && ((unsigned char)s[p] & 0xc0) == 0x80)
+        p--;
+    size_t l;
+    nlp_decode((const unsigned char *)s + p, pos - p, &l);
+    return p + l == pos ? p : pos - 1;
 }
 
 static bool is_dash_2012(uint32_t cp)
@@ -352,56 +371,56 @@ static bool is_dash_2012(uint32_t cp)
     return cp >= 0x2012 && cp <= 0x2015;
 }
 
-/* P8: ([^'])' -> "\1 ' " */
+/* P8: ([^'])' -> "\1 ' " (trigger: the quote) */
 static int pass_quote_space(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n;) {
-        size_t l = cp_len(s, n, i);
-        if (s[i] != '\'' && i + l + 1 < n && s[i + l] == '\'' &&
-            s[i + l + 1] == ' ') {
-            if (put(o, s + i, l) < 0 || put(o, " ' ", 3) < 0)
-                return TH_ENOMEM;
-            i += l + 2;
+    size_t last = 0, i = 0;
+    for (const char *p; i < n && (p = memchr(s + i, '\'', n - i));) {
+        size_t q = (size_t)(p - s);
+        i = q + 1;
+        if (q == 0 || q + 1 >= n || s[q + 1] != ' ')
             continue;
-        }
-        if (put(o, s + i, l) < 0)
-            return TH_ENOMEM;
-        i += l;
+        size_t m = cp_before(s, q);
+        if (m < last || s[m] == '\'')
+            continue;
+        put(o, s + last, q - last);
+        put(o, " ' ", 3);
+        last = q + 2;
+        i = last;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* DOUBLE_DASHES: -- -> " -- " ; ENDING '' -> " '' " (same shape) */
 static int pass_pair(const char *s, size_t n, struct nlp_str *o, char c,
                      const char *rep)
 {
-    size_t rl = strlen(rep);
-    for (size_t i = 0; i < n;) {
-        if (s[i] == c && i + 1 < n && s[i + 1] == c) {
-            if (put(o, rep, rl) < 0)
-                return TH_ENOMEM;
+    size_t rl = strlen(rep), last = 0, i = 0;
+    for (const char *q; i < n && (q = memchr(s + i, c, n - i));) {
+        i = (size_t)(q - s);
+        if (i + 1 < n && s[i + 1] == c) {
+            put(o, s + last, i - last);
+            put(o, rep, rl);
             i += 2;
-            continue;
+            last = i;
+        } else {
+            i++;
         }
-        if (putc1(o, s[i]) < 0)
-            return TH_ENOMEM;
-        i++;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* E3: " -> " '' " */
 static int pass_dquote_end(const char *s, size_t n, struct nlp_str *o)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') {
-            if (put(o, " '' ", 4) < 0)
-                return TH_ENOMEM;
-        } else if (putc1(o, s[i]) < 0) {
-            return TH_ENOMEM;
-        }
+    size_t last = 0;
+    for (const char *q; last < n && (q = memchr(s + last, '"', n - last));) {
+        size_t i = (size_t)(q - s);
+        put(o, s + last, i - last);
+        put(o, " '' ", 4);
+        last = i + 1;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* E3b (NLTK >= 3.8.2): \s+ -> " " */
@@ -451,26 +470,39 @@ static size_t clitic_e5(const char *s, size_t n, size_t j)
     return 0;
 }
 
+/*
+ * E4 / E5 with the quote as trigger: the form starts at the quote (or, for
+ * n't / N'T, one byte before it) and is preceded by one code point that is
+ * neither a quote nor a space.
+ */
 static int pass_clitics(const char *s, size_t n, struct nlp_str *o,
-                        size_t (*clitic)(const char *, size_t, size_t))
+                        size_t (*clitic)(const char *, size_t, size_t),
+                        bool e5)
 {
-    for (size_t i = 0; i < n;) {
-        size_t l = cp_len(s, n, i);
-        if (s[i] != '\'' && s[i] != ' ') {
-            size_t m = clitic(s, n, i + l);
-            if (m) {
-                if (put(o, s + i, l) < 0 || putc1(o, ' ') < 0 ||
-                    put(o, s + i + l, m) < 0 || putc1(o, ' ') < 0)
-                    return TH_ENOMEM;
-                i += l + m + 1;
-                continue;
-            }
-        }
-        if (put(o, s + i, l) < 0)
-            return TH_ENOMEM;
-        i += l;
+    size_t last = 0, i = 0;
+    for (const char *p; i < n && (p = memchr(s + i, '\'', n - i));) {
+        size_t q = (size_t)(p - s);
+        i = q + 1;
+        size_t f = q;
+        if (e5 && q > 0 && (s[q - 1] == 'n' || s[q - 1] == 'N') &&
+            q + 1 < n && (s[q + 1] == 't' || s[q + 1] == 'T'))
+            f = q - 1;
+        if (f == 0)
+            continue;
+        size_t m = clitic(s, n, f);
+        if (!m)
+            continue;
+        size_t c = cp_before(s, f);
+        if (c < last || s[c] == '\'' || s[c] == ' ')
+            continue;
+        put(o, s + last, f - last);
+        putc1(o, ' ');
+        put(o, s + f, m);
+        putc1(o, ' ');
+        last = f + m + 1;
+        i = last;
     }
-    return 0;
+    return put(o, s + last, n - last);
 }
 
 /* Case-insensitive ASCII compare of s[i..i+len(lit)) with lowercase lit. */
@@ -558,22 +590,30 @@ static int pass_contraction(const char *s, size_t n, struct nlp_str *o,
     return 0;
 }
 
-/* Which contraction passes can match (cheap prefilter on first letters). */
-static bool contraction_possible(const struct present *p,
-                                 const struct contraction *c)
+/*
+ * Which contractions occur in s (bit k for contractions[k]): one scan that
+ * compares the literal a+b case-insensitively where its first byte occurs.
+ * The passes themselves then run only for those (rare) contractions.
+ */
+static unsigned contractions_present(const char *s, size_t n)
 {
-    for (const char *q = c->a; *q; q++) {
-        char ch = *q;
-        if (ch == '\'') {
-            if (!has(p, '\''))
-                return false;
+    static const size_t n_c = sizeof(contractions) / sizeof(contractions[0]);
+    unsigned mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != 'c' && c != 'd' && c != 'g' && c != 'l' && c != 'm' &&
+            c != 'w' && c != '\'')
             continue;
-        }
-        if (!has(p, (unsigned char)ch) &&
-            !has(p, (unsigned char)(ch - 32)))
-            return false;
+        for (size_t k = 0; k < n_c; k++)
+            if (contractions[k].a[0] == c &&
+                ci_eq(s, n, i, contractions[k].a) &&
+                ci_eq(s, n, i + strlen(contractions[k].a),
+                      contractions[k].b))
+                mask |= 1u << k;
     }
-    return true;
+    return mask;
 }
 
 /* Scratch pair: run a pass from cur into the other buffer, then swap. */
@@ -585,6 +625,8 @@ struct pipe {
 #define RUN(call) do { \
     struct nlp_str *o_ = &pp.buf[1 - pp.cur]; \
     o_->len = 0; \
+    if (nlp_str_reserve(o_, 4 * pp.buf[pp.cur].len + 16) < 0) \
+        return TH_ENOMEM; \
     if ((call) < 0) \
         return TH_ENOMEM; \
     pp.cur = 1 - pp.cur; \
@@ -609,8 +651,9 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
     present_add(&pr, ' ');
     struct pipe pp = {work, 0};
     work[0].len = 0;
-    if (put(&work[0], s, n) < 0)
+    if (nlp_str_reserve(&work[0], n + 16) < 0)
         return TH_ENOMEM;
+    put(&work[0], s, n);
     bool wide = has_nonascii(&pr);
 
     /* STARTING_QUOTES */
@@ -672,14 +715,15 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
     if (nlp->collapse_space)
         RUN(pass_collapse_space(CUR_S, CUR_N, OUT));
     if (has(&pr, '\'')) {
-        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e4));
-        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e5));
+        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e4, false));
+        RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e5, true));
     }
 
     /* CONTRACTIONS2 and CONTRACTIONS3 */
-    for (size_t k = 0; k < sizeof(contractions) / sizeof(contractions[0]);
-         k++)
-        if (contraction_possible(&pr, &contractions[k]))
+    unsigned cmask = contractions_present(CUR_S, CUR_N);
+    for (size_t k = 0; cmask && k < sizeof(contractions) /
+                                    sizeof(contractions[0]); k++)
+        if (cmask & (1u << k))
             RUN(pass_contraction(CUR_S, CUR_N, OUT, &contractions[k]));
 
     /* text.split() */
