@@ -2,12 +2,13 @@
  * Benchmark of lib/html on the real pages of ../shared/data/extraction-dev
  * (or the set directories given as arguments): decode+parse alone, and the
  * full extraction (decode, parse, score, clean, write), in pages/s and
- * MB/s on one core (thread CPU time), with the peak RSS. The ceiling measured in the same
- * run is a memchr('<') scan over the same bytes: no HTML tool can read its
- * input faster, so "ratio" says how far each step is from touching every
- * byte once.
+ * MB/s on one core (thread CPU time), with the peak RSS. The ceiling
+ * measured in the same run is a memchr('<') scan over the same bytes: no
+ * HTML tool can read its input faster, so "ratio" says how far each step is
+ * from touching every byte once.
  *
- * usage: bench_html [SET_DIR...]   (env THRESH_SHARED_DATA as for tests)
+ * usage: bench_html [SET_DIR...]   (env THRESH_SHARED_DATA as for tests,
+ *        BENCH_ROUNDS, default 5)
  */
 #include <dirent.h>
 #include <stdio.h>

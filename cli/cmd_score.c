@@ -179,7 +179,8 @@ int cmd_score(int argc, char **argv)
         }
         base = base ? base + 1 : dir;
         char label[512];
-        snprintf(label, sizeof(label), "%s%s%s", base, name ? ":" : "",
+        snprintf(label, sizeof(label), "%.400s%s%.100s", base,
+                 name ? ":" : "",
                  name ? name : "");
         printf("%-28s %-10s %4zu  %.3f  %.3f     %.3f  %.3f    %8.3f %8.3f "
                "%5zu\n", label, "", s.n, s.f1, s.precision, s.recall,
