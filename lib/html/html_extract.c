@@ -26,13 +26,22 @@
  *     density. The best candidate is widened to an ancestor that scores at
  *     least as well, then its siblings that score close to it or read as
  *     prose are joined.
- *  4. Inside the chosen subtrees, tables, lists and divs are removed
+ *  4. Blocks of real prose (long, few links, with a sentence end) outside
+ *     the chosen subtrees are added: pages that are not one article
+ *     (forums, table layouts) keep their text in several places.
+ *  5. Inside the chosen subtrees, tables, lists, divs and forms are removed
  *     conditionally (link-heavy, image-heavy, input-heavy, too short,
- *     negative class weight), headings with negative weight and the
- *     heading that repeats the title are dropped.
- *  5. When the result is short (< 500 characters), the extraction is run
+ *     negative class weight); share bars, bylines, headings with negative
+ *     weight, the heading that repeats the title, blocks that open with a
+ *     promo label ("SEE ALSO", "Read more", "Related"...) and embed
+ *     placeholders ("This Tweet is currently unavailable") are dropped.
+ *  6. When the result is short (< 500 characters), the extraction is run
  *     again with the unlikely-class rule, then the class weights, then the
  *     conditional cleaning switched off, and the longest result is kept.
+ *
+ * The writer collapses whitespace as a browser would for inline content,
+ * breaks lines at block boundaries and <br>, and writes Markdown markers
+ * when asked.
  *
  * Why this design: the per-subtree sums make every step a linear pass, so
  * extraction costs about as much as parsing; and the scoring rules are the
@@ -114,8 +123,6 @@ struct th_html_extractor {
     size_t cap_info;                     /* info entries allocated */
     struct th_buf out;                   /* text being written */
     struct th_buf best;                  /* best result of the tries */
-    uint32_t *ids;                       /* scratch list of node ids */
-    size_t cap_ids;                      /* ids allocated */
     struct th_slice title;               /* page title of the current page */
     struct class_cache class_cache[CLASS_CACHE]; /* class words by value */
 };
@@ -1426,9 +1433,11 @@ static void w_text(struct writer *w, struct th_slice t)
     }
 }
 
-static void w_set_prefix(struct writer *w, size_t len)
+/* Drop the prefixes pushed since the prefix was len bytes long. */
+static void w_pop_prefix(struct writer *w, size_t len)
 {
-    w->prefix_len = len < sizeof(w->prefix) ? len : w->prefix_len;
+    if (len < w->prefix_len)
+        w->prefix_len = len;
 }
 
 static void w_push_prefix(struct writer *w, const char *s)
@@ -1462,7 +1471,7 @@ static bool skip_node(const struct th_html_extractor *ex, uint32_t n)
 }
 
 static void write_children(struct th_html_extractor *ex, struct writer *w,
-                           uint32_t n, int list_depth);
+                           uint32_t n);
 
 static void write_table(struct th_html_extractor *ex, struct writer *w,
                         uint32_t n)
@@ -1488,7 +1497,7 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
             w->space = true;
             if (w->markdown)
                 w->content = true;
-            write_children(ex, w, c, 0);
+            write_children(ex, w, c);
             if (w->markdown)
                 w_put(w, " |", 2);
             w->space = false;
@@ -1511,7 +1520,7 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
 }
 
 static void write_node(struct th_html_extractor *ex, struct writer *w,
-                       uint32_t n, int list_depth)
+                       uint32_t n)
 {
     const struct th_html_node *node = node_at(ex, n);
     if (node->tag == TH_TAG_TEXT) {
@@ -1546,7 +1555,7 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
             w_break(w);
         }
         w->pre++;
-        write_children(ex, w, n, list_depth);
+        write_children(ex, w, n);
         w->pre--;
         w_break(w);
         if (w->markdown) {
@@ -1560,7 +1569,7 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
             struct th_slice href = attr(ex, n, "href");
             if (href.len && href.ptr[0] != '#' && ex->info[n].chars) {
                 w_literal(w, "[", 1);
-                write_children(ex, w, n, list_depth);
+                write_children(ex, w, n);
                 w_put(w, "](", 2);
                 w_put(w, href.ptr, href.len);
                 w_put(w, ")", 1);
@@ -1571,7 +1580,7 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     case TH_TAG_CODE:
         if (w->markdown && !w->pre && ex->info[n].chars) {
             w_literal(w, "`", 1);
-            write_children(ex, w, n, list_depth);
+            write_children(ex, w, n);
             w_put(w, "`", 1);
             return;
         }
@@ -1597,14 +1606,11 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
             if (w->after_item)
                 w->gap = false;      /* items of a list stay together */
             w_push_prefix(w, ordered ? "   " : "  ");
-            list_depth++;
         } else if (tag == TH_TAG_BLOCKQUOTE) {
             w_push_prefix(w, "> ");
         }
     }
-    if (tag == TH_TAG_UL || tag == TH_TAG_OL)
-        list_depth++;
-    write_children(ex, w, n, list_depth);
+    write_children(ex, w, n);
     if (flags & TH_TF_BLOCK) {
         w_break(w);
         w->marker = NULL;            /* an empty item or heading */
@@ -1615,15 +1621,15 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
     } else if (tag == TH_TAG_TD || tag == TH_TAG_TH) {
         w->space = true;
     }
-    w_set_prefix(w, saved_prefix);
+    w_pop_prefix(w, saved_prefix);
 }
 
 static void write_children(struct th_html_extractor *ex, struct writer *w,
-                           uint32_t n, int list_depth)
+                           uint32_t n)
 {
     for (uint32_t c = node_at(ex, n)->first_child; c;
          c = node_at(ex, c)->next_sibling)
-        write_node(ex, w, c, list_depth);
+        write_node(ex, w, c);
 }
 
 /* Serialize every selected subtree, in document order, into buf. */
@@ -1639,7 +1645,7 @@ static int write_selected(struct th_html_extractor *ex, struct th_buf *buf)
         if (!(ex->info[i].state & ST_SELECTED))
             continue;
         w_break(&w);
-        write_node(ex, &w, (uint32_t)i, 0);
+        write_node(ex, &w, (uint32_t)i);
         w_break(&w);
         /* Skip the subtree: nothing selected nests inside a selection. */
         uint32_t d = node_at(ex, (uint32_t)i)->depth;
@@ -1886,7 +1892,6 @@ void th_html_extractor_free(struct th_html_extractor *ex)
         return;
     th_html_parser_free(ex->parser);
     free(ex->info);
-    free(ex->ids);
     th_buf_release(&ex->out);
     th_buf_release(&ex->best);
     free(ex);
