@@ -56,6 +56,7 @@ struct th_minhash_params {
     unsigned n_rows;         /* signature values per band, default 8 */
     unsigned ngram;          /* words per shingle, default 5 */
     uint64_t seed;           /* seed of the hash family, default 1 */
+    bool portable;           /* use the portable C kernel, not SIMD (tests) */
 };
 
 /* The defaults above (14 x 8, 5-grams, seed 1). */

@@ -13,20 +13,25 @@
  * multiplies per value (the (a*x+b) mod p family) is three times slower and
  * does not vectorize on AVX2.
  *
- * Speed: the inner loop runs over 16 values at a time with a constant trip
- * count, so compilers turn it into vector code without an epilogue; it is
- * compiled twice, once for the base ISA and once with the avx2 target
- * attribute, and th_minhash_new() picks one with __builtin_cpu_supports.
- * The signature is padded to a multiple of 16 internally.
+ * Speed: the signature is padded to a multiple of 16 values. Kernels for
+ * AVX-512 and AVX2 (intrinsics in functions with a target attribute, so
+ * the file builds for the base ISA) keep 16 running minima in registers
+ * over a block of 256 folded shingle hashes; th_minhash_new() picks one
+ * with __builtin_cpu_supports, and a portable C loop is the fallback.
+ * Every kernel computes the same values, so signatures do not depend on
+ * the CPU (checked by the tests).
  *
  * Rejected: one-permutation hashing with densification (one hash per
  * shingle, O(1) per shingle) - faster, but its estimates are poorer for
  * short documents, which dominate web crawls, and it is not what the
  * FineWeb recipe this module reproduces does.
  */
+#include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "thresh/dedup.h"
 #include "banned.h"
@@ -51,6 +56,7 @@ void th_minhash_params_default(struct th_minhash_params *params)
     params->n_rows = 8;
     params->ngram = 5;
     params->seed = 1;
+    params->portable = false;
 }
 
 double th_minhash_candidate_probability(double s, unsigned n_bands,
@@ -134,68 +140,79 @@ static void sign_generic(const uint32_t *seeds, size_t n_padded,
     }
 }
 
-/* 8 lanes of 32 bits: two of these cover LANES (GCC/clang vector type) */
-typedef uint32_t v8u __attribute__((vector_size(32)));
+#define ZBLOCK 256
 
 /*
- * The same computation with vector types; with the avx2 target each v8u
- * operation is one instruction (vpmulld, vpsrld, vpminud after combining
- * the compare-and-blend).
+ * AVX2: 16 values are two ymm registers kept across a block of up to 256
+ * folded shingle hashes; per shingle and register: xor, the fmix32 steps
+ * (3 shift-xor, 2 vpmulld) and one vpminud.
  */
 __attribute__((target("avx2")))
 static void sign_avx2(const uint32_t *seeds, size_t n_padded,
                       const uint64_t *shingles, size_t n, uint32_t *mins)
 {
-    for (size_t c = 0; c < n_padded; c += LANES) {
-        v8u m0, m1, s0, s1;
-        memcpy(&m0, mins + c, sizeof(m0));
-        memcpy(&m1, mins + c + 8, sizeof(m1));
-        memcpy(&s0, seeds + c, sizeof(s0));
-        memcpy(&s1, seeds + c + 8, sizeof(s1));
-        for (size_t s = 0; s < n; s++) {
-            uint32_t z = fold(shingles[s]);
-            v8u h0 = s0 ^ z, h1 = s1 ^ z;
-            h0 ^= h0 >> 16;
-            h1 ^= h1 >> 16;
-            h0 *= 0x85ebca6bu;
-            h1 *= 0x85ebca6bu;
-            h0 ^= h0 >> 13;
-            h1 ^= h1 >> 13;
-            h0 *= 0xc2b2ae35u;
-            h1 *= 0xc2b2ae35u;
-            h0 ^= h0 >> 16;
-            h1 ^= h1 >> 16;
-            v8u k0 = (v8u)(h0 < m0), k1 = (v8u)(h1 < m1);
-            m0 = (h0 & k0) | (m0 & ~k0);
-            m1 = (h1 & k1) | (m1 & ~k1);
+    uint32_t z[ZBLOCK];
+    const __m256i c1 = _mm256_set1_epi32((int)0x85ebca6bu);
+    const __m256i c2 = _mm256_set1_epi32((int)0xc2b2ae35u);
+    for (size_t s0 = 0; s0 < n; s0 += ZBLOCK) {
+        size_t nz = n - s0 < ZBLOCK ? n - s0 : ZBLOCK;
+        for (size_t k = 0; k < nz; k++)
+            z[k] = fold(shingles[s0 + k]);
+        for (size_t c = 0; c < n_padded; c += LANES) {
+            __m256i m0 = _mm256_loadu_si256((const void *)(mins + c));
+            __m256i m1 = _mm256_loadu_si256((const void *)(mins + c + 8));
+            const __m256i d0 = _mm256_loadu_si256((const void *)(seeds + c));
+            const __m256i d1 =
+                _mm256_loadu_si256((const void *)(seeds + c + 8));
+            for (size_t k = 0; k < nz; k++) {
+                __m256i x = _mm256_set1_epi32((int)z[k]);
+                __m256i h0 = _mm256_xor_si256(x, d0);
+                __m256i h1 = _mm256_xor_si256(x, d1);
+                h0 = _mm256_xor_si256(h0, _mm256_srli_epi32(h0, 16));
+                h1 = _mm256_xor_si256(h1, _mm256_srli_epi32(h1, 16));
+                h0 = _mm256_mullo_epi32(h0, c1);
+                h1 = _mm256_mullo_epi32(h1, c1);
+                h0 = _mm256_xor_si256(h0, _mm256_srli_epi32(h0, 13));
+                h1 = _mm256_xor_si256(h1, _mm256_srli_epi32(h1, 13));
+                h0 = _mm256_mullo_epi32(h0, c2);
+                h1 = _mm256_mullo_epi32(h1, c2);
+                h0 = _mm256_xor_si256(h0, _mm256_srli_epi32(h0, 16));
+                h1 = _mm256_xor_si256(h1, _mm256_srli_epi32(h1, 16));
+                m0 = _mm256_min_epu32(m0, h0);
+                m1 = _mm256_min_epu32(m1, h1);
+            }
+            _mm256_storeu_si256((void *)(mins + c), m0);
+            _mm256_storeu_si256((void *)(mins + c + 8), m1);
         }
-        memcpy(mins + c, &m0, sizeof(m0));
-        memcpy(mins + c + 8, &m1, sizeof(m1));
     }
 }
 
-/* 16 lanes of 32 bits: one zmm register with AVX-512 */
-typedef uint32_t v16u __attribute__((vector_size(64)));
-
+/* AVX-512: the same with one zmm register per 16 values. */
 __attribute__((target("avx512f")))
 static void sign_avx512(const uint32_t *seeds, size_t n_padded,
                         const uint64_t *shingles, size_t n, uint32_t *mins)
 {
-    for (size_t c = 0; c < n_padded; c += LANES) {
-        v16u m, sd;
-        memcpy(&m, mins + c, sizeof(m));
-        memcpy(&sd, seeds + c, sizeof(sd));
-        for (size_t s = 0; s < n; s++) {
-            v16u h = sd ^ fold(shingles[s]);
-            h ^= h >> 16;
-            h *= 0x85ebca6bu;
-            h ^= h >> 13;
-            h *= 0xc2b2ae35u;
-            h ^= h >> 16;
-            v16u k = (v16u)(h < m);
-            m = (h & k) | (m & ~k);
+    uint32_t z[ZBLOCK];
+    const __m512i c1 = _mm512_set1_epi32((int)0x85ebca6bu);
+    const __m512i c2 = _mm512_set1_epi32((int)0xc2b2ae35u);
+    for (size_t s0 = 0; s0 < n; s0 += ZBLOCK) {
+        size_t nz = n - s0 < ZBLOCK ? n - s0 : ZBLOCK;
+        for (size_t k = 0; k < nz; k++)
+            z[k] = fold(shingles[s0 + k]);
+        for (size_t c = 0; c < n_padded; c += LANES) {
+            __m512i m = _mm512_loadu_si512((const void *)(mins + c));
+            const __m512i d = _mm512_loadu_si512((const void *)(seeds + c));
+            for (size_t k = 0; k < nz; k++) {
+                __m512i h = _mm512_xor_si512(_mm512_set1_epi32((int)z[k]), d);
+                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
+                h = _mm512_mullo_epi32(h, c1);
+                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 13));
+                h = _mm512_mullo_epi32(h, c2);
+                h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
+                m = _mm512_min_epu32(m, h);
+            }
+            _mm512_storeu_si512((void *)(mins + c), m);
         }
-        memcpy(mins + c, &m, sizeof(m));
     }
 }
 
@@ -231,7 +248,9 @@ int th_minhash_new(struct th_minhash **out,
         mh->seeds[i] = (uint32_t)(z ^ (z >> 31));
     }
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
+    if (params->portable)
+        mh->sign = sign_generic;
+    else if (__builtin_cpu_supports("avx512f"))
         mh->sign = sign_avx512;
     else if (__builtin_cpu_supports("avx2"))
         mh->sign = sign_avx2;
@@ -310,9 +329,11 @@ int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
         return rc;
     uint64_t *o = (uint64_t *)(void *)(out->ptr + out->len);
     while (i < len) {
-        const char *sp = memchr(text + i, ' ', len - i);
-        size_t e = sp ? (size_t)(sp - text) : len;
-        ring[n_words & 63] = th_hash64(text + i, e - i, 0x776f7264);
+        size_t e = i;
+        while (e < len && text[e] != ' ')
+            e++;
+        ring[n_words & 63] = XXH3_64bits_withSeed(text + i, e - i,
+                                                   0x776f7264);
         if (n_words + 1 >= ngram)
             *o++ = combine(ring, n_words, ngram);
         n_words++;

@@ -4,10 +4,11 @@
  * hashes for repeated-line removal.
  *
  * Approach: one pass over the UTF-8 input writing straight into the output
- * buffer. ASCII (most web text) goes through a 128-entry class table: a
- * letter is lowercased and copied, a digit starts or continues a digit run
- * (written once as '0'), everything else is a separator. Other code points
- * are decoded and classified with utf8proc's property table: P* and S*
+ * buffer. ASCII (most web text) goes through a byte map: runs of letters
+ * are copied lowercased in a tight loop, a digit starts or continues a
+ * digit run (written once as '0'), everything else is a separator. Other
+ * code points are decoded and looked up in a cache of the whole BMP built
+ * once from utf8proc's tables (above U+FFFF: utf8proc directly): P* and S*
  * categories, controls and white space are separators, Cf (soft hyphen,
  * zero-width joiners) and Mn vanish, Nd behaves as a digit, anything else is
  * lowercased, NFD-decomposed and copied without its nonspacing marks.
@@ -19,9 +20,11 @@
  * corner cases: combining marks and format characters are invisible here,
  * also inside digit runs ("1<U+0301>2" gives "0", datatrove "00"), which
  * keeps the function idempotent, and the punctuation set is the Unicode
- * categories instead of a hand-written list. Rejected: utf8proc_map() with STRIPMARK|CASEFOLD, which
- * allocates per call and is four times slower on ASCII text.
+ * categories instead of a hand-written list. Rejected: utf8proc_map() with
+ * STRIPMARK|CASEFOLD, which allocates per call and is four times slower on
+ * ASCII text.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -29,32 +32,12 @@
 #include "thresh/dedup.h"
 #include "banned.h"
 
-enum ascii_class {
-    AC_SEP = 0,              /* white space, punctuation, controls */
-    AC_LOWER = 1,            /* a-z */
-    AC_UPPER = 2,            /* A-Z */
-    AC_DIGIT = 3,            /* 0-9 */
-};
-
-static const unsigned char ascii_class[128] = {
-    ['0'] = AC_DIGIT, ['1'] = AC_DIGIT, ['2'] = AC_DIGIT, ['3'] = AC_DIGIT,
-    ['4'] = AC_DIGIT, ['5'] = AC_DIGIT, ['6'] = AC_DIGIT, ['7'] = AC_DIGIT,
-    ['8'] = AC_DIGIT, ['9'] = AC_DIGIT,
-    ['a'] = AC_LOWER, ['b'] = AC_LOWER, ['c'] = AC_LOWER, ['d'] = AC_LOWER,
-    ['e'] = AC_LOWER, ['f'] = AC_LOWER, ['g'] = AC_LOWER, ['h'] = AC_LOWER,
-    ['i'] = AC_LOWER, ['j'] = AC_LOWER, ['k'] = AC_LOWER, ['l'] = AC_LOWER,
-    ['m'] = AC_LOWER, ['n'] = AC_LOWER, ['o'] = AC_LOWER, ['p'] = AC_LOWER,
-    ['q'] = AC_LOWER, ['r'] = AC_LOWER, ['s'] = AC_LOWER, ['t'] = AC_LOWER,
-    ['u'] = AC_LOWER, ['v'] = AC_LOWER, ['w'] = AC_LOWER, ['x'] = AC_LOWER,
-    ['y'] = AC_LOWER, ['z'] = AC_LOWER,
-    ['A'] = AC_UPPER, ['B'] = AC_UPPER, ['C'] = AC_UPPER, ['D'] = AC_UPPER,
-    ['E'] = AC_UPPER, ['F'] = AC_UPPER, ['G'] = AC_UPPER, ['H'] = AC_UPPER,
-    ['I'] = AC_UPPER, ['J'] = AC_UPPER, ['K'] = AC_UPPER, ['L'] = AC_UPPER,
-    ['M'] = AC_UPPER, ['N'] = AC_UPPER, ['O'] = AC_UPPER, ['P'] = AC_UPPER,
-    ['Q'] = AC_UPPER, ['R'] = AC_UPPER, ['S'] = AC_UPPER, ['T'] = AC_UPPER,
-    ['U'] = AC_UPPER, ['V'] = AC_UPPER, ['W'] = AC_UPPER, ['X'] = AC_UPPER,
-    ['Y'] = AC_UPPER, ['Z'] = AC_UPPER,
-};
+/*
+ * ASCII byte -> its simplified form: the lowercase letter for letters, '0'
+ * for digits, 0 for everything else (separators) and for bytes >= 128.
+ * Filled by bmp_init().
+ */
+static unsigned char ascii_map[256];
 
 /* Class of a non-ASCII code point for simplification. */
 enum cp_class {
@@ -86,12 +69,64 @@ static enum cp_class classify(utf8proc_int32_t cp)
     }
 }
 
+/*
+ * Basic Multilingual Plane cache: class and simplified UTF-8 (lowercased,
+ * NFD, nonspacing marks removed) of every code point below U+10000, built
+ * once with utf8proc. Non-ASCII text (Cyrillic, Greek, Arabic, CJK, ...)
+ * then costs a table lookup per code point instead of three utf8proc calls.
+ */
+struct bmp_entry {
+    uint8_t cls;             /* enum cp_class; CP_SLOW: use utf8proc */
+    uint8_t len;             /* bytes in out */
+    char out[6];             /* simplified form */
+};
+
+#define CP_SLOW 0xff
+
+static struct bmp_entry bmp[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_init(void)
+{
+    for (int c = 0; c < 128; c++) {
+        if (c >= 'a' && c <= 'z')
+            ascii_map[c] = (unsigned char)c;
+        else if (c >= 'A' && c <= 'Z')
+            ascii_map[c] = (unsigned char)(c + 'a' - 'A');
+        else if (c >= '0' && c <= '9')
+            ascii_map[c] = '0';
+    }
+    for (utf8proc_int32_t cp = 0x80; cp < 0x10000; cp++) {
+        struct bmp_entry *e = &bmp[cp];
+        e->cls = (uint8_t)classify(cp);
+        e->len = 0;
+        if (e->cls != CP_WORD)
+            continue;
+        utf8proc_int32_t dec[18];
+        int boundclass = 0;
+        utf8proc_ssize_t nd = utf8proc_decompose_char(
+            utf8proc_tolower(cp), dec, 18, UTF8PROC_DECOMPOSE, &boundclass);
+        uint8_t buf[80];
+        size_t n = 0;
+        for (utf8proc_ssize_t i = 0; i < nd && nd <= 18; i++)
+            if (utf8proc_category(dec[i]) != UTF8PROC_CATEGORY_MN)
+                n += (size_t)utf8proc_encode_char(dec[i], buf + n);
+        if (nd <= 0 || nd > 18 || n > sizeof(e->out)) {
+            e->cls = CP_SLOW;
+            continue;
+        }
+        memcpy(e->out, buf, n);
+        e->len = (uint8_t)n;
+    }
+}
+
 int th_dedup_simplify(const char *text, size_t len, struct th_buf *out)
 {
     /* ASCII output never outgrows its input; other code points reserve */
     int rc = th_buf_reserve(out, len + 64);
     if (rc < 0)
         return rc;
+    pthread_once(&bmp_once, bmp_init);
     const unsigned char *p = (const unsigned char *)text;
     const unsigned char *end = p + len;
     size_t start = out->len;
@@ -100,32 +135,32 @@ int th_dedup_simplify(const char *text, size_t len, struct th_buf *out)
     bool digits = false;     /* inside a digit run */
     while (p < end) {
         if (*p < 128) {
-            unsigned c = *p++;
-            switch (ascii_class[c]) {
-            case AC_SEP:
-                sep = true;
-                digits = false;
-                continue;
-            case AC_DIGIT:
-                if (digits)
-                    continue;
-                digits = true;
-                c = '0';
-                break;
-            case AC_UPPER:
-                c += 'a' - 'A';
-                digits = false;
-                break;
-            default:
-                digits = false;
-                break;
-            }
-            if (sep) {
-                if (o != out->ptr + start)
+            unsigned char m = ascii_map[*p];
+            if (m >= 'a') {
+                /* a run of ASCII letters, copied lowercased */
+                if (sep && o != out->ptr + start)
                     *o++ = ' ';
                 sep = false;
+                digits = false;
+                do {
+                    *o++ = (char)m;
+                    p++;
+                } while (p < end && (m = ascii_map[*p]) >= 'a');
+                continue;
             }
-            *o++ = (char)c;
+            p++;
+            if (m == '0') {
+                if (!digits) {
+                    if (sep && o != out->ptr + start)
+                        *o++ = ' ';
+                    sep = false;
+                    *o++ = '0';
+                    digits = true;
+                }
+                continue;
+            }
+            sep = true;
+            digits = false;
             continue;
         }
         utf8proc_int32_t cp;
@@ -135,6 +170,39 @@ int th_dedup_simplify(const char *text, size_t len, struct th_buf *out)
             continue;
         }
         p += n;
+        if (cp < 0x10000 && bmp[cp].cls != CP_SLOW) {
+            const struct bmp_entry *e = &bmp[cp];
+            if (e->cls == CP_SEP) {
+                sep = true;
+                digits = false;
+            } else if (e->cls == CP_DIGIT) {
+                if (!digits) {
+                    if (sep && o != out->ptr + start)
+                        *o++ = ' ';
+                    sep = false;
+                    *o++ = '0';
+                    digits = true;
+                }
+            } else if (e->cls == CP_WORD && e->len) {
+                /* up to 7 bytes out (space + 6) for >= 2 bytes in:
+                 * keep room for the rest of the input plus slack */
+                size_t used = (size_t)(o - out->ptr);
+                if (out->cap - used < (size_t)(end - p) + 16) {
+                    out->len = used;
+                    rc = th_buf_reserve(out, (size_t)(end - p) + 96);
+                    if (rc < 0)
+                        return rc;
+                    o = out->ptr + out->len;
+                }
+                if (sep && o != out->ptr + start)
+                    *o++ = ' ';
+                sep = false;
+                memcpy(o, e->out, e->len);
+                o += e->len;
+                digits = false;
+            }
+            continue;
+        }
         enum cp_class cls = classify(cp);
         if (cls == CP_SEP) {
             sep = true;

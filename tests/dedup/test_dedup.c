@@ -143,6 +143,31 @@ static void estimates_jaccard(void)
     th_minhash_free(mh);
 }
 
+/* The SIMD kernel this CPU uses and the portable one agree exactly. */
+static void kernels_agree(void)
+{
+    struct th_minhash_params p;
+    th_minhash_params_default(&p);
+    p.n_bands = 9;                   /* 117 values: not a multiple of 16 */
+    p.n_rows = 13;
+    struct th_minhash *fast = NULL, *slow = NULL;
+    CHECK(th_minhash_new(&fast, &p, NULL) == 0);
+    p.portable = true;
+    CHECK(th_minhash_new(&slow, &p, NULL) == 0);
+    static uint64_t sh[1000];
+    for (int i = 0; i < 1000; i++)
+        sh[i] = th_hash64(&i, sizeof(i), 9);
+    uint32_t a[117], b[117];
+    size_t sizes[] = {1, 7, 255, 256, 257, 1000};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        th_minhash_sign(fast, sh, sizes[k], a);
+        th_minhash_sign(slow, sh, sizes[k], b);
+        CHECK(memcmp(a, b, sizeof(a)) == 0);
+    }
+    th_minhash_free(fast);
+    th_minhash_free(slow);
+}
+
 static void bands_collide_only_when_rows_match(void)
 {
     struct th_minhash *mh = default_minhash();
@@ -176,7 +201,7 @@ static void chooses_bands_for_threshold(void)
     CHECK(r2 < r);
     double p = th_minhash_candidate_probability(0.8, 14, 8);
     CHECK(p > 0.92 && p < 0.93);
-    struct th_minhash_params bad = {0, 8, 5, 1};
+    struct th_minhash_params bad = {0, 8, 5, 1, false};
     struct th_minhash *mh = NULL;
     struct th_error err = {0};
     CHECK(th_minhash_new(&mh, &bad, &err) == TH_EINVAL);
@@ -233,6 +258,7 @@ static const struct th_test tests[] = {
     {"url_hash_normalizes", url_hash_normalizes},
     {"shingles_are_word_ngrams", shingles_are_word_ngrams},
     {"estimates_jaccard", estimates_jaccard},
+    {"kernels_agree", kernels_agree},
     {"bands_collide_only_when_rows_match", bands_collide_only_when_rows_match},
     {"chooses_bands_for_threshold", chooses_bands_for_threshold},
     {"jaccard_of_sorted_sets", jaccard_of_sorted_sets},
