@@ -117,7 +117,7 @@ int cmd_extract(int argc, char **argv)
         json_member(&b, "title", r.title, &first);
         json_member(&b, "canonical_url", r.canonical, &first);
         json_member(&b, "html_lang", r.lang, &first);
-        json_member(&b, "date", r.date, &first);
+        json_member(&b, "date_published", r.date, &first);
         json_member(&b, "author", r.author, &first);
         json_member(&b, "charset", th_slice_from_cstr(r.charset), &first);
         json_member(&b, "drop_reason", th_slice_from_cstr(r.drop_reason),

@@ -7,7 +7,8 @@
  * extract.comments (keep comment sections), extract.max_bytes. Pages
  * without main content are dropped with the extractor's reason
  * ("no_content", "not_html", "too_large"); metadata found on the page is
- * added as title, canonical_url, html_lang, date and author.
+ * added as title, canonical_url, html_lang, date_published and author
+ * ("date" is left to the reader: it holds the crawl date).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static int extract_process(void *state, struct th_doc *doc,
     if ((rc = set_meta(doc, arena, "title", r.title)) < 0 ||
         (rc = set_meta(doc, arena, "canonical_url", r.canonical)) < 0 ||
         (rc = set_meta(doc, arena, "html_lang", r.lang)) < 0 ||
-        (rc = set_meta(doc, arena, "date", r.date)) < 0 ||
+        (rc = set_meta(doc, arena, "date_published", r.date)) < 0 ||
         (rc = set_meta(doc, arena, "author", r.author)) < 0)
         return th_error_set(err, rc, "out of memory adding metadata");
     return 0;

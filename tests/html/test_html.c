@@ -572,7 +572,8 @@ static void stage_extracts_and_drops(void)
     CHECK(th_arena_new(&arena, 0, 0) == 0);
     CHECK(th_config_set(cfg, "extract.format", "markdown") == 0);
     CHECK(st->create(&state, NULL, cfg, &err) == 0);
-    const char *html = "<html lang=\"de\"><head><title>Titel</title></head>"
+    const char *html = "<html lang=\"de\"><head><title>Titel</title>"
+                       "<meta name=\"date\" content=\"2020-02-02\"></head>"
                        "<body><article><h2>Teil</h2>" ARTICLE "</article>"
                        "</body></html>";
     struct th_doc doc;
@@ -588,6 +589,8 @@ static void stage_extracts_and_drops(void)
     CHECK(m && th_slice_eq_cstr(m->json, "\"Titel\""));
     m = th_doc_get_meta(&doc, "html_lang");
     CHECK(m && th_slice_eq_cstr(m->json, "\"de\""));
+    m = th_doc_get_meta(&doc, "date_published");
+    CHECK(m && th_slice_eq_cstr(m->json, "\"2020-02-02\""));
     th_doc_init(&doc);
     doc.kind = TH_DOC_HTML;
     doc.text = TH_SLICE_LIT("<html><body><nav><a href=/>x</a></nav></body>"
