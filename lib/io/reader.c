@@ -344,8 +344,13 @@ static void parse_warc_header(const char *p, const char *e,
 static void split_content_type(struct th_slice ct, struct th_slice *media,
                                struct th_slice *charset)
 {
+    if (ct.len == 0) {
+        media->ptr = charset->ptr = NULL;
+        media->len = charset->len = 0;
+        return;
+    }
     const char *e = ct.ptr + ct.len;
-    const char *semi = ct.len ? memchr(ct.ptr, ';', ct.len) : NULL;
+    const char *semi = memchr(ct.ptr, ';', ct.len);
     *media = trim(ct.ptr, semi ? semi : e);
     charset->ptr = NULL;
     charset->len = 0;
@@ -545,6 +550,8 @@ static int warc_next(struct th_reader *r, struct th_doc *doc,
         size_t total = hlen + (size_t)clen;
         if ((rc = need(r, total, err)) < 0)
             return rc;
+        /* need() may move the window: the header slices must follow */
+        parse_warc_header(cur(r), cur(r) + hlen, &h);
         uint64_t gap = rc == 0 ? 0 : gap_within(r, start, start + total);
         if (rc == 0 || gap) {
             /* bytes missing: keep what there is as a damaged record */
@@ -570,6 +577,7 @@ static int warc_next(struct th_reader *r, struct th_doc *doc,
         rc = need(r, total + 4, err);
         if (rc < 0)
             return rc;
+        parse_warc_header(cur(r), cur(r) + hlen, &h);
         const char *after = cur(r) + total;
         size_t after_n = unread(r) - total;
         bool sep_ok = (after_n >= 4 && memcmp(after, "\r\n\r\n", 4) == 0) ||
@@ -801,6 +809,15 @@ static int jsonl_next(struct th_reader *r, struct th_doc *doc,
         } else if (bad_utf8) {
             warnf(r, doc->source.offset, "%sinvalid UTF-8 in the text "
                   "field; invalid bytes replaced by U+FFFD", NULL);
+        }
+        if (doc->id.len == 0) {
+            /* no id in the input: "<file name>/<record index>" */
+            const char *path = th_instream_path(r->in);
+            const char *base = strrchr(path, '/');
+            char *id = th_arena_printf(a, "%s/%llu", base ? base + 1 : path,
+                                       (unsigned long long)r->stats.records);
+            if (id)
+                doc->id = th_slice_from_cstr(id);
         }
         r->stats.records++;
         return 1;

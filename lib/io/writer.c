@@ -162,6 +162,7 @@ struct th_writer {
     z_stream zs;                     /* gzip stream */
     bool zs_ready;                   /* zs initialized for current shard */
     uint8_t *out;                    /* compressed output buffer */
+    size_t out_len;                  /* bytes pending in out (no compression) */
 };
 
 static const char *suffix(enum th_compression c)
@@ -203,6 +204,7 @@ static int shard_open(struct th_writer *w, struct th_error *err)
         return th_error_set(err, TH_EIO, "cannot create '%s': %s",
                             w->tmp_path, strerror(errno));
     w->shard_in = 0;
+    w->out_len = 0;
     if (w->opts.compression == TH_COMPRESSION_ZSTD) {
         ZSTD_CCtx_reset(w->zstd, ZSTD_reset_session_only);
     } else if (w->opts.compression == TH_COMPRESSION_GZIP) {
@@ -253,7 +255,17 @@ static int shard_put(struct th_writer *w, const char *data, size_t len,
                 return 0;
         }
     }
-    return write_all(w, data, len, err);
+    /* uncompressed: buffer small lines into whole-buffer writes */
+    if (w->out_len + len > OUT_BUF || finish) {
+        if (w->out_len && (rc = write_all(w, w->out, w->out_len, err)) < 0)
+            return rc;
+        w->out_len = 0;
+    }
+    if (len > OUT_BUF)
+        return write_all(w, data, len, err);
+    memcpy(w->out + w->out_len, data, len);
+    w->out_len += len;
+    return 0;
 }
 
 static int shard_close(struct th_writer *w, struct th_error *err)

@@ -337,8 +337,6 @@ static int write_batch(struct run *run, struct batch *b, struct th_buf *kept,
                        struct th_buf *rej, struct th_error *err)
 {
     int rc;
-    th_buf_reset(kept);
-    th_buf_reset(rej);
     for (size_t i = 0; i < b->n; i++) {
         struct th_doc *doc = &b->docs[i];
         for (size_t s = 0; s < run->n_stages; s++) {
@@ -352,20 +350,24 @@ static int write_batch(struct run *run, struct batch *b, struct th_buf *kept,
                       &run->serial_stats[s], err);
         }
         doc->priv = NULL;
-        if (doc->verdict == TH_DROP) {
-            rc = th_doc_to_jsonl(doc, rej);
-            run->sum.rejected++;
-        } else {
-            rc = th_doc_to_jsonl(doc, kept);
-            run->sum.kept++;
-        }
+        /* one line at a time, so shards split at document boundaries */
+        bool dropped = doc->verdict == TH_DROP;
+        struct th_buf *line = dropped ? rej : kept;
+        th_buf_reset(line);
+        rc = th_doc_to_jsonl(doc, line);
         if (rc < 0)
             return th_error_set(err, rc, "cannot serialize document %llu",
                                 (unsigned long long)doc->seq);
+        rc = th_writer_write(dropped ? run->rejects : run->kept, line->ptr,
+                             line->len, err);
+        if (rc < 0)
+            return rc;
+        if (dropped)
+            run->sum.rejected++;
+        else
+            run->sum.kept++;
     }
-    if ((rc = th_writer_write(run->kept, kept->ptr, kept->len, err)) < 0)
-        return rc;
-    return th_writer_write(run->rejects, rej->ptr, rej->len, err);
+    return 0;
 }
 
 static void *writer_main(void *arg)
