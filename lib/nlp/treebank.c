@@ -641,9 +641,14 @@ static bool has_nonascii(const struct present *p)
     return p->bits[2] || p->bits[3];
 }
 
-int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
-                          struct nlp_str work[2], nlp_emit_fn emit,
-                          void *ctx)
+/*
+ * The full rewrite pipeline over s[0..n), a piece of the sentence that
+ * starts at the sentence start when at_start and ends at its end when
+ * at_end (only then do NLTK's ^ and $ rules apply).
+ */
+static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
+                    bool at_start, bool at_end, struct nlp_str work[2],
+                    nlp_emit_fn emit, void *ctx)
 {
     struct present pr = {{0}};
     for (size_t i = 0; i < n; i++)
@@ -659,7 +664,7 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
     /* STARTING_QUOTES */
     if (has(&pr, '`') || wide)
         RUN(pass_start_quotes(CUR_S, CUR_N, OUT));
-    if (CUR_N && CUR_S[0] == '"') {
+    if (at_start && CUR_N && CUR_S[0] == '"') {
         RUN((put(OUT, "``", 2) < 0 || put(OUT, CUR_S + 1, CUR_N - 1) < 0)
                 ? TH_ENOMEM : 0);
         present_add(&pr, '`');
@@ -674,12 +679,12 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
         RUN(pass_quote_letter(CUR_S, CUR_N, OUT));
 
     /* PUNCTUATION */
-    if (has(&pr, '.')) {
+    if (at_end && has(&pr, '.'))
         RUN(pass_final_period(CUR_S, CUR_N, OUT, true));
-    }
     if (has(&pr, ':') || has(&pr, ',')) {
         RUN(pass_comma_colon(CUR_S, CUR_N, OUT));
-        RUN(pass_comma_end(CUR_S, CUR_N, OUT));
+        if (at_end)
+            RUN(pass_comma_end(CUR_S, CUR_N, OUT));
     }
     if (has(&pr, '.'))
         RUN(pass_dots(CUR_S, CUR_N, OUT));
@@ -687,7 +692,7 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
         RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, ";@#$%&"));
     if (nlp->pad_dashes && wide)
         RUN(pass_pad_cps(CUR_S, CUR_N, OUT, is_dash_2012));
-    if (has(&pr, '.'))
+    if (at_end && has(&pr, '.'))
         RUN(pass_final_period(CUR_S, CUR_N, OUT, false));
     if (has(&pr, '?') || has(&pr, '!'))
         RUN(pass_pad_bytes(CUR_S, CUR_N, OUT, "?!"));
@@ -744,5 +749,174 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
             return rc;
         i = j;
     }
+    return 0;
+}
+
+/* Bytes no NLTK rewrite touches inside a whitespace-free chunk. */
+static const uint8_t plain_byte[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+    ['_'] = 1, ['+'] = 1, ['='] = 1, ['~'] = 1, ['^'] = 1, ['|'] = 1,
+    ['\\'] = 1, ['/'] = 1,
+};
+
+static bool is_ascii_ws(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
+static bool has_contraction_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"cannot", "gimme", "gonna",
+                                        "gotta", "lemme", "wanna"};
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !is_word_byte((unsigned char)s[i]))
+            i++;
+        size_t w = i;
+        while (i < n && is_word_byte((unsigned char)s[i]))
+            i++;
+        size_t len = i - w;
+        if (len != 5 && len != 6)
+            continue;
+        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+            if (strlen(words[k]) == len && ci_eq(s + w, len, 0, words[k]))
+                return true;
+    }
+    return false;
+}
+
+/* How a whitespace-free chunk is tokenized. */
+enum chunk_kind {
+    CHUNK_RUN,          /* needs the full pipeline */
+    CHUNK_WHOLE,        /* one token, as it stands */
+    CHUNK_SPLIT_LAST,   /* two tokens: all but the last byte, the last */
+};
+
+/*
+ * Classify chunk s[c0..c1) of a sentence whose bytes from tail_start on are
+ * all whitespace or possible closing quotes/brackets, and whose last
+ * non-whitespace byte ends at end. No NLTK rewrite changes:
+ *  - plain bytes (letters, digits, _+=~^|\/) with single '.'s, when
+ *    something other than closers follows (the final-period rules need
+ *    only closers after the period), unless a word is one of the
+ *    MacIntyre contractions;
+ * and the rewrites only pad:
+ *  - the same followed by one of , : ; ? ! (then whitespace, then more);
+ *  - the same ending in '.' as the sentence's last chunk (final period).
+ */
+static enum chunk_kind classify_chunk(const char *s, size_t c0, size_t c1,
+                                      size_t tail_start, size_t end)
+{
+    size_t n = c1 - c0;
+    const char *p = s + c0;
+    unsigned char last = (unsigned char)p[n - 1];
+    bool punct_last = last == ',' || last == ':' || last == ';' ||
+                      last == '?' || last == '!';
+    size_t body = punct_last ? n - 1 : n;
+    for (size_t i = 0; i < body; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80)
+            return CHUNK_RUN;
+        if (c == '.') {
+            if (i > 0 && p[i - 1] == '.')
+                return CHUNK_RUN;
+            continue;
+        }
+        if (!plain_byte[c])
+            return CHUNK_RUN;
+    }
+    if (has_contraction_word(p, body))
+        return CHUNK_RUN;
+    if (c1 < tail_start)
+        return punct_last ? (body ? CHUNK_SPLIT_LAST : CHUNK_WHOLE)
+                          : CHUNK_WHOLE;
+    if (!punct_last && last == '.' && c1 == end && n >= 2 &&
+        p[n - 2] != '.')
+        return CHUNK_SPLIT_LAST;
+    if (!punct_last && !memchr(p, '.', n))
+        return CHUNK_WHOLE;
+    return CHUNK_RUN;
+}
+
+/*
+ * NLTKWordTokenizer.tokenize(s): chunks that classify_chunk() can decide
+ * are emitted directly; each maximal run of other chunks, with the
+ * whitespace around it, goes through the full pipeline. Every rewrite
+ * looks at most at the whitespace next to a chunk, never through another
+ * chunk, and ^ / $ rules apply only to runs at the sentence's ends, so
+ * the result is the same as running the pipeline on the whole sentence
+ * (the parity test checks this on every document).
+ */
+int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
+                          struct nlp_str work[2], nlp_emit_fn emit,
+                          void *ctx)
+{
+    size_t end = n;
+    while (end > 0 && is_ascii_ws((unsigned char)s[end - 1]))
+        end--;
+    size_t tail_start = n;
+    while (tail_start > 0) {
+        unsigned char c = (unsigned char)s[tail_start - 1];
+        if (!(is_ascii_ws(c) || c >= 0x80 || c == ']' || c == ')' ||
+              c == '}' || c == '>' || c == '"' || c == '\''))
+            break;
+        tail_start--;
+    }
+    size_t i = 0;
+    size_t run_start = SIZE_MAX;   /* start of the pending run's piece */
+    while (i < n) {
+        size_t ws = i;
+        while (i < n && is_ascii_ws((unsigned char)s[i]))
+            i++;
+        if (i >= n)
+            break;
+        size_t c0 = i;
+        while (i < n && !is_ascii_ws((unsigned char)s[i]))
+            i++;
+        enum chunk_kind kind = classify_chunk(s, c0, i, tail_start, end);
+        if (kind == CHUNK_RUN) {
+            if (run_start == SIZE_MAX)
+                run_start = ws;
+            continue;
+        }
+        int rc;
+        if (run_start != SIZE_MAX) {
+            rc = pipeline(nlp, s + run_start, c0 - run_start,
+                          run_start == 0, false, work, emit, ctx);
+            if (rc < 0)
+                return rc;
+            run_start = SIZE_MAX;
+        }
+        if (kind == CHUNK_WHOLE) {
+            rc = emit(s + c0, i - c0, ctx);
+        } else {
+            rc = emit(s + c0, i - c0 - 1, ctx);
+            if (rc == 0)
+                rc = emit(s + i - 1, 1, ctx);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    if (run_start != SIZE_MAX)
+        return pipeline(nlp, s + run_start, n - run_start, run_start == 0,
+                        true, work, emit, ctx);
     return 0;
 }
