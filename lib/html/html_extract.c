@@ -86,7 +86,8 @@ enum node_state {
     ST_SELECTED = 1 << 3,    /* root of an output subtree */
     ST_IN_LINK = 1 << 4,     /* inside an <a> */
     ST_HASH_LINK = 1 << 5,   /* inside an <a href="#..."> */
-    ST_CLEANED = 1 << 6,     /* dropped by the cleaning of step 4 */
+    ST_CLEANED = 1 << 6,     /* dropped by the cleaning of step 5 */
+    ST_IN_TABLE = 1 << 7,    /* inside a table or code element */
 };
 
 /* Subtree sums and scores of one node. */
@@ -627,7 +628,8 @@ static void mark_removed(struct th_html_extractor *ex,
     for (size_t i = 1; i < n; i++) {
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
         uint16_t pstate = info[node->parent].state;
-        uint16_t st = pstate & (ST_REMOVED | ST_IN_LINK | ST_HASH_LINK);
+        uint16_t st = pstate & (ST_REMOVED | ST_IN_LINK | ST_HASH_LINK |
+                                ST_IN_TABLE);
         unsigned tag = node->tag;
         if (tag == TH_TAG_TEXT) {
             info[i].state = st;
@@ -639,12 +641,14 @@ static void mark_removed(struct th_html_extractor *ex,
         if (f->strip_unlikely && tag != TH_TAG_BODY && tag != TH_TAG_A &&
             tag != TH_TAG_HTML && (cls & CLS_ROLE_OUT))
             st |= ST_REMOVED;
+        /* As Readability: names inside tables and code do not count. */
         if (f->strip_unlikely && (cls & CLS_UNLIKELY) &&
-            !(cls & CLS_MAYBE) &&
- tag != TH_TAG_BODY &&
-            tag != TH_TAG_A && tag != TH_TAG_HTML && tag != TH_TAG_TD &&
-            tag != TH_TAG_TR && tag != TH_TAG_TABLE && tag != TH_TAG_TBODY)
+            !(cls & CLS_MAYBE) && !(pstate & ST_IN_TABLE) &&
+            tag != TH_TAG_BODY && tag != TH_TAG_A && tag != TH_TAG_HTML &&
+            tag != TH_TAG_TABLE)
             st |= ST_REMOVED;
+        if (tag == TH_TAG_TABLE || tag == TH_TAG_CODE)
+            st |= ST_IN_TABLE;
         if (tag == TH_TAG_A) {
             st |= ST_IN_LINK;
             struct th_slice href = attr(ex, (uint32_t)i, "href");
