@@ -34,6 +34,7 @@
 #include <xxhash.h>
 
 #include "thresh/dedup.h"
+#include "sort_u64.h"
 #include "banned.h"
 
 #define LANES 16
@@ -286,12 +287,6 @@ uint64_t th_minhash_fingerprint(const struct th_minhash *minhash)
     return th_hash64(v, sizeof(v), 0x6d696e68617368);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /*
  * Order-sensitive combination of the n word hashes ending at ring index
  * last (ring of 64): a sum of products with one odd constant per position,
@@ -344,15 +339,11 @@ int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
     out->len = (size_t)((char *)o - out->ptr);
     out->ptr[out->len] = '\0';
     if (sort_unique) {
-        uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
         size_t n = (out->len - first) / sizeof(uint64_t);
         if (n > 1) {
-            qsort(v, n, sizeof(*v), cmp_u64);
-            size_t m = 1;
-            for (size_t k = 1; k < n; k++)
-                if (v[k] != v[m - 1])
-                    v[m++] = v[k];
-            out->len = first + m * sizeof(uint64_t);
+            uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
+            out->len = first + th_dedup_sort_unique_u64(v, n) *
+                                   sizeof(uint64_t);
         }
     }
     return 0;

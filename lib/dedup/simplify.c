@@ -30,6 +30,7 @@
 #include <utf8proc.h>
 
 #include "thresh/dedup.h"
+#include "sort_u64.h"
 #include "banned.h"
 
 /*
@@ -363,12 +364,6 @@ int th_dedup_line_hash(const char *line, size_t len, struct th_buf *scratch,
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 int th_dedup_line_hashes(const char *text, size_t len, struct th_buf *scratch,
                          struct th_buf *out)
 {
@@ -389,11 +384,6 @@ int th_dedup_line_hashes(const char *text, size_t len, struct th_buf *scratch,
     if (n < 2)
         return 0;
     uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
-    qsort(v, n, sizeof(*v), cmp_u64);
-    size_t m = 1;
-    for (size_t k = 1; k < n; k++)
-        if (v[k] != v[m - 1])
-            v[m++] = v[k];
-    out->len = first + m * sizeof(uint64_t);
+    out->len = first + th_dedup_sort_unique_u64(v, n) * sizeof(uint64_t);
     return 0;
 }

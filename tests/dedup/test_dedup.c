@@ -5,6 +5,7 @@
 
 #include "thresh/dedup.h"
 #include "../test.h"
+#include "../../lib/dedup/sort_u64.h"
 
 static void check_simplify(const char *in, const char *want)
 {
@@ -217,6 +218,33 @@ static void jaccard_of_sorted_sets(void)
     CHECK(th_jaccard_sorted(a, 4, b, 0) == 0.0);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The inlined hash sort agrees with qsort on awkward inputs. */
+static void sort_matches_qsort(void)
+{
+    static uint64_t a[5000], b[5000];
+    uint64_t seed = 1;
+    for (int round = 0; round < 40; round++) {
+        size_t n = (size_t)(round * 131 % 5000);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t v = seed >> (round % 4 == 0 ? 60 : 1);
+            a[i] = b[i] = round % 7 == 0 ? i : (round % 7 == 1 ? n - i : v);
+        }
+        th_dedup_sort_u64(a, n);
+        qsort(b, n, sizeof(*b), cmp_u64);
+        CHECK(memcmp(a, b, n * sizeof(*a)) == 0);
+        size_t m = th_dedup_sort_unique_u64(a, n);
+        for (size_t i = 1; i < m; i++)
+            CHECK(a[i - 1] < a[i]);
+    }
+}
+
 static void unionfind_roots_are_smallest(void)
 {
     struct th_unionfind uf;
@@ -262,6 +290,7 @@ static const struct th_test tests[] = {
     {"bands_collide_only_when_rows_match", bands_collide_only_when_rows_match},
     {"chooses_bands_for_threshold", chooses_bands_for_threshold},
     {"jaccard_of_sorted_sets", jaccard_of_sorted_sets},
+    {"sort_matches_qsort", sort_matches_qsort},
     {"unionfind_roots_are_smallest", unionfind_roots_are_smallest},
     {"line_hashes_are_distinct_and_sorted",
      line_hashes_are_distinct_and_sorted},
