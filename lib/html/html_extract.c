@@ -1086,8 +1086,7 @@ static bool clean_conditionally(struct th_html_extractor *ex, uint32_t n,
     if (tag == TH_TAG_TABLE && is_data_table(ex, n))
         return false;
     int weight = f->weight_classes ? class_weight(x->cls) : 0;
-    float score = (x->state & ST_CANDIDATE) ? x->score : 0;
-    if ((float)weight + score < 0)
+    if (weight < 0)
         return true;
     if (x->commas >= 10)
         return false;
