@@ -171,10 +171,9 @@ static void independent_of_workers(void)
     for (int m = 0; m < 2; m++) {
         const char *r1[12], *d1[12], *r2[12], *d2[12];
         const char *const opts[] = {modes[m], NULL};
-        struct harness h;
-        CHECK(setup(&h, opts) == 0);
-        run_docs(&h, texts, NULL, 12, 1, r1, d1);
-        teardown(&h);
+        struct harness h, h2;
+        CHECK(setup(&h2, opts) == 0);
+        run_docs(&h2, texts, NULL, 12, 1, r1, d1);
         CHECK(setup(&h, opts) == 0);
         run_docs(&h, texts, NULL, 12, 2, r2, d2);
         int kept = 0;
@@ -185,6 +184,7 @@ static void independent_of_workers(void)
         }
         CHECK_EQ_INT(kept, 4);   /* d0 and the three unrelated ones */
         teardown(&h);
+        teardown(&h2);
     }
 }
 
