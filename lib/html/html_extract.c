@@ -88,6 +88,7 @@ enum node_state {
     ST_HASH_LINK = 1 << 5,   /* inside an <a href="#..."> */
     ST_CLEANED = 1 << 6,     /* dropped by the cleaning of step 5 */
     ST_IN_TABLE = 1 << 7,    /* inside a table or code element */
+    ST_TOP_PATH = 1 << 8,    /* the top candidate or one of its ancestors */
 };
 
 /* Subtree sums and scores of one node. */
@@ -674,7 +675,7 @@ static void sum_subtrees(struct th_html_extractor *ex)
         x->heading_chars = x->li_chars = 0;
         x->score = 0;
         x->state &= (uint16_t)~(ST_CANDIDATE | ST_HAS_BLOCK | ST_SELECTED |
-                                ST_CLEANED);
+                                ST_CLEANED | ST_TOP_PATH);
     }
     for (size_t i = n - 1; i >= 1; i--) {
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
@@ -768,7 +769,7 @@ static void propagate(struct th_html_extractor *ex, uint32_t first,
 {
     if (chars < 25)
         return;
-    float score = 1.0f + (float)commas +
+    float score = 2.0f + (float)commas +
                   (float)(chars / 100 < 3 ? chars / 100 : 3);
     uint32_t a = first;
     for (int level = 0; level < 5 && a; level++) {
@@ -1011,16 +1012,22 @@ static bool has_sentence(const struct th_html_extractor *ex, uint32_t n)
  * text in several places; a block of real sentences with few links is
  * main text wherever it sits.
  */
-static void select_prose(struct th_html_extractor *ex)
+static void select_prose(struct th_html_extractor *ex, uint32_t top)
 {
     size_t n = ex->parser->n_nodes;
     struct node_info *info = ex->info;
+    for (uint32_t a = top; a; a = node_at(ex, a)->parent)
+        info[a].state |= ST_TOP_PATH;
     for (size_t i = 1; i < n; i++) {
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
         struct node_info *x = &info[i];
         if (node->tag == TH_TAG_TEXT)
             continue;
         bool skip_subtree = (x->state & (ST_SELECTED | ST_REMOVED)) != 0;
+        /* Other articles (teasers) and negatively named boxes are not it. */
+        if (!(x->state & ST_TOP_PATH) &&
+            (node->tag == TH_TAG_ARTICLE || class_weight(x->cls) < 0))
+            skip_subtree = true;
         if (!skip_subtree) {
             unsigned tag = node->tag;
             bool block = tag == TH_TAG_P || tag == TH_TAG_PRE ||
@@ -1686,7 +1693,7 @@ static int run_try(struct th_html_extractor *ex, const struct try_flags *f)
     } else {
         top = widen(ex, top);
         select_siblings(ex, top);
-        select_prose(ex);
+        select_prose(ex, top);
     }
     clean_selected(ex, f);
     return write_selected(ex, &ex->out);
