@@ -28,14 +28,12 @@ static int nlp_sentences(const char *text, size_t len, struct th_arena *a,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct th_error err;
-    struct th_nlp *nlp;
+    static struct th_nlp *nlp;  /* immutable, built once, kept reachable */
     struct th_arena *arena;
-    if (size < 1 || th_nlp_new(&nlp, "english", &err) < 0)
+    if (size < 1 || (!nlp && th_nlp_new(&nlp, "english", &err) < 0))
         return 0;
-    if (th_arena_new(&arena, 0, 256u << 20) < 0) {
-        th_nlp_free(nlp);
+    if (th_arena_new(&arena, 0, 256u << 20) < 0)
         return 0;
-    }
     enum th_filter_preset preset = (data[0] & 1) ? TH_PRESET_DATATROVE
                                                  : TH_PRESET_FINEWEB_V1;
     const char *text = (const char *)data + 1;
@@ -78,17 +76,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         th_filters_free(f);
     }
 
+    static struct th_url_filter *uf;  /* built once (reads the PSL) */
     struct th_url_filter_opts uo = {0};
-    struct th_url_filter *uf;
-    if (th_url_filter_new(&uf, &uo, &err) == 0) {
+    if (!uf && th_url_filter_new(&uf, &uo, &err) == 0) {
         th_url_filter_add_domain(uf, "example.com", 11, &err);
         th_url_filter_add_word(uf, TH_URL_BANNED_SUBWORD, "xxx", 3, &err);
+    }
+    if (uf) {
         const char *nl = memchr(text, '\n', len);
         size_t ul = nl ? (size_t)(nl - text) : len;
         th_url_filter_check(uf, text, ul, arena, &reason, &err);
-        th_url_filter_free(uf);
     }
     th_arena_free(arena);
-    th_nlp_free(nlp);
     return 0;
 }
