@@ -33,8 +33,9 @@
  *     conditionally (link-heavy, image-heavy, input-heavy, too short,
  *     negative class weight); share bars, bylines, headings with negative
  *     weight, the heading that repeats the title, blocks that open with a
- *     promo label ("SEE ALSO", "Read more", "Related"...) and embed
- *     placeholders ("This Tweet is currently unavailable") are dropped.
+ *     promo label ("SEE ALSO", "Read more", "Related"...), short
+ *     copyright / "powered by" lines and embed placeholders ("This Tweet
+ *     is currently unavailable") are dropped.
  *  6. When the result is short (< 500 characters), the extraction is run
  *     again with the unlikely-class rule, then the class weights, then the
  *     conditional cleaning switched off, and the longest result is kept.
@@ -1192,21 +1193,18 @@ static const char *const placeholder_labels[] = {
     "you need to enable javascript",
 };
 
-/* True when the subtree n opens with a promo label and is short. */
-static bool is_promo(const struct th_html_extractor *ex, uint32_t n)
+/* Text of the subtree n, lowercased, whitespace collapsed, up to cap-1. */
+static size_t subtree_head(const struct th_html_extractor *ex, uint32_t n,
+                           char *head, size_t cap)
 {
-    const struct node_info *x = &ex->info[n];
-    if (x->chars == 0 || x->chars > 300)
-        return false;
     const struct th_html_parser *p = ex->parser;
-    char head[48];
     size_t len = 0;
-    for (uint32_t i = n + 1; len < sizeof(head) - 1 && i < p->n_nodes &&
+    for (uint32_t i = n + 1; len < cap - 1 && i < p->n_nodes &&
                              p->nodes[i].depth > p->nodes[n].depth; i++) {
         if (p->nodes[i].tag != TH_TAG_TEXT)
             continue;
         struct th_slice t = p->nodes[i].text;
-        for (size_t k = 0; k < t.len && len < sizeof(head) - 1; k++) {
+        for (size_t k = 0; k < t.len && len < cap - 1; k++) {
             char c = t.ptr[k];
             if (is_ws((unsigned char)c)) {
                 if (len && head[len - 1] != ' ')
@@ -1217,6 +1215,29 @@ static bool is_promo(const struct th_html_extractor *ex, uint32_t n)
         }
     }
     head[len] = 0;
+    return len;
+}
+
+/* A short copyright / "powered by" line. */
+static bool is_legal_line(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct node_info *x = &ex->info[n];
+    if (x->chars == 0 || x->chars > 200)
+        return false;
+    char text[256];
+    subtree_head(ex, n, text, sizeof(text));
+    return strstr(text, "\xc2\xa9") || strstr(text, "copyright") ||
+           strstr(text, "all rights reserved") || strstr(text, "powered by");
+}
+
+/* True when the subtree n opens with a promo label and is short. */
+static bool is_promo(const struct th_html_extractor *ex, uint32_t n)
+{
+    const struct node_info *x = &ex->info[n];
+    if (x->chars == 0 || x->chars > 300)
+        return false;
+    char head[48];
+    size_t len = subtree_head(ex, n, head, sizeof(head));
     for (size_t k = 0;
          k < sizeof(placeholder_labels) / sizeof(placeholder_labels[0]); k++)
         if (!strncmp(head, placeholder_labels[k],
@@ -1272,6 +1293,13 @@ static void clean_selected(struct th_html_extractor *ex,
                   tag == TH_TAG_STRONG || tag == TH_TAG_B ||
                   (tag_flags(tag) & TH_TF_HEADING)) &&
                  is_promo(ex, (uint32_t)i))
+            drop = true;
+        else if (!(x->state & ST_SELECTED) && !(x->state & ST_HAS_BLOCK) &&
+                 (tag == TH_TAG_P || tag == TH_TAG_DIV || tag == TH_TAG_TD ||
+                  tag == TH_TAG_SPAN || tag == TH_TAG_FONT ||
+                  tag == TH_TAG_CENTER || tag == TH_TAG_SMALL ||
+                  tag == TH_TAG_LI || tag == TH_TAG_ADDRESS) &&
+                 is_legal_line(ex, (uint32_t)i))
             drop = true;
         else if ((x->cls & CLS_BYLINE) && x->chars < 100 &&
                  tag != TH_TAG_A && !(x->state & ST_SELECTED))

@@ -329,6 +329,9 @@ static void boilerplate_dropped(void)
                   "tweet\"><p>This Tweet is currently unavailable. It might "
                   "be loading or has been removed. TWEETX</p></blockquote>",
                   "", "TWEETX");
+    check_dropped("legal_line", "", "", "<div class=\"bottom\"><p>&copy; "
+                  "2018 River Media LEGALX. All rights reserved.</p></div>",
+                  "LEGALX");
     check_dropped("hidden", "", "<div style=\"display: none\">HIDX</div>"
                   "<p hidden>HIDX</p>", "", "HIDX");
 }
