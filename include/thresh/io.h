@@ -124,6 +124,32 @@ int th_writer_open(struct th_writer **out, const char *dir,
 int th_writer_write(struct th_writer *writer, const char *data, size_t len,
                     struct th_error *err);
 
+/*
+ * Parallel encoding: a worker compresses a run of whole JSONL lines into a
+ * self-contained zstd frame / gzip member (or copies it when uncompressed)
+ * with its own encoder; the writer then appends encoded blocks in order.
+ * Concatenated frames/members are a valid .zst/.gz file.
+ */
+struct th_encoder;
+
+int th_encoder_new(struct th_encoder **out, enum th_compression compression,
+                   int level);
+
+/* Append the encoding of data (whole lines) to out. */
+int th_encoder_encode(struct th_encoder *enc, const char *data, size_t len,
+                      struct th_buf *out);
+
+void th_encoder_free(struct th_encoder *enc);
+
+/*
+ * Append an encoded block (made by an encoder with the writer's options)
+ * that holds raw_len bytes of JSONL; a new shard starts before it when the
+ * current one would pass shard_bytes.
+ */
+int th_writer_write_encoded(struct th_writer *writer, const char *data,
+                            size_t len, uint64_t raw_len,
+                            struct th_error *err);
+
 /* Finish the current shard and rename it into place; then free. */
 int th_writer_close(struct th_writer *writer, struct th_error *err);
 

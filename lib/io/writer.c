@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -163,6 +164,7 @@ struct th_writer {
     bool zs_ready;                   /* zs initialized for current shard */
     uint8_t *out;                    /* compressed output buffer */
     size_t out_len;                  /* bytes pending in out (no compression) */
+    bool encoded_only;               /* shard holds only encoded blocks */
 };
 
 static const char *suffix(enum th_compression c)
@@ -270,7 +272,9 @@ static int shard_put(struct th_writer *w, const char *data, size_t len,
 
 static int shard_close(struct th_writer *w, struct th_error *err)
 {
-    int rc = shard_put(w, "", 0, true, err);
+    /* a shard of encoded blocks is complete as it is */
+    int rc = w->encoded_only ? 0 : shard_put(w, "", 0, true, err);
+    w->encoded_only = false;
     if (w->zs_ready) {
         deflateEnd(&w->zs);
         w->zs_ready = false;
@@ -356,6 +360,107 @@ int th_writer_write(struct th_writer *w, const char *data, size_t len,
     w->shard_in += len;
     w->total_in += len;
     return 0;
+}
+
+int th_writer_write_encoded(struct th_writer *w, const char *data,
+                            size_t len, uint64_t raw_len,
+                            struct th_error *err)
+{
+    int rc;
+    if (raw_len == 0)
+        return 0;
+    if (w->fd >= 0 && w->shard_in &&
+        w->shard_in + raw_len > w->opts.shard_bytes &&
+        (rc = shard_close(w, err)) < 0)
+        return rc;
+    if (w->fd < 0 && (rc = shard_open(w, err)) < 0)
+        return rc;
+    /* the block is complete: flush pending bytes, then write it as is */
+    if (w->out_len) {
+        if ((rc = write_all(w, w->out, w->out_len, err)) < 0)
+            return rc;
+        w->out_len = 0;
+    }
+    if ((rc = write_all(w, data, len, err)) < 0)
+        return rc;
+    w->encoded_only = true;
+    w->shard_in += raw_len;
+    w->total_in += raw_len;
+    return 0;
+}
+
+struct th_encoder {
+    enum th_compression compression;        /* output format */
+    int level;                              /* compression level */
+    ZSTD_CCtx *zstd;                        /* zstd context, reused */
+    struct libdeflate_compressor *deflate;  /* gzip compressor, reused */
+};
+
+int th_encoder_new(struct th_encoder **out, enum th_compression compression,
+                   int level)
+{
+    struct th_encoder *e = calloc(1, sizeof(*e));
+    if (!e)
+        return TH_ENOMEM;
+    e->compression = compression;
+    e->level = level ? level : compression == TH_COMPRESSION_GZIP ? 6 : 3;
+    if (compression == TH_COMPRESSION_ZSTD) {
+        e->zstd = ZSTD_createCCtx();
+        if (!e->zstd)
+            goto out_nomem;
+        ZSTD_CCtx_setParameter(e->zstd, ZSTD_c_compressionLevel, e->level);
+        ZSTD_CCtx_setParameter(e->zstd, ZSTD_c_checksumFlag, 1);
+    } else if (compression == TH_COMPRESSION_GZIP) {
+        e->deflate = libdeflate_alloc_compressor(e->level);
+        if (!e->deflate)
+            goto out_nomem;
+    }
+    *out = e;
+    return 0;
+out_nomem:
+    th_encoder_free(e);
+    return TH_ENOMEM;
+}
+
+int th_encoder_encode(struct th_encoder *e, const char *data, size_t len,
+                      struct th_buf *out)
+{
+    int rc;
+    if (len == 0)
+        return 0;
+    if (e->compression == TH_COMPRESSION_ZSTD) {
+        size_t bound = ZSTD_compressBound(len);
+        if ((rc = th_buf_reserve(out, bound)) < 0)
+            return rc;
+        size_t n = ZSTD_compress2(e->zstd, out->ptr + out->len, bound, data,
+                                  len);
+        if (ZSTD_isError(n))
+            return TH_EIO;
+        out->len += n;
+        return 0;
+    }
+    if (e->compression == TH_COMPRESSION_GZIP) {
+        size_t bound = libdeflate_gzip_compress_bound(e->deflate, len);
+        if ((rc = th_buf_reserve(out, bound)) < 0)
+            return rc;
+        size_t n = libdeflate_gzip_compress(e->deflate, data, len,
+                                            out->ptr + out->len, bound);
+        if (n == 0)
+            return TH_EIO;
+        out->len += n;
+        return 0;
+    }
+    return th_buf_append(out, data, len);
+}
+
+void th_encoder_free(struct th_encoder *e)
+{
+    if (!e)
+        return;
+    ZSTD_freeCCtx(e->zstd);
+    if (e->deflate)
+        libdeflate_free_compressor(e->deflate);
+    free(e);
 }
 
 int th_writer_close(struct th_writer *w, struct th_error *err)

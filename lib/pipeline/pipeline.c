@@ -55,6 +55,12 @@ struct batch {
     void **priv;                 /* n * n_stages per-stage private data */
     size_t n;                    /* documents in use */
     size_t cap;                  /* documents allocated */
+    struct th_buf enc_kept;      /* encoded JSONL of the kept documents */
+    struct th_buf enc_rejected;  /* encoded JSONL of the rejected ones */
+    uint64_t raw_kept;           /* JSONL bytes before encoding */
+    uint64_t raw_rejected;       /* likewise */
+    uint64_t n_kept;             /* kept documents */
+    uint64_t n_rejected;         /* rejected documents */
     struct batch *next;          /* queue link */
 };
 
@@ -70,6 +76,8 @@ struct worker {
     void *state[MAX_STAGES];     /* per-stage state */
     struct stage_stats stats[MAX_STAGES]; /* per-stage counters */
     struct th_error err;         /* last error */
+    struct th_encoder *encoder;  /* compresses this worker's batches */
+    struct th_buf lines;         /* serialization scratch */
     int rc;                      /* fatal failure, 0 if none */
 };
 
@@ -88,14 +96,17 @@ struct run {
     bool reading_done;           /* no more batches will be queued */
     bool abort;                  /* a fatal error happened */
     uint64_t next_write;         /* next batch seq the writer takes */
+    uint64_t next_serial;        /* next batch seq for the serial stages */
+    bool has_serial;             /* some selected stage has process_serial */
     uint64_t n_written_batches;  /* batches written */
     uint64_t total_batches;      /* batches read (valid once reading_done) */
     struct th_writer *kept;      /* docs/ */
     struct th_writer *rejects;   /* rejects/ */
-    struct stage_stats serial_stats[MAX_STAGES]; /* writer-side counters */
+    struct stage_stats serial_stats[MAX_STAGES]; /* ordered-section counters */
     struct stage_stats read_stats; /* damaged records at read time */
     struct th_run_summary sum;   /* totals */
     struct th_error writer_err;  /* writer failure */
+    struct th_error serial_err;  /* serial stage failure details */
     int writer_rc;               /* writer fatal failure */
     uint64_t kept_live;          /* for progress */
     pthread_t writer_thread_storage; /* the writer thread */
@@ -165,6 +176,8 @@ static struct batch *batch_new(struct run *run, struct th_error *err)
     if (!b->docs || !b->priv)
         goto out_nomem;
     b->cap = cap;
+    th_buf_init(&b->enc_kept, 0);
+    th_buf_init(&b->enc_rejected, 0);
     return b;
 out_nomem:
     if (b) {
@@ -182,6 +195,8 @@ static void batch_free(struct batch *b)
     if (!b)
         return;
     th_arena_free(b->arena);
+    th_buf_release(&b->enc_kept);
+    th_buf_release(&b->enc_rejected);
     free(b->docs);
     free(b->priv);
     free(b);
@@ -216,6 +231,9 @@ static struct batch *batch_get(struct run *run, struct th_error *err)
     }
     if (b) {
         th_arena_reset(b->arena);
+        th_buf_reset(&b->enc_kept);
+        th_buf_reset(&b->enc_rejected);
+        b->raw_kept = b->raw_rejected = b->n_kept = b->n_rejected = 0;
         b->n = 0;
         b->next = NULL;
     }
@@ -298,6 +316,71 @@ static void process_batch(struct run *run, struct worker *w, struct batch *b)
     }
 }
 
+/*
+ * The ordered section: serial stages see batches strictly in sequence.
+ * Batches leave the queue in sequence order, so the worker holding the
+ * lowest unfinished batch never waits: no deadlock.
+ */
+static void serial_batch(struct run *run, struct batch *b)
+{
+    pthread_mutex_lock(&run->lock);
+    while (run->next_serial != b->seq && !run->abort)
+        pthread_cond_wait(&run->cond, &run->lock);
+    pthread_mutex_unlock(&run->lock);
+    for (size_t i = 0; i < b->n; i++) {
+        struct th_doc *doc = &b->docs[i];
+        for (size_t s = 0; s < run->n_stages; s++) {
+            const struct th_stage_type *t = run->stages[s];
+            if (doc->verdict == TH_DROP)
+                break;
+            if (!t->process_serial || !stage_applies(t, doc))
+                continue;
+            doc->priv = b->priv[i * run->n_stages + s];
+            run_stage(t, run->shared[s], true, doc, b->arena,
+                      &run->serial_stats[s], &run->serial_err);
+        }
+        doc->priv = NULL;
+    }
+    pthread_mutex_lock(&run->lock);
+    run->next_serial++;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Serialize and encode the batch (in the worker, in parallel). */
+static int encode_batch(struct worker *w, struct batch *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        bool want_dropped = pass == 1;
+        th_buf_reset(&w->lines);
+        uint64_t count = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            const struct th_doc *doc = &b->docs[i];
+            if ((doc->verdict == TH_DROP) != want_dropped)
+                continue;
+            int rc = th_doc_to_jsonl(doc, &w->lines);
+            if (rc < 0)
+                return th_error_set(&w->err, rc, "cannot serialize "
+                                    "document %llu",
+                                    (unsigned long long)doc->seq);
+            count++;
+        }
+        struct th_buf *enc = want_dropped ? &b->enc_rejected : &b->enc_kept;
+        int rc = th_encoder_encode(w->encoder, w->lines.ptr, w->lines.len,
+                                   enc);
+        if (rc < 0)
+            return th_error_set(&w->err, rc, "cannot compress output");
+        if (want_dropped) {
+            b->raw_rejected = w->lines.len;
+            b->n_rejected = count;
+        } else {
+            b->raw_kept = w->lines.len;
+            b->n_kept = count;
+        }
+    }
+    return 0;
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -318,8 +401,17 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&run->lock);
 
         process_batch(run, w, b);
+        if (run->has_serial)
+            serial_batch(run, b);
+        int rc = encode_batch(w, b);
 
         pthread_mutex_lock(&run->lock);
+        if (rc < 0 && !run->abort) {
+            w->rc = rc;
+            run->writer_err = w->err;
+            run->writer_rc = rc;
+            run->abort = true;
+        }
         /* insert into done, sorted by seq */
         struct batch **pp = &run->done;
         while (*pp && (*pp)->seq < b->seq)
@@ -333,49 +425,23 @@ static void *worker_main(void *arg)
 
 /* ---- writer ---------------------------------------------------------- */
 
-static int write_batch(struct run *run, struct batch *b, struct th_buf *kept,
-                       struct th_buf *rej, struct th_error *err)
+static int write_batch(struct run *run, struct batch *b,
+                       struct th_error *err)
 {
-    int rc;
-    for (size_t i = 0; i < b->n; i++) {
-        struct th_doc *doc = &b->docs[i];
-        for (size_t s = 0; s < run->n_stages; s++) {
-            const struct th_stage_type *t = run->stages[s];
-            if (doc->verdict == TH_DROP)
-                break;
-            if (!t->process_serial || !stage_applies(t, doc))
-                continue;
-            doc->priv = b->priv[i * run->n_stages + s];
-            run_stage(t, run->shared[s], true, doc, b->arena,
-                      &run->serial_stats[s], err);
-        }
-        doc->priv = NULL;
-        /* one line at a time, so shards split at document boundaries */
-        bool dropped = doc->verdict == TH_DROP;
-        struct th_buf *line = dropped ? rej : kept;
-        th_buf_reset(line);
-        rc = th_doc_to_jsonl(doc, line);
-        if (rc < 0)
-            return th_error_set(err, rc, "cannot serialize document %llu",
-                                (unsigned long long)doc->seq);
-        rc = th_writer_write(dropped ? run->rejects : run->kept, line->ptr,
-                             line->len, err);
-        if (rc < 0)
-            return rc;
-        if (dropped)
-            run->sum.rejected++;
-        else
-            run->sum.kept++;
-    }
-    return 0;
+    int rc = th_writer_write_encoded(run->kept, b->enc_kept.ptr,
+                                     b->enc_kept.len, b->raw_kept, err);
+    if (rc == 0)
+        rc = th_writer_write_encoded(run->rejects, b->enc_rejected.ptr,
+                                     b->enc_rejected.len, b->raw_rejected,
+                                     err);
+    run->sum.kept += b->n_kept;
+    run->sum.rejected += b->n_rejected;
+    return rc;
 }
 
 static void *writer_main(void *arg)
 {
     struct run *run = arg;
-    struct th_buf kept, rej;
-    th_buf_init(&kept, 0);
-    th_buf_init(&rej, 0);
     for (;;) {
         pthread_mutex_lock(&run->lock);
         while (!run->abort && !(run->done &&
@@ -392,7 +458,7 @@ static void *writer_main(void *arg)
         run->done = b->next;
         pthread_mutex_unlock(&run->lock);
 
-        int rc = write_batch(run, b, &kept, &rej, &run->writer_err);
+        int rc = write_batch(run, b, &run->writer_err);
         pthread_mutex_lock(&run->lock);
         run->next_write++;
         run->kept_live = run->sum.kept;
@@ -405,8 +471,6 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&run->cond);
         pthread_mutex_unlock(&run->lock);
     }
-    th_buf_release(&kept);
-    th_buf_release(&rej);
     return NULL;
 }
 
@@ -743,8 +807,17 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
         rc = th_error_set(err, TH_ENOMEM, "out of memory");
         goto out;
     }
+    for (size_t s = 0; s < run.n_stages; s++)
+        if (run.stages[s]->process_serial)
+            run.has_serial = true;
     for (int w = 0; w < threads; w++) {
         workers[w].run = &run;
+        th_buf_init(&workers[w].lines, 0);
+        if (th_encoder_new(&workers[w].encoder, opts.writer.compression,
+                           opts.writer.level) < 0) {
+            rc = th_error_set(err, TH_ENOMEM, "out of memory");
+            goto out;
+        }
         for (size_t s = 0; s < run.n_stages; s++) {
             const struct th_stage_type *t = run.stages[s];
             if (t->create && (rc = t->create(&workers[w].state[s],
@@ -824,6 +897,8 @@ out:
                 run.stages[s]->destroy(workers[w].state[s]);
             free_stats(&workers[w].stats[s]);
         }
+        th_encoder_free(workers[w].encoder);
+        th_buf_release(&workers[w].lines);
     }
     for (size_t s = 0; s < run.n_stages; s++) {
         if (run.shared[s] && run.stages[s]->shared_free)

@@ -121,7 +121,7 @@ done
 check "output byte-identical for -j1, -j2, -j8" test $same -eq 1
 
 # --- shards: small shard size gives several complete shards -----------------
-run "$work/shards" -s none --shard-size 2k "$src/examples/sample.warc.gz"
+run "$work/shards" -s none --batch 1 --shard-size 2k "$src/examples/sample.warc.gz"
 check "small shards: several files" test "$(ls "$work/shards/docs" | wc -l)" -ge 3
 check "small shards accounting" accounting "$work/shards"
 check "small shards concatenate to the single-shard output" \
