@@ -752,24 +752,6 @@ static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
     return 0;
 }
 
-/* Bytes no NLTK rewrite touches inside a whitespace-free chunk. */
-static const uint8_t plain_byte[128] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
-    ['_'] = 1, ['+'] = 1, ['='] = 1, ['~'] = 1, ['^'] = 1, ['|'] = 1,
-    ['\\'] = 1, ['/'] = 1,
-};
-
 static bool is_ascii_ws(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
@@ -810,49 +792,103 @@ enum chunk_kind {
     CHUNK_SPLIT_LAST,   /* two tokens: all but the last byte, the last */
 };
 
+/* Byte classes of the chunk scanner. */
+enum {
+    B_WS = 1,       /* ASCII whitespace */
+    B_PLAIN = 2,    /* a byte no rewrite touches */
+    B_DOT = 4,      /* '.' */
+    B_PUNCT = 8,    /* , : ; ? ! */
+    B_WORD = 16,    /* [A-Za-z0-9_] */
+    B_CWORD = 32,   /* first letter of a MacIntyre contraction word */
+};
+
+/* Byte classes (enum above) of every byte; non-ASCII bytes have none. */
+static const uint8_t byte_class[256] = {
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  1,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     1,  8,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  8,  0,  4,  2,
+    18, 18, 18, 18, 18, 18, 18, 18, 18, 18,  8,  8,  0,  2,  0,  8,
+     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
+    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2, 18,
+     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
+    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
+
 /*
- * Classify chunk s[c0..c1) of a sentence whose bytes from tail_start on are
- * all whitespace or possible closing quotes/brackets, and whose last
+ * Scan the chunk starting at s[c0] (not whitespace) and classify it; sets
+ * *c1_out to its end. The sentence's bytes from tail_start on are all
+ * whitespace or possible closing quotes/brackets, and its last
  * non-whitespace byte ends at end. No NLTK rewrite changes:
  *  - plain bytes (letters, digits, _+=~^|\/) with single '.'s, when
  *    something other than closers follows (the final-period rules need
  *    only closers after the period), unless a word is one of the
- *    MacIntyre contractions;
+ *    MacIntyre contractions (cannot, gimme, gonna, gotta, lemme, wanna);
  * and the rewrites only pad:
  *  - the same followed by one of , : ; ? ! (then whitespace, then more);
  *  - the same ending in '.' as the sentence's last chunk (final period).
  */
-static enum chunk_kind classify_chunk(const char *s, size_t c0, size_t c1,
-                                      size_t tail_start, size_t end)
+static enum chunk_kind scan_chunk(const char *s, size_t n, size_t c0,
+                                  size_t tail_start, size_t end,
+                                  size_t *c1_out)
 {
-    size_t n = c1 - c0;
-    const char *p = s + c0;
-    unsigned char last = (unsigned char)p[n - 1];
-    bool punct_last = last == ',' || last == ':' || last == ';' ||
-                      last == '?' || last == '!';
-    size_t body = punct_last ? n - 1 : n;
-    for (size_t i = 0; i < body; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x80)
-            return CHUNK_RUN;
-        if (c == '.') {
-            if (i > 0 && p[i - 1] == '.')
-                return CHUNK_RUN;
-            continue;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = c0;
+    unsigned seen = 0;          /* OR of byte classes */
+    bool bad = false;           /* a byte outside plain/dot/punct */
+    bool dotdot = false;        /* two adjacent dots */
+    bool cword = false;         /* a word that may be a contraction */
+    size_t wstart = c0;
+    size_t punct_at = SIZE_MAX; /* position of the first , : ; ? ! */
+    for (; i < n; i++) {
+        unsigned b = byte_class[u[i]];
+        if (b & B_WS)
+            break;
+        seen |= b;
+        if (!(b & (B_PLAIN | B_DOT))) {
+            if ((b & B_PUNCT) && punct_at == SIZE_MAX)
+                punct_at = i;
+            else
+                bad = true;
         }
-        if (!plain_byte[c])
-            return CHUNK_RUN;
+        if (b & B_DOT && i > c0 && u[i - 1] == '.')
+            dotdot = true;
+        if (!(b & B_WORD)) {
+            size_t wl = i - wstart;
+            if ((wl == 5 || wl == 6) && (byte_class[u[wstart]] & B_CWORD))
+                cword = true;
+            wstart = i + 1;
+        }
     }
-    if (has_contraction_word(p, body))
+    *c1_out = i;
+    size_t wl = i - wstart;
+    if ((wl == 5 || wl == 6) && (byte_class[u[wstart]] & B_CWORD))
+        cword = true;
+    if (bad || dotdot)
         return CHUNK_RUN;
-    if (c1 < tail_start)
+    size_t len = i - c0;
+    bool punct_last = punct_at != SIZE_MAX;
+    if (punct_last && punct_at != i - 1)
+        return CHUNK_RUN;
+    size_t body = punct_last ? len - 1 : len;
+    if (cword && has_contraction_word(s + c0, body))
+        return CHUNK_RUN;
+    if (i < tail_start)
         return punct_last ? (body ? CHUNK_SPLIT_LAST : CHUNK_WHOLE)
                           : CHUNK_WHOLE;
-    if (!punct_last && last == '.' && c1 == end && n >= 2 &&
-        p[n - 2] != '.')
-        return CHUNK_SPLIT_LAST;
-    if (!punct_last && !memchr(p, '.', n))
+    if (punct_last)
+        return CHUNK_RUN;
+    if (!(seen & B_DOT))
         return CHUNK_WHOLE;
+    if (u[i - 1] == '.' && i == end && len >= 2)
+        return CHUNK_SPLIT_LAST;
     return CHUNK_RUN;
 }
 
@@ -889,9 +925,7 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
         if (i >= n)
             break;
         size_t c0 = i;
-        while (i < n && !is_ascii_ws((unsigned char)s[i]))
-            i++;
-        enum chunk_kind kind = classify_chunk(s, c0, i, tail_start, end);
+        enum chunk_kind kind = scan_chunk(s, n, c0, tail_start, end, &i);
         if (kind == CHUNK_RUN) {
             if (run_start == SIZE_MAX)
                 run_start = ws;
