@@ -15,8 +15,10 @@
  *   3. near: shares an LSH band with a kept document whose similarity is
  *      at least the threshold -> "near_duplicate".
  * A dropped document gets "duplicate_of" (the kept document's id) and, for
- * near duplicates, "near_similarity" in its metadata. Because decisions are
- * made in input order against kept documents only, the result is the same
+ * near duplicates, "near_similarity" (to the earlier document it matched)
+ * in its metadata. Near duplicates stay in the index, standing for their
+ * kept document, so chains of edits are followed. Decisions are made in
+ * input order against earlier documents only, so the result is the same
  * for any -j and any batch size.
  *
  * Verification (dedup.verify): "jaccard" (default) compares the true
@@ -24,13 +26,15 @@
  * MinHash estimate; "none" accepts every LSH candidate. Shingle sets and
  * signatures of kept documents go to an unlinked temporary file (written
  * sequentially, read back with pread only for candidates), so the memory
- * per kept document is the index alone: one 12-byte slot per band and per
- * key at load <= 1/2 plus a 24-byte record and the id (docs/dedup.md).
+ * per remembered document is the index alone: one 12-byte slot per band
+ * and per key at load <= 1/2 plus a 24-byte record and the id
+ * (docs/dedup.md).
  *
  * Differences from the multi-phase path: there a document is removed when
  * it is in the same connected component as an earlier one (union-find);
- * here only when it is similar to an earlier *kept* document. A chain
- * A ~ B ~ C with A !~ C keeps C here and removes it there.
+ * here when it is similar to an earlier document. With A ~ C, B ~ C and
+ * A !~ B in input order A, B, C, the multi-phase path removes B (joined to
+ * A through the later C) and this stage keeps it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -66,12 +70,17 @@ struct table {
     size_t n;                /* used slots */
 };
 
-/* A kept document, as the index remembers it. */
+/*
+ * A document the index remembers: every kept document and every near
+ * duplicate (so that a chain A ~ B ~ C is followed to A even when C is not
+ * similar to A itself).
+ */
 struct kept {
     uint64_t store_off;      /* offset of its shingles/signature in store */
     uint32_t n_shingles;     /* shingles stored at store_off */
     uint32_t id_off;         /* offset of its id in ids */
     uint32_t id_len;         /* id length */
+    uint32_t keeper;         /* index of the kept document it stands for */
 };
 
 struct dedup_shared {
@@ -365,7 +374,7 @@ static int mark_duplicate(struct dedup_shared *sh, struct th_doc *doc,
                           struct th_arena *arena, uint32_t kept_index,
                           const char *reason)
 {
-    const struct kept *k = &sh->kept[kept_index];
+    const struct kept *k = &sh->kept[sh->kept[kept_index].keeper];
     th_doc_drop(doc, "dedup", reason);
     return th_doc_set_meta_str(doc, arena, "duplicate_of",
                                sh->ids.ptr + k->id_off, k->id_len);
@@ -400,7 +409,8 @@ static int similarity(struct dedup_shared *sh, const struct dedup_priv *p,
 }
 
 static int remember(struct dedup_shared *sh, const struct th_doc *doc,
-                    const struct dedup_priv *p, struct th_error *err)
+                    const struct dedup_priv *p, uint32_t keeper,
+                    struct th_error *err)
 {
     if (sh->n_kept >= UINT32_MAX - 1)
         return th_error_set(err, TH_ELIMIT, "dedup: too many documents");
@@ -423,9 +433,11 @@ static int remember(struct dedup_shared *sh, const struct th_doc *doc,
     if (rc < 0)
         return th_error_set(err, rc, "out of memory");
     uint32_t idx = (uint32_t)sh->n_kept;
+    k->keeper = keeper == UINT32_MAX ? idx : keeper;
     if (p->text_hash && (rc = table_add(&sh->exact_set, p->text_hash, idx)) < 0)
         return th_error_set(err, rc, "out of memory");
-    if (p->url_hash && (rc = table_add(&sh->url_set, p->url_hash, idx)) < 0)
+    if (keeper == UINT32_MAX && p->url_hash &&
+        (rc = table_add(&sh->url_set, p->url_hash, idx)) < 0)
         return th_error_set(err, rc, "out of memory");
     if (p->bands) {
         const struct th_minhash_params *mp = th_minhash_params(sh->minhash);
@@ -493,13 +505,14 @@ static int dedup_process_serial(void *shared, struct th_doc *doc,
         }
         if (best != UINT32_MAX) {
             if ((rc = mark_duplicate(sh, doc, arena, best,
-                                     "near_duplicate")) < 0)
+                                     "near_duplicate")) < 0 ||
+                (rc = th_doc_set_meta_double(doc, arena, "near_similarity",
+                                             best_sim)) < 0)
                 return rc;
-            return th_doc_set_meta_double(doc, arena, "near_similarity",
-                                          best_sim);
+            return remember(sh, doc, p, sh->kept[best].keeper, err);
         }
     }
-    return remember(sh, doc, p, err);
+    return remember(sh, doc, p, UINT32_MAX, err);
 }
 
 const struct th_stage_type th_stage_dedup = {
