@@ -606,6 +606,18 @@ static bool is_div_to_p_block(unsigned tag)
     }
 }
 
+static bool is_table_part(unsigned tag)
+{
+    switch (tag) {
+    case TH_TAG_TABLE: case TH_TAG_TBODY: case TH_TAG_THEAD:
+    case TH_TAG_TFOOT: case TH_TAG_TR: case TH_TAG_TD: case TH_TAG_TH:
+    case TH_TAG_CAPTION: case TH_TAG_CODE: case TH_TAG_PRE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Tags removed in every try. */
 static bool tag_always_out(unsigned tag)
 {
@@ -643,11 +655,13 @@ static void mark_removed(struct th_html_extractor *ex,
         if (f->strip_unlikely && tag != TH_TAG_BODY && tag != TH_TAG_A &&
             tag != TH_TAG_HTML && (cls & CLS_ROLE_OUT))
             st |= ST_REMOVED;
-        /* As Readability: names inside tables and code do not count. */
+        /*
+         * Table structure and code keep their content whatever their
+         * names; the boxes inside layout cells are judged as usual.
+         */
         if (f->strip_unlikely && (cls & CLS_UNLIKELY) &&
-            !(cls & CLS_MAYBE) && !(pstate & ST_IN_TABLE) &&
-            tag != TH_TAG_BODY && tag != TH_TAG_A && tag != TH_TAG_HTML &&
-            tag != TH_TAG_TABLE)
+            !(cls & CLS_MAYBE) && !is_table_part(tag) &&
+            tag != TH_TAG_BODY && tag != TH_TAG_A && tag != TH_TAG_HTML)
             st |= ST_REMOVED;
         if (tag == TH_TAG_TABLE || tag == TH_TAG_CODE)
             st |= ST_IN_TABLE;
