@@ -208,11 +208,6 @@ static uint64_t priority_of(const struct opts *o, const struct th_doc *doc)
     return 0;
 }
 
-struct line_counter {
-    struct th_sorter *sorter;    /* (line hash) per document */
-    struct th_error *err;        /* where failures go */
-};
-
 static int phase_signatures_file(const struct opts *o,
                                  const struct th_minhash *mh, size_t f,
                                  struct th_error *err)
