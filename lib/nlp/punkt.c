@@ -580,6 +580,31 @@ static int push_cand(struct cand **arr, size_t *n, size_t *cap,
     return 0;
 }
 
+/* Bytes of w equal to b have their high bit set in the result. */
+static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (0x0101010101010101ULL * b);
+    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* Index of the first '.', '?' or '!' in s[i..n), or n (8 bytes a step). */
+static size_t next_end_char(const char *s, size_t n, size_t i)
+{
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (bytes_equal(w, '.') | bytes_equal(w, '?') | bytes_equal(w, '!'))
+            break;
+        i += 8;
+    }
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '.' || c == '?' || c == '!')
+            return i;
+    }
+    return n;
+}
+
 static bool is_ascii_space(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
@@ -604,9 +629,9 @@ static int find_candidates(const char *text, size_t len, struct cand **out,
     struct cand prev = {0};
     size_t prev_a = 0, prev_s = 0;
     for (size_t i = 0; i + 1 < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c != '.' && c != '?' && c != '!')
-            continue;
+        i = next_end_char(text, len - 1, i);
+        if (i + 1 >= len)
+            break;
         struct cand cd = {.pos = i, .next_start = NO_POS};
         unsigned char d = (unsigned char)text[i + 1];
         size_t l;
