@@ -65,8 +65,10 @@ struct line {
     uint64_t hash;          /* hash of the line, for repetition */
     bool bullet;            /* starts with a list marker */
     bool ends_sentence;     /* ends with sentence punctuation */
+    bool truncated;         /* ends with "..." (a cut teaser) */
     bool boiler;            /* boilerplate vocabulary, widget or form */
     bool markup;            /* leftover markup: dropped, costs little */
+    bool vocab;             /* boilerplate by its words (share, related) */
     bool repeated;          /* same text elsewhere in the document */
     enum line_class first;  /* class from the line's own features */
     enum line_class cls;    /* current class */
@@ -143,6 +145,13 @@ static const char *const strong_phrases[] = {
     "powered by", "registered trademark", "all right reserved",
 };
 
+/* Notices that run long but are never content: up to 120 words. */
+static const char *const notice_phrases[] = {
+    "we use cookies", "uses cookies", "use of cookies", "this site uses",
+    "this website uses", "cookie policy", "accept cookies",
+    "by continuing to use", "by using this site", "by using our site",
+};
+
 static const char *const weak_phrases[] = {
     "cookie", "subscribe", "newsletter", "sign in", "sign up", "log in",
     "login", "logout", "register", "share", "tweet", "facebook",
@@ -155,6 +164,18 @@ static const char *const weak_phrases[] = {
     "permalink", "posted in", "tags:", "topics", "filed under",
     "categories", "see also", "view all", "see all", "load more",
     "show more", "more from", "back to",
+    /* the same few words in other major web languages */
+    "teilen", "anzeige", "kommentare", "datenschutz", "impressum",
+    "weiterlesen", "mehr zum thema", "partager", "publicit",
+    "commentaires", "lire aussi", "lire la suite", "abonnez",
+    "compartir", "publicidad", "comentarios", "leer m", "compartilh",
+    "publicidade", "coment\xc3\xa1rios", "leia mais", "veja tamb",
+    "condividi", "pubblicit", "commenti", "leggi anche", "delen",
+    "reageer", "lees meer", "souvisej", "sd\xc3\xadlet", "reklama",
+    "udost\xc4\x99pnij", "komentarze", "czytaj tak\xc5\xbc" "e",
+    "\xd0\xbf\xd0\xbe\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb8\xd1\x82"
+    "\xd1\x8c\xd1\x81\xd1\x8f",
+    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",
 };
 
 /* Error pages served with status 200 ("soft 404"), lowercase. */
@@ -312,15 +333,18 @@ static void line_features(const char *text, struct line *ln)
             ln->n_letters++;
         if (wide)
             ln->n_wide++;
-        if (cls & CH_UPPER) {
+        /* A capitalised word glued to a word or a question before it:
+         * "LandHow", "Institutions?100" -- not "YouTube", "Cdc25C". */
+        if ((cls & CH_UPPER) && i + n < len && s[i + n] < 0x80 &&
+            (ascii_class[s[i + n]] & CH_LOWER)) {
             if ((prev & CH_LOWER) && lower_run >= 2)
-                ln->n_glue++;
-            else if ((prev & CH_DIGIT) && i >= 2)
                 ln->n_glue++;
             else if (prev_end && i >= 2 && (s[i - 1] == '?' ||
                                             s[i - 1] == '!'))
                 ln->n_glue++;
         }
+        if ((cls & CH_DIGIT) && i >= 2 && (s[i - 1] == '?' || s[i - 1] == '!'))
+            ln->n_glue++;
         if (cp == ',')
             ln->n_commas++;
         if (cp == '|')
@@ -368,6 +392,10 @@ static void line_features(const char *text, struct line *ln)
                               (c == 0x81 || c == 0x9F))))
             ln->ends_sentence = true;
     }
+    ln->truncated = (e >= 3 && s[e - 1] == '.' && s[e - 2] == '.' &&
+                     s[e - 3] == '.') ||
+                    (e >= 3 && s[e - 3] == 0xE2 && s[e - 2] == 0x80 &&
+                     s[e - 1] == 0xA6);
     if (ln->ends_sentence)
         ln->n_sentences++;
 }
@@ -409,12 +437,6 @@ static bool has_form_field(const char *s, size_t len)
     return false;
 }
 
-static double tune(const char *name, double def)
-{
-    const char *v = getenv(name);
-    return v ? atof(v) : def;
-}
-
 /* First class of a line from its own features. */
 static enum line_class classify_line(const char *text, struct line *ln)
 {
@@ -425,6 +447,7 @@ static enum line_class classify_line(const char *text, struct line *ln)
 
     ln->boiler = false;
     ln->markup = false;
+    ln->vocab = false;
     if (ln->n_letters == 0)
         return LC_BAD;
     if (ln->n_tags >= 2 && ln->n_tags * 6 >= words) {
@@ -435,34 +458,29 @@ static enum line_class classify_line(const char *text, struct line *ln)
         ln->boiler = true;
         return LC_BAD;
     }
-    if (words <= 40 && has_phrase(s, len, strong_phrases,
-                                  COUNT(strong_phrases))) {
+    if ((words <= 40 && has_phrase(s, len, strong_phrases,
+                                   COUNT(strong_phrases))) ||
+        (words <= 120 &&
+         has_phrase(s, len, notice_phrases, COUNT(notice_phrases))) ||
+        (words <= 8 && has_phrase(s, len, weak_phrases,
+                                  COUNT(weak_phrases)))) {
         ln->boiler = true;
-        return LC_BAD;
-    }
-    if (words <= 8 && has_phrase(s, len, weak_phrases,
-                                 COUNT(weak_phrases))) {
-        ln->boiler = true;
+        ln->vocab = true;
         return LC_BAD;
     }
     /* Glued runs of headlines: many glue points, little sentence flow. */
-    if ((ln->n_glue >= 3 && ln->n_glue * 60 >= words) ||
+    if ((ln->n_glue >= 3 && ln->n_glue * 25 >= words) ||
         (ln->n_pipes >= 2 && ln->n_pipes * 8 >= words)) {
         ln->boiler = true;
         return LC_BAD;
     }
     if (ln->repeated && words < 8)
         return LC_BAD;
-    int gm = (int)tune("T_GM", 0);
-    if (gm == 0 && words >= 10 && lower >= 0.5 &&
-        (ln->n_sentences || ln->n_commas))
+    if (ln->truncated && words < 40)
+        return words >= 5 && lower >= 0.5 ? LC_NEAR : LC_SHORT;
+    if (words >= 10 && lower >= 0.5 && (ln->n_sentences || ln->n_commas))
         return LC_GOOD;
-    if (gm == 1 && words >= 10 && lower >= 0.5 && ln->ends_sentence)
-        return LC_GOOD;
-    if (gm == 2 && words >= 10 && lower >= 0.5 &&
-        (ln->ends_sentence || ln->n_sentences >= 2))
-        return LC_GOOD;
-    if ((double)words >= tune("T_LONG", 25) && lower >= 0.4)
+    if (words >= 25 && lower >= 0.4)
         return LC_GOOD;
     if (words >= 5 && lower >= 0.5)
         return LC_NEAR;
@@ -569,21 +587,82 @@ static double line_weight(const struct line *ln)
     double words = effective_words(ln);
     switch (ln->first) {
     case LC_GOOD:
-        return ln->bullet ? words * tune("T_GB", 0.5) - tune("T_GK", 0) :
-               words - tune("T_GK", 0);
+        return ln->bullet ? words * 0.5 - 5 :
+               words - 5;
     case LC_NEAR:
-        return ln->bullet ? -tune("T_NB", 1) : words * tune("T_N", 0.3);
+        return ln->bullet ? -1 : words * 0.3;
     case LC_SHORT:
-        return ln->bullet ? -tune("T_SB", 1) : -tune("T_S", 1);
+        return ln->bullet ? -1 : -1;
     default:
         if (ln->boiler)
-            return -(words < 5 ? 5 : words) * tune("T_BOIL", 1);
+            return -(words < 5 ? 5 : words);
         if (ln->markup)
-            return -tune("T_MARK", 1.5);
+            return -1.5;
         if (ln->bullet)
-            return -tune("T_BB", 1.5);
-        return ln->n_letters ? -tune("T_B", 1.5) : -tune("T_B0", 0.5);
+            return -1.5;
+        return ln->n_letters ? -1.5 : -0.5;
     }
+}
+
+/*
+ * After an article come teasers: prose-like lines, but short ones. Cut the
+ * block at a boilerplate line after which the prose lines are much shorter
+ * on average than before it and weigh less in total.
+ */
+static size_t trim_tail(const struct line *lines, size_t lo, size_t hi)
+{
+    double total = 0;
+    size_t n_total = 0;
+    for (size_t i = lo; i <= hi; i++)
+        if (lines[i].first == LC_GOOD) {
+            total += effective_words(&lines[i]);
+            n_total++;
+        }
+    double before = 0;
+    size_t n_before = 0;
+    for (size_t j = lo; j <= hi; j++) {
+        const struct line *ln = &lines[j];
+        if (ln->first == LC_GOOD) {
+            before += effective_words(ln);
+            n_before++;
+            continue;
+        }
+        if (!(ln->first == LC_BAD && ln->boiler) || !n_before)
+            continue;
+        double after = total - before;
+        size_t n_after = n_total - n_before;
+        if (!n_after)
+            return j;
+        if (after < before &&
+            after / (double)n_after < before / (double)n_before * 0.5)
+            return j;
+    }
+    return hi;
+}
+
+/* Find the run of lines with the largest total weight (Kadane). */
+static bool best_block(const struct line *lines, size_t n, size_t *lo_out,
+                       size_t *hi_out)
+{
+    double best = 0, sum = 0;
+    size_t cur_lo = 0;
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        if (lines[i].len == 0)
+            continue;
+        if (sum <= 0) {
+            sum = 0;
+            cur_lo = i;
+        }
+        sum += line_weight(&lines[i]);
+        if (sum > best) {
+            best = sum;
+            *lo_out = cur_lo;
+            *hi_out = i;
+            found = true;
+        }
+    }
+    return found;
 }
 
 static void decide(const char *text, struct line *lines, size_t n,
@@ -640,7 +719,7 @@ static void decide(const char *text, struct line *lines, size_t n,
             if (lines[i].first != LC_BAD)
                 words += effective_words(&lines[i]);
         for (size_t i = 0; i < n; i++)
-            lines[i].keep = words <= tune("T_TINY", 20) &&
+            lines[i].keep = words <= 20 &&
                             lines[i].len > lines[i].skip &&
                             lines[i].first != LC_BAD;
         return;
@@ -648,84 +727,18 @@ static void decide(const char *text, struct line *lines, size_t n,
     if (opts->keep_edges)
         return;
     /* The main block: the run of lines with the largest prose score. */
-    /* Costs scale with the document's typical paragraph. */
-    double unit = 1;
-    {
-        unsigned hist[64] = {0};
-        size_t n_good = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (lines[i].first != LC_GOOD)
-                continue;
-            unsigned w = effective_words(&lines[i]);
-            hist[w < 63 ? w : 63]++;
-            n_good++;
-        }
-        size_t acc = 0, med = 0;
-        for (size_t k = 0; k < 64; k++) {
-            acc += hist[k];
-            if (acc * 2 >= n_good) {
-                med = k;
-                break;
-            }
-        }
-        unit = (double)med * tune("T_UNIT", 0);
-        if (unit < 1)
-            unit = 1;
-    }
-    double best = 0, sum = 0;
-    size_t lo = 0, hi = 0, cur_lo = 0;
-    double gap = 0;
-    bool found = false;
-    for (size_t i = 0; i < n; i++) {
-        if (lines[i].len == 0)
-            continue;
-        double w = line_weight(&lines[i]);
-        if (w < 0)
-            w *= unit;
-        if (w < 0) {
-            w *= 1 + gap * tune("T_GAP", 0);
-            gap++;
-        } else {
-            gap = 0;
-        }
-        if (sum <= 0) {
-            sum = 0;
-            cur_lo = i;
-        }
-        sum += w;
-        if (sum > best) {
-            best = sum;
-            lo = cur_lo;
-            hi = i;
-            found = true;
-        }
-    }
-    if (!found)
+    size_t lo, hi;
+    if (!best_block(lines, n, &lo, &hi))
         return;
-    int mode = (int)tune("T_MODE", 0);
+    hi = trim_tail(lines, lo, hi);
     for (size_t i = 0; i < n; i++) {
-        if (i < lo || i > hi)
-            lines[i].keep = false;
-        else if (mode == 1)
-            lines[i].keep = lines[i].len > lines[i].skip &&
-                            !(lines[i].first == LC_BAD &&
-                              (lines[i].boiler || lines[i].markup));
-        else if (mode == 2)
-            lines[i].keep = lines[i].len > lines[i].skip &&
-                            lines[i].first != LC_BAD;
-        else if (mode == 4)
-            lines[i].keep = lines[i].len > lines[i].skip &&
-                            !(lines[i].first == LC_BAD &&
-                              (lines[i].boiler || lines[i].markup ||
-                               lines[i].bullet));
-        else if (mode == 5)
-            lines[i].keep = lines[i].len > lines[i].skip &&
-                            !(lines[i].first == LC_BAD &&
-                              (lines[i].boiler || lines[i].markup ||
-                               lines[i].repeated));
-        else if (mode == 3)
-            lines[i].keep = lines[i].len > lines[i].skip &&
-                            (lines[i].keep || lines[i].first != LC_BAD);
+        const struct line *ln = &lines[i];
+        /* Inside the block everything stays but boilerplate, markup and
+         * short menu items; outside nothing does. */
+        lines[i].keep = i >= lo && i <= hi && ln->len > ln->skip &&
+                        !(ln->first == LC_BAD &&
+                          (ln->boiler || ln->markup ||
+                           (ln->bullet && ln->n_lower == 0)));
     }
 }
 
