@@ -505,6 +505,12 @@ static int pass_clitics(const char *s, size_t n, struct nlp_str *o,
     return put(o, s + last, n - last);
 }
 
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z') || c == '_';
+}
+
 /* Case-insensitive ASCII compare of s[i..i+len(lit)) with lowercase lit. */
 static bool ci_eq(const char *s, size_t n, size_t i, const char *lit)
 {
@@ -601,6 +607,9 @@ static unsigned contractions_present(const char *s, size_t n)
     unsigned mask = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        /* every literal starts a word (\b) or follows a space (" 't") */
+        if (i > 0 && is_word_byte((unsigned char)s[i - 1]))
+            continue;
         if (c >= 'A' && c <= 'Z')
             c = (char)(c + 32);
         if (c != 'c' && c != 'd' && c != 'g' && c != 'l' && c != 'm' &&
@@ -755,12 +764,6 @@ static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
 static bool is_ascii_ws(unsigned char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-static bool is_word_byte(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-           (c >= 'a' && c <= 'z') || c == '_';
 }
 
 /* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
