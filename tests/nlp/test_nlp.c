@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "thresh/nlp.h"
 #include "../../lib/nlp/nlp_internal.h"
@@ -121,6 +122,53 @@ static void test_unknown_language(void)
     CHECK_EQ_INT(th_nlp_new(&x, "klingon", &err), TH_EINVAL);
     CHECK(x == NULL);
     th_nlp_free(NULL);
+}
+
+/* CPU seconds to word- and sentence-tokenize pattern repeated to size. */
+static double time_pattern(const char *pattern, size_t size)
+{
+    size_t pl = strlen(pattern);
+    char *text = malloc(size + 1);
+    for (size_t i = 0; i < size; i++)
+        text[i] = pattern[i % pl];
+    text[size] = 0;
+    setup();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    struct th_slice *out;
+    size_t n;
+    struct th_error err;
+    CHECK(th_nlp_word_tokenize(nlp, text, size, arena, &out, &n, &err) == 0);
+    th_arena_reset(arena);
+    CHECK(th_nlp_sent_tokenize(nlp, text, size, arena, &out, &n, &err) == 0);
+    th_arena_reset(arena);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    free(text);
+    return (double)(t1.tv_sec - t0.tv_sec) +
+           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/*
+ * No quadratic behaviour: 8 times the input must cost well under 64 times
+ * the time (a generous 24x plus slack), on inputs built to stress each
+ * scan: one huge chunk, end characters everywhere, dots, quotes, dashes,
+ * brackets, many lines.
+ */
+static void test_linear_time(void)
+{
+    static const char *const patterns[] = {
+        "a", "!", "!)", ". ", "a.", "...", "'", "\"", "-", ".) ", "( ",
+        "a\n", "word ", "Mr. ", "x'y ", "\xe2\x80\x9c", ". . ", "?!",
+    };
+    for (size_t k = 0; k < sizeof(patterns) / sizeof(patterns[0]); k++) {
+        double small = time_pattern(patterns[k], 1 << 17);
+        double big = time_pattern(patterns[k], 1 << 20);
+        if (!(big < 24 * small + 0.2)) {
+            printf("#   pattern %zu: %.3f s for 128 KiB, %.3f s for 1 MiB\n",
+                   k, small, big);
+            CHECK(0);
+        }
+    }
 }
 
 /* One allow-list entry. */
@@ -365,6 +413,7 @@ static const struct th_test tests[] = {
     {"treebank_quotes", test_treebank_quotes},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
+    {"linear_time", test_linear_time},
     {"parity_with_nltk", test_parity},
     {"teardown", teardown},
 };
