@@ -17,6 +17,7 @@
 
 #define TH_ARENA_DEFAULT_BLOCK (1u << 20)
 #define TH_ARENA_ALIGN 16
+#define TH_ARENA_RETAIN (64u << 20)   /* spare bytes kept across resets */
 
 struct th_arena_block {
     struct th_arena_block *next;  /* older block */
@@ -27,6 +28,7 @@ struct th_arena_block {
 
 struct th_arena {
     struct th_arena_block *head;  /* current block, newest first */
+    struct th_arena_block *spare; /* reset blocks kept for reuse */
     size_t block_size;            /* default size of a new block */
     size_t cap;                   /* byte cap, 0 = none */
     size_t used;                  /* bytes handed out since reset */
@@ -51,11 +53,13 @@ void th_arena_free(struct th_arena *arena)
 {
     if (!arena)
         return;
-    struct th_arena_block *b = arena->head;
-    while (b) {
-        struct th_arena_block *next = b->next;
-        free(b);
-        b = next;
+    for (int list = 0; list < 2; list++) {
+        struct th_arena_block *b = list ? arena->spare : arena->head;
+        while (b) {
+            struct th_arena_block *next = b->next;
+            free(b);
+            b = next;
+        }
     }
     free(arena);
 }
@@ -68,7 +72,16 @@ static struct th_arena_block *new_block(struct th_arena *a, size_t need)
 #endif
     if (size > SIZE_MAX - BLOCK_HDR)
         return NULL;
-    struct th_arena_block *b = malloc(BLOCK_HDR + size);
+    struct th_arena_block *b;
+    if (size == a->block_size && a->spare) {
+        b = a->spare;
+        a->spare = b->next;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+        return b;
+    }
+    b = malloc(BLOCK_HDR + size);
     if (!b)
         return NULL;
     b->size = size;
@@ -145,26 +158,34 @@ char *th_arena_printf(struct th_arena *arena, const char *fmt, ...)
 
 void th_arena_reset(struct th_arena *arena)
 {
-    struct th_arena_block *keep = arena->head;
-    /* keep the oldest default-sized block: walk to the tail */
-    while (keep && keep->next)
-        keep = keep->next;
-    if (keep && keep->size != arena->block_size)
-        keep = NULL;
-#ifdef TH_ARENA_DEBUG
-    keep = NULL;
-#endif
+    /*
+     * Default-sized blocks go to the spare list for reuse (up to
+     * TH_ARENA_RETAIN bytes), so a steady stream of batches allocates
+     * nothing; oversized blocks are freed.
+     */
     struct th_arena_block *b = arena->head;
+    size_t kept = 0;
+    for (struct th_arena_block *s = arena->spare; s; s = s->next)
+        kept += s->size;
     while (b) {
         struct th_arena_block *next = b->next;
-        if (b != keep)
+        bool reuse = b->size == arena->block_size &&
+                     kept + b->size <= TH_ARENA_RETAIN;
+#ifdef TH_ARENA_DEBUG
+        reuse = false;
+#endif
+        if (reuse) {
+            b->used = 0;
+            b->next = arena->spare;
+            arena->spare = b;
+            kept += b->size;
+        } else {
             free(b);
+        }
         b = next;
     }
-    arena->head = keep;
-    arena->reserved = keep ? keep->size : 0;
-    if (keep)
-        keep->used = 0;
+    arena->head = NULL;
+    arena->reserved = kept;
     arena->used = 0;
 }
 

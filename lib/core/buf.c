@@ -121,71 +121,94 @@ static size_t utf8_valid_len(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* bytes that need escaping in JSON or checking as UTF-8: 1 */
+static const unsigned char json_special[256] = {
+    ['"'] = 1, ['\\'] = 1,
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+    [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1,
+    [0x0c] = 1, [0x0d] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1,
+    [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+    [0x1e] = 1, [0x1f] = 1,
+    [0x80 ... 0xff] = 1,
+};
+
 int th_buf_append_json_str(struct th_buf *buf, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    /* worst case 6 bytes per input byte */
-    if (len > (SIZE_MAX / 2) / 6)
-        return TH_ELIMIT;
-    int rc = th_buf_reserve(buf, len + 16);
+    size_t i = 0;
+    char *o;
+    int rc;
+    /*
+     * Segments of at most 64 KiB input: each reserves the worst case (6
+     * output bytes per input byte, +4 for a character crossing the end)
+     * once, then writes without further checks.
+     */
+next_segment:
+    if (i >= len)
+        return 0;
+    size_t seg_end = len - i > 65536 ? i + 65536 : len;
+    rc = th_buf_reserve(buf, (seg_end - i) * 6 + 4);
     if (rc < 0)
         return rc;
-    size_t i = 0;
-    while (i < len) {
+    o = buf->ptr + buf->len;
+    while (i < seg_end) {
         size_t run = i;
-        while (run < len && p[run] >= 0x20 && p[run] < 0x80 &&
-               p[run] != '"' && p[run] != '\\')
-            run++;
-        if (run > i) {
-            rc = th_buf_append(buf, p + i, run - i);
-            if (rc < 0)
-                return rc;
-            i = run;
-            continue;
+        /* 8 bytes at a time while none is special (SWAR test) */
+        while (run + 8 <= seg_end) {
+            const uint64_t ones = 0x0101010101010101ull;
+            const uint64_t high = 0x8080808080808080ull;
+            uint64_t x, q, b;
+            memcpy(&x, p + run, 8);
+            q = x ^ (ones * '"');
+            b = x ^ (ones * '\\');
+            if (((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+                  ((b - ones) & ~b)) & high) != 0)
+                break;
+            run += 8;
         }
+        while (run < seg_end && !json_special[p[run]])
+            run++;
+        memcpy(o, p + i, run - i);
+        o += run - i;
+        i = run;
+        if (i >= seg_end)
+            break;
         unsigned c = p[i];
-        char esc[8];
-        size_t elen = 2;
-        esc[0] = '\\';
-        if (c == '"' || c == '\\') {
-            esc[1] = (char)c;
-        } else if (c == '\n') {
-            esc[1] = 'n';
-        } else if (c == '\t') {
-            esc[1] = 't';
-        } else if (c == '\r') {
-            esc[1] = 'r';
-        } else if (c == '\b') {
-            esc[1] = 'b';
-        } else if (c == '\f') {
-            esc[1] = 'f';
-        } else if (c < 0x20) {
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
-        } else {
+        if (c >= 0x80) {
             size_t n = utf8_valid_len(p + i, len - i);
             if (n) {
-                rc = th_buf_append(buf, p + i, n);
-                if (rc < 0)
-                    return rc;
+                memcpy(o, p + i, n);
+                o += n;
                 i += n;
-                continue;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                i++;
             }
-            rc = th_buf_append(buf, "\xEF\xBF\xBD", 3);
-            if (rc < 0)
-                return rc;
-            i++;
             continue;
         }
-        rc = th_buf_append(buf, esc, elen);
-        if (rc < 0)
-            return rc;
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\t': *o++ = 't'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+            break;
+        }
         i++;
     }
-    return 0;
+    buf->len = (size_t)(o - buf->ptr);
+    buf->ptr[buf->len] = '\0';
+    goto next_segment;
 }

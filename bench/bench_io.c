@@ -1,0 +1,223 @@
+/*
+ * bench_io: .warc.gz → pass-through pipeline → .jsonl.zst, against the
+ * machine's ceiling measured in the same run.
+ *
+ * usage: bench_io [--rounds N] FILE.warc.gz...
+ *
+ * Ceiling (one core): libdeflate gunzip of every member of the inputs plus
+ * zstd level 3 compression of the JSONL the pipeline wrote, both timed in
+ * this process. thresh: `run -s none` through the library, with 1 and 2
+ * worker threads; per-core throughput is input bytes / process CPU time.
+ * Rounds are interleaved (ceiling, j1, j2, ceiling, ...) and medians
+ * reported, because the machine is shared and noisy.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "thresh/pipeline.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* libdeflate gunzip of every member; returns decoded bytes. */
+static size_t gunzip_all(const char *path, uint8_t *out, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return 0;
+    const uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+                              MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return 0;
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t pos = 0, total = 0;
+    while (pos < (size_t)st.st_size) {
+        size_t in_used, out_used;
+        if (libdeflate_gzip_decompress_ex(d, map + pos, (size_t)st.st_size -
+                                          pos, out, cap, &in_used,
+                                          &out_used) != LIBDEFLATE_SUCCESS)
+            break;
+        pos += in_used;
+        total += out_used;
+    }
+    libdeflate_free_decompressor(d);
+    munmap((void *)map, (size_t)st.st_size);
+    return total;
+}
+
+/* All output JSONL of a run directory, decompressed into memory. */
+static uint8_t *load_output(const char *dir, size_t *len)
+{
+    char path[512];
+    size_t cap = 1 << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (int i = 0; i < 100000; i++) {
+        snprintf(path, sizeof(path), "%s/docs/%05d.jsonl.zst", dir, i);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            break;
+        fseek(f, 0, SEEK_END);
+        long sz = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        uint8_t *z = malloc((size_t)sz);
+        if (fread(z, 1, (size_t)sz, f) != (size_t)sz) {
+            free(z);
+            fclose(f);
+            break;
+        }
+        fclose(f);
+        ZSTD_DCtx *dc = ZSTD_createDCtx();
+        ZSTD_inBuffer in = { z, (size_t)sz, 0 };
+        while (in.pos < in.size) {
+            if (cap - n < (1u << 20)) {
+                cap *= 2;
+                buf = realloc(buf, cap);
+            }
+            ZSTD_outBuffer o = { buf + n, cap - n, 0 };
+            size_t r = ZSTD_decompressStream(dc, &o, &in);
+            n += o.pos;
+            if (ZSTD_isError(r))
+                break;
+        }
+        ZSTD_freeDCtx(dc);
+        free(z);
+    }
+    *len = n;
+    return buf;
+}
+
+static double run_thresh(const char *const *inputs, size_t n, int threads,
+                         const char *outdir, double *cpu)
+{
+    struct th_pipeline_options o;
+    memset(&o, 0, sizeof(o));
+    o.inputs = inputs;
+    o.n_inputs = n;
+    o.outdir = outdir;
+    o.stages = "none";
+    o.threads = threads;
+    o.writer.compression = TH_COMPRESSION_ZSTD;
+    o.writer.level = 3;
+    struct th_run_summary sum;
+    struct th_error err = {0};
+    double c0 = cpu_s(), t0 = now_s();
+    if (th_pipeline_run(&o, &sum, &err) < 0) {
+        fprintf(stderr, "bench_io: %s\n", err.msg);
+        exit(1);
+    }
+    *cpu = cpu_s() - c0;
+    return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = 5, first = 1;
+    if (argc > 2 && !strcmp(argv[1], "--rounds")) {
+        rounds = atoi(argv[2]);
+        first = 3;
+    }
+    if (first >= argc || rounds < 1) {
+        fprintf(stderr, "usage: bench_io [--rounds N] FILE.warc.gz...\n");
+        return 1;
+    }
+    const char *const *inputs = (const char *const *)argv + first;
+    size_t n_inputs = (size_t)(argc - first);
+    uint64_t in_bytes = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat st;
+        if (stat(inputs[i], &st) == 0)
+            in_bytes += (uint64_t)st.st_size;
+    }
+    char outdir[] = "/tmp/thresh-bench-io-XXXXXX";
+    if (!mkdtemp(outdir))
+        return 1;
+    size_t cap = 256u << 20;
+    uint8_t *scratch = malloc(cap);
+    double ceil_s[64], j1_cpu[64], j1_wall[64], j2_wall[64], j2_cpu[64];
+    size_t decoded = 0, out_len = 0, docs_out = 0;
+    if (rounds > 64)
+        rounds = 64;
+    for (int r = 0; r < rounds; r++) {
+        double cpu;
+        j1_wall[r] = run_thresh(inputs, n_inputs, 1, outdir, &cpu);
+        j1_cpu[r] = cpu;
+        uint8_t *out = load_output(outdir, &out_len);
+        docs_out = 0;
+        for (size_t i = 0; i < out_len; i++)
+            docs_out += out[i] == '\n';
+        /* ceiling: gunzip + zstd -3 of the same output, one core */
+        double c0 = cpu_s();
+        decoded = 0;
+        for (size_t i = 0; i < n_inputs; i++)
+            decoded += gunzip_all(inputs[i], scratch, cap);
+        size_t zcap = ZSTD_compressBound(out_len);
+        uint8_t *z = malloc(zcap);
+        ZSTD_CCtx *cc = ZSTD_createCCtx();
+        ZSTD_compressCCtx(cc, z, zcap, out, out_len, 3);
+        ceil_s[r] = cpu_s() - c0;
+        ZSTD_freeCCtx(cc);
+        free(z);
+        free(out);
+        j2_wall[r] = run_thresh(inputs, n_inputs, 2, outdir, &cpu);
+        j2_cpu[r] = cpu;
+    }
+    double mb = (double)in_bytes / 1e6;
+    double c = median(ceil_s, rounds), p1 = median(j1_cpu, rounds);
+    double w1 = median(j1_wall, rounds), w2 = median(j2_wall, rounds);
+    double p2 = median(j2_cpu, rounds);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("input: %zu files, %.1f MB compressed, %.1f MB WARC, %zu docs, "
+           "%.1f MB JSONL out\n", n_inputs, mb, (double)decoded / 1e6,
+           docs_out, (double)out_len / 1e6);
+    printf("ceiling (libdeflate gunzip + zstd -3 of the output, 1 core): "
+           "%.1f MB/s\n", mb / c);
+    printf("thresh -j1: %.1f MB/s per core (CPU), %.1f MB/s wall, "
+           "%.0f docs/s per core; ratio to ceiling %.2f\n", mb / p1,
+           mb / w1, (double)docs_out / p1, (mb / p1) / (mb / c));
+    printf("thresh -j2: %.1f MB/s per core (CPU), %.1f MB/s wall; "
+           "speedup over -j1 %.2fx\n", mb / p2, mb / w2, w1 / w2);
+    printf("peak RSS: %.1f MB (includes the %zu MB ceiling buffer)\n",
+           (double)ru.ru_maxrss / 1024, cap >> 20);
+    printf("medians of %d interleaved rounds\n", rounds);
+    free(scratch);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", outdir);
+    return system(cmd) == 0 ? 0 : 1;
+}
