@@ -121,6 +121,7 @@ struct th_html_parser {
     size_t n_open_p;            /* p elements on the stack */
     size_t max_depth;           /* deeper elements are flattened */
     size_t max_nodes;           /* more nodes give TH_ELIMIT */
+    size_t max_attrs;           /* more attributes are ignored */
     struct th_arena *arena;     /* arena of the current parse */
     int failed;                 /* first error of the current parse */
 };

@@ -39,6 +39,13 @@
 
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_NODES ((size_t)1 << 26)
+/*
+ * Per-document budgets: nodes and attributes each get 65,536 plus one per
+ * 16 input bytes (real pages average about 80 bytes per node). This keeps
+ * the tree below 9 bytes of memory per input byte on any input; pages
+ * denser than that are dropped (nodes) or lose attributes.
+ */
+#define BUDGET(len) ((size_t)65536 + (len) / 16)
 #define MAX_ADOPTIONS 1000
 
 static inline bool is_alpha(unsigned char c)
@@ -759,6 +766,8 @@ static void end_element(struct th_html_parser *p, unsigned tag,
 static bool add_attr(struct th_html_parser *p, const char *name, size_t nlen,
                      const char *value, size_t vlen)
 {
+    if (p->n_attrs >= p->max_attrs)
+        return true;                 /* over budget: ignored */
     if (p->n_attrs >= p->cap_attrs &&
         grow((void **)&p->attrs, &p->cap_attrs, p->n_attrs + 1,
              sizeof(*p->attrs)) < 0) {
@@ -950,6 +959,9 @@ int th_html_parse(struct th_html_parser *p, const char *s, size_t len,
 {
     p->arena = arena;
     p->failed = 0;
+    p->max_nodes = BUDGET(len) < DEFAULT_MAX_NODES ? BUDGET(len)
+                                                   : DEFAULT_MAX_NODES;
+    p->max_attrs = p->max_nodes;
     p->n_nodes = 0;
     p->n_attrs = 0;
     p->n_stack = 0;

@@ -493,6 +493,20 @@ static void million_attributes(void)
     th_buf_release(&b);
 }
 
+/* Markup denser than the node budget is dropped, not allocated. */
+static void dense_markup_budget(void)
+{
+    size_t n = 1000000;
+    char *html = malloc(3 * n);
+    for (size_t i = 0; i < n; i++)
+        memcpy(html + 3 * i, "<b>", 3);
+    struct got g = extract_opts(html, 3 * n, NULL, "");
+    CHECK_EQ_INT(g.rc, 0);
+    CHECK(g.drop && !strcmp(g.drop, "too_large"));
+    got_free(&g);
+    free(html);
+}
+
 static bool valid_utf8_without_nul(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -624,6 +638,7 @@ static const struct th_test tests[] = {
     {"deep_nesting", deep_nesting},
     {"huge_text_node", huge_text_node},
     {"million_attributes", million_attributes},
+    {"dense_markup_budget", dense_markup_budget},
     {"nuls_and_invalid_utf8", nuls_and_invalid_utf8},
     {"truncated_documents", truncated_documents},
     {"non_html_bytes", non_html_bytes},
