@@ -1531,6 +1531,13 @@ static void write_table(struct th_html_extractor *ex, struct writer *w,
     const struct th_html_parser *p = ex->parser;
     size_t rows = 0;
     w_break(w);
+    for (uint32_t c = p->nodes[n].first_child; c; c = p->nodes[c].next_sibling)
+        if (p->nodes[c].tag == TH_TAG_CAPTION && !skip_node(ex, c)) {
+            write_children(ex, w, c);
+            w_break(w);
+            if (w->markdown)
+                w_gap(w);
+        }
     for (uint32_t i = n + 1;
          i < p->n_nodes && p->nodes[i].depth > p->nodes[n].depth; i++) {
         if (p->nodes[i].tag != TH_TAG_TR || skip_node(ex, i))

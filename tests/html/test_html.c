@@ -231,21 +231,21 @@ static void markdown_output(void)
         "<ul><li>one</li><li>two <a href=\"http://x.org/\">link</a></li>"
         "</ul><ol><li>first</li></ol><blockquote><p>quoted</p></blockquote>"
         "<pre>code  line\n  indented</pre>"
-        "<table><tr><th>h1</th><th>h2</th></tr><tr><td>a</td><td>b</td>"
-        "</tr></table>" PARA(2) "</article>";
+        "<table><caption>Cap</caption><tr><th>h1</th><th>h2</th></tr><tr>"
+        "<td>a</td><td>b</td></tr></table>" PARA(2) "</article>";
     struct got g = extract_opts(html, strlen(html), &o, "");
     CHECK(strstr(g.text, "## Section\n") != NULL);
     CHECK(strstr(g.text, "\n- one\n- two [link](http://x.org/)\n") != NULL);
     CHECK(strstr(g.text, "\n1. first\n") != NULL);
     CHECK(strstr(g.text, "\n> quoted\n") != NULL);
     CHECK(strstr(g.text, "\n```\ncode  line\n  indented\n```\n") != NULL);
-    CHECK(strstr(g.text, "\n| h1 | h2 |\n| --- | --- |\n| a | b |\n") !=
-          NULL);
+    CHECK(strstr(g.text, "\nCap\n\n| h1 | h2 |\n| --- | --- |\n| a | b |\n")
+          != NULL);
     got_free(&g);
     g = extract(html);
     CHECK(strstr(g.text, "Section\nParagraph 1") != NULL);
     CHECK(strstr(g.text, "\none\ntwo link\nfirst\nquoted\n") != NULL);
-    CHECK(strstr(g.text, "h1 | h2\na | b\n") != NULL);
+    CHECK(strstr(g.text, "\nCap\nh1 | h2\na | b\n") != NULL);
     got_free(&g);
 }
 
