@@ -21,11 +21,11 @@ MIN_LINES=${MIN_LINES:-400}
 DIM=${DIM:-16}
 EPOCH=${EPOCH:-15}
 LR=${LR:-0.5}
-MINN=${MINN:-1}
-MAXN=${MAXN:-4}
-BUCKET=${BUCKET:-400000}
-LOSS=${LOSS:-softmax}
-CUTOFF=${CUTOFF:-150000}
+MINN=${MINN:-2}
+MAXN=${MAXN:-3}
+BUCKET=${BUCKET:-2000000}
+LOSS=${LOSS:-hs}
+CUTOFF=${CUTOFF:-60000}
 
 command -v fasttext >/dev/null || { echo "need Debian's fasttext" >&2; exit 1; }
 

@@ -86,6 +86,22 @@ struct ft_matrix {
     struct ft_pq npq;        /* quantized with qnorm: the norm quantizer */
 };
 
+/* 64 buckets of the succinct prune index. */
+struct ft_rank {
+    uint64_t bits;           /* bit i: bucket 64 * index + i is kept */
+    uint32_t base;           /* kept buckets before this word */
+    uint32_t pad;            /* keeps entries 16 bytes (one load) */
+};
+
+/* Portable popcount (no -mpopcnt on the x86-64 baseline). */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (uint32_t)((x * 0x0101010101010101u) >> 56);
+}
+
 /* Open-addressing slot of the word table. */
 struct ft_slot {
     uint32_t hash;           /* word hash, meaningful when id >= 0 */
@@ -103,8 +119,11 @@ struct th_fasttext {
     uint32_t table_mask;     /* table size - 1 (a power of two) */
     int32_t *prune_keys;     /* prune index buckets, -1 = empty slot */
     int32_t *prune_values;   /* prune index rows, same slots */
-    uint64_t *prune_bits;    /* bit b set when bucket b is in the prune
-                                index (NULL when bucket is too large) */
+    struct ft_rank *prune_rank; /* succinct prune index: bucket b is kept
+                                when its bit is set and maps to
+                                prune_rows[rank(b)]; NULL when bucket is
+                                too large (the hash table is used) */
+    int32_t *prune_rows;     /* input row per kept bucket, in bucket order */
     uint32_t prune_mask;     /* prune table size - 1, 0 when no table */
     uint32_t prune_shift;    /* 32 - log2(prune table size) */
     uint64_t bucket_magic;   /* fastmod constant for % bucket */
@@ -398,9 +417,12 @@ static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
             ft->prune_shift--;
         for (uint32_t i = 0; i < psize; i++)
             ft->prune_keys[i] = -1;
+        size_t n_rank = (size_t)ft->info.bucket / 64 + 1;
         if (ft->info.bucket <= FT_PRUNE_BITS_MAX) {
-            ft->prune_bits = calloc((size_t)ft->info.bucket / 64 + 1, 8);
-            if (!ft->prune_bits)
+            ft->prune_rank = calloc(n_rank, sizeof(*ft->prune_rank));
+            ft->prune_rows = calloc((size_t)pruneidx_size + 1,
+                                    sizeof(*ft->prune_rows));
+            if (!ft->prune_rank || !ft->prune_rows)
                 return th_error_set(r->err, TH_ENOMEM, "out of memory");
         }
         for (int64_t i = 0; i < pruneidx_size; i++) {
@@ -416,8 +438,24 @@ static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
                 s = (s + 1) & ft->prune_mask;
             ft->prune_keys[s] = key;
             ft->prune_values[s] = value;
-            if (ft->prune_bits && key < ft->info.bucket)
-                ft->prune_bits[key >> 6] |= (uint64_t)1 << (key & 63);
+            if (ft->prune_rank && key < ft->info.bucket)
+                ft->prune_rank[key >> 6].bits |= (uint64_t)1 << (key & 63);
+        }
+        if (ft->prune_rank) {
+            uint32_t total = 0;
+            for (size_t i = 0; i < n_rank; i++) {
+                ft->prune_rank[i].base = total;
+                total += popcount64(ft->prune_rank[i].bits);
+            }
+            for (uint32_t s = 0; s <= ft->prune_mask; s++) {
+                int32_t key = ft->prune_keys[s];
+                if (key < 0 || key >= ft->info.bucket)
+                    continue;
+                const struct ft_rank *e = &ft->prune_rank[key >> 6];
+                uint64_t below = ((uint64_t)1 << (key & 63)) - 1;
+                ft->prune_rows[e->base + popcount64(e->bits & below)] =
+                    ft->info.n_words + ft->prune_values[s];
+            }
         }
     }
     int32_t eos = -1;
@@ -740,7 +778,8 @@ void th_fasttext_free(struct th_fasttext *ft)
     free(ft->table);
     free(ft->prune_keys);
     free(ft->prune_values);
-    free(ft->prune_bits);
+    free(ft->prune_rank);
+    free(ft->prune_rows);
     free(ft->input.pq.centroids);
     free(ft->input.npq.centroids);
     free(ft->output.pq.centroids);
@@ -889,13 +928,41 @@ static inline int push_bucket(const struct th_fasttext *ft,
     if (pruned == 0 || id < 0)
         return 0;
     if (pruned > 0) {
-        /* ids are < bucket here: they come from h % bucket */
-        if (ft->prune_bits &&
-            !(ft->prune_bits[id >> 6] & ((uint64_t)1 << (id & 63))))
-            return 0;
-        return push_id(st, -id - 1);
+        if (!ft->prune_rank)
+            return push_id(st, -id - 1);
+        /*
+         * ids are < bucket here (h % bucket). Branch-free: the bucket's
+         * rank is always written (as -(rank + 1), mapped to its row by
+         * resolve_ranks) and kept only when the bucket's bit is set, so
+         * the loads of successive n-grams overlap instead of waiting on
+         * mispredicted branches.
+         */
+        if (st->n_ids == st->cap_ids &&
+            grow((void **)&st->ids, &st->cap_ids, st->n_ids + 1,
+                 sizeof(*st->ids)) < 0)
+            return TH_ENOMEM;
+        const struct ft_rank *e = &ft->prune_rank[(uint32_t)id >> 6];
+        uint64_t below = ((uint64_t)1 << (id & 63)) - 1;
+        st->ids[st->n_ids] = -(int32_t)(e->base + popcount64(e->bits & below))
+                             - 1;
+        st->n_ids += (size_t)((e->bits >> (id & 63)) & 1);
+        return 0;
     }
     return push_id(st, ft->info.n_words + id);
+}
+
+/* Map the ranks pushed as -(rank + 1) in ids[from..] to their rows. */
+static void resolve_ranks(const struct th_fasttext *ft,
+                          struct th_fasttext_state *st, size_t from)
+{
+    int32_t *ids = st->ids;
+    const size_t n = st->n_ids;
+    for (size_t i = from; i < n; i++) {
+        if (i + 8 < n && ids[i + 8] < 0)
+            __builtin_prefetch(&ft->prune_rows[-(ids[i + 8] + 1)]);
+        if (ids[i] < 0)
+            ids[i] = ft->prune_rows[-(ids[i] + 1)];
+    }
 }
 
 /* Map the deferred buckets ids[from..] of a pruned model; drop unknowns. */
@@ -1003,7 +1070,9 @@ static int word_features(const struct th_fasttext *ft,
         size_t from = st->n_ids;
         if (push_subwords(ft, st, st->word, len + 2) < 0)
             return TH_ENOMEM;
-        if (ft->info.n_pruned > 0)
+        if (ft->prune_rank)
+            resolve_ranks(ft, st, from);
+        else if (ft->info.n_pruned > 0)
             resolve_pruned(ft, st, from);
     }
     return 0;
@@ -1175,7 +1244,9 @@ static int line_features(const struct th_fasttext *ft,
                 return TH_ENOMEM;
         }
     }
-    if (ft->info.n_pruned > 0)
+    if (ft->prune_rank)
+        resolve_ranks(ft, st, from);
+    else if (ft->info.n_pruned > 0)
         resolve_pruned(ft, st, from);
     *consumed = pos;
     return 0;
@@ -1214,7 +1285,25 @@ static void compute_hidden(const struct th_fasttext *ft,
         /* fastText's addcode, fused, for the common dsub = 2 */
         const struct ft_pq *pq = &in->pq;
         const int32_t nsubq = pq->nsubq;
-        for (size_t k = 0; k < n; k++) {
+        if (nsubq == 8) {
+            /* dim 16 (lid.176, the built-in model): sums in registers */
+            float acc[16] = {0};
+            for (size_t k = 0; k < n; k++) {
+                if (k + 8 < n)
+                    __builtin_prefetch(in->codes + (size_t)ids[k + 8] * 8);
+                float alpha = quant_norm(in, ids[k]);
+                const uint8_t *code = in->codes + (size_t)ids[k] * 8;
+#pragma GCC unroll 8
+                for (int32_t m = 0; m < 8; m++) {
+                    const float *c = pq->centroids +
+                                     ((size_t)m * FT_KSUB + code[m]) * 2;
+                    acc[2 * m] += alpha * c[0];
+                    acc[2 * m + 1] += alpha * c[1];
+                }
+            }
+            memcpy(hidden, acc, sizeof(acc));
+        }
+        for (size_t k = 0; nsubq != 8 && k < n; k++) {
             if (k + 8 < n)
                 __builtin_prefetch(in->codes + (size_t)ids[k + 8] * nsubq);
             float alpha = quant_norm(in, ids[k]);
