@@ -48,8 +48,14 @@ struct stage_stats {
     size_t n_reasons;            /* reasons in use */
 };
 
+/* A position in output order: batch k of input file `file`. */
+struct cursor {
+    size_t file;                 /* input index */
+    uint64_t k;                  /* batch index within that input */
+};
+
 struct batch {
-    uint64_t seq;                /* batch sequence number */
+    struct cursor at;            /* where it stands in output order */
     struct th_arena *arena;      /* owns every byte of the documents */
     struct th_doc *docs;         /* documents, input order */
     void **priv;                 /* n * n_stages per-stage private data */
@@ -89,17 +95,21 @@ struct run {
     pthread_mutex_t lock;        /* guards everything below */
     pthread_cond_t cond;         /* any change */
     struct queue todo;           /* read, not processed */
-    struct batch *done;          /* processed, sorted by seq */
+    struct batch *done;          /* encoded, sorted by position */
+    struct batch *serial_ready;  /* waiting for the ordered section, sorted */
+    bool serial_busy;            /* a worker is in the ordered section */
     struct batch *free_list;     /* recycled batches */
     size_t n_batches;            /* batches allocated */
     size_t max_batches;          /* cap on batches */
     bool reading_done;           /* no more batches will be queued */
     bool abort;                  /* a fatal error happened */
-    uint64_t next_write;         /* next batch seq the writer takes */
-    uint64_t next_serial;        /* next batch seq for the serial stages */
+    struct cursor write_at;      /* next batch the writer takes */
+    struct cursor serial_at;     /* next batch for the serial stages */
+    int64_t *file_batches;       /* batches per input, -1 while reading */
+    size_t next_input;           /* next input a reader thread takes */
+    size_t readers_left;         /* reader threads still running */
+    uint64_t bytes_done;         /* input bytes of finished inputs */
     bool has_serial;             /* some selected stage has process_serial */
-    uint64_t n_written_batches;  /* batches written */
-    uint64_t total_batches;      /* batches read (valid once reading_done) */
     struct th_writer *kept;      /* docs/ */
     struct th_writer *rejects;   /* rejects/ */
     struct stage_stats serial_stats[MAX_STAGES]; /* ordered-section counters */
@@ -116,6 +126,48 @@ int th_cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+static bool cursor_is(const struct cursor *c, const struct batch *b)
+{
+    return c->file == b->at.file && c->k == b->at.k;
+}
+
+static bool batch_before(const struct batch *a, const struct batch *b)
+{
+    return a->at.file < b->at.file ||
+           (a->at.file == b->at.file && a->at.k < b->at.k);
+}
+
+/* Skip inputs whose batches are all past (lock held). */
+static void cursor_settle(const struct run *run, struct cursor *c)
+{
+    while (c->file < run->opts->n_inputs &&
+           run->file_batches[c->file] >= 0 &&
+           c->k >= (uint64_t)run->file_batches[c->file]) {
+        c->file++;
+        c->k = 0;
+    }
+}
+
+static void cursor_advance(const struct run *run, struct cursor *c)
+{
+    c->k++;
+    cursor_settle(run, c);
+}
+
+static bool cursor_at_end(const struct run *run, const struct cursor *c)
+{
+    return c->file >= run->opts->n_inputs;
+}
+
+/* Insert b into a list sorted by position (lock held). */
+static void insert_sorted(struct batch **list, struct batch *b)
+{
+    while (*list && batch_before(*list, b))
+        list = &(*list)->next;
+    b->next = *list;
+    *list = b;
 }
 
 static void count_reason(struct stage_stats *st, const char *reason)
@@ -202,13 +254,19 @@ static void batch_free(struct batch *b)
     free(b);
 }
 
-/* A batch to fill: recycled or new; waits while the cap is reached. */
-static struct batch *batch_get(struct run *run, struct th_error *err)
+/*
+ * A batch to fill: recycled or new; waits while the cap is reached, except
+ * for the input the ordered consumers wait on (else a reader of a later
+ * input holding every batch could starve them: deadlock).
+ */
+static struct batch *batch_get(struct run *run, size_t file,
+                               struct th_error *err)
 {
     struct batch *b = NULL;
     pthread_mutex_lock(&run->lock);
     while (!run->free_list && run->n_batches >= run->max_batches &&
-           !run->abort)
+           !run->abort && file != run->serial_at.file &&
+           file != run->write_at.file)
         pthread_cond_wait(&run->cond, &run->lock);
     if (run->abort) {
         pthread_mutex_unlock(&run->lock);
@@ -316,17 +374,9 @@ static void process_batch(struct run *run, struct worker *w, struct batch *b)
     }
 }
 
-/*
- * The ordered section: serial stages see batches strictly in sequence.
- * Batches leave the queue in sequence order, so the worker holding the
- * lowest unfinished batch never waits: no deadlock.
- */
+/* Run the serial stages on one batch (the caller holds the section). */
 static void serial_batch(struct run *run, struct batch *b)
 {
-    pthread_mutex_lock(&run->lock);
-    while (run->next_serial != b->seq && !run->abort)
-        pthread_cond_wait(&run->cond, &run->lock);
-    pthread_mutex_unlock(&run->lock);
     for (size_t i = 0; i < b->n; i++) {
         struct th_doc *doc = &b->docs[i];
         for (size_t s = 0; s < run->n_stages; s++) {
@@ -341,10 +391,6 @@ static void serial_batch(struct run *run, struct batch *b)
         }
         doc->priv = NULL;
     }
-    pthread_mutex_lock(&run->lock);
-    run->next_serial++;
-    pthread_cond_broadcast(&run->cond);
-    pthread_mutex_unlock(&run->lock);
 }
 
 /* Serialize and encode the batch (in the worker, in parallel). */
@@ -381,6 +427,22 @@ static int encode_batch(struct worker *w, struct batch *b)
     return 0;
 }
 
+/* Encode b and hand it to the writer. */
+static void finish_batch(struct run *run, struct worker *w, struct batch *b)
+{
+    int rc = encode_batch(w, b);
+    pthread_mutex_lock(&run->lock);
+    if (rc < 0 && !run->abort) {
+        w->rc = rc;
+        run->writer_err = w->err;
+        run->writer_rc = rc;
+        run->abort = true;
+    }
+    insert_sorted(&run->done, b);
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -401,24 +463,32 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&run->lock);
 
         process_batch(run, w, b);
-        if (run->has_serial)
-            serial_batch(run, b);
-        int rc = encode_batch(w, b);
-
-        pthread_mutex_lock(&run->lock);
-        if (rc < 0 && !run->abort) {
-            w->rc = rc;
-            run->writer_err = w->err;
-            run->writer_rc = rc;
-            run->abort = true;
+        if (!run->has_serial) {
+            finish_batch(run, w, b);
+            continue;
         }
-        /* insert into done, sorted by seq */
-        struct batch **pp = &run->done;
-        while (*pp && (*pp)->seq < b->seq)
-            pp = &(*pp)->next;
-        b->next = *pp;
-        *pp = b;
-        pthread_cond_broadcast(&run->cond);
+        /*
+         * The ordered section, without waiting: park the batch; whoever
+         * finds the next batch in order parked and the section free runs
+         * it. A worker never blocks holding a batch, so no deadlock.
+         */
+        pthread_mutex_lock(&run->lock);
+        insert_sorted(&run->serial_ready, b);
+        while (!run->serial_busy && run->serial_ready &&
+               cursor_is(&run->serial_at, run->serial_ready) && !run->abort) {
+            struct batch *next = run->serial_ready;
+            run->serial_ready = next->next;
+            run->serial_busy = true;
+            pthread_mutex_unlock(&run->lock);
+            serial_batch(run, next);
+            pthread_mutex_lock(&run->lock);
+            cursor_advance(run, &run->serial_at);
+            run->serial_busy = false;
+            pthread_cond_broadcast(&run->cond);
+            pthread_mutex_unlock(&run->lock);
+            finish_batch(run, w, next);
+            pthread_mutex_lock(&run->lock);
+        }
         pthread_mutex_unlock(&run->lock);
     }
 }
@@ -445,12 +515,10 @@ static void *writer_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&run->lock);
         while (!run->abort && !(run->done &&
-                                run->done->seq == run->next_write) &&
-               !(run->reading_done &&
-                 run->next_write == run->total_batches))
+                                cursor_is(&run->write_at, run->done)) &&
+               !cursor_at_end(run, &run->write_at))
             pthread_cond_wait(&run->cond, &run->lock);
-        if (run->abort || (run->reading_done &&
-                           run->next_write == run->total_batches)) {
+        if (run->abort || cursor_at_end(run, &run->write_at)) {
             pthread_mutex_unlock(&run->lock);
             break;
         }
@@ -460,7 +528,7 @@ static void *writer_main(void *arg)
 
         int rc = write_batch(run, b, &run->writer_err);
         pthread_mutex_lock(&run->lock);
-        run->next_write++;
+        cursor_advance(run, &run->write_at);
         run->kept_live = run->sum.kept;
         if (rc < 0) {
             run->writer_rc = rc;
@@ -570,6 +638,7 @@ struct input_stats {
     const char *format;               /* detected format */
     const char *compression;          /* detected compression */
     bool failed;                      /* could not be opened */
+    uint64_t fatal_damage;            /* 1 when reading stopped early */
 };
 
 static int write_stats(struct run *run, const struct input_stats *ins,
@@ -667,96 +736,193 @@ static void enqueue(struct run *run, struct batch *b)
     pthread_mutex_unlock(&run->lock);
 }
 
-/* Read every input into batches; returns < 0 only on fatal failures. */
-static int read_inputs(struct run *run, struct input_stats *ins,
-                       uint64_t total_bytes, struct th_error *err)
+struct reader_ctx {
+    struct run *run;                 /* the run */
+    struct input_stats *ins;         /* per-input stats, indexed by input */
+    uint64_t total_bytes;            /* for progress */
+    uint64_t t0;                     /* start time, for progress */
+    bool report_progress;            /* this thread calls on_progress */
+    struct th_error err;             /* fatal failure */
+    int rc;                          /* fatal failure code */
+    pthread_t thread;                /* the thread (not for the main one) */
+};
+
+/* Read input i into batches (file i, k = 0, 1, ...); < 0 only if fatal. */
+static int read_one(struct reader_ctx *ctx, size_t i)
 {
+    struct run *run = ctx->run;
+    struct input_stats *in = &ctx->ins[i];
     const struct th_pipeline_options *o = run->opts;
-    uint64_t seq_doc = 0, seq_batch = 0, done_bytes = 0;
-    uint64_t t0 = th_now_ns(), last_progress = 0;
+    struct th_reader *r;
+    struct th_error rerr = {0};
     struct batch *b = NULL;
+    uint64_t k = 0, n_docs = 0, last_progress = 0;
+    struct stage_stats damaged;
     int rc = 0;
-    for (size_t i = 0; i < o->n_inputs && rc >= 0; i++) {
-        struct th_reader *r;
-        struct th_error rerr = {0};
-        ins[i].path = o->inputs[i];
-        ins[i].format = "unknown";
-        ins[i].compression = "none";
-        if (th_reader_open(&r, o->inputs[i], &o->reader, &rerr) < 0) {
-            ins[i].failed = true;
-            run->sum.inputs_failed++;
+
+    memset(&damaged, 0, sizeof(damaged));
+    in->path = o->inputs[i];
+    in->format = "unknown";
+    in->compression = "none";
+    if (th_reader_open(&r, o->inputs[i], &o->reader, &rerr) < 0) {
+        in->failed = true;
+        if (o->reader.on_warning)
+            o->reader.on_warning(rerr.msg, o->reader.warning_ctx);
+        pthread_mutex_lock(&run->lock);
+        run->sum.inputs_failed++;
+        goto out_count;
+    }
+    in->format = format_name(th_reader_format(r));
+    in->compression = compression_name(th_reader_compression(r));
+    for (;;) {
+        if (!b) {
+            b = batch_get(run, i, &ctx->err);
+            if (!b) {
+                rc = run->abort ? TH_EIO : TH_ENOMEM;
+                break;
+            }
+            b->at.file = i;
+            b->at.k = k;
+        }
+        struct th_doc *doc = &b->docs[b->n];
+        int n = th_reader_next(r, doc, b->arena, &rerr);
+        if (n < 0) {
+            /* the stream cannot go on: warn, count, next input */
+            in->failed = true;
+            in->fatal_damage = 1;
             if (o->reader.on_warning)
                 o->reader.on_warning(rerr.msg, o->reader.warning_ctx);
-            continue;
+            break;
         }
-        run->sum.inputs++;
-        ins[i].format = format_name(th_reader_format(r));
-        ins[i].compression = compression_name(th_reader_compression(r));
-        for (;;) {
-            if (!b) {
-                b = batch_get(run, err);
-                if (!b) {
-                    rc = run->abort ? TH_EIO : TH_ENOMEM;
-                    break;
-                }
-                b->seq = seq_batch;
-            }
-            struct th_doc *doc = &b->docs[b->n];
-            int n = th_reader_next(r, doc, b->arena, &rerr);
-            if (n < 0) {
-                /* the stream cannot go on: warn, count, next input */
-                ins[i].failed = true;
-                run->sum.damaged++;
-                if (o->reader.on_warning)
-                    o->reader.on_warning(rerr.msg, o->reader.warning_ctx);
-                break;
-            }
-            if (n == 0)
-                break;
-            doc->seq = seq_doc++;
-            run->sum.read++;
-            if (doc->damage) {
-                th_doc_drop(doc, "read", doc->damage);
-                run->read_stats.docs_in++;
-                run->read_stats.dropped++;
-                count_reason(&run->read_stats, doc->damage);
-            }
-            if (++b->n == b->cap) {
-                enqueue(run, b);
-                b = NULL;
-                seq_batch++;
-            }
-            uint64_t now = th_now_ns();
-            if (o->on_progress && now - last_progress > 200000000u) {
-                struct th_progress p = {
-                    .docs_read = run->sum.read,
-                    .docs_kept = run->kept_live,
-                    .bytes_done = done_bytes + th_reader_stats(r)->bytes_in,
-                    .bytes_total = total_bytes,
-                    .seconds = (double)(now - t0) / 1e9,
-                    .input = o->inputs[i],
-                };
-                last_progress = now;
-                o->on_progress(&p, o->progress_ctx);
-            }
+        if (n == 0)
+            break;
+        doc->seq = n_docs++;
+        if (doc->damage) {
+            th_doc_drop(doc, "read", doc->damage);
+            damaged.docs_in++;
+            damaged.dropped++;
+            count_reason(&damaged, doc->damage);
         }
-        ins[i].rs = *th_reader_stats(r);
-        done_bytes += ins[i].rs.bytes_in;
-        run->sum.damaged += ins[i].rs.damaged;
-        run->sum.bytes_in += ins[i].rs.bytes_in;
-        th_reader_free(r);
+        if (++b->n == b->cap) {
+            enqueue(run, b);
+            b = NULL;
+            k++;
+        }
+        uint64_t now = th_now_ns();
+        if (ctx->report_progress && o->on_progress &&
+            now - last_progress > 200000000u) {
+            pthread_mutex_lock(&run->lock);
+            struct th_progress p = {
+                .docs_read = run->sum.read + n_docs,
+                .docs_kept = run->kept_live,
+                .bytes_done = run->bytes_done + th_reader_stats(r)->bytes_in,
+                .bytes_total = ctx->total_bytes,
+                .seconds = (double)(now - ctx->t0) / 1e9,
+                .input = o->inputs[i],
+            };
+            pthread_mutex_unlock(&run->lock);
+            last_progress = now;
+            o->on_progress(&p, o->progress_ctx);
+        }
     }
     if (b && b->n) {
         enqueue(run, b);
-        seq_batch++;
+        k++;
     } else if (b) {
         batch_put_free(run, b);
     }
+    in->rs = *th_reader_stats(r);
+    th_reader_free(r);
     pthread_mutex_lock(&run->lock);
-    run->reading_done = true;
-    run->total_batches = seq_batch;
+    run->sum.inputs++;
+    run->sum.read += n_docs;
+    run->sum.damaged += in->rs.damaged + in->fatal_damage;
+    run->sum.bytes_in += in->rs.bytes_in;
+    run->bytes_done += in->rs.bytes_in;
+    merge_stats(&run->read_stats, &damaged);
+out_count:
+    /* the ordered consumers may now step past this input */
+    run->file_batches[i] = (int64_t)k;
+    cursor_settle(run, &run->serial_at);
+    cursor_settle(run, &run->write_at);
     pthread_cond_broadcast(&run->cond);
     pthread_mutex_unlock(&run->lock);
+    free_stats(&damaged);
+    return rc;
+}
+
+/* A reader thread: takes inputs in order until none is left. */
+static void *reader_main(void *arg)
+{
+    struct reader_ctx *ctx = arg;
+    struct run *run = ctx->run;
+    for (;;) {
+        pthread_mutex_lock(&run->lock);
+        size_t i = run->next_input;
+        bool stop = i >= run->opts->n_inputs || run->abort;
+        if (!stop)
+            run->next_input++;
+        pthread_mutex_unlock(&run->lock);
+        if (stop)
+            break;
+        int rc = read_one(ctx, i);
+        if (rc < 0) {
+            ctx->rc = rc;
+            pthread_mutex_lock(&run->lock);
+            run->abort = true;
+            pthread_cond_broadcast(&run->cond);
+            pthread_mutex_unlock(&run->lock);
+            break;
+        }
+    }
+    pthread_mutex_lock(&run->lock);
+    if (--run->readers_left == 0)
+        run->reading_done = true;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+    return NULL;
+}
+
+/*
+ * Read every input into batches with n_readers threads (this one
+ * included): one input per thread at a time, so several inputs decode in
+ * parallel while the output order stays (input, batch).
+ */
+static int read_inputs(struct run *run, struct input_stats *ins,
+                       uint64_t total_bytes, int n_readers,
+                       struct th_error *err)
+{
+    struct reader_ctx *ctx = calloc((size_t)n_readers, sizeof(*ctx));
+    int started = 1, rc = 0;
+    if (!ctx)
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    run->readers_left = (size_t)n_readers;
+    for (int t = 0; t < n_readers; t++) {
+        ctx[t].run = run;
+        ctx[t].ins = ins;
+        ctx[t].total_bytes = total_bytes;
+        ctx[t].t0 = th_now_ns();
+        ctx[t].report_progress = t == 0;
+    }
+    for (; started < n_readers; started++) {
+        if (pthread_create(&ctx[started].thread, NULL, reader_main,
+                           &ctx[started]) != 0) {
+            pthread_mutex_lock(&run->lock);
+            run->readers_left -= (size_t)(n_readers - started);
+            pthread_mutex_unlock(&run->lock);
+            break;
+        }
+    }
+    reader_main(&ctx[0]);
+    for (int t = 1; t < started; t++)
+        pthread_join(ctx[t].thread, NULL);
+    for (int t = 0; t < n_readers && rc == 0; t++) {
+        if (ctx[t].rc < 0) {
+            rc = ctx[t].rc;
+            *err = ctx[t].err;
+        }
+    }
+    free(ctx);
     return rc;
 }
 
@@ -801,6 +967,14 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
                                                  err)) < 0)
             goto out;
     }
+    run.file_batches = malloc((opts.n_inputs ? opts.n_inputs : 1) *
+                              sizeof(*run.file_batches));
+    if (!run.file_batches) {
+        rc = th_error_set(err, TH_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < opts.n_inputs; i++)
+        run.file_batches[i] = -1;
     workers = calloc((size_t)threads, sizeof(*workers));
     ins = calloc(opts.n_inputs ? opts.n_inputs : 1, sizeof(*ins));
     if (!workers || !ins) {
@@ -854,7 +1028,10 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
         goto out_join;
     }
     writer_started = true;
-    rc = read_inputs(&run, ins, total_bytes, err);
+    int n_readers = threads < (int)opts.n_inputs ? threads
+                                                 : (int)opts.n_inputs;
+    rc = read_inputs(&run, ins, total_bytes, n_readers > 0 ? n_readers : 1,
+                     err);
     if (rc < 0) {
         pthread_mutex_lock(&run.lock);
         run.abort = true;
@@ -924,6 +1101,7 @@ out:
     }
     free(workers);
     free(ins);
+    free(run.file_batches);
     pthread_mutex_destroy(&run.lock);
     pthread_cond_destroy(&run.cond);
     return rc;
