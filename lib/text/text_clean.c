@@ -640,14 +640,17 @@ static size_t trim_tail(const struct line *lines, size_t lo, size_t hi)
     return hi;
 }
 
-/* Find the run of lines with the largest total weight (Kadane). */
-static bool best_block(const struct line *lines, size_t n, size_t *lo_out,
-                       size_t *hi_out)
+/*
+ * Find the run of lines in [from, to) with the largest total weight
+ * (Kadane); false when no line has a positive weight.
+ */
+static bool best_block_in(const struct line *lines, size_t from, size_t to,
+                          size_t *lo_out, size_t *hi_out)
 {
     double best = 0, sum = 0;
-    size_t cur_lo = 0;
+    size_t cur_lo = from;
     bool found = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < to; i++) {
         if (lines[i].len == 0)
             continue;
         if (sum <= 0) {
@@ -663,6 +666,12 @@ static bool best_block(const struct line *lines, size_t n, size_t *lo_out,
         }
     }
     return found;
+}
+
+static bool best_block(const struct line *lines, size_t n, size_t *lo_out,
+                       size_t *hi_out)
+{
+    return best_block_in(lines, 0, n, lo_out, hi_out);
 }
 
 static void decide(const char *text, struct line *lines, size_t n,
@@ -705,12 +714,25 @@ static void decide(const char *text, struct line *lines, size_t n,
                 lines[i].cls = tmp[i];
     }
     free(tmp);
-    bool any_good = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         lines[i].keep = lines[i].len > lines[i].skip &&
                         lines[i].cls == LC_GOOD;
-        any_good |= lines[i].keep;
+    if (opts->keep_edges)
+        return;
+    /* The main block: the run of lines with the largest prose score. Cut
+     * teasers off its end, then take the best run again inside what is
+     * left, so that no kept run ends in lines that cost more than they
+     * bring (which also makes cleaning its own output a no-op). */
+    size_t lo = 0, hi = 0;
+    bool found = best_block(lines, n, &lo, &hi);
+    if (found) {
+        size_t cut = trim_tail(lines, lo, hi);
+        if (cut < hi)
+            found = best_block_in(lines, lo, cut, &lo, &hi);
     }
+    bool any_good = false;
+    for (size_t i = lo; found && i <= hi; i++)
+        any_good |= lines[i].first == LC_GOOD;
     if (!any_good) {
         /* No prose at all. A tiny text (a title, a one-line note) is
          * kept as it is; a larger one is a menu or a parked page. */
@@ -724,13 +746,6 @@ static void decide(const char *text, struct line *lines, size_t n,
                             lines[i].first != LC_BAD;
         return;
     }
-    if (opts->keep_edges)
-        return;
-    /* The main block: the run of lines with the largest prose score. */
-    size_t lo, hi;
-    if (!best_block(lines, n, &lo, &hi))
-        return;
-    hi = trim_tail(lines, lo, hi);
     for (size_t i = 0; i < n; i++) {
         const struct line *ln = &lines[i];
         /* Inside the block everything stays but boilerplate, markup and
