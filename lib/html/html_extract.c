@@ -77,6 +77,7 @@ enum cls_bits {
     CLS_ALWAYS_OUT = 1 << 9, /* removed in every try (dialogs, cookies) */
     CLS_ID_POSITIVE = 1 << 10, /* id alone is positive */
     CLS_ID_NEGATIVE = 1 << 11, /* id alone is negative */
+    CLS_DEAD = 1 << 12,      /* removed in every try, with its subtree */
 };
 
 /* Per-node state of one extraction try. */
@@ -551,13 +552,14 @@ static const uint8_t byte_class[256] = {
 static void measure(struct th_slice s, uint32_t *chars, uint32_t *commas)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
-    uint32_t c = 0, k = 0, runs = 0, vis = 0;
+    uint32_t c = 0, k = 0, runs = 0;
+    unsigned prev = 0;
     for (size_t i = 0; i < s.len; i++) {
         unsigned t = byte_class[p[i]];
         c += t & 1;
         k += (t >> 3) & 1;
-        runs += (t >> 1) & vis;
-        vis = ((t >> 2) & 1) | (vis & ~((t >> 1) | (t >> 2)) & 1);
+        runs += (t >> 1) & (prev >> 2) & 1;  /* whitespace after a visible */
+        prev = t;
         if (t & 16) {
             if (p[i] == 0xEF && i + 2 < s.len && p[i + 1] == 0xBC &&
                 p[i + 2] == 0x8C)
@@ -566,10 +568,9 @@ static void measure(struct th_slice s, uint32_t *chars, uint32_t *commas)
                 k++;                 /* U+060C arabic comma */
         }
     }
-    c += runs;
-    if (!vis && c)
-        c--;
-    *chars = c;
+    if ((prev & 2) && runs)
+        runs--;                      /* a trailing run is not a separator */
+    *chars = c + runs;
     *commas = k;
 }
 
@@ -650,7 +651,7 @@ static void mark_removed(struct th_html_extractor *ex,
             continue;
         }
         uint16_t cls = info[i].cls;
-        if (tag_always_out(tag) || (cls & (CLS_HIDDEN | CLS_ALWAYS_OUT)))
+        if (cls & CLS_DEAD)
             st |= ST_REMOVED;
         if (f->strip_unlikely && tag != TH_TAG_BODY && tag != TH_TAG_A &&
             tag != TH_TAG_HTML && (cls & CLS_ROLE_OUT))
@@ -2011,11 +2012,19 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
         const struct th_html_node *node = node_at(ex, (uint32_t)i);
         bool element = node->tag != TH_TAG_TEXT && node->tag != TH_TAG_DOCUMENT;
         n_elements += element;
-        ex->info[i].cls = element && node->n_attrs ? classify(ex, (uint32_t)i)
-                                                   : 0;
-        /* Text of script, style and the like is never measured. */
-        if (node->tag == TH_TAG_TEXT &&
-            !(tag_flags(node_at(ex, node->parent)->tag) & TH_TF_SKIP))
+        uint16_t cls = element && node->n_attrs ? classify(ex, (uint32_t)i)
+                                                 : 0;
+        /*
+         * Subtrees removed in every try (script, style, nav, footer,
+         * hidden, dialogs...) are marked dead here once; their text is
+         * never measured.
+         */
+        if (i && ((ex->info[node->parent].cls & CLS_DEAD) ||
+                  (element && (tag_always_out(node->tag) ||
+                               (cls & (CLS_HIDDEN | CLS_ALWAYS_OUT))))))
+            cls |= CLS_DEAD;
+        ex->info[i].cls = cls;
+        if (node->tag == TH_TAG_TEXT && !(cls & CLS_DEAD))
             measure(node->text, &ex->info[i].chars, &ex->info[i].commas);
     }
     ex->title = (struct th_slice){0};
