@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "thresh/pipeline.h"
@@ -77,6 +78,39 @@ static size_t gunzip_all(const char *path, uint8_t *out, size_t cap)
         total += out_used;
     }
     libdeflate_free_decompressor(d);
+    munmap((void *)map, (size_t)st.st_size);
+    return total;
+}
+
+/* zlib streaming gunzip of the whole file (all members), for comparison. */
+static size_t zlib_gunzip_all(const char *path, uint8_t *out, size_t cap)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return 0;
+    const uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+                              MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return 0;
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    inflateInit2(&zs, 16 + MAX_WBITS);
+    size_t total = 0;
+    zs.next_in = (Bytef *)map;
+    zs.avail_in = (uInt)st.st_size;
+    while (zs.avail_in) {
+        zs.next_out = out;
+        zs.avail_out = (uInt)(cap > (1u << 30) ? (1u << 30) : cap);
+        int r = inflate(&zs, Z_NO_FLUSH);
+        total += (size_t)(zs.next_out - out);
+        if (r == Z_STREAM_END)
+            inflateReset(&zs);
+        else if (r != Z_OK)
+            break;
+    }
+    inflateEnd(&zs);
     munmap((void *)map, (size_t)st.st_size);
     return total;
 }
@@ -170,6 +204,7 @@ int main(int argc, char **argv)
     size_t cap = 256u << 20;
     uint8_t *scratch = malloc(cap);
     double ceil_s[64], j1_cpu[64], j1_wall[64], j2_wall[64], j2_cpu[64];
+    double zlib_s[64], deflate_s[64];
     size_t decoded = 0, out_len = 0, docs_out = 0;
     if (rounds > 64)
         rounds = 64;
@@ -194,6 +229,14 @@ int main(int argc, char **argv)
         ZSTD_freeCCtx(cc);
         free(z);
         free(out);
+        c0 = cpu_s();
+        for (size_t i = 0; i < n_inputs; i++)
+            zlib_gunzip_all(inputs[i], scratch, cap);
+        zlib_s[r] = cpu_s() - c0;
+        c0 = cpu_s();
+        for (size_t i = 0; i < n_inputs; i++)
+            gunzip_all(inputs[i], scratch, cap);
+        deflate_s[r] = cpu_s() - c0;
         j2_wall[r] = run_thresh(inputs, n_inputs, 2, outdir, &cpu);
         j2_cpu[r] = cpu;
     }
@@ -213,6 +256,9 @@ int main(int argc, char **argv)
            mb / w1, (double)docs_out / p1, (mb / p1) / (mb / c));
     printf("thresh -j2: %.1f MB/s per core (CPU), %.1f MB/s wall; "
            "speedup over -j1 %.2fx\n", mb / p2, mb / w2, w1 / w2);
+    printf("gunzip alone: libdeflate %.1f MB/s, zlib %.1f MB/s (of "
+           "compressed input, 1 core)\n", mb / median(deflate_s, rounds),
+           mb / median(zlib_s, rounds));
     printf("peak RSS: %.1f MB (includes the %zu MB ceiling buffer)\n",
            (double)ru.ru_maxrss / 1024, cap >> 20);
     printf("medians of %d interleaved rounds\n", rounds);
