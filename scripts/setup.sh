@@ -5,7 +5,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mapfile -t pkgs < <(grep -v '^\s*#' "$here/deps.txt" | grep -v '^\s*$')
 missing=()
-for p in "${pkgs[@]}"; do
+for entry in "${pkgs[@]}"; do
+    p=${entry%%:*}
+    if [ "$p" != "$entry" ]; then
+        command -v "${entry#*:}" >/dev/null 2>&1 && continue
+    fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
         || missing+=("$p")
 done
