@@ -3,8 +3,10 @@
  * against gold text with the article-extraction-benchmark metric
  * (th_score_page; same figures as ../shared/tools/score.py, without the
  * bootstrap deviations). SET holds <page>/expected.txt; each PRED is a
- * directory of <page>.txt files, or DIR::NAME for DIR/<page>/NAME files.
- * A page without a prediction counts as empty.
+ * directory of <page>.txt files, DIR::NAME for DIR/<page>/NAME files, or
+ * a JSON file {page: {"articleBody": text}} (or {page: text}, or the AEB
+ * output form {"version": v, "output": {...}}). A page without a
+ * prediction counts as empty.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -65,6 +67,254 @@ static char *read_opt(const char *path, size_t *len)
     return data;
 }
 
+/* ------------------------------------------------ JSON predictions */
+
+/* Predictions read from a JSON file: page names and texts (malloc'd). */
+struct json_preds {
+    char **keys;              /* page names */
+    char **texts;             /* predicted texts */
+    size_t n;                 /* entries */
+    size_t cap;               /* entries allocated */
+};
+
+/* Cursor over JSON text. */
+struct json_in {
+    const char *s;            /* the text */
+    size_t len;               /* bytes */
+    size_t pos;               /* next byte */
+};
+
+static void json_ws(struct json_in *in)
+{
+    while (in->pos < in->len && strchr(" \t\r\n", in->s[in->pos]) &&
+           in->s[in->pos])
+        in->pos++;
+}
+
+static bool json_eat(struct json_in *in, char c)
+{
+    json_ws(in);
+    if (in->pos < in->len && in->s[in->pos] == c) {
+        in->pos++;
+        return true;
+    }
+    return false;
+}
+
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0'
+                                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
+    }
+    return v;
+}
+
+static void put_cp(struct th_buf *out, unsigned cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    th_buf_append(out, b, n);
+}
+
+/* A JSON string into out (decoded); false on bad syntax. */
+static bool json_string(struct json_in *in, struct th_buf *out)
+{
+    if (!json_eat(in, '"'))
+        return false;
+    while (in->pos < in->len) {
+        char c = in->s[in->pos++];
+        if (c == '"')
+            return true;
+        if (c != '\\') {
+            th_buf_putc(out, c);
+            continue;
+        }
+        if (in->pos >= in->len)
+            return false;
+        c = in->s[in->pos++];
+        switch (c) {
+        case 'n': th_buf_putc(out, '\n'); break;
+        case 't': th_buf_putc(out, '\t'); break;
+        case 'r': th_buf_putc(out, '\r'); break;
+        case 'b': th_buf_putc(out, '\b'); break;
+        case 'f': th_buf_putc(out, '\f'); break;
+        case 'u': {
+            if (in->pos + 4 > in->len)
+                return false;
+            unsigned cp = hex4(in->s + in->pos);
+            in->pos += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && in->pos + 6 <= in->len &&
+                in->s[in->pos] == '\\' && in->s[in->pos + 1] == 'u') {
+                unsigned lo = hex4(in->s + in->pos + 2);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    in->pos += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp < 0xE000)
+                cp = 0xFFFD;
+            put_cp(out, cp);
+            break;
+        }
+        default:
+            th_buf_putc(out, c);
+            break;
+        }
+    }
+    return false;
+}
+
+/* Skip any JSON value; false on bad syntax or nesting deeper than 64. */
+static bool json_skip(struct json_in *in, int depth)
+{
+    json_ws(in);
+    if (in->pos >= in->len || depth > 64)
+        return false;
+    char c = in->s[in->pos];
+    if (c == '"') {
+        struct th_buf tmp;
+        th_buf_init(&tmp, 0);
+        bool ok = json_string(in, &tmp);
+        th_buf_release(&tmp);
+        return ok;
+    }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        in->pos++;
+        if (json_eat(in, close))
+            return true;
+        do {
+            if (c == '{' && (!json_skip(in, depth + 1) || !json_eat(in, ':')))
+                return false;
+            if (!json_skip(in, depth + 1))
+                return false;
+        } while (json_eat(in, ','));
+        return json_eat(in, close);
+    }
+    while (in->pos < in->len && !strchr(",}] \t\r\n", in->s[in->pos]))
+        in->pos++;
+    return true;
+}
+
+static void preds_add(struct json_preds *p, const char *key, const char *text)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->keys = realloc(p->keys, p->cap * sizeof(*p->keys));
+        p->texts = realloc(p->texts, p->cap * sizeof(*p->texts));
+    }
+    p->keys[p->n] = strdup(key);
+    p->texts[p->n] = strdup(text);
+    p->n++;
+}
+
+/* One prediction value: a string, or an object with "articleBody". */
+static bool json_pred_value(struct json_in *in, struct th_buf *text)
+{
+    json_ws(in);
+    if (in->pos < in->len && in->s[in->pos] == '"')
+        return json_string(in, text);
+    if (!json_eat(in, '{'))
+        return json_skip(in, 1);
+    if (json_eat(in, '}'))
+        return true;
+    struct th_buf key;
+    th_buf_init(&key, 0);
+    bool ok = true;
+    do {
+        th_buf_reset(&key);
+        if (!json_string(in, &key) || !json_eat(in, ':')) {
+            ok = false;
+            break;
+        }
+        json_ws(in);
+        if (key.ptr && !strcmp(key.ptr, "articleBody") &&
+            in->pos < in->len && in->s[in->pos] == '"') {
+            th_buf_reset(text);
+            ok = json_string(in, text);
+        } else {
+            ok = json_skip(in, 2);
+        }
+    } while (ok && json_eat(in, ','));
+    th_buf_release(&key);
+    return ok && json_eat(in, '}');
+}
+
+/* Members of the object at in (page: value) into p. */
+static bool json_pred_object(struct json_in *in, struct json_preds *p)
+{
+    if (!json_eat(in, '{'))
+        return false;
+    if (json_eat(in, '}'))
+        return true;
+    struct th_buf key, text;
+    th_buf_init(&key, 0);
+    th_buf_init(&text, 0);
+    bool ok = true;
+    do {
+        th_buf_reset(&key);
+        th_buf_reset(&text);
+        if (!json_string(in, &key) || !json_eat(in, ':')) {
+            ok = false;
+            break;
+        }
+        json_ws(in);
+        if (key.ptr && !strcmp(key.ptr, "output") && in->pos < in->len &&
+            in->s[in->pos] == '{') {
+            ok = json_pred_object(in, p);   /* AEB {"version", "output"} */
+            continue;
+        }
+        ok = json_pred_value(in, &text);
+        if (ok)
+            preds_add(p, key.ptr ? key.ptr : "", text.ptr ? text.ptr : "");
+    } while (ok && json_eat(in, ','));
+    th_buf_release(&key);
+    th_buf_release(&text);
+    return ok && json_eat(in, '}');
+}
+
+static void preds_free(struct json_preds *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->keys[i]);
+        free(p->texts[i]);
+    }
+    free(p->keys);
+    free(p->texts);
+    memset(p, 0, sizeof(*p));
+}
+
+static const char *preds_find(const struct json_preds *p, const char *key)
+{
+    for (size_t i = p->n; i-- > 0;)          /* the last one wins */
+        if (!strcmp(p->keys[i], key))
+            return p->texts[i];
+    return NULL;
+}
+
 int cmd_score(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -92,7 +342,8 @@ int cmd_score(int argc, char **argv)
             printf("usage: thresh score --gold SET [--pred-name NAME] "
                    "[--per-page TSV] PRED...\n\nscore extraction output: "
                    "SET has <page>/expected.txt, PRED is a directory\nof "
-                   "<page>.txt or DIR::NAME for DIR/<page>/NAME\n");
+                   "<page>.txt, DIR::NAME for DIR/<page>/NAME, or a JSON "
+                   "file\n{page: {\"articleBody\": text}}\n");
             return CLI_EXIT_OK;
         default:
             return CLI_EXIT_USAGE;
@@ -124,6 +375,23 @@ int cmd_score(int argc, char **argv)
             name = sep + 2;
         }
         size_t missing = 0;
+        struct json_preds preds = {0};
+        bool is_json = false;
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISREG(st.st_mode)) {
+            size_t jlen;
+            char *json = read_opt(dir, &jlen);
+            struct json_in in = {json ? json : "", json ? jlen : 0, 0};
+            is_json = true;
+            if (!json || !json_pred_object(&in, &preds)) {
+                cli_error("'%s': not a JSON object of predictions", dir);
+                free(json);
+                preds_free(&preds);
+                status = CLI_EXIT_FAILURE;
+                continue;
+            }
+            free(json);
+        }
         FILE *pp = per_page && argc - optind == 1 ? fopen(per_page, "w")
                                                   : NULL;
         if (pp)
@@ -135,12 +403,18 @@ int cmd_score(int argc, char **argv)
                      pages[i]);
             char *g = read_opt(path, &glen);
             char *p = NULL;
-            if (name) {
+            if (is_json) {
+                const char *t = preds_find(&preds, pages[i]);
+                if (t) {
+                    p = strdup(t);
+                    plen = strlen(t);
+                }
+            } else if (name) {
                 snprintf(path, sizeof(path), "%s/%s/%s", dir, pages[i],
                          name);
                 p = read_opt(path, &plen);
             }
-            if (!p) {
+            if (!p && !is_json) {
                 snprintf(path, sizeof(path), "%s/%s.txt", dir, pages[i]);
                 p = read_opt(path, &plen);
             }
@@ -164,6 +438,7 @@ int cmd_score(int argc, char **argv)
         }
         if (pp)
             fclose(pp);
+        preds_free(&preds);
         if (missing)
             cli_warn("'%s': %zu pages without prediction (scored as empty)",
                      dir, missing);
@@ -171,6 +446,11 @@ int cmd_score(int argc, char **argv)
         if (th_score_summarize(res, n, &s) < 0) {
             status = CLI_EXIT_FAILURE;
             break;
+        }
+        if (is_json) {
+            char *dot = strrchr(dir, '.');
+            if (dot && !strcmp(dot, ".json"))
+                *dot = 0;
         }
         const char *base = strrchr(dir, '/');
         while (base && base[1] == 0 && base > dir) {
