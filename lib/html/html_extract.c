@@ -128,6 +128,8 @@ struct th_html_extractor {
     struct th_buf out;                   /* text being written */
     struct th_buf best;                  /* best result of the tries */
     struct th_slice title;               /* page title of the current page */
+    struct th_slice url;                 /* URL of the current page */
+    struct th_arena *arena;              /* arena of the current page */
     struct class_cache class_cache[CLASS_CACHE]; /* class words by value */
 };
 
@@ -1525,6 +1527,8 @@ static bool skip_node(const struct th_html_extractor *ex, uint32_t n)
 
 static void write_children(struct th_html_extractor *ex, struct writer *w,
                            uint32_t n);
+static struct th_slice resolve_url(struct th_slice base, struct th_slice href,
+                                   struct th_arena *arena);
 
 static void write_table(struct th_html_extractor *ex, struct writer *w,
                         uint32_t n)
@@ -1631,7 +1635,17 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
                 w_literal(w, "[", 1);
                 write_children(ex, w, n);
                 w_put(w, "](", 2);
-                w_put(w, href.ptr, href.len);
+                if (ex->url.len && ex->arena)
+                    href = resolve_url(ex->url, href, ex->arena);
+                for (size_t k = 0; k < href.len; k++) {
+                    char c = href.ptr[k];
+                    if (c == ' ')
+                        w_put(w, "%20", 3);
+                    else if (c == '(' || c == ')')
+                        w_put(w, c == '(' ? "%28" : "%29", 3);
+                    else if ((unsigned char)c >= ' ')
+                        w_put(w, &c, 1);
+                }
                 w_put(w, ")", 1);
                 return;
             }
@@ -1974,6 +1988,8 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
 {
     memset(out, 0, sizeof(*out));
     ex->title = (struct th_slice){0};
+    ex->url = url;
+    ex->arena = arena;
     if (len > ex->opts.max_input) {
         out->drop_reason = "too_large";
         return 0;
