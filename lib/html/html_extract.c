@@ -228,7 +228,6 @@ static const struct class_word class_words[] = {
     {"-share", 6, false, CLS_SHARE},
     {"ad-break", 8, false, CLS_UNLIKELY},
     {"agegate", 7, false, CLS_UNLIKELY},
-    {"ai2html", 7, false, CLS_UNLIKELY},
     {"and", 3, false, CLS_MAYBE},
     {"article", 7, false, CLS_MAYBE | CLS_POSITIVE},
     {"author", 6, false, CLS_BYLINE},
@@ -314,16 +313,15 @@ static const struct class_word class_words[] = {
     {"text", 4, false, CLS_POSITIVE},
     {"widget", 6, false, CLS_NEGATIVE},
     {"writtenby", 9, false, CLS_BYLINE},
-    {"yom-remote", 10, false, CLS_UNLIKELY},
 };
 
 /* Index of class_words by first byte: {first entry, number of entries}. */
 static const uint8_t class_word_index[256][2] = {
-    ['-'] = {0, 2}, ['a'] = {2, 6}, ['b'] = {8, 5}, ['c'] = {13, 16},
-    ['d'] = {29, 3}, ['e'] = {32, 3}, ['f'] = {35, 1}, ['g'] = {36, 1},
-    ['h'] = {37, 5}, ['l'] = {42, 1}, ['m'] = {43, 6}, ['n'] = {49, 4},
-    ['o'] = {53, 2}, ['p'] = {55, 7}, ['r'] = {62, 6}, ['s'] = {68, 17},
-    ['t'] = {85, 3}, ['w'] = {88, 2}, ['y'] = {90, 1},
+    ['-'] = {0, 2}, ['a'] = {2, 5}, ['b'] = {7, 5}, ['c'] = {12, 16},
+    ['d'] = {28, 3}, ['e'] = {31, 3}, ['f'] = {34, 1}, ['g'] = {35, 1},
+    ['h'] = {36, 5}, ['l'] = {41, 1}, ['m'] = {42, 6}, ['n'] = {48, 4},
+    ['o'] = {52, 2}, ['p'] = {54, 7}, ['r'] = {61, 6}, ['s'] = {67, 17},
+    ['t'] = {84, 3}, ['w'] = {87, 2},
 };
 
 static inline bool is_letter(char c)
