@@ -793,6 +793,7 @@ enum chunk_kind {
     CHUNK_RUN,          /* needs the full pipeline */
     CHUNK_WHOLE,        /* one token, as it stands */
     CHUNK_SPLIT_LAST,   /* two tokens: all but the last byte, the last */
+    CHUNK_PIECES,       /* tokens listed by fast_pieces() */
 };
 
 /* Byte classes of the chunk scanner. */
@@ -826,6 +827,18 @@ static const uint8_t byte_class[256] = {
 };
 
 /*
+ * A non-ASCII code point no rewrite touches: not one of the quotes NLTK
+ * pads, not a dash it may pad, not Unicode whitespace (which splits).
+ */
+static bool nonascii_plain(uint32_t cp)
+{
+    if (cp >= 0x110000 || is_start_quote(cp) || is_end_quote(cp) ||
+        (cp >= 0x2012 && cp <= 0x2015))
+        return false;
+    return !(nlp_class_of(cp) & NLP_SPACE);
+}
+
+/*
  * Scan the chunk starting at s[c0] (not whitespace) and classify it; sets
  * *c1_out to its end. The sentence's bytes from tail_start on are all
  * whitespace or possible closing quotes/brackets, and its last
@@ -852,6 +865,23 @@ static enum chunk_kind scan_chunk(const char *s, size_t n, size_t c0,
     size_t punct_at = SIZE_MAX; /* position of the first , : ; ? ! */
     for (; i < n; i++) {
         unsigned b = byte_class[u[i]];
+        if (u[i] >= 0x80) {
+            size_t l;
+            uint32_t cp = nlp_decode(u + i, n - i, &l);
+            if (!nonascii_plain(cp)) {
+                bad = true;
+                break;
+            }
+            if (!(nlp_class_of(cp) & NLP_WORD)) {
+                size_t wl = i - wstart;
+                if ((wl == 5 || wl == 6) &&
+                    (byte_class[u[wstart]] & B_CWORD))
+                    cword = true;
+                wstart = i + l;
+            }
+            i += l - 1;
+            continue;
+        }
         if (b & B_WS)
             break;
         seen |= b;
@@ -869,6 +899,12 @@ static enum chunk_kind scan_chunk(const char *s, size_t n, size_t c0,
                 cword = true;
             wstart = i + 1;
         }
+    }
+    if (bad) {
+        while (i < n && !(byte_class[u[i]] & B_WS))
+            i++;
+        *c1_out = i;
+        return CHUNK_RUN;
     }
     *c1_out = i;
     size_t wl = i - wstart;
@@ -893,6 +929,119 @@ static enum chunk_kind scan_chunk(const char *s, size_t n, size_t c0,
     if (u[i - 1] == '.' && i == end && len >= 2)
         return CHUNK_SPLIT_LAST;
     return CHUNK_RUN;
+}
+
+/* One token of a chunk handled by fast_pieces(). */
+struct piece {
+    const char *p;   /* bytes (in the sentence or a literal) */
+    size_t len;      /* length */
+};
+
+/* Plain letters/digits/_+=~^|\/ only, non-empty, no contraction word. */
+static bool plain_core(const char *p, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD) &&
+            byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD | B_CWORD) &&
+            byte_class[(unsigned char)p[i]] != B_PLAIN)
+            return false;
+    return !has_contraction_word(p, n);
+}
+
+static bool is_opener(char c)
+{
+    return c == '(' || c == '[' || c == '{' || c == '<' || c == '"';
+}
+
+static bool is_closer(char c)
+{
+    return c == ')' || c == ']' || c == '}' || c == '>' || c == '"';
+}
+
+/*
+ * Two more chunk shapes with a known outcome (the parity test checks them
+ * against NLTK on every document):
+ *  - openers ( [ { < " , a plain core, closers ) ] } > " , and at most one
+ *    trailing , : ; ? ! when more than closers follows: brackets and the
+ *    punctuation are padded; a '"' after an opener, after a space before
+ *    the chunk, or at the sentence start becomes ``, any other '"' '';
+ *  - a plain core and a clitic ('s 'm 'd 'll 're 've and upper-case forms,
+ *    or n't / N'T) followed by a space or the sentence end: E4/E5 split it.
+ * Fills out (room for 16) and *n_out; false when the chunk needs the
+ * pipeline.
+ */
+static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
+                        size_t tail_start, struct piece *out, size_t *n_out)
+{
+    const char *p = s + c0;
+    size_t len = c1 - c0, k = 0, np = 0;
+    if (len > 14 && (p[0] == '\'' || 0))
+        return false;
+    /* clitics */
+    const char *q = memchr(p, '\'', len);
+    if (q) {
+        size_t at = (size_t)(q - p);
+        size_t cl = len - at;
+        bool follow = c1 == n || s[c1] == ' ';
+        if (!follow || !plain_core(p, at))
+            return false;
+        static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
+                                            "'D", "'ll", "'LL", "'re",
+                                            "'RE", "'ve", "'VE"};
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+            if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
+                out[0] = (struct piece){p, at};
+                out[1] = (struct piece){q, cl};
+                *n_out = 2;
+                return true;
+            }
+        if (cl == 2 && at >= 2 && ((p[at - 1] == 'n' && q[1] == 't') ||
+                                   (p[at - 1] == 'N' && q[1] == 'T'))) {
+            out[0] = (struct piece){p, at - 1};
+            out[1] = (struct piece){q - 1, 3};
+            *n_out = 2;
+            return true;
+        }
+        return false;
+    }
+    if (c1 >= tail_start || len > 16)
+        return false;
+    /* openers */
+    while (k < len && is_opener(p[k])) {
+        if (p[k] == '"') {
+            char before = k ? p[k - 1] : (c0 ? s[c0 - 1] : 0);
+            if (k && p[k - 1] == '"')
+                return false;
+            bool open = k ? true : (c0 == 0 || before == ' ');
+            out[np++] = (struct piece){open ? "``" : "''", 2};
+        } else {
+            out[np++] = (struct piece){p + k, 1};
+        }
+        k++;
+    }
+    size_t core = k;
+    while (k < len && byte_class[(unsigned char)p[k]] & B_PLAIN)
+        k++;
+    if (!plain_core(p + core, k - core))
+        return false;
+    out[np++] = (struct piece){p + core, k - core};
+    while (k < len && is_closer(p[k])) {
+        if (p[k] == '"')
+            out[np++] = (struct piece){"''", 2};
+        else
+            out[np++] = (struct piece){p + k, 1};
+        k++;
+    }
+    if (k < len && (byte_class[(unsigned char)p[k]] & B_PUNCT)) {
+        out[np++] = (struct piece){p + k, 1};
+        k++;
+    }
+    if (k != len || np == 1)
+        return false;
+    *n_out = np;
+    return true;
 }
 
 /*
@@ -929,6 +1078,11 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
             break;
         size_t c0 = i;
         enum chunk_kind kind = scan_chunk(s, n, c0, tail_start, end, &i);
+        struct piece pieces[16];
+        size_t n_pieces = 0;
+        if (kind == CHUNK_RUN &&
+            fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces))
+            kind = CHUNK_PIECES;
         if (kind == CHUNK_RUN) {
             if (run_start == SIZE_MAX)
                 run_start = ws;
@@ -944,6 +1098,10 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
         }
         if (kind == CHUNK_WHOLE) {
             rc = emit(s + c0, i - c0, ctx);
+        } else if (kind == CHUNK_PIECES) {
+            rc = 0;
+            for (size_t k = 0; k < n_pieces && rc == 0; k++)
+                rc = emit(pieces[k].p, pieces[k].len, ctx);
         } else {
             rc = emit(s + c0, i - c0 - 1, ctx);
             if (rc == 0)
