@@ -130,6 +130,7 @@ struct th_html_extractor {
     struct th_slice title;               /* page title of the current page */
     struct th_slice url;                 /* URL of the current page */
     struct th_arena *arena;              /* arena of the current page */
+    size_t out_link_bytes;               /* link text bytes in out */
     struct class_cache class_cache[CLASS_CACHE]; /* class words by value */
 };
 
@@ -1356,6 +1357,9 @@ struct writer {
     bool gap;                /* Markdown: blank line before the next line */
     size_t gap_prefix;       /* prefix bytes in force when gap was set */
     bool after_item;         /* the last block that ended was a list item */
+    bool in_link;            /* the text being written is link text */
+    size_t text_bytes;       /* bytes of text written */
+    size_t link_bytes;       /* of which link text */
     char prefix[64];         /* written at the start of each line */
     size_t prefix_len;       /* bytes of prefix */
 };
@@ -1425,6 +1429,9 @@ static void w_literal(struct writer *w, const char *s, size_t len)
         w_put(w, " ", 1);
     w->space = false;
     w->content = true;
+    w->text_bytes += len;
+    if (w->in_link)
+        w->link_bytes += len;
     w_put(w, s, len);
 }
 
@@ -1586,8 +1593,11 @@ static void write_node(struct th_html_extractor *ex, struct writer *w,
 {
     const struct th_html_node *node = node_at(ex, n);
     if (node->tag == TH_TAG_TEXT) {
-        if (!(ex->info[n].state & ST_REMOVED))
+        if (!(ex->info[n].state & ST_REMOVED)) {
+            w->in_link = (ex->info[n].state & ST_IN_LINK) != 0;
             w_text(w, node->text);
+            w->in_link = false;
+        }
         return;
     }
     if (skip_node(ex, n))
@@ -1725,6 +1735,7 @@ static int write_selected(struct th_html_extractor *ex, struct th_buf *buf)
             i++;
     }
     w_break(&w);
+    ex->out_link_bytes = w.link_bytes;
     /* Drop a final newline so that text is lines joined by '\n'. */
     if (buf->len && buf->ptr[buf->len - 1] == '\n')
         buf->ptr[--buf->len] = 0;
@@ -2053,7 +2064,7 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
         {false, false, true},
         {false, false, false},
     };
-    size_t best_chars = 0;
+    size_t best_chars = 0, best_own = 0;
     th_buf_reset(&ex->best);
     for (size_t t = 0; t < sizeof(tries) / sizeof(tries[0]); t++) {
         rc = run_try(ex, &tries[t]);
@@ -2061,12 +2072,18 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
             out->drop_reason = "too_large";
             return 0;
         }
+        /*
+         * Later tries only win with more text outside links: relaxing the
+         * rules on a short page must not just bring its menus back.
+         */
         size_t chars = text_chars(&ex->out);
-        if (t == 0 || chars > best_chars) {
+        size_t own = ex->out.len - ex->out_link_bytes;
+        if (t == 0 || own > best_own) {
             struct th_buf tmp = ex->best;
             ex->best = ex->out;
             ex->out = tmp;
             best_chars = chars;
+            best_own = own;
         }
         if (best_chars >= CHAR_THRESHOLD)
             break;
