@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "thresh/dedup.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define HEADER_SIZE 64
 #define TRAILER_SIZE 32

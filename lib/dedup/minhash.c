@@ -35,7 +35,7 @@
 
 #include "thresh/dedup.h"
 #include "sort_u64.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define LANES 16
 #define MAX_HASHES 4096

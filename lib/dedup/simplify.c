@@ -31,7 +31,7 @@
 
 #include "thresh/dedup.h"
 #include "sort_u64.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /*
  * ASCII byte -> its simplified form: the lowercase letter for letters, '0'

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "thresh/dedup.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 struct run_reader {
     struct th_dedup_file *file;  /* the run */

@@ -44,7 +44,7 @@
 
 #include "thresh/dedup.h"
 #include "thresh/stage.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 enum verify_mode {
     VERIFY_NONE,             /* every LSH candidate is a duplicate */

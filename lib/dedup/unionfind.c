@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "thresh/dedup.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 int th_unionfind_init(struct th_unionfind *uf, size_t n)
 {

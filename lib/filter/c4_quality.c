@@ -23,7 +23,7 @@
 
 #include "thresh/filter.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy",

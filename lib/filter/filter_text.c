@@ -15,7 +15,7 @@
 #include <utf8proc.h>
 
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 uint32_t th_ft_decode_last(const char *s, size_t end, size_t *start)
 {

@@ -22,7 +22,7 @@
 #include "thresh/filter.h"
 #include "filter_internal.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 int th_filter_preset_parse(const char *name, enum th_filter_preset *out)
 {

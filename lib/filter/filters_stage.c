@@ -16,7 +16,7 @@
 #include "thresh/filter.h"
 #include "thresh/nlp.h"
 #include "thresh/stage.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 struct filters_shared {
     struct th_filters *filters;   /* the chain */

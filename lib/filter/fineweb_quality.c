@@ -15,7 +15,7 @@
 
 #include "thresh/filter.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 void th_fineweb_quality_opts_init(struct th_fineweb_quality_opts *opts,
                                   enum th_filter_preset preset)

@@ -17,7 +17,7 @@
 
 #include "thresh/filter.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static const char *const stop_words[] = {
     "the", "be", "to", "of", "and", "that", "have", "with",

@@ -30,7 +30,7 @@
 #include "thresh/filter.h"
 #include "filter_internal.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define HASH_BASE 0x9e3779b97f4a7c15ull
 #define POW_TABLE 64

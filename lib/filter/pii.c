@@ -24,7 +24,7 @@
 
 #include "thresh/filter.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static const char *const placeholders[TH_PII_N_KINDS] = {
     "|||EMAIL_ADDRESS|||", "|||IP_ADDRESS|||", "|||IP_ADDRESS|||",

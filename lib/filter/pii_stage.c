@@ -11,7 +11,7 @@
 
 #include "thresh/filter.h"
 #include "thresh/stage.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static int pii_create(void **state_out, void *shared,
                       const struct th_config *cfg, struct th_error *err)

@@ -22,7 +22,7 @@
 
 #include "thresh/filter.h"
 #include "filter_text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define PSL_PATH "/usr/share/publicsuffix/public_suffix_list.dat"
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 const uint16_t th_html_cp1252_c1[32] = {
     0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,

@@ -5,7 +5,7 @@
  * the legacy references that also match without it.
  */
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 const struct th_html_entity th_html_entities[] = {
     {"AElig", "\303\206", 5, 2},

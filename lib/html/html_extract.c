@@ -55,7 +55,7 @@
 #include <string.h>
 
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define CHAR_THRESHOLD 500          /* shorter results trigger a retry */
 #define SIBLING_PROSE_CHARS 300     /* any sibling this long may join */

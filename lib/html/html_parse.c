@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_NODES ((size_t)1 << 26)

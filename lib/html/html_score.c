@@ -18,7 +18,7 @@
 #include <utf8proc.h>
 
 #include "thresh/html.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define SHINGLE 4
 

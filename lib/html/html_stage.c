@@ -15,7 +15,7 @@
 
 #include "thresh/html.h"
 #include "thresh/stage.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static int extract_create(void **state_out, void *shared,
                           const struct th_config *cfg, struct th_error *err)

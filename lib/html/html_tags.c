@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 const struct th_html_tag_info th_html_tags[TH_TAG_COUNT] = {
     [TH_TAG_UNKNOWN] = {"", 0, 0},

@@ -33,7 +33,7 @@
 #include <zstd.h>
 
 #include "instream.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define IN_PIECE (1u << 20)          /* read size for pipes */
 #define OUT_CHUNK (1u << 20)         /* streaming output chunk */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 const char *th_json_skip_ws(const char *p, const char *end)
 {

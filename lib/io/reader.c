@@ -23,7 +23,7 @@
 
 #include "instream.h"
 #include "json.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define DEFAULT_MAX_RECORD (64u << 20)
 #define MAX_WARC_HEADER (256u << 10)

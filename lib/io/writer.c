@@ -21,7 +21,7 @@
 #include <zstd.h>
 
 #include "thresh/io.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /* ---- serialization --------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #include "thresh/doc.h"
 #include "thresh/langid.h"
 #include "thresh/stage.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /* Configuration and model, shared read-only by the workers. */
 struct classify_shared {

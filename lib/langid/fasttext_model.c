@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "thresh/fasttext.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define FT_MAGIC 793712314
 #define FT_VERSION 12

@@ -32,7 +32,7 @@
 #include "thresh/langid.h"
 #include "thresh/stage.h"
 #include "model_path.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define LABEL_PREFIX "__label__"
 #define LABEL_PREFIX_LEN 9

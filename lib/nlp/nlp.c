@@ -26,7 +26,7 @@
 #include <utf8proc.h>
 
 #include "nlp_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define S NLP_SPACE
 #define W NLP_WORD

@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "nlp_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define NO_POS SIZE_MAX
 

@@ -7,7 +7,7 @@
  * method; these are not NLTK's pickled parameters.
  */
 #include "nlp_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 static const char *const abbrevs[] = {
     "a.d",

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "nlp_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /* Presence set of bytes in the current string. */
 struct present {

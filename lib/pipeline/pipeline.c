@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "thresh/pipeline.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define MAX_STAGES 16
 #define MAX_REASONS 64

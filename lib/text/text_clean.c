@@ -37,7 +37,7 @@
 
 #include "thresh/text.h"
 #include "text_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /* Class of a line, from its own features (then fixed up by context). */
 enum line_class {

@@ -24,7 +24,7 @@
 
 #include "thresh/stage.h"
 #include "thresh/text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 /* Per-worker state of "normalize". */
 struct normalize_state {

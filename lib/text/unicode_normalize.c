@@ -46,7 +46,7 @@
 
 #include "thresh/text.h"
 #include "text_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 #define NO_CP 0xFFFFFFFFu       /* a removed or undefined code point */
 #define SEGMENT_CAP 128         /* code points normalized on the stack */
