@@ -20,7 +20,7 @@ print("""/*
  * the legacy references that also match without it.
  */
 #include "html_internal.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 const struct th_html_entity th_html_entities[] = {""")
 for k, v in rows:
