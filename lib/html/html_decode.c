@@ -1,10 +1,11 @@
 /*
  * Charset detection and conversion to UTF-8 for HTML bodies.
  *
- * Order of evidence: a byte-order mark; then bytes that are entirely valid
- * UTF-8 are taken as UTF-8 whatever the page declares; then the HTTP
- * charset; then a <meta charset> or http-equiv Content-Type found in the
- * first 4 KiB; else windows-1252. Putting "valid UTF-8" before the
+ * Order of evidence: a byte-order mark; an HTTP charset of UTF-16 (the
+ * bytes then hold NULs and would pass as UTF-8); then bytes that are
+ * entirely valid UTF-8 are taken as UTF-8 whatever the page declares; then
+ * the HTTP charset; then a <meta charset> or http-equiv Content-Type found
+ * in the first 4 KiB; else windows-1252. Putting "valid UTF-8" before the
  * declarations departs from browsers on purpose: crawled pages often
  * declare ISO-8859-1 while serving UTF-8, and random legacy text that is
  * multi-byte and still valid UTF-8 is very rare, so the bytes are the
@@ -325,13 +326,26 @@ int th_html_decode(const uint8_t *data, size_t len,
         data += 3;
         len -= 3;
     }
+    char label[48];
+    /* An HTTP UTF-16 charset is honoured (a <meta> one means UTF-8). */
+    if (clean_label(charset_hint.ptr ? charset_hint.ptr : "",
+                    charset_hint.len, label, sizeof(label)) &&
+        !strncmp(label, "utf-16", 6)) {
+        bool be = !strcmp(label, "utf-16be");
+        iconv_t cd = iconv_open("UTF-8", be ? "UTF-16BE" : "UTF-16LE");
+        if (cd == (iconv_t)-1)
+            return th_error_set(err, TH_EINVAL, "no utf-16 converter");
+        *charset_out = be ? "utf-16be" : "utf-16le";
+        rc = from_iconv(cd, data, len, arena, out);
+        iconv_close(cd);
+        goto out_check;
+    }
     size_t bad = utf8_valid_prefix(data, len);
     if (bad == len) {
         *charset_out = "utf-8";
         *out = (struct th_slice){(const char *)data, len};
         return 0;
     }
-    char label[48];
     bool declared_utf8 = false;
     if (clean_label(charset_hint.ptr ? charset_hint.ptr : "",
                     charset_hint.len, label, sizeof(label))) {

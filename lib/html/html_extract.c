@@ -2003,8 +2003,10 @@ int th_html_extract(struct th_html_extractor *ex, const uint8_t *data,
         out->drop_reason = "too_large";
         return 0;
     }
-    if (looks_binary(data, len) &&
-        !(len >= 2 && (data[0] == 0xFF || data[0] == 0xFE))) {
+    bool utf16 = (len >= 2 && (data[0] == 0xFF || data[0] == 0xFE)) ||
+                 (charset_hint.len >= 6 &&
+                  slice_ci_contains(charset_hint, "utf-16"));
+    if (!utf16 && looks_binary(data, len)) {
         out->drop_reason = "not_html";
         return 0;
     }

@@ -128,6 +128,10 @@ static void charset_decoding(void)
     CHECK(th_html_decode((const uint8_t *)"\xff\xfeh\0\xe9\0", 6,
                          (struct th_slice){0}, a, &out, &cs, NULL) == 0);
     CHECK_EQ_MEM(out.ptr, out.len, "h\xc3\xa9", 3);
+    /* An HTTP UTF-16 charset without BOM. */
+    CHECK(th_html_decode((const uint8_t *)"h\0\xe9\0", 4,
+                         TH_SLICE_LIT("UTF-16LE"), a, &out, &cs, NULL) == 0);
+    CHECK_EQ_MEM(out.ptr, out.len, "h\xc3\xa9", 3);
     /* HTTP charset, then <meta>, then windows-1252. */
     const char l1[] = "caf\xe9 \x80";
     CHECK(th_html_decode((const uint8_t *)l1, 6, TH_SLICE_LIT("ISO-8859-1"),
