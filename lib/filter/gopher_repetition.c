@@ -34,6 +34,8 @@
 
 #define HASH_BASE 0x9e3779b97f4a7c15ull
 #define POW_TABLE 64
+#define C_PREFIX 16   /* prefilter width, concatenated stream (5+ grams) */
+#define J_PREFIX 8    /* prefilter width, space-joined stream (2-4 grams) */
 
 void th_gopher_repetition_opts_init(struct th_gopher_repetition_opts *opts,
                                     enum th_filter_preset preset)
@@ -246,42 +248,58 @@ struct ngram_ctx {
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
     uint8_t *lone;                /* per position: bit 0 set when the first
-                                     8 bytes of the concatenated stream from
-                                     here occur at no other token start, bit
-                                     1 the same for the space-joined stream */
+                                     C_PREFIX bytes of the concatenated
+                                     stream from here occur at no other
+                                     token start, bit 1 the same for the
+                                     J_PREFIX bytes of the joined stream */
 };
 
 /*
- * Prefilter. Two n-grams can only be equal strings if their first 8 bytes
- * are (or both are shorter than 8 bytes). So a position whose 8-byte
+ * Prefilter. Two n-grams can only be equal strings if their first W bytes
+ * are (or both are shorter than W bytes). So a position whose W-byte
  * prefix (of the concatenated, or the space-joined, token stream) occurs at
  * no other token start can neither repeat an earlier n-gram nor be repeated
- * by a later one, for any n, as long as its n-gram is at least 8 bytes long.
+ * by a later one, for any n, as long as its n-gram is at least W bytes long.
  * Such positions skip the n-gram sets entirely; real text has few repeated
- * 8-byte prefixes, so most of the nine lookups per token disappear. The
- * prefixes are exact 8-byte keys: no hashing, no collisions.
+ * prefixes, so most of the nine lookups per token disappear. W is 16 for
+ * the concatenated stream (5- to 10-grams are long) and 8 for the joined
+ * one (2-grams are short).
  */
-struct prefix_slot {
-    uint64_t bytes;     /* the prefix, little-endian packed */
-    uint32_t count;     /* token starts with this prefix */
-    uint8_t len;        /* 1..8 bytes (shorter only at the stream's end) */
-    uint8_t used;       /* slot occupied */
-};
 
-static int mark_lone(struct ngram_ctx *cx, char sep, uint8_t bit)
+/* Prefix key of the stream at off: 16 bytes folded to 64 bits, length. */
+static uint64_t prefix_hash(const uint8_t *stream, size_t off, size_t left,
+                            size_t width)
 {
-    size_t n = cx->n_words, cap = 16;
-    while (cap < n * 2)
-        cap <<= 1;
-    /* the stream itself, 8 zero bytes of padding after it */
+    uint64_t v[2];
+    memcpy(v, stream + off, 16);   /* past the end: the zero padding */
+    if (width == 8)
+        v[1] = 0;
+    size_t len = left < width ? left : width;
+    return mix64(v[0] ^ mix64(v[1] + len));
+}
+
+/*
+ * Set bit in cx->lone for positions whose width-byte prefix (8 or 16) of
+ * the stream (tokens joined by sep) occurs at no other token start.
+ * Counted in a count-min sketch of saturating byte counters (two cells per
+ * key, 16 cells per token: it stays in the L1/L2 cache where a hash set of
+ * the prefixes would not). A sketch never undercounts, so "count 1" is
+ * exact; a collision only costs a position its shortcut.
+ */
+static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
+                     uint8_t bit)
+{
+    size_t n = cx->n_words, cells = 64;
+    while (cells < n * 16 && cells < ((size_t)1 << 24))
+        cells <<= 1;
     size_t total = (size_t)cx->b[n].bytes + (sep ? n : 0);
-    uint8_t *stream = malloc(total + 8);
-    struct prefix_slot *t = calloc(cap, sizeof(*t));
-    uint32_t *slot_of = malloc((n + 1) * sizeof(*slot_of));
-    if (!t || !slot_of || !stream) {
+    uint8_t *stream = malloc(total + 16);
+    uint8_t *sketch = calloc(cells, 1);
+    uint64_t *keys = malloc((n + 1) * sizeof(*keys));
+    if (!stream || !sketch || !keys) {
         free(stream);
-        free(t);
-        free(slot_of);
+        free(sketch);
+        free(keys);
         return TH_ENOMEM;
     }
     size_t o = 0;
@@ -291,29 +309,26 @@ static int mark_lone(struct ngram_ctx *cx, char sep, uint8_t bit)
         if (sep)
             stream[o++] = (uint8_t)sep;
     }
-    memset(stream + o, 0, 8);
+    memset(stream + o, 0, 16);
+    size_t mask = cells - 1;
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)cx->b[i].bytes + (sep ? i : 0);
-        size_t left = total - off;
-        uint8_t len = (uint8_t)(left < 8 ? left : 8);
-        uint64_t v;
-        memcpy(&v, stream + off, 8);
-        if (len < 8)
-            v &= ((uint64_t)1 << (8 * len)) - 1;
-        size_t j = mix64(v ^ ((uint64_t)len << 59)) & (cap - 1);
-        while (t[j].used && (t[j].bytes != v || t[j].len != len))
-            j = (j + 1) & (cap - 1);
-        if (!t[j].used)
-            t[j] = (struct prefix_slot){v, 0, len, 1};
-        t[j].count++;
-        slot_of[i] = (uint32_t)j;
+        uint64_t h = prefix_hash(stream, off, total - off, width);
+        keys[i] = h;
+        uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
+        *c1 += *c1 < 255;
+        *c2 += *c2 < 255;
     }
-    for (size_t i = 0; i < n; i++)
-        if (t[slot_of[i]].count == 1 && t[slot_of[i]].len == 8)
+    for (size_t i = 0; i < n; i++) {
+        size_t off = (size_t)cx->b[i].bytes + (sep ? i : 0);
+        uint64_t h = keys[i];
+        if (total - off >= width &&
+            (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
             cx->lone[i] |= bit;
+    }
     free(stream);
-    free(t);
-    free(slot_of);
+    free(sketch);
+    free(keys);
     return 0;
 }
 
@@ -507,7 +522,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     uint64_t inv = cx->inv_base;
     for (size_t i = 0; i + n <= cx->n_words; i++) {
         if ((cx->lone[i] & 2) &&
-            cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= 8)
+            cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= J_PREFIX)
             continue;      /* a unique n-gram: count 1, never the best */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars + n - 1;
@@ -542,7 +557,8 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         return TH_ENOMEM;
     size_t i = 0, total = 0;
     while (i + n <= cx->n_words) {
-        if ((cx->lone[i] & 1) && cx->b[i + n].bytes - cx->b[i].bytes >= 8) {
+        if ((cx->lone[i] & 1) &&
+            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX) {
             i++;           /* unique: not seen before, never matched later */
             continue;
         }
@@ -642,9 +658,9 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
     if (rc == 0)
-        rc = mark_lone(&cx, 0, 1);
+        rc = mark_lone(&cx, 0, C_PREFIX, 1);
     if (rc == 0)
-        rc = mark_lone(&cx, ' ', 2);
+        rc = mark_lone(&cx, ' ', J_PREFIX, 2);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;
