@@ -15,11 +15,16 @@
  * assigned in 15) plus the short fixed lists Python adds (the whitespace
  * set, Other_Uppercase / Other_Lowercase).
  *
+ * Non-ASCII classes are looked up in a 64 KiB table of the BMP built once
+ * (pthread_once) by the first th_nlp_new(); every caller holds a th_nlp,
+ * so the table is complete before any lookup.
+ *
  * Memory: results go to the caller's arena in one block for the slices and
  * one for the token bytes; scratch strings are heap buffers owned by one
  * call. Rejected: one th_arena_memdup per token (16-byte rounding per token
  * doubles the arena use of short words).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +91,27 @@ static bool is_space_slow(uint32_t cp)
            cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
+/* Class bits of every BMP code point, filled once by th_nlp_new(). */
+static uint8_t bmp_class[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static unsigned class_of_uncached(uint32_t cp);
+
+static void bmp_init(void)
+{
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]
+                                            : class_of_uncached(cp));
+}
+
 unsigned nlp_class_of_slow(uint32_t cp)
+{
+    if (cp < 0x10000)
+        return bmp_class[cp];
+    return class_of_uncached(cp);
+}
+
+static unsigned class_of_uncached(uint32_t cp)
 {
     if (cp >= 0x110000)
         return 0;
@@ -191,6 +216,8 @@ int th_nlp_new(struct th_nlp **out, const char *language,
     if (language && strcmp(language, "english") != 0)
         return th_error_set(err, TH_EINVAL,
                             "no sentence model for language '%s'", language);
+    if (pthread_once(&bmp_once, bmp_init) != 0)
+        return th_error_set(err, TH_ENOMEM, "cannot build class table");
     struct th_nlp *nlp = calloc(1, sizeof(*nlp));
     if (!nlp)
         return th_error_set(err, TH_ENOMEM, "out of memory");
@@ -206,12 +233,20 @@ void th_nlp_free(struct th_nlp *nlp)
     free(nlp);
 }
 
-/* Token collector: bytes and (offset, length) pairs on the heap. */
+/*
+ * Token collector: token bytes go straight into one arena block sized for
+ * the worst case (tokens are the input's non-space bytes, except that each
+ * '"' becomes two bytes); the slice array grows on the heap and is copied
+ * to the arena at the end.
+ */
 struct word_sink {
-    struct nlp_str bytes;   /* all token bytes, back to back */
-    size_t *offs;           /* offset and length of each token, pairs */
+    char *bytes;            /* arena block for all token bytes */
+    size_t used;            /* bytes written */
+    size_t room;            /* bytes in the block */
+    bool overflow;          /* room was exceeded (a bug, never seen) */
+    struct th_slice *toks;  /* heap array of slices into bytes */
     size_t n;               /* tokens collected */
-    size_t cap;             /* pairs allocated in offs */
+    size_t cap;             /* slices allocated */
 };
 
 static int sink_emit(const char *tok, size_t len, void *ctx)
@@ -219,18 +254,21 @@ static int sink_emit(const char *tok, size_t len, void *ctx)
     struct word_sink *sk = ctx;
     if (sk->n == sk->cap) {
         size_t cap = sk->cap ? sk->cap * 2 : 256;
-        size_t *p = realloc(sk->offs, cap * 2 * sizeof(*p));
-        if (!p)
+        struct th_slice *t = realloc(sk->toks, cap * sizeof(*t));
+        if (!t)
             return TH_ENOMEM;
-        sk->offs = p;
+        sk->toks = t;
         sk->cap = cap;
     }
-    if (nlp_str_reserve(&sk->bytes, len) < 0)
-        return TH_ENOMEM;
-    memcpy(sk->bytes.ptr + sk->bytes.len, tok, len);
-    sk->offs[2 * sk->n] = sk->bytes.len;
-    sk->offs[2 * sk->n + 1] = len;
-    sk->bytes.len += len;
+    if (len > sk->room - sk->used) {
+        sk->overflow = true;    /* cannot happen: the bound is exact */
+        return TH_ELIMIT;
+    }
+    char *dst = sk->bytes + sk->used;
+    memcpy(dst, tok, len);
+    sk->toks[sk->n].ptr = dst;
+    sk->toks[sk->n].len = len;
+    sk->used += len;
     sk->n++;
     return 0;
 }
@@ -251,6 +289,14 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     struct nlp_str work[2] = {{0}};
     *words_out = NULL;
     *n_out = 0;
+    size_t quotes = 0;
+    for (const char *q = text; len && (q = memchr(q, '"', len - (size_t)(
+             q - text))) != NULL; q++)
+        quotes++;
+    sink.room = len + quotes;
+    sink.bytes = th_arena_alloc(arena, sink.room + 1);
+    if (!sink.bytes)
+        return arena_fail(err);
     int rc = nlp_punkt_spans(nlp, text, len, &spans, &n_spans);
     if (rc < 0)
         goto out;
@@ -263,25 +309,21 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     }
     if (sink.n) {
         struct th_slice *w = th_arena_alloc(arena, sink.n * sizeof(*w));
-        char *bytes = th_arena_alloc(arena, sink.bytes.len + 1);
-        if (!w || !bytes) {
+        if (!w) {
             rc = arena_fail(err);
             goto out;
         }
-        memcpy(bytes, sink.bytes.ptr, sink.bytes.len);
-        for (size_t i = 0; i < sink.n; i++) {
-            w[i].ptr = bytes + sink.offs[2 * i];
-            w[i].len = sink.offs[2 * i + 1];
-        }
+        memcpy(w, sink.toks, sink.n * sizeof(*w));
         *words_out = w;
         *n_out = sink.n;
     }
 out:
     if (rc == TH_ENOMEM)
         th_error_set(err, rc, "out of memory while tokenizing");
+    else if (sink.overflow)
+        th_error_set(err, rc, "token bytes exceed their bound");
     free(spans);
-    free(sink.offs);
-    nlp_str_release(&sink.bytes);
+    free(sink.toks);
     nlp_str_release(&work[0]);
     nlp_str_release(&work[1]);
     return rc;
