@@ -237,6 +237,7 @@ static int phase_signatures_file(const struct opts *o,
     struct th_dedup_file_info info = {
         .kind = TH_DEDUP_FILE_SIGNATURES,
         .record_size = n_words(o) * 8,
+        .block_size = 4096 / (n_words(o) * 8) * (n_words(o) * 8),
         .fingerprint = th_minhash_fingerprint(mh),
         .shard = f,
     };
@@ -245,6 +246,7 @@ static int phase_signatures_file(const struct opts *o,
     if (rc == 0 && o->verify && o->near) {
         info.kind = TH_DEDUP_FILE_SHINGLES;
         info.record_size = 8;
+        info.block_size = 4096;     /* read back by offset: small blocks */
         rc = th_dedup_file_create(&sh, spath, &info, err);
     }
     if (rc == 0 && o->lines_min > 0)
@@ -261,18 +263,18 @@ static int phase_signatures_file(const struct opts *o,
             th_arena_reset(arena);
             continue;
         }
-        if (o->exact)
-            rec[S_TEXT] = th_dedup_text_hash(doc.text.ptr, doc.text.len) | 1;
         if (o->url)
             rec[S_URL] = th_dedup_url_hash(doc.url.ptr, doc.url.len);
         rec[S_PRIO] = priority_of(o, &doc);
-        if (o->near) {
-            th_buf_reset(&simp);
-            th_buf_reset(&shing);
+        th_buf_reset(&simp);
+        th_buf_reset(&shing);
+        if (o->exact || o->near)
             rc = th_dedup_simplify(doc.text.ptr, doc.text.len, &simp);
-            if (rc == 0)
-                rc = th_minhash_shingles(mh, simp.ptr, simp.len, o->verify,
-                                         &shing);
+        if (rc == 0 && o->exact)
+            rec[S_TEXT] = th_dedup_text_hash(simp.ptr, simp.len);
+        if (rc == 0 && o->near) {
+            rc = th_minhash_shingles(mh, simp.ptr, simp.len, o->verify,
+                                     &shing);
             if (rc < 0) {
                 th_error_set(err, rc, "'%s': document %llu too large",
                              o->inputs[f], (unsigned long long)n_docs - 1);
@@ -309,6 +311,7 @@ static int phase_signatures_file(const struct opts *o,
     if (rc == 0 && ls) {
         info.kind = TH_DEDUP_FILE_LINES;
         info.record_size = 16;
+        info.block_size = 0;        /* the default, 64 KiB */
         rc = th_sorter_finish(ls, err);
         if (rc == 0)
             rc = th_dedup_file_create(&lines, lpath, &info, err);

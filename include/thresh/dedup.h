@@ -35,11 +35,11 @@
 int th_dedup_simplify(const char *text, size_t len, struct th_buf *out);
 
 /*
- * Hash of the exact-dedup key of text: XXH3 of the text with white space
- * runs collapsed and leading/trailing white space ignored, so documents
- * that differ only in spacing are exact duplicates.
+ * Hash of the exact-dedup key: XXH3 of the simplified text (the output of
+ * th_dedup_simplify), so documents that differ only in case, spacing,
+ * punctuation, digits or accents are exact duplicates. Never 0.
  */
-uint64_t th_dedup_text_hash(const char *text, size_t len);
+uint64_t th_dedup_text_hash(const char *simplified, size_t len);
 
 /*
  * Hash of a normalized URL: scheme dropped, host lowercased, "www." and a
@@ -149,12 +149,13 @@ uint32_t th_unionfind_union(struct th_unionfind *uf, uint32_t a, uint32_t b);
 /*
  * File layout (all integers little-endian):
  *   header  64 bytes: magic "THRESHDD", version, kind, record_size,
- *           params fingerprint, shard index, a free 64-bit tag, header
- *           checksum (XXH64 of the bytes before it);
- *   blocks  each: u32 payload bytes, u32 record count, u64 XXH64 of the
- *           payload, then the payload (whole records, at most 64 KiB);
+ *           block_size, params fingerprint, shard index, a free 64-bit
+ *           tag, header checksum (XXH3 of the bytes before it);
+ *   blocks  each: u32 payload bytes, u32 record count, u64 XXH3 of the
+ *           payload, then the payload (whole records, at most block_size;
+ *           every block but the last is full);
  *   trailer 32 bytes: magic "THDDEND\0", total records, total blocks,
- *           XXH64 over the block checksums.
+ *           XXH3 chain over the block checksums.
  * A reader checks the header and the trailer at open (so truncation is
  * found before any record is used) and each block's checksum before its
  * records are returned. Writers write to PATH.tmp and rename on close.
@@ -172,6 +173,8 @@ enum th_dedup_file_kind {
 struct th_dedup_file_info {
     uint32_t kind;           /* enum th_dedup_file_kind */
     uint32_t record_size;    /* bytes per record, 1 .. 64 KiB */
+    uint32_t block_size;     /* block payload limit, record_size .. 64 KiB;
+                                0 at create means 64 KiB */
     uint64_t fingerprint;    /* parameters the data was made with */
     uint64_t shard;          /* input index or band the file belongs to */
     uint64_t tag;            /* kind-specific value (e.g. document count) */

@@ -102,6 +102,7 @@ static void encode_header(const struct th_dedup_file_info *info, uint8_t *h)
     put32(h + 8, VERSION);
     put32(h + 12, info->kind);
     put32(h + 16, info->record_size);
+    put32(h + 20, info->block_size);
     put64(h + 24, info->fingerprint);
     put64(h + 32, info->shard);
     put64(h + 40, info->tag);
@@ -142,7 +143,9 @@ int th_dedup_file_create(struct th_dedup_file **out, const char *path,
                          const struct th_dedup_file_info *info,
                          struct th_error *err)
 {
-    if (!info->record_size || info->record_size > BLOCK_MAX)
+    if (!info->record_size || info->record_size > BLOCK_MAX ||
+        info->block_size > BLOCK_MAX ||
+        (info->block_size && info->block_size < info->record_size))
         return th_error_set(err, TH_EINVAL, "'%s': bad record size %u",
                             path, info->record_size);
     struct th_dedup_file *f = calloc(1, sizeof(*f));
@@ -150,6 +153,8 @@ int th_dedup_file_create(struct th_dedup_file **out, const char *path,
         return th_error_set(err, TH_ENOMEM, "out of memory");
     f->writing = true;
     f->info = *info;
+    if (!f->info.block_size)
+        f->info.block_size = BLOCK_MAX;
     f->path = dup_str(path, "");
     f->tmp_path = dup_str(path, ".tmp");
     f->block = malloc(BLOCK_MAX);
@@ -201,7 +206,7 @@ int th_dedup_file_write(struct th_dedup_file *file, const void *records,
     const uint8_t *p = records;
     size_t rs = file->info.record_size;
     for (size_t i = 0; i < n; i++) {
-        if (file->block_len + rs > BLOCK_MAX) {
+        if (file->block_len + rs > file->info.block_size) {
             int rc = flush_block(file, err);
             if (rc < 0)
                 return rc;
@@ -295,6 +300,7 @@ static int open_source(struct th_dedup_file *f, uint32_t kind,
                             name, get32(h + 8));
     f->info.kind = get32(h + 12);
     f->info.record_size = get32(h + 16);
+    f->info.block_size = get32(h + 20);
     f->info.fingerprint = get64(h + 24);
     f->info.shard = get64(h + 32);
     f->info.tag = get64(h + 40);
@@ -302,7 +308,9 @@ static int open_source(struct th_dedup_file *f, uint32_t kind,
         return th_error_set(err, TH_EFORMAT,
                             "'%s': holds file kind %u, expected %u", name,
                             f->info.kind, kind);
-    if (!f->info.record_size || f->info.record_size > BLOCK_MAX)
+    if (!f->info.record_size || f->info.record_size > BLOCK_MAX ||
+        f->info.block_size > BLOCK_MAX ||
+        f->info.block_size < f->info.record_size)
         return th_error_set(err, TH_EFORMAT, "'%s': bad record size %u",
                             name, f->info.record_size);
     uint8_t t[TRAILER_SIZE];
@@ -388,7 +396,7 @@ static int load_block(struct th_dedup_file *f, struct th_error *err)
                             name, (unsigned long long)f->n_blocks);
     uint32_t len = get32(bh), count = get32(bh + 4);
     uint64_t sum = get64(bh + 8);
-    if (len > BLOCK_MAX || len > end - f->pos || count == 0 ||
+    if (len > f->info.block_size || len > end - f->pos || count == 0 ||
         (uint64_t)count * f->info.record_size != len)
         return th_error_set(err, TH_EFORMAT, "'%s': corrupt block %llu",
                             name, (unsigned long long)f->n_blocks);
@@ -430,7 +438,7 @@ int th_dedup_file_read_at(struct th_dedup_file *file, uint64_t first,
     struct th_dedup_file *f = file;
     const char *name = name_of(f);
     size_t rs = f->info.record_size;
-    uint64_t per_block = BLOCK_MAX / rs;
+    uint64_t per_block = f->info.block_size / rs;
     if (f->writing || f->mem || first > f->trailer_records ||
         n > f->trailer_records - first)
         return th_error_set(err, TH_EINVAL, "'%s': records %llu+%zu out of "

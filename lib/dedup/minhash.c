@@ -340,9 +340,14 @@ int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
     out->ptr[out->len] = '\0';
     if (sort_unique) {
         size_t n = (out->len - first) / sizeof(uint64_t);
-        if (n > 1) {
+        /* scratch for the radix sort: the room after the shingles */
+        if (n > 1 && th_buf_reserve(out, n * sizeof(uint64_t)) == 0) {
             uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
-            out->len = first + th_dedup_sort_unique_u64(v, n) *
+            out->len = first + th_dedup_sort_unique_u64(v, v + n, n) *
+                                   sizeof(uint64_t);
+        } else if (n > 1) {
+            uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
+            out->len = first + th_dedup_sort_unique_u64(v, NULL, n) *
                                    sizeof(uint64_t);
         }
     }

@@ -1,7 +1,7 @@
 /*
  * Keys for deduplication: the FineWeb text simplification applied before
- * shingling, the exact-text hash, the normalized-URL hash and per-line
- * hashes for repeated-line removal.
+ * shingling (and hashed as the exact-dedup key), the normalized-URL hash
+ * and per-line hashes for repeated-line removal.
  *
  * Approach: one pass over the UTF-8 input writing straight into the output
  * buffer. ASCII (most web text) goes through a byte map: runs of letters
@@ -252,42 +252,13 @@ int th_dedup_simplify(const char *text, size_t len, struct th_buf *out)
 
 static bool is_space(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
+    /* bits of ' ', '\t', '\n', '\v', '\f', '\r' */
+    return c <= ' ' && ((1ull << c) & 0x100003e00ull);
 }
 
-uint64_t th_dedup_text_hash(const char *text, size_t len)
+uint64_t th_dedup_text_hash(const char *simplified, size_t len)
 {
-    /* streaming XXH3 over the words, each followed by one space */
-    uint64_t h = 0x9e3779b97f4a7c15ull;
-    size_t i = 0;
-    char chunk[256];
-    size_t n = 0;
-    while (i < len) {
-        while (i < len && is_space((unsigned char)text[i]))
-            i++;
-        size_t w = i;
-        while (i < len && !is_space((unsigned char)text[i]))
-            i++;
-        if (i == w)
-            break;
-        size_t wl = i - w;
-        if (n + wl + 1 > sizeof(chunk)) {
-            h = th_hash64(chunk, n, h);
-            n = 0;
-        }
-        if (wl + 1 > sizeof(chunk)) {
-            h = th_hash64(text + w, wl, h);
-            chunk[n++] = ' ';
-            continue;
-        }
-        memcpy(chunk + n, text + w, wl);
-        n += wl;
-        chunk[n++] = ' ';
-    }
-    if (n)
-        h = th_hash64(chunk, n, h);
-    return h;
+    return th_hash64(simplified, len, 0x65786163) | 1;
 }
 
 static char lower_ascii(char c)
@@ -384,6 +355,7 @@ int th_dedup_line_hashes(const char *text, size_t len, struct th_buf *scratch,
     if (n < 2)
         return 0;
     uint64_t *v = (uint64_t *)(void *)(out->ptr + first);
-    out->len = first + th_dedup_sort_unique_u64(v, n) * sizeof(uint64_t);
+    out->len = first + th_dedup_sort_unique_u64(v, NULL, n) *
+                           sizeof(uint64_t);
     return 0;
 }

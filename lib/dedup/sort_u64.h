@@ -1,8 +1,8 @@
 /*
  * Internal to lib/dedup: in-place sort and deduplication of 64-bit hashes
- * (shingle sets, line hashes). An LSD radix sort would need a second
- * buffer; this is a quicksort with the comparison inlined (qsort's
- * comparator call was the largest cost of building shingle sets).
+ * (shingle sets, line hashes): a quicksort with the comparison inlined
+ * (qsort's comparator call was the largest cost of building shingle sets)
+ * and, when the caller has scratch space, an LSD radix sort.
  */
 #ifndef THRESH_DEDUP_SORT_U64_H
 #define THRESH_DEDUP_SORT_U64_H
@@ -52,12 +52,48 @@ static inline void th_dedup_sort_u64(uint64_t *v, size_t n)
     }
 }
 
-/* Sort v and drop repeats; returns the new count. */
-static inline size_t th_dedup_sort_unique_u64(uint64_t *v, size_t n)
+/*
+ * LSD radix sort, 8 passes of 8 bits, through tmp (n words): branch-free,
+ * several times faster than the quicksort on uniformly distributed hashes
+ * of a few hundred or more. The result ends up back in v.
+ */
+static inline void th_dedup_radix_sort_u64(uint64_t *v, uint64_t *tmp,
+                                           size_t n)
+{
+    size_t count[8][256] = {{0}};
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < 8; p++)
+            count[p][(v[i] >> (8 * p)) & 0xff]++;
+    uint64_t *src = v, *dst = tmp;
+    for (int p = 0; p < 8; p++) {
+        size_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            size_t c = count[p][d];
+            count[p][d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[p][(src[i] >> (8 * p)) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    /* after an even number of passes the data is back in v */
+}
+
+/*
+ * Sort v and drop repeats; returns the new count. tmp (n words, may be
+ * NULL) enables the radix sort for large inputs.
+ */
+static inline size_t th_dedup_sort_unique_u64(uint64_t *v, uint64_t *tmp,
+                                              size_t n)
 {
     if (n < 2)
         return n;
-    th_dedup_sort_u64(v, n);
+    if (tmp && n >= 256)
+        th_dedup_radix_sort_u64(v, tmp, n);
+    else
+        th_dedup_sort_u64(v, n);
     size_t m = 1;
     for (size_t k = 1; k < n; k++)
         if (v[k] != v[m - 1])

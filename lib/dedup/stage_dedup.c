@@ -320,16 +320,18 @@ static int compute_priv(const struct dedup_shared *sh, struct th_doc *doc,
     struct dedup_priv *p = th_arena_calloc(arena, 1, sizeof(*p));
     if (!p)
         return th_error_set(err, TH_ENOMEM, "out of memory");
-    if (sh->exact)
-        p->text_hash = th_dedup_text_hash(doc->text.ptr, doc->text.len) | 1;
     if (sh->url)
         p->url_hash = th_dedup_url_hash(doc->url.ptr, doc->url.len);
     doc->priv = p;
-    if (!sh->near)
+    if (!sh->near && !sh->exact)
         return 0;
     th_buf_reset(simplified);
     th_buf_reset(shingles);
     int rc = th_dedup_simplify(doc->text.ptr, doc->text.len, simplified);
+    if (rc == 0 && sh->exact)
+        p->text_hash = th_dedup_text_hash(simplified->ptr, simplified->len);
+    if (rc == 0 && !sh->near)
+        return 0;
     if (rc == 0)
         rc = th_minhash_shingles(sh->minhash, simplified->ptr,
                                  simplified->len, sh->verify == VERIFY_JACCARD,
