@@ -210,10 +210,13 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
             return 0;
         }
         if (opts->filter_policy) {
-            bool policy = false;
-            for (size_t k = 0; k < 6 && !policy; k++)
-                policy = th_ft_find(lower, ln, policy_phrases[k],
-                                    strlen(policy_phrases[k])) != NULL;
+            /* four of the six phrases contain "cookie": one scan for them */
+            bool policy = th_ft_find(lower, ln, "terms of use", 12) ||
+                          th_ft_find(lower, ln, "privacy policy", 14);
+            if (!policy && th_ft_find(lower, ln, "cookie", 6))
+                for (size_t k = 2; k < 6 && !policy; k++)
+                    policy = th_ft_find(lower, ln, policy_phrases[k],
+                                        strlen(policy_phrases[k])) != NULL;
             if (policy) {
                 st->dropped_policy++;
                 continue;

@@ -22,6 +22,7 @@
 static const char *const stop_words[] = {
     "the", "be", "to", "of", "and", "that", "have", "with",
 };
+static const uint8_t stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
 #define N_STOP_WORDS (sizeof(stop_words) / sizeof(stop_words[0]))
 
 void th_gopher_quality_opts_init(struct th_gopher_quality_opts *opts,
@@ -44,10 +45,10 @@ void th_gopher_quality_opts_init(struct th_gopher_quality_opts *opts,
 /* Index of the stop word equal to w, or -1. */
 static int stop_word_index(struct th_slice w)
 {
-    if (w.len < 2 || w.len > 4)
+    if (w.len < 2 || w.len > 4 || w.ptr[0] < 'a' || w.ptr[0] > 'w')
         return -1;
     for (size_t i = 0; i < N_STOP_WORDS; i++)
-        if (strlen(stop_words[i]) == w.len &&
+        if (stop_lens[i] == w.len && stop_words[i][0] == w.ptr[0] &&
             memcmp(stop_words[i], w.ptr, w.len) == 0)
             return (int)i;
     return -1;

@@ -156,4 +156,5 @@ const struct th_stage_type th_stage_classify = {
     .create = classify_create,
     .process = classify_process,
     .destroy = classify_destroy,
+    .enable_key = "classify.model",
 };
