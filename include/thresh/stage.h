@@ -51,6 +51,10 @@ struct th_stage_type {
     int (*process_serial)(void *shared, struct th_doc *doc,
                           struct th_arena *arena, struct th_error *err);
     void (*destroy)(void *state);
+    const char *enable_key;       /* when set, the default pipeline runs
+                                     the stage only if this option is set
+                                     (e.g. "classify.model"); --stages
+                                     naming it always runs it */
 };
 
 /* The stage called name, or NULL. */

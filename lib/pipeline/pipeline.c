@@ -550,8 +550,11 @@ static int select_stages(struct run *run, const char *list,
     size_t n_all;
     const struct th_stage_type *const *all = th_stage_all(&n_all);
     if (!list) {
+        /* the default: every stage, opt-in ones only when configured */
         for (size_t i = 0; i < n_all && i < MAX_STAGES; i++)
-            run->stages[run->n_stages++] = all[i];
+            if (!all[i]->enable_key ||
+                th_config_get(run->opts->cfg, all[i]->enable_key))
+                run->stages[run->n_stages++] = all[i];
         return 0;
     }
     const char *p = list;
@@ -592,11 +595,27 @@ static int select_stages(struct run *run, const char *list,
     return 0;
 }
 
+/* mkdir -p */
 static int make_dir(const char *path, struct th_error *err)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return th_error_set(err, TH_EIO, "cannot create '%s': %s", path,
-                            strerror(errno));
+    char tmp[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof(tmp))
+        return th_error_set(err, TH_EINVAL, "bad output directory '%s'",
+                            path);
+    memcpy(tmp, path, len + 1);
+    for (char *p = tmp + 1; ; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return th_error_set(err, TH_EIO, "cannot create '%s': %s", tmp,
+                                strerror(errno));
+        *p = c;
+        if (c == '\0')
+            break;
+    }
     return 0;
 }
 
