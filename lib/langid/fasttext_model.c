@@ -931,21 +931,21 @@ static inline int push_bucket(const struct th_fasttext *ft,
         if (!ft->prune_rank)
             return push_id(st, -id - 1);
         /*
-         * ids are < bucket here (h % bucket). Branch-free: the bucket's
-         * rank is always written (as -(rank + 1), mapped to its row by
-         * resolve_ranks) and kept only when the bucket's bit is set, so
-         * the loads of successive n-grams overlap instead of waiting on
-         * mispredicted branches.
+         * ids are < bucket here (h % bucket). The bucket's rank is pushed
+         * as -(rank + 1), or INT32_MIN when the bucket was pruned away, and
+         * resolve_ranks() maps and compacts them: no branch and no store
+         * address depends on the rank load, so the cache misses of
+         * successive n-grams overlap.
          */
         if (st->n_ids == st->cap_ids &&
             grow((void **)&st->ids, &st->cap_ids, st->n_ids + 1,
                  sizeof(*st->ids)) < 0)
             return TH_ENOMEM;
         const struct ft_rank *e = &ft->prune_rank[(uint32_t)id >> 6];
+        uint64_t bits = e->bits;
         uint64_t below = ((uint64_t)1 << (id & 63)) - 1;
-        st->ids[st->n_ids] = -(int32_t)(e->base + popcount64(e->bits & below))
-                             - 1;
-        st->n_ids += (size_t)((e->bits >> (id & 63)) & 1);
+        int32_t v = -(int32_t)(e->base + popcount64(bits & below)) - 1;
+        st->ids[st->n_ids++] = (bits >> (id & 63)) & 1 ? v : INT32_MIN;
         return 0;
     }
     return push_id(st, ft->info.n_words + id);
@@ -957,12 +957,17 @@ static void resolve_ranks(const struct th_fasttext *ft,
 {
     int32_t *ids = st->ids;
     const size_t n = st->n_ids;
+    size_t w = from;
     for (size_t i = from; i < n; i++) {
-        if (i + 8 < n && ids[i + 8] < 0)
+        int32_t v = ids[i];
+        if (i + 8 < n && ids[i + 8] < 0 && ids[i + 8] != INT32_MIN)
             __builtin_prefetch(&ft->prune_rows[-(ids[i + 8] + 1)]);
-        if (ids[i] < 0)
-            ids[i] = ft->prune_rows[-(ids[i] + 1)];
+        if (v >= 0)
+            ids[w++] = v;
+        else if (v != INT32_MIN)
+            ids[w++] = ft->prune_rows[-(v + 1)];
     }
+    st->n_ids = w;
 }
 
 /* Map the deferred buckets ids[from..] of a pruned model; drop unknowns. */
