@@ -64,7 +64,7 @@ if CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzers=true \
    && ninja -C build-fuzz >/dev/null; then
     passed=$((passed + 1))
     for f in build-fuzz/fuzz/fuzz_*; do
-        [ -x "$f" ] || continue
+        [ -f "$f" ] && [ -x "$f" ] || continue
         t=$(basename "$f"); t=${t#fuzz_}
         work=$(mktemp -d)
         cp -r "$root/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
