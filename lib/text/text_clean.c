@@ -31,6 +31,8 @@
  * why a line was dropped). NEEDSWORK: repetition across the corpus (lines
  * seen in many documents of a crawl) needs shared state between workers.
  */
+#include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -62,6 +64,7 @@ struct line {
     unsigned n_commas;      /* commas */
     unsigned n_pipes;       /* '|' separators */
     unsigned n_tags;        /* markup tags left over ("<mi>", "</a>") */
+    unsigned kinds;         /* enum phrase_kind of the phrases it holds */
     uint64_t hash;          /* hash of the line, for repetition */
     bool bullet;            /* starts with a list marker */
     bool ends_sentence;     /* ends with sentence punctuation */
@@ -84,7 +87,7 @@ enum {
     CH_END = 16,    /* sentence end: . ! ? */
 };
 
-static const unsigned char ascii_class[128] = {
+static const unsigned char ascii_class[256] = {
     ['a' ... 'z'] = CH_LOWER,
     ['A' ... 'Z'] = CH_UPPER,
     ['0' ... '9'] = CH_DIGIT,
@@ -196,43 +199,112 @@ static const char *const promo_labels[] = {
     "more on this", "further reading", "also on", "read",
 };
 
-/* Case-insensitive ASCII substring search in s[0..len). */
-static bool contains_ci(const char *s, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    if (n > len)
-        return false;
-    unsigned char first = (unsigned char)needle[0];
-    for (size_t i = 0; i + n <= len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c += 32;
-        if (c != first)
-            continue;
-        size_t k = 1;
-        for (; k < n; k++) {
-            unsigned char d = (unsigned char)s[i + k];
-            if (d >= 'A' && d <= 'Z')
-                d += 32;
-            if (d != (unsigned char)needle[k])
-                break;
-        }
-        if (k == n)
-            return true;
-    }
-    return false;
-}
-
-static bool has_phrase(const char *s, size_t len, const char *const *list,
-                       size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (contains_ci(s, len, list[i]))
-            return true;
-    return false;
-}
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Which list a phrase comes from. */
+enum phrase_kind {
+    PH_STRONG = 1 << 0,     /* strong_phrases */
+    PH_NOTICE = 1 << 1,     /* notice_phrases */
+    PH_WEAK = 1 << 2,       /* weak_phrases */
+    PH_ERROR = 1 << 3,      /* error_phrases */
+};
+
+/* One phrase of the combined index. */
+struct phrase {
+    const char *text;       /* lowercase bytes */
+    uint8_t kind;           /* enum phrase_kind */
+};
+
+#define PHRASE_MAX 256
+#define BUCKETS 1024
+
+/*
+ * All phrases, bucketed by a hash of their first two (case-folded) bytes,
+ * so that matching a line costs one lookup per word start and rarely a
+ * comparison. Built once (pthread_once), read-only afterwards.
+ */
+static struct phrase phrases[PHRASE_MAX];
+static uint16_t bucket_start[BUCKETS + 1];
+static uint8_t bucket_order[PHRASE_MAX];
+static size_t n_phrases;
+static pthread_once_t phrase_once = PTHREAD_ONCE_INIT;
+
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static unsigned bucket_of(unsigned char a, unsigned char b)
+{
+    return ((unsigned)fold(a) * 131u ^ (unsigned)fold(b) * 7u) % BUCKETS;
+}
+
+static void add_phrases(const char *const *list, size_t n, uint8_t kind)
+{
+    for (size_t i = 0; i < n && n_phrases < PHRASE_MAX; i++) {
+        assert(list[i][0] && list[i][1]);
+        phrases[n_phrases].text = list[i];
+        phrases[n_phrases].kind = kind;
+        n_phrases++;
+    }
+}
+
+static void build_phrase_index(void)
+{
+    add_phrases(strong_phrases, COUNT(strong_phrases), PH_STRONG);
+    add_phrases(notice_phrases, COUNT(notice_phrases), PH_NOTICE);
+    add_phrases(weak_phrases, COUNT(weak_phrases), PH_WEAK);
+    add_phrases(error_phrases, COUNT(error_phrases), PH_ERROR);
+    size_t k = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        bucket_start[b] = (uint16_t)k;
+        for (size_t i = 0; i < n_phrases; i++)
+            if (bucket_of((unsigned char)phrases[i].text[0],
+                          (unsigned char)phrases[i].text[1]) == b)
+                bucket_order[k++] = (uint8_t)i;
+    }
+    bucket_start[BUCKETS] = (uint16_t)k;
+}
+
+/* The kinds of the phrases that start at s[i] (case-folded). */
+static unsigned phrase_at(const unsigned char *s, size_t len, size_t i)
+{
+    unsigned found = 0;
+    unsigned b = bucket_of(s[i], s[i + 1]);
+    for (unsigned k = bucket_start[b]; k < bucket_start[b + 1]; k++) {
+        const struct phrase *ph = &phrases[bucket_order[k]];
+        size_t j = 0;
+        while (ph->text[j] && i + j < len &&
+               fold(s[i + j]) == (unsigned char)ph->text[j])
+            j++;
+        if (!ph->text[j])
+            found |= ph->kind;
+    }
+    return found;
+}
+
+static bool is_ascii_letter(unsigned char c)
+{
+    return ascii_class[c] & (CH_LOWER | CH_UPPER);
+}
+
+/*
+ * The kinds (among want) of the phrases that s[0..len) holds at the start
+ * of a word, ignoring ASCII case.
+ */
+static unsigned phrase_kinds(const char *str, size_t len, unsigned want)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned found = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (i > 0 && is_ascii_letter(s[i - 1]) && s[i] < 0x80)
+            continue;
+        found |= phrase_at(s, len, i) & want;
+        if (!(want & ~found))
+            break;
+    }
+    return found;
+}
 
 /*
  * Length of a promo label at the start of s ("SEE ALSO:" -> 9 with the
@@ -240,6 +312,8 @@ static bool has_phrase(const char *s, size_t len, const char *const *list,
  */
 static size_t promo_label_len(const char *s, size_t len)
 {
+    if (!memchr(s, ':', len < 24 ? len : 24))
+        return 0;
     for (size_t i = 0; i < COUNT(promo_labels); i++) {
         size_t n = strlen(promo_labels[i]);
         if (n + 1 > len || s[n] != ':')
@@ -282,6 +356,7 @@ static void line_features(const char *text, struct line *ln)
     ln->n_wide = ln->n_glue = ln->n_sentences = ln->n_commas = 0;
     ln->n_pipes = 0;
     ln->n_tags = 0;
+    ln->kinds = 0;
     ln->bullet = starts_bullet((const char *)s, len);
     ln->ends_sentence = false;
 
@@ -291,6 +366,30 @@ static void line_features(const char *text, struct line *ln)
     unsigned word_first = 0;    /* class of the first letter of the word */
     bool prev_end = false;      /* previous char ends a sentence */
     for (size_t i = 0; i < len;) {
+        if (i + 1 < len && !(i > 0 && is_ascii_letter(s[i - 1]) &&
+                             s[i] < 0x80))
+            ln->kinds |= phrase_at(s, len, i);
+        if (ascii_class[s[i]] == CH_LOWER) {
+            /* Fast path: a run of lowercase ASCII letters. */
+            size_t j = i + 1;
+            while (j < len && ascii_class[s[j]] == CH_LOWER)
+                j++;
+            if (!in_word) {
+                in_word = true;
+                word_has_letter = false;
+            }
+            if (!word_has_letter) {
+                word_has_letter = true;
+                word_first = CH_LOWER;
+            }
+            ln->n_letters += (unsigned)(j - i);
+            lower_run = (prev & CH_LOWER) ? lower_run + (unsigned)(j - i) :
+                                            (unsigned)(j - i);
+            prev = CH_LOWER;
+            prev_end = false;
+            i = j;
+            continue;
+        }
         uint32_t cp = s[i];
         unsigned cls;
         bool letter, wide = false;
@@ -430,10 +529,12 @@ static bool is_placeholder(const char *s, size_t len)
 
 static bool has_form_field(const char *s, size_t len)
 {
-    for (size_t i = 0; i + 4 <= len; i++)
-        if (s[i] == '_' && s[i + 1] == '_' && s[i + 2] == '_' &&
-            s[i + 3] == '_')
+    const char *p = s, *end = s + len;
+    while ((p = memchr(p, '_', (size_t)(end - p))) != NULL) {
+        if (end - p >= 4 && p[1] == '_' && p[2] == '_' && p[3] == '_')
             return true;
+        p++;
+    }
     return false;
 }
 
@@ -458,12 +559,10 @@ static enum line_class classify_line(const char *text, struct line *ln)
         ln->boiler = true;
         return LC_BAD;
     }
-    if ((words <= 40 && has_phrase(s, len, strong_phrases,
-                                   COUNT(strong_phrases))) ||
-        (words <= 120 &&
-         has_phrase(s, len, notice_phrases, COUNT(notice_phrases))) ||
-        (words <= 8 && has_phrase(s, len, weak_phrases,
-                                  COUNT(weak_phrases)))) {
+    unsigned want = (words <= 40 ? PH_STRONG : 0u) |
+                    (words <= 120 ? PH_NOTICE : 0u) |
+                    (words <= 8 ? PH_WEAK : 0u);
+    if (ln->kinds & want) {
         ln->boiler = true;
         ln->vocab = true;
         return LC_BAD;
@@ -770,9 +869,8 @@ static void drop_error_page(const char *text, struct line *lines, size_t n)
             continue;
         words += effective_words(&lines[i]);
         if (!error && effective_words(&lines[i]) <= 40)
-            error = has_phrase(text + lines[i].start + lines[i].skip,
-                               lines[i].len - lines[i].skip, error_phrases,
-                               COUNT(error_phrases));
+            error = phrase_kinds(text + lines[i].start + lines[i].skip,
+                                 lines[i].len - lines[i].skip, PH_ERROR);
     }
     if (!error || words > 150)
         return;
@@ -789,6 +887,7 @@ int th_text_clean(const char *data, size_t len,
     static const struct th_text_clean_options defaults = {0};
     if (!opts)
         opts = &defaults;
+    pthread_once(&phrase_once, build_phrase_index);
     size_t n = 1;
     for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + len - p)));
          p++)
@@ -797,13 +896,15 @@ int th_text_clean(const char *data, size_t len,
     if (!lines)
         return TH_ENOMEM;
     size_t k = 0, start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || data[i] == '\n') {
-            lines[k].start = start;
-            lines[k].len = i - start;
-            k++;
-            start = i + 1;
-        }
+    for (;;) {
+        const char *nl = memchr(data + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        lines[k].start = start;
+        lines[k].len = end - start;
+        k++;
+        if (!nl)
+            break;
+        start = end + 1;
     }
     n = k;
     size_t base = out->len;

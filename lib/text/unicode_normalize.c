@@ -685,9 +685,18 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
     while (nm.pos < len) {
         uint8_t c = in[nm.pos];
         if (plain_byte[c]) {
+            /* The common case: words separated by single spaces. A space
+             * between two plain bytes needs no pending state. */
             size_t start = nm.pos++;
-            while (nm.pos < len && plain_byte[in[nm.pos]])
-                nm.pos++;
+            for (;;) {
+                while (nm.pos < len && plain_byte[in[nm.pos]])
+                    nm.pos++;
+                if (nm.pos + 1 < len && in[nm.pos] == ' ' &&
+                    plain_byte[in[nm.pos + 1]])
+                    nm.pos += 2;
+                else
+                    break;
+            }
             if (nm.pend_nl | nm.pend_sp)
                 flush_pending(&nm);
             memcpy(out->ptr + out->len, in + start, nm.pos - start);
