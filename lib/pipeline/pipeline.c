@@ -106,6 +106,7 @@ struct run {
     struct cursor write_at;      /* next batch the writer takes */
     struct cursor serial_at;     /* next batch for the serial stages */
     int64_t *file_batches;       /* batches per input, -1 while reading */
+    uint32_t *inflight;          /* batches per input not yet written */
     size_t next_input;           /* next input a reader thread takes */
     size_t readers_left;         /* reader threads still running */
     uint64_t bytes_done;         /* input bytes of finished inputs */
@@ -265,8 +266,9 @@ static struct batch *batch_get(struct run *run, size_t file,
     struct batch *b = NULL;
     pthread_mutex_lock(&run->lock);
     while (!run->free_list && run->n_batches >= run->max_batches &&
-           !run->abort && file != run->serial_at.file &&
-           file != run->write_at.file)
+           !run->abort &&
+           !((file == run->serial_at.file || file == run->write_at.file) &&
+             run->inflight[file] < 2))
         pthread_cond_wait(&run->cond, &run->lock);
     if (run->abort) {
         pthread_mutex_unlock(&run->lock);
@@ -278,12 +280,14 @@ static struct batch *batch_get(struct run *run, size_t file,
     } else {
         run->n_batches++;
     }
+    run->inflight[file]++;
     pthread_mutex_unlock(&run->lock);
     if (!b) {
         b = batch_new(run, err);
         if (!b) {
             pthread_mutex_lock(&run->lock);
             run->n_batches--;
+            run->inflight[file]--;
             pthread_mutex_unlock(&run->lock);
         }
     }
@@ -301,6 +305,7 @@ static struct batch *batch_get(struct run *run, size_t file,
 static void batch_put_free(struct run *run, struct batch *b)
 {
     pthread_mutex_lock(&run->lock);
+    run->inflight[b->at.file]--;
     b->next = run->free_list;
     run->free_list = b;
     pthread_cond_broadcast(&run->cond);
@@ -529,6 +534,7 @@ static void *writer_main(void *arg)
         int rc = write_batch(run, b, &run->writer_err);
         pthread_mutex_lock(&run->lock);
         cursor_advance(run, &run->write_at);
+        run->inflight[b->at.file]--;
         run->kept_live = run->sum.kept;
         if (rc < 0) {
             run->writer_rc = rc;
@@ -994,6 +1000,12 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
     }
     for (size_t i = 0; i < opts.n_inputs; i++)
         run.file_batches[i] = -1;
+    run.inflight = calloc(opts.n_inputs ? opts.n_inputs : 1,
+                          sizeof(*run.inflight));
+    if (!run.inflight) {
+        rc = th_error_set(err, TH_ENOMEM, "out of memory");
+        goto out;
+    }
     workers = calloc((size_t)threads, sizeof(*workers));
     ins = calloc(opts.n_inputs ? opts.n_inputs : 1, sizeof(*ins));
     if (!workers || !ins) {
@@ -1121,6 +1133,7 @@ out:
     free(workers);
     free(ins);
     free(run.file_batches);
+    free(run.inflight);
     pthread_mutex_destroy(&run.lock);
     pthread_cond_destroy(&run.cond);
     return rc;
