@@ -163,13 +163,18 @@ next_segment:
             memcpy(&x, p + run, 8);
             q = x ^ (ones * '"');
             b = x ^ (ones * '\\');
-            if (((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-                  ((b - ones) & ~b)) & high) != 0)
-                break;
+            uint64_t m = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+                          ((b - ones) & ~b)) & high;
+            if (m) {
+                /* exact for the lowest flagged byte (little-endian) */
+                run += (size_t)__builtin_ctzll(m) >> 3;
+                goto found;
+            }
             run += 8;
         }
         while (run < seg_end && !json_special[p[run]])
             run++;
+found:
         memcpy(o, p + i, run - i);
         o += run - i;
         i = run;
