@@ -11,6 +11,9 @@
  * classify.key; with classify.min_score set, documents scoring below it
  * are dropped with reason "classifier_score" unless classify.annotate_only.
  *
+ * Without classify.model the stage is inactive (documents pass through),
+ * so it can sit in the default stage list.
+ *
  * Rejected: DCLM's "1 - p(top)" shortcut for binary models (it only equals
  * p(label) up to fastText's +1e-5 offset, and breaks with more labels).
  */
@@ -57,9 +60,11 @@ static int classify_shared_new(void **out, const struct th_config *cfg,
         return th_error_set(err, TH_ENOMEM, "out of memory");
     const char *model, *preset;
     int rc = th_config_get_str(cfg, "classify.model", NULL, &model);
-    if (rc == 0 && !model)
-        rc = th_error_set(err, TH_EINVAL,
-                          "the classify stage needs classify.model");
+    if (rc == 0 && !model) {
+        /* no classifier configured: the stage passes documents through */
+        *out = sh;
+        return 0;
+    }
     if (rc == 0)
         rc = th_config_get_str(cfg, "classify.label", NULL, &sh->label);
     if (rc == 0 && !sh->label)
@@ -111,7 +116,8 @@ static int classify_create(void **out, void *shared,
     if (!w)
         return th_error_set(err, TH_ENOMEM, "out of memory");
     w->shared = shared;
-    if (th_langid_worker_new(&w->worker, w->shared->lid) < 0) {
+    if (w->shared->lid &&
+        th_langid_worker_new(&w->worker, w->shared->lid) < 0) {
         free(w);
         return th_error_set(err, TH_ENOMEM, "out of memory");
     }
@@ -133,6 +139,8 @@ static int classify_process(void *state, struct th_doc *doc,
 {
     struct classify_worker *w = state;
     const struct classify_shared *sh = w->shared;
+    if (!sh->lid)
+        return 0;
     float p;
     int rc = th_langid_label_prob(sh->lid, w->worker, sh->preset,
                                   doc->text.ptr, doc->text.len, sh->label,

@@ -179,11 +179,14 @@ static void classify_stage_scores_label(void)
     char buf[128];
     CHECK(th_config_new(&cfg) == 0);
     CHECK(th_arena_new(&arena, 0, 0) == 0);
-    /* required keys */
+    /* without a model the stage passes documents through untouched */
+    CHECK(run_stage(&th_stage_classify, cfg, "x", arena, &doc, &err) == 0);
+    CHECK(doc.verdict == TH_KEEP && doc.n_meta == 0);
+    /* a model needs a label that exists */
+    th_config_set(cfg, "classify.model", model_path("cooking.model.bin"));
     CHECK(run_stage(&th_stage_classify, cfg, "x", arena, &doc, &err) ==
           TH_EINVAL);
-    CHECK(strstr(err.msg, "classify.model") != NULL);
-    th_config_set(cfg, "classify.model", model_path("cooking.model.bin"));
+    CHECK(strstr(err.msg, "classify.label") != NULL);
     th_config_set(cfg, "classify.label", "__label__nope");
     CHECK(run_stage(&th_stage_classify, cfg, "x", arena, &doc, &err) ==
           TH_EINVAL);
