@@ -309,6 +309,47 @@ static inline uint64_t combine(const uint64_t *ring, size_t last, unsigned n)
     return h;
 }
 
+/*
+ * Hash of one word of n bytes with avail >= n bytes readable at p. Words of
+ * up to 16 bytes (nearly all) are read as two little-endian 64-bit words,
+ * masked to n bytes, and mixed with one 64x64->128-bit multiply (the
+ * wyhash construction); the rest go to XXH3. About twice as fast as XXH3
+ * on short words, whose length dispatch dominated.
+ */
+static inline uint64_t word_hash(const char *p, size_t n, size_t avail)
+{
+    if (n > 16)
+        return XXH3_64bits_withSeed(p, n, 0x776f7264);
+    uint64_t a, b;
+    if (avail >= 16) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+    } else {
+        char buf[16] = {0};
+        memcpy(buf, p, n);
+        memcpy(&a, buf, 8);
+        memcpy(&b, buf + 8, 8);
+    }
+    if (n < 8) {
+        a &= (1ull << (8 * n)) - 1;
+        b = 0;
+    } else if (n < 16) {
+        b &= n == 8 ? 0 : (1ull << (8 * (n - 8))) - 1;
+    }
+    unsigned __int128 m = (unsigned __int128)(a ^ 0xa0761d6478bd642full) *
+                          (b ^ 0xe7037ed1a0b428dbull ^ n);
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
+
+/* High bit of each byte of x that equals ' ' (exact, no false hits). */
+static inline uint64_t space_bytes(uint64_t x)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t y = x ^ 0x2020202020202020ull;
+    uint64_t t = (y & low7) + low7;
+    return ~(t | y | low7);
+}
+
 int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
                         size_t len, bool sort_unique, struct th_buf *out)
 {
@@ -323,16 +364,39 @@ int th_minhash_shingles(const struct th_minhash *minhash, const char *text,
     if (rc < 0)
         return rc;
     uint64_t *o = (uint64_t *)(void *)(out->ptr + out->len);
-    while (i < len) {
-        size_t e = i;
-        while (e < len && text[e] != ' ')
-            e++;
-        ring[n_words & 63] = XXH3_64bits_withSeed(text + i, e - i,
-                                                   0x776f7264);
+    /*
+     * Word boundaries eight bytes at a time (SWAR): one mispredicted
+     * branch per 8 bytes instead of one per word. The last chunk is padded
+     * with spaces, which end the last word and add only empty words.
+     */
+    size_t start = 0;
+    for (i = 0; i < len; i += 8) {
+        uint64_t x;
+        if (i + 8 <= len) {
+            memcpy(&x, text + i, 8);
+        } else {
+            char pad[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+            memcpy(pad, text + i, len - i);
+            memcpy(&x, pad, 8);
+        }
+        for (uint64_t m = space_bytes(x); m; m &= m - 1) {
+            size_t pos = i + (size_t)__builtin_ctzll(m) / 8;
+            if (pos > start) {
+                ring[n_words & 63] = word_hash(text + start, pos - start,
+                                               len - start);
+                if (n_words + 1 >= ngram)
+                    *o++ = combine(ring, n_words, ngram);
+                n_words++;
+            }
+            start = pos + 1;
+        }
+    }
+    if (start < len) {
+        ring[n_words & 63] = word_hash(text + start, len - start,
+                                       len - start);
         if (n_words + 1 >= ngram)
             *o++ = combine(ring, n_words, ngram);
         n_words++;
-        i = e + 1;
     }
     if (n_words > 0 && n_words < ngram)
         *o++ = combine(ring, n_words - 1, (unsigned)n_words);
