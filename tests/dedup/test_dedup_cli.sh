@@ -14,7 +14,7 @@ n=0
 fails=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else
        echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-echo "1..7"
+echo "1..9"
 python3 "$src/tools/dedup_gen.py" --source "$data/parity/docs.jsonl.gz" \
     --bases 300 bench.jsonl pairs.tsv
 ok $? "generator builds a benchmark"
@@ -56,4 +56,33 @@ rc=$?
 echo "# $msg"
 [ $rc -ne 0 ] && echo "$msg" | grep -q "sig-00001.thd.*corrupt block"
 ok $? "corrupted file is detected and named"
+# URL rules and repeated lines on a tiny hand-made input
+cat > url.jsonl <<'JSONL'
+{"id":"a","text":"short one about apples","url":"http://x.example/p","metadata":{"date":"2020-01-01","rank":1}}
+{"id":"b","text":"a much longer text about bananas and other yellow fruit","url":"https://www.x.example/p/","metadata":{"date":"2023-05-01","rank":0}}
+{"id":"c","text":"medium text about cherries from the market","url":"http://x.example/p#top","metadata":{"date":"2021-01-01","rank":5}}
+{"id":"d","text":"Menu Home About\nunique text number one about dogs\nCopyright footer","url":"http://y.example/1"}
+{"id":"e","text":"Menu Home About\nunique text number two about cats\nCopyright footer","url":"http://y.example/2"}
+{"id":"f","text":"Menu Home About\nunique text number three about fish\nCopyright footer","url":"http://y.example/3"}
+JSONL
+ids() { python3 -c 'import sys, json
+print(" ".join(json.loads(l)["id"] for l in sys.stdin))'; }
+got=""
+for rule in first newest longest; do
+    "$bin" dedup all -q --dir u-$rule --out uo-$rule --url-rule $rule url.jsonl
+    got="$got $rule:$(cat uo-$rule/*.jsonl | ids | cut -c1)"
+done
+"$bin" dedup all -q --dir u-prio --out uo-prio --priority rank url.jsonl
+got="$got rank:$(cat uo-prio/*.jsonl | ids | cut -c1)"
+echo "# kept per rule:$got"
+[ "$got" = " first:a newest:b longest:b rank:c" ]
+ok $? "url rules keep the first, newest, longest, highest priority"
+"$bin" dedup all -q --dir ul --out ulo --lines 2 url.jsonl
+texts=$(cat ulo/*.jsonl | python3 -c 'import sys, json
+print("|".join(json.loads(l)["text"] for l in sys.stdin))')
+echo "# $texts"
+echo "$texts" | grep -q "unique text number two about cats" &&
+    ! echo "$texts" | grep -q "Menu Home About" &&
+    ! echo "$texts" | grep -q "Copyright footer"
+ok $? "lines in more than 2 documents are removed from all of them"
 exit $((fails > 0))
