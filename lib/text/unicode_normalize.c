@@ -886,45 +886,47 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
     th_buf_init(&tmp[1], out->max);
     int rc = 0, cur = 1;
 
-    for (int round = 0; round < 2; round++) {
-        if ((flags & TH_TEXT_MOJIBAKE) && may_have_mojibake(in, len)) {
-            /* Mojibake is judged on valid text: repair bytes first. */
-            struct th_buf *next = &tmp[cur == 0 ? 1 : 0];
-            if (!th_text_is_valid_utf8((const char *)in, len)) {
-                th_buf_reset(next);
-                rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next,
-                                    stats);
-                if (rc < 0)
-                    goto out_release;
-                use_scratch(tmp, &cur, &in, &len);
-            }
-            for (int k = 0; k < 3; k++) {
-                next = &tmp[cur == 0 ? 1 : 0];
-                th_buf_reset(next);
-                rc = mojibake_round(in, len, next);
-                if (rc <= 0)
-                    break;
-                stats->n_mojibake += (size_t)rc;
-                use_scratch(tmp, &cur, &in, &len);
-            }
-            if (rc < 0)
-                goto out_release;
-        }
-        size_t n_entities = stats->n_entities;
-        rc = normalize_pass(in, len, flags, out, stats);
-        if (rc < 0)
-            goto out_release;
-        /* Decoded entities may have shown mojibake: one more round. */
-        if (round == 1 || stats->n_entities == n_entities ||
-            !(flags & TH_TEXT_MOJIBAKE) ||
-            !may_have_mojibake((const uint8_t *)out->ptr + base,
-                               out->len - base))
-            break;
-        struct th_buf *next = &tmp[cur == 0 ? 1 : 0];
+    /* Mojibake is judged on valid text: repair bytes first (the repair
+     * itself may produce what looks like mojibake). */
+    struct th_buf *next = &tmp[0];
+    if ((flags & TH_TEXT_MOJIBAKE) &&
+        !th_text_is_valid_utf8((const char *)in, len)) {
         th_buf_reset(next);
-        rc = th_buf_append(next, out->ptr + base, out->len - base);
+        rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next, stats);
         if (rc < 0)
             goto out_release;
+        use_scratch(tmp, &cur, &in, &len);
+    }
+    if ((flags & TH_TEXT_MOJIBAKE) && may_have_mojibake(in, len)) {
+        for (int k = 0; k < 3; k++) {
+            next = &tmp[cur == 0 ? 1 : 0];
+            th_buf_reset(next);
+            rc = mojibake_round(in, len, next);
+            if (rc <= 0)
+                break;
+            stats->n_mojibake += (size_t)rc;
+            use_scratch(tmp, &cur, &in, &len);
+        }
+        if (rc < 0)
+            goto out_release;
+    }
+    /* The main pass can make mojibake appear (decoded entities, removed
+     * characters, composition): look again and redo, a bounded number of
+     * times, so that normalizing the output changes nothing. */
+    for (int round = 0;; round++) {
+        rc = normalize_pass(in, len, flags, out, stats);
+        if (rc < 0 || round == 2 || !(flags & TH_TEXT_MOJIBAKE))
+            break;
+        const uint8_t *o = (const uint8_t *)out->ptr + base;
+        size_t olen = out->len - base;
+        if (!may_have_mojibake(o, olen))
+            break;
+        next = &tmp[cur == 0 ? 1 : 0];
+        th_buf_reset(next);
+        rc = mojibake_round(o, olen, next);
+        if (rc <= 0)
+            break;
+        stats->n_mojibake += (size_t)rc;
         use_scratch(tmp, &cur, &in, &len);
         out->len = base;
     }
