@@ -543,6 +543,61 @@ int th_instream_next(struct th_instream *s, struct th_chunk *chunk,
     return decode_next(s, chunk, err);
 }
 
+int th_instream_next_into(struct th_instream *s, struct th_buf *dst,
+                          struct th_chunk *chunk, struct th_error *err)
+{
+    bool direct = s->map && s->compression == TH_COMPRESSION_GZIP &&
+                  !s->zlib_only && !s->zs_member && !s->has_pending &&
+                  s->started;
+    while (direct && s->pos < s->size) {
+        const uint8_t *p = s->map + s->pos;
+        size_t n = (size_t)(s->size - s->pos);
+        if (n < 3 || memcmp(p, gzip_magic, 3) != 0)
+            break;   /* garbage: the general path reports and resyncs */
+        size_t want = dst->cap > dst->len + 1 ? dst->cap - dst->len - 1 : 0;
+        if (want < OUT_CHUNK)
+            want = OUT_CHUNK;
+        for (;;) {
+            if (th_buf_reserve(dst, want) < 0) {
+                direct = false;   /* over the window cap: stream it */
+                break;
+            }
+            size_t in_used = 0, out_used = 0;
+            enum libdeflate_result r = libdeflate_gzip_decompress_ex(
+                s->deflate, p, n, dst->ptr + dst->len, want, &in_used,
+                &out_used);
+            if (r == LIBDEFLATE_SUCCESS) {
+                chunk->data = (const uint8_t *)dst->ptr + dst->len;
+                chunk->len = out_used;
+                chunk->member_offset = s->pos;
+                chunk->after_gap = s->gap;
+                s->gap = false;
+                s->pos += in_used;
+                dst->len += out_used;
+                dst->ptr[dst->len] = '\0';
+                if (out_used == 0)
+                    break;    /* empty member: next one */
+                return 1;
+            }
+            if (r != LIBDEFLATE_INSUFFICIENT_SPACE || want >= MEMBER_MAX) {
+                direct = false;
+                break;
+            }
+            want *= 2;
+        }
+        if (!direct)
+            break;
+    }
+    int rc = th_instream_next(s, chunk, err);
+    if (rc <= 0)
+        return rc;
+    int arc = th_buf_append(dst, chunk->data, chunk->len);
+    if (arc < 0)
+        return th_error_set(err, arc, "%s: record buffer limit reached",
+                            s->path);
+    return 1;
+}
+
 enum th_compression th_instream_compression(const struct th_instream *s)
 {
     return s->compression;

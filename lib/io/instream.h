@@ -29,6 +29,14 @@ size_t th_instream_peek(struct th_instream *s, uint8_t *out, size_t cap);
 int th_instream_next(struct th_instream *s, struct th_chunk *chunk,
                      struct th_error *err);
 
+/*
+ * Like th_instream_next, but the decoded bytes are appended to dst (for
+ * whole gzip members of a mapped file: inflated straight into it, saving a
+ * copy). chunk->data points into dst and len is what was appended.
+ */
+int th_instream_next_into(struct th_instream *s, struct th_buf *dst,
+                          struct th_chunk *chunk, struct th_error *err);
+
 enum th_compression th_instream_compression(const struct th_instream *s);
 uint64_t th_instream_size(const struct th_instream *s);
 uint64_t th_instream_pos(const struct th_instream *s);   /* input bytes used */

@@ -114,7 +114,10 @@ static int fill(struct th_reader *r, struct th_error *err)
     if (r->eof)
         return 0;
     struct th_chunk c;
-    int rc = th_instream_next(r->in, &c, err);
+    if (r->win_pos > (1u << 20) || r->win_pos * 2 > r->win.len)
+        compact(r);
+    uint64_t at = r->win_base + r->win.len;
+    int rc = th_instream_next_into(r->in, &r->win, &c, err);
     if (rc < 0)
         return rc;
     if (rc == 0) {
@@ -122,8 +125,6 @@ static int fill(struct th_reader *r, struct th_error *err)
         r->stats.bytes_in = th_instream_pos(r->in);
         return 0;
     }
-    if (r->win_pos > (1u << 20) || r->win_pos * 2 > r->win.len)
-        compact(r);
     if (r->n_marks == r->cap_marks) {
         size_t cap = r->cap_marks ? r->cap_marks * 2 : 64;
         struct chunk_mark *m = realloc(r->marks, cap * sizeof(*m));
@@ -132,15 +133,10 @@ static int fill(struct th_reader *r, struct th_error *err)
         r->marks = m;
         r->cap_marks = cap;
     }
-    uint64_t at = r->win_base + r->win.len;
     r->marks[r->n_marks].decoded = at;
     r->marks[r->n_marks].member = c.member_offset;
     r->marks[r->n_marks].gap = c.after_gap;
     r->n_marks++;
-    rc = th_buf_append(&r->win, c.data, c.len);
-    if (rc < 0)
-        return th_error_set(err, rc, "%s: record buffer limit reached",
-                            th_instream_path(r->in));
     r->stats.bytes_decoded += c.len;
     r->stats.bytes_in = th_instream_pos(r->in);
     return 1;
