@@ -2,7 +2,8 @@
  * No quadratic behaviour: the four filters (every statistic computed) and
  * PII on one 100 MB line, on 10^6 identical lines and on 10^6 distinct
  * lines. Each input is also run at a tenth of its size; the full size must
- * take at most 25x as long (linear is 10x), and everything must finish
+ * take at most 40x as long (linear is 10x, cache effects and a shared
+ * machine add noise; quadratic would be 100x), and everything must finish
  * within a generous absolute bound. THRESH_SCALE_MB shrinks the long line
  * for slow builds (sanitizers).
  */
@@ -111,7 +112,7 @@ static void check_linear(const char *name, fill_fn fill, size_t units,
     printf("# %s: %.1f MB in %.2f s, %.1f MB in %.2f s (ratio %.1f)\n",
            name, (double)small / 1e6, ts, (double)big / 1e6, tb,
            ts > 0 ? tb / ts : 0);
-    CHECK(tb <= 25 * ts + 0.5);
+    CHECK(tb <= 40 * ts + 0.5);
     CHECK(tb < 300);
     free(buf);
     th_arena_free(arena);
