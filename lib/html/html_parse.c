@@ -31,8 +31,9 @@
  * Rejected: libgumbo (Debian libgumbo-dev) is a complete HTML5 parser but
  * copies every token and allocates per node: on the dev pages it parses
  * 28 MB/s against 1.2 GB/s here, with the same text in the same order
- * (tools/html_gumbo_compare.c, docs/html.md). A streaming extractor without a tree was
- * rejected because main-content scoring needs whole-subtree statistics.
+ * (tools/html_gumbo_compare.c, docs/html.md). A streaming extractor
+ * without a tree was rejected because main-content scoring needs
+ * whole-subtree statistics.
  */
 #include <stdlib.h>
 #include <string.h>
