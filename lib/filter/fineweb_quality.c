@@ -8,8 +8,9 @@
  *
  * Approach: one pass over the "\n"-separated lines computes the first three
  * statistics (duplicates through an arena hash set confirmed with memcmp);
- * the word tokenizer is only asked for the last rule, which few documents
- * reach, unless every statistic is wanted.
+ * the word tokenizer is only asked for the last rule, and only when a lower
+ * bound of the word count (runs of non-blank characters) cannot settle it,
+ * unless every statistic is wanted.
  */
 #include <string.h>
 
@@ -162,6 +163,26 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         *reason_out = reason;
         return 0;
     }
+    /*
+     * Every run of non-space characters gives the word tokenizer at least
+     * one token (NLTK only ever splits further), so runs separated by ASCII
+     * blanks bound the word count from below: when even that bound passes
+     * the rule, the (costly) word list is not needed.
+     */
+    if (!stats && !reason && n_nl) {
+        size_t runs = 0;
+        bool in_run = false;
+        for (size_t i = 0; i < len; i++) {
+            char c = text[i];
+            bool blank = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+            runs += !blank && !in_run;
+            in_run = !blank;
+        }
+        if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
+            return 0;
+    }
+    if (!stats && !reason && !n_nl)
+        return 0;  /* 0 newlines: the ratio is 0 whatever the words */
     struct th_slice *words = NULL;
     size_t n_words = 0;
     int rc = tok->words(text, len, arena, &words, &n_words, err, tok->ctx);
