@@ -12,9 +12,10 @@
  * (concatenated, and joined by spaces) give the hash of any n-gram in O(1)
  * from boundaries i and i+n, normalized by B^-offset so equal strings at
  * different offsets hash alike. Each of the nine statistics is then one
- * pass over the boundaries with one hash set (heap, freed right after), so
- * the peak memory is the boundaries (48 bytes a token) plus one set, and a
- * document dropped by the 2-gram rule never builds the other eight. A hash
+ * pass over the boundaries with its own hash set (arena scratch, reused
+ * across documents without page faults; a document dropped by the 2-gram
+ * rule never builds the other eight), after a prefilter (below) settled
+ * most positions without any set. A hash
  * hit is confirmed by comparing the two n-grams' byte streams, so hash
  * collisions (mod 2^64 polynomial hashes can be made to collide) never
  * change a result.
@@ -219,7 +220,7 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
 
 /* ---- n-grams ------------------------------------------------------------ */
 
-/* Hash state at token boundary k (before token k). */
+/* Hash state at token boundary k (before token k); 56 bytes a token. */
 struct boundary {
     uint64_t g;       /* sum of positional hashes, concatenated coordinates */
     uint64_t ipw;     /* B^-coff, coff = bytes of the tokens before k */
@@ -237,9 +238,10 @@ struct gram_entry {
 };
 
 struct gram_set {
-    struct gram_entry *slots; /* open addressing, linear probing (heap) */
+    struct gram_entry *slots; /* open addressing, linear probing */
     size_t mask;              /* capacity - 1 */
     size_t used;              /* occupied */
+    struct th_arena *arena;   /* where slots come from */
 };
 
 struct ngram_ctx {
@@ -247,6 +249,7 @@ struct ngram_ctx {
     size_t n_words;               /* their count */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
+    struct th_arena *arena;       /* scratch for everything below */
     uint8_t *lone;                /* per position: bit 0 set when the first
                                      C_PREFIX bytes of the concatenated
                                      stream from here occur at no other
@@ -293,15 +296,11 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
     while (cells < n * 16 && cells < ((size_t)1 << 24))
         cells <<= 1;
     size_t total = (size_t)cx->b[n].bytes + (sep ? n : 0);
-    uint8_t *stream = malloc(total + 16);
-    uint8_t *sketch = calloc(cells, 1);
-    uint64_t *keys = malloc((n + 1) * sizeof(*keys));
-    if (!stream || !sketch || !keys) {
-        free(stream);
-        free(sketch);
-        free(keys);
+    uint8_t *stream = th_arena_alloc(cx->arena, total + 16);
+    uint8_t *sketch = th_arena_calloc(cx->arena, cells, 1);
+    uint64_t *keys = th_arena_alloc(cx->arena, (n + 1) * sizeof(*keys));
+    if (!stream || !sketch || !keys)
         return TH_ENOMEM;
-    }
     size_t o = 0;
     for (size_t k = 0; k < n; k++) {
         memcpy(stream + o, cx->words[k].ptr, cx->words[k].len);
@@ -326,18 +325,17 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
             (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
             cx->lone[i] |= bit;
     }
-    free(stream);
-    free(sketch);
-    free(keys);
     return 0;
 }
 
-static int gram_set_init(struct gram_set *s, size_t expect)
+static int gram_set_init(struct gram_set *s, struct th_arena *arena,
+                         size_t expect)
 {
     size_t c = 16;
     while (c < expect * 2 && c < ((size_t)1 << 31))
         c <<= 1;
-    s->slots = calloc(c, sizeof(*s->slots));
+    s->arena = arena;
+    s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
     if (!s->slots)
         return TH_ENOMEM;
     s->mask = c - 1;
@@ -348,7 +346,7 @@ static int gram_set_init(struct gram_set *s, size_t expect)
 static int gram_set_grow(struct gram_set *s)
 {
     size_t cap = (s->mask + 1) * 2;
-    struct gram_entry *slots = calloc(cap, sizeof(*slots));
+    struct gram_entry *slots = th_arena_calloc(s->arena, cap, sizeof(*slots));
     if (!slots)
         return TH_ENOMEM;
     for (size_t i = 0; i <= s->mask; i++) {
@@ -359,8 +357,7 @@ static int gram_set_grow(struct gram_set *s)
             j = (j + 1) & (cap - 1);
         slots[j] = s->slots[i];
     }
-    free(s->slots);
-    s->slots = slots;
+    s->slots = slots;   /* the old slots stay in the arena until reset */
     s->mask = cap - 1;
     return 0;
 }
@@ -461,7 +458,8 @@ static int build_boundaries(struct ngram_ctx *cx)
         pow[j] = pow[j - 1] * HASH_BASE;
         ipow[j] = ipow[j - 1] * inv;
     }
-    struct boundary *b = malloc((cx->n_words + 1) * sizeof(*b));
+    struct boundary *b = th_arena_alloc(cx->arena,
+                                        (cx->n_words + 1) * sizeof(*b));
     if (!b)
         return TH_ENOMEM;
     cx->b = b;
@@ -505,7 +503,8 @@ static int build_boundaries(struct ngram_ctx *cx)
 
 static size_t table_expect(size_t n_words)
 {
-    return n_words < 4096 ? n_words : 4096;
+    /* the prefilter settles most positions: few reach the sets */
+    return n_words / 4 < 4096 ? n_words / 4 + 16 : 4096;
 }
 
 /* find_top_duplicate over the space-joined n-grams: len(top) * count. */
@@ -514,7 +513,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set set;
     *chars_out = 0;
-    if (gram_set_init(&set, table_expect(cx->n_words)) < 0)
+    if (gram_set_init(&set, cx->arena, table_expect(cx->n_words)) < 0)
         return TH_ENOMEM;
     /* every n-gram counts at least once: the first one is the default */
     uint32_t best_first = 0, best_count = 1;
@@ -531,10 +530,8 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
         uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, ' ', &en);
-        if (rc < 0) {
-            free(set.slots);
+        if (rc < 0)
             return rc;
-        }
         en->count++;
         if (en->first == best_first || en->count > best_count ||
             (en->count == best_count && en->first < best_first)) {
@@ -543,7 +540,6 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
             *chars_out = (size_t)cl * en->count;
         }
     }
-    free(set.slots);
     return 0;
 }
 
@@ -553,7 +549,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set set;
     *chars_out = 0;
-    if (gram_set_init(&set, table_expect(cx->n_words)) < 0)
+    if (gram_set_init(&set, cx->arena, table_expect(cx->n_words)) < 0)
         return TH_ENOMEM;
     size_t i = 0, total = 0;
     while (i + n <= cx->n_words) {
@@ -568,10 +564,8 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, 0, &en);
-        if (rc < 0) {
-            free(set.slots);
+        if (rc < 0)
             return rc;
-        }
         if (rc == 1) {
             total += (size_t)cl;
             i += n;
@@ -579,7 +573,6 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
             i++;
         }
     }
-    free(set.slots);
     *chars_out = total;
     return 0;
 }
@@ -652,9 +645,10 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     if (n_words >= UINT32_MAX)
         return th_error_set(err, TH_ELIMIT, "gopher repetition: too many "
                             "words");
-    struct ngram_ctx cx = {.words = words, .n_words = n_words};
+    struct ngram_ctx cx = {.words = words, .n_words = n_words,
+                           .arena = arena};
     int rc = build_boundaries(&cx);
-    cx.lone = calloc(n_words + 1, 1);
+    cx.lone = th_arena_calloc(arena, n_words + 1, 1);
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
     if (rc == 0)
@@ -682,8 +676,6 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
             reason = dup_reasons[d];
     }
-    free(cx.b);
-    free(cx.lone);
     if (rc < 0)
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;
