@@ -806,33 +806,80 @@ static bool add_attr(struct th_html_parser *p, const char *name, size_t nlen,
 }
 
 /* Position of the end tag </name of a raw-text element at or after pos. */
+/* True when s[i] starts "<" + (end ? "/" : "") + name + a delimiter. */
+static bool tag_at(const char *s, size_t len, size_t i, const char *name,
+                   size_t nlen, bool end)
+{
+    size_t j = i + 1 + end;
+    if (j + nlen > len || (end && s[i + 1] != '/'))
+        return false;
+    for (size_t k = 0; k < nlen; k++)
+        if ((s[j + k] | 32) != name[k])
+            return false;
+    j += nlen;
+    return j == len || is_space((unsigned char)s[j]) || s[j] == '>' ||
+           s[j] == '/';
+}
+
+/*
+ * End of a <script> whose text holds "<!--": the HTML5 script data
+ * escaped and double-escaped states, where "<!-- <script>...</script> -->"
+ * does not end the script. Returns the position of the real end tag.
+ */
+static size_t script_end(const char *s, size_t len, size_t pos)
+{
+    enum { DATA, ESCAPED, DOUBLE } state = DATA;
+    for (size_t i = pos; i < len; i++) {
+        char c = s[i];
+        if (c == '-' && state != DATA && i + 2 < len && s[i + 1] == '-' &&
+            s[i + 2] == '>') {
+            state = DATA;
+            i += 2;
+        } else if (c != '<') {
+            continue;
+        } else if (state == DATA && i + 3 < len && s[i + 1] == '!' &&
+                   s[i + 2] == '-' && s[i + 3] == '-') {
+            state = ESCAPED;
+            i += 3;
+        } else if (state == DOUBLE && tag_at(s, len, i, "script", 6, true)) {
+            state = ESCAPED;
+        } else if (state != DOUBLE && tag_at(s, len, i, "script", 6, true)) {
+            return i;
+        } else if (state == ESCAPED && tag_at(s, len, i, "script", 6, false)) {
+            state = DOUBLE;
+        }
+    }
+    return len;
+}
+
+/* Position of the end tag </name of a raw-text element at or after pos. */
 static size_t find_end_tag(const char *s, size_t len, size_t pos,
                            const char *name, size_t nlen, size_t *after)
 {
+    size_t start = pos, stop = len;
     while (pos < len) {
         const char *lt = memchr(s + pos, '<', len - pos);
         if (!lt)
             break;
         size_t i = (size_t)(lt - s);
-        if (i + 2 + nlen <= len && s[i + 1] == '/') {
-            bool match = true;
-            for (size_t k = 0; k < nlen; k++)
-                if ((s[i + 2 + k] | 32) != name[k]) {
-                    match = false;
-                    break;
-                }
-            size_t j = i + 2 + nlen;
-            if (match && (j == len || is_space((unsigned char)s[j]) ||
-                          s[j] == '>' || s[j] == '/')) {
-                const char *gt = memchr(s + j, '>', len - j);
-                *after = gt ? (size_t)(gt - s) + 1 : len;
-                return i;
-            }
+        if (nlen == 6 && !memcmp(name, "script", 6) && i + 3 < len &&
+            s[i + 1] == '!' && s[i + 2] == '-' && s[i + 3] == '-') {
+            stop = script_end(s, len, start);
+            break;
+        }
+        if (tag_at(s, len, i, name, nlen, true)) {
+            stop = i;
+            break;
         }
         pos = i + 1;
     }
-    *after = len;
-    return len;
+    if (stop < len) {
+        const char *gt = memchr(s + stop, '>', len - stop);
+        *after = gt ? (size_t)(gt - s) + 1 : len;
+    } else {
+        *after = len;
+    }
+    return stop;
 }
 
 /* Skip a bogus comment from pos (just after "<!", "<?" or "</"). */

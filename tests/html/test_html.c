@@ -210,6 +210,11 @@ static void raw_text_comments_cdata(void)
         "<noscript><p>enable js</p></noscript><p>three</p></body>");
     CHECK_EQ_STR(g.text, "one two\nthree");
     got_free(&g);
+    /* Script data escaped states: the inner </script> does not end it. */
+    g = extract("<body><script><!--\ndocument.write(\"<script>x()</script>"
+                "\");\n//--></script><p>after</p></body>");
+    CHECK_EQ_STR(g.text, "after");
+    got_free(&g);
 }
 
 static void inline_spacing(void)
