@@ -824,27 +824,79 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
     }
     if (!accept)
         return 0;
-    int rc = th_buf_reserve(out, len);
-    if (rc < 0)
-        return rc;
+    /*
+     * Rewrite with a stack of code points: after each push, a group that
+     * ends at the top (a lead and exactly its continuations) is replaced
+     * by the character it stands for, and the check repeats, so text
+     * encoded wrongly any number of times is undone in one pass.
+     */
+    uint32_t *stack = malloc((len + 1) * sizeof(*stack));
+    if (!stack)
+        return TH_ENOMEM;
+    size_t top = 0;
     int fixed = 0;
-    size_t i = 0, copied = 0;
-    while (i + 1 < len) {
-        if (s[i] == 0xC3 && s[i + 1] >= 0x82 && s[i + 1] <= 0xB4 &&
-            mojibake_at(s, len, i, &m)) {
-            memcpy(out->ptr + out->len, s + copied, i - copied);
-            out->len += i - copied;
-            out->len += th_text_utf8_encode(m.cp, out->ptr + out->len);
-            i = copied = m.end;
-            fixed++;
-            continue;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = th_text_utf8_decode(s + i, len - i, &cp);
+        if (!n) {
+            n = 1;
+            cp = 0xFFFD;
         }
-        i++;
+        i += n;
+        stack[top++] = cp;
+        for (;;) {
+            bool reduced = false;
+            for (size_t k = 1; k <= 3 && k < top && !reduced; k++) {
+                int lead = mojibake_byte(stack[top - 1 - k]);
+                size_t need = lead >= 0xC2 && lead <= 0xDF ? 1 :
+                              lead >= 0xE0 && lead <= 0xEF ? 2 :
+                              lead >= 0xF0 && lead <= 0xF4 ? 3 : 0;
+                if (need != k)
+                    continue;
+                uint8_t bytes[4] = { (uint8_t)lead, 0, 0, 0 };
+                size_t q = 1;
+                for (; q <= k; q++) {
+                    int b = mojibake_byte(stack[top - 1 - k + q]);
+                    if (b < 0x80 || b > 0xBF)
+                        break;
+                    bytes[q] = (uint8_t)b;
+                }
+                uint32_t dec;
+                if (q <= k ||
+                    th_text_utf8_decode(bytes, k + 1, &dec) != k + 1 ||
+                    dec < 0xA0)
+                    continue;
+                top -= k + 1;
+                stack[top++] = dec;
+                fixed++;
+                reduced = true;
+            }
+            if (!reduced)
+                break;
+        }
     }
-    memcpy(out->ptr + out->len, s + copied, len - copied);
-    out->len += len - copied;
-    out->ptr[out->len] = '\0';
-    return fixed;
+    int rc = th_buf_reserve(out, top * 4);
+    if (rc == 0) {
+        for (size_t k = 0; k < top; k++)
+            out->len += th_text_utf8_encode(stack[k], out->ptr + out->len);
+        out->ptr[out->len] = '\0';
+    }
+    free(stack);
+    return rc < 0 ? rc : fixed;
+}
+
+/* True when s holds a decodable HTML entity. */
+static bool has_entity(const uint8_t *s, size_t len)
+{
+    const uint8_t *p = s, *end = s + len;
+    while ((p = memchr(p, '&', (size_t)(end - p))) != NULL) {
+        uint32_t cp;
+        size_t stop;
+        if (parse_entity(s, len, (size_t)(p - s) + 1, &cp, &stop))
+            return true;
+        p++;
+    }
+    return false;
 }
 
 /* True when s may hold a mojibake lead character ('Â'..'ô'). */
@@ -915,18 +967,23 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
      * times, so that normalizing the output changes nothing. */
     for (int round = 0;; round++) {
         rc = normalize_pass(in, len, flags, out, stats);
-        if (rc < 0 || round == 2 || !(flags & TH_TEXT_MOJIBAKE))
+        if (rc < 0 || round == 2)
             break;
         const uint8_t *o = (const uint8_t *)out->ptr + base;
         size_t olen = out->len - base;
-        if (!may_have_mojibake(o, olen))
-            break;
         next = &tmp[cur == 0 ? 1 : 0];
         th_buf_reset(next);
-        rc = mojibake_round(o, olen, next);
+        if ((flags & TH_TEXT_MOJIBAKE) && may_have_mojibake(o, olen)) {
+            rc = mojibake_round(o, olen, next);
+            if (rc < 0)
+                break;
+            stats->n_mojibake += (size_t)rc;
+        }
+        /* Removed characters can also join an entity ("&\x7f#233;"). */
+        if (rc == 0 && (flags & TH_TEXT_ENTITIES) && has_entity(o, olen))
+            rc = th_buf_append(next, o, olen) < 0 ? TH_ENOMEM : 1;
         if (rc <= 0)
             break;
-        stats->n_mojibake += (size_t)rc;
         use_scratch(tmp, &cur, &in, &len);
         out->len = base;
     }
