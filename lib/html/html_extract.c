@@ -1520,6 +1520,12 @@ static bool simple_table(const struct th_html_extractor *ex, uint32_t n)
             t == TH_TAG_UL || t == TH_TAG_OL || t == TH_TAG_BR ||
             (tag_flags(t) & TH_TF_HEADING))
             return false;
+        /* Text outside the cells (browsers move it before the table). */
+        unsigned pt = p->nodes[p->nodes[i].parent].tag;
+        if (t == TH_TAG_TEXT && ex->info[i].chars &&
+            (pt == TH_TAG_TABLE || pt == TH_TAG_TBODY || pt == TH_TAG_TR ||
+             pt == TH_TAG_THEAD || pt == TH_TAG_TFOOT))
+            return false;
     }
     return true;
 }

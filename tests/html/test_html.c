@@ -225,6 +225,9 @@ static void inline_spacing(void)
     CHECK_EQ_STR(g.text, "mounting on Italy the policy\na\nb\nx\ny\n"
                          "inline and bold.");
     got_free(&g);
+    g = extract("<table><tr>stray<td>a</td><td>b</td></tr></table>");
+    CHECK(strstr(g.text, "stray") != NULL);
+    got_free(&g);
     g = extract("<p>  spaces \n\t and&nbsp;nbsp\xc2\xa0here </p>");
     CHECK_EQ_STR(g.text, "spaces and nbsp here");
     got_free(&g);
