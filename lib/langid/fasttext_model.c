@@ -51,6 +51,7 @@
 #define FT_KSUB 256
 #define FT_PRECOMPUTE_MAX_WORDS 500000
 #define FT_PRUNE_BITS_MAX (1 << 26)
+#define FT_FLUSH_IDS 4096
 #define FT_PRECOMPUTE_MAX_ROWS ((size_t)32 << 20)
 #define FT_SIGMOID_TABLE 512
 #define FT_MAX_SIGMOID 8
@@ -173,7 +174,8 @@ struct ft_visit {
 
 struct th_fasttext_state {
     int32_t *ids;            /* feature rows of the current line */
-    size_t n_ids;            /* rows in use */
+    size_t n_ids;            /* rows in use (not yet summed) */
+    size_t n_total;          /* rows of the line summed so far */
     size_t cap_ids;          /* rows allocated */
     int32_t *hashes;         /* word hashes of the line (for word n-grams) */
     size_t n_hashes;         /* hashes in use */
@@ -1203,6 +1205,9 @@ static int add_token(const struct th_fasttext *ft,
     return push_hash(st, h);
 }
 
+static void flush_rows(const struct th_fasttext *ft,
+                       struct th_fasttext_state *st);
+
 /* fastText's getLine + addWordNgrams; returns bytes consumed. */
 static int line_features(const struct th_fasttext *ft,
                          struct th_fasttext_state *st, const char *text,
@@ -1212,8 +1217,13 @@ static int line_features(const struct th_fasttext *ft,
     size_t pos = 0;
     bool eos = false;
     st->n_ids = 0;
+    st->n_total = 0;
     st->n_hashes = 0;
+    for (int32_t j = 0; j < ft->info.dim; j++)
+        st->hidden[j] = 0.0f;
     while (!eos) {
+        if (st->n_ids >= FT_FLUSH_IDS)
+            flush_rows(ft, st);
         while (pos < len && is_space((uint8_t)text[pos]) &&
                text[pos] != '\n')
             pos++;
@@ -1248,11 +1258,20 @@ static int line_features(const struct th_fasttext *ft,
             if (push_bucket(ft, st, (int32_t)(h % bucket)) < 0)
                 return TH_ENOMEM;
         }
+        if (st->n_ids - from >= FT_FLUSH_IDS) {
+            if (ft->prune_rank)
+                resolve_ranks(ft, st, from);
+            else if (ft->info.n_pruned > 0)
+                resolve_pruned(ft, st, from);
+            flush_rows(ft, st);
+            from = 0;
+        }
     }
     if (ft->prune_rank)
         resolve_ranks(ft, st, from);
     else if (ft->info.n_pruned > 0)
         resolve_pruned(ft, st, from);
+    flush_rows(ft, st);
     *consumed = pos;
     return 0;
 }
@@ -1276,23 +1295,30 @@ static inline void add_row(float *restrict hidden, const float *restrict row,
         hidden[j] += row[j];
 }
 
-static void compute_hidden(const struct th_fasttext *ft,
-                           struct th_fasttext_state *st)
+/*
+ * Add the rows ids[0 .. n_ids) to the hidden sum, in order, and empty the
+ * list. Lines are summed in batches of about FT_FLUSH_IDS rows, so a huge
+ * document needs no huge id list; the float additions happen in exactly
+ * fastText's order either way.
+ */
+static void flush_rows(const struct th_fasttext *ft,
+                       struct th_fasttext_state *st)
 {
     const size_t dim = (size_t)ft->info.dim;
     float *restrict hidden = st->hidden;
     const struct ft_matrix *in = &ft->input;
     const int32_t *ids = st->ids;
     const size_t n = st->n_ids;
-    for (size_t j = 0; j < dim; j++)
-        hidden[j] = 0.0f;
+    st->n_total += n;
+    st->n_ids = 0;
     if (in->quant && in->pq.dsub == 2 && in->pq.lastdsub == 2) {
         /* fastText's addcode, fused, for the common dsub = 2 */
         const struct ft_pq *pq = &in->pq;
         const int32_t nsubq = pq->nsubq;
         if (nsubq == 8) {
             /* dim 16 (lid.176, the built-in model): sums in registers */
-            float acc[16] = {0};
+            float acc[16];
+            memcpy(acc, hidden, sizeof(acc));
             for (size_t k = 0; k < n; k++) {
                 if (k + 8 < n)
                     __builtin_prefetch(in->codes + (size_t)ids[k + 8] * 8);
@@ -1334,9 +1360,6 @@ static void compute_hidden(const struct th_fasttext *ft,
                 hidden[j] += load_float(row + 4 * j);
         }
     }
-    float scale = (float)(1.0 / (double)n);
-    for (size_t j = 0; j < dim; j++)
-        hidden[j] *= scale;
 }
 
 /* fastText's Matrix::dotRow for the output matrix. */
@@ -1516,7 +1539,7 @@ int th_fasttext_predict(const struct th_fasttext *ft,
                             "out of memory building line features");
     if (consumed_out)
         *consumed_out = consumed;
-    if (st->n_ids == 0)
+    if (st->n_total == 0)
         return 0;
     if (ft->info.model != 3)
         return th_error_set(err, TH_EINVAL,
@@ -1527,7 +1550,9 @@ int th_fasttext_predict(const struct th_fasttext *ft,
                                                  : osz;
     else if (k <= 0)
         return th_error_set(err, TH_EINVAL, "k needs to be 1 or higher");
-    compute_hidden(ft, st);
+    const float scale = (float)(1.0 / (double)st->n_total);
+    for (int32_t j = 0; j < ft->info.dim; j++)
+        st->hidden[j] *= scale;
     size_t n = 0;
     size_t kk = (size_t)k;
     if (ft->info.loss == TH_FASTTEXT_LOSS_HS) {

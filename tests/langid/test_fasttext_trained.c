@@ -112,6 +112,15 @@ static bool prepare(void)
             th_buf_putc(&in, '\n');
         }
     }
+    /* one very long line (the first 300 dev texts joined): features are
+     * summed in several batches */
+    size_t orig = in.len;
+    for (size_t i = 0, k = 0; k < 300 && i < orig; i++) {
+        char c = in.ptr[i];
+        if (c == '\n')
+            k++;
+        th_buf_putc(&in, c != '\n' ? c : k < 300 ? ' ' : '\n');
+    }
     free(data);
     /* edge cases: blanks, control whitespace, labels, "</s>" mid-line */
     th_buf_append_cstr(&in, "\n   \n\t\v\f\r\n__label__en only a label\n"
