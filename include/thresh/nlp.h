@@ -51,8 +51,9 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
 
 /*
  * nltk.sent_tokenize(text): *sents_out is an arena array of *n_out slices
- * pointing into text (valid as long as text is); sentences are stripped of
- * surrounding whitespace, as Punkt returns them.
+ * pointing into text (valid as long as text is), in order, non-empty. As
+ * NLTK's, every sentence ends at a non-whitespace character and only the
+ * first one can start with whitespace (the text's own leading space).
  * TH_ENOMEM / TH_ELIMIT when the arena cannot hold the result.
  */
 int th_nlp_sent_tokenize(const struct th_nlp *nlp, const char *text,

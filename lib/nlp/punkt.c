@@ -9,8 +9,8 @@
  *  2. The word before each candidate and the candidates kept are those of
  *     3.8's _match_potential_end_contexts (see find_candidates()); the
  *     context is that word, the character and after_tok.
- *  3. Each candidate's context is cut into Punkt word tokens (the _word_tokenize_fmt
- *     regex, hand-compiled), annotated with the first pass (sentence end
+ *  3. Each candidate's context is cut into Punkt word tokens (the
+ *     _word_tokenize_fmt regex, hand-compiled), annotated with the first pass (sentence end
  *     characters, ellipses, abbreviations) and the second pass
  *     (collocations, orthographic heuristic, frequent sentence starters,
  *     initials and numbers); a sentence break is any break that is not
