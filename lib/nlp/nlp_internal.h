@@ -135,8 +135,8 @@ extern const struct nlp_punkt_params nlp_punkt_english;
 /* Behaviour switches (NLTK versions differ in a few Treebank rules). */
 struct th_nlp {
     const struct nlp_punkt_params *params;  /* Punkt parameters */
-    bool collapse_space;     /* ENDING_QUOTES \s+ -> " " (NLTK >= 3.8.2) */
-    bool pad_dashes;         /* pad U+2012..U+2015 (NLTK >= 3.8.2) */
+    bool collapse_space;     /* ENDING_QUOTES \s+ -> " " (later NLTK) */
+    bool pad_dashes;         /* pad U+2012..U+2015 (later NLTK) */
 };
 
 /* A growable scratch byte string (heap), reused across calls. */

@@ -423,7 +423,7 @@ static int pass_dquote_end(const char *s, size_t n, struct nlp_str *o)
     return put(o, s + last, n - last);
 }
 
-/* E3b (NLTK >= 3.8.2): \s+ -> " " */
+/* E3b (later NLTK): \s+ -> " " */
 static int pass_collapse_space(const char *s, size_t n, struct nlp_str *o)
 {
     for (size_t i = 0; i < n;) {
