@@ -162,7 +162,7 @@ static const char *const weak_phrases[] = {
     "print", "read more", "more stories", "continue reading", "comments",
     "advertisement", "sponsored", "related", "trending", "most popular",
     "menu", "search", "home", "next story", "previous story",
-    "next article", "previous article", "copyright", "\xc2\xa9",
+    "next article", "previous article", "copyright", "\xc2\xa9 ",
     "follow", "loading", "download", "contact us", "about us",
     "permalink", "posted in", "tags:", "topics", "filed under",
     "categories", "see also", "view all", "see all", "load more",
@@ -216,7 +216,7 @@ struct phrase {
 };
 
 #define PHRASE_MAX 256
-#define BUCKETS 1024
+#define BUCKETS 4096
 
 /*
  * All phrases, bucketed by a hash of their first two (case-folded) bytes,
@@ -229,20 +229,24 @@ static uint8_t bucket_order[PHRASE_MAX];
 static size_t n_phrases;
 static pthread_once_t phrase_once = PTHREAD_ONCE_INIT;
 
+/* ASCII case folding by table (the hot loop calls it per word start). */
+static unsigned char fold_table[256];
+
 static unsigned char fold(unsigned char c)
 {
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+    return fold_table[c];
 }
 
-static unsigned bucket_of(unsigned char a, unsigned char b)
+static unsigned bucket_of(unsigned char a, unsigned char b, unsigned char c)
 {
-    return ((unsigned)fold(a) * 131u ^ (unsigned)fold(b) * 7u) % BUCKETS;
+    return ((unsigned)fold(a) * 961u + (unsigned)fold(b) * 31u +
+            (unsigned)fold(c)) % BUCKETS;
 }
 
 static void add_phrases(const char *const *list, size_t n, uint8_t kind)
 {
     for (size_t i = 0; i < n && n_phrases < PHRASE_MAX; i++) {
-        assert(list[i][0] && list[i][1]);
+        assert(list[i][0] && list[i][1] && list[i][2]);
         phrases[n_phrases].text = list[i];
         phrases[n_phrases].kind = kind;
         n_phrases++;
@@ -251,6 +255,8 @@ static void add_phrases(const char *const *list, size_t n, uint8_t kind)
 
 static void build_phrase_index(void)
 {
+    for (unsigned c = 0; c < 256; c++)
+        fold_table[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     add_phrases(strong_phrases, COUNT(strong_phrases), PH_STRONG);
     add_phrases(notice_phrases, COUNT(notice_phrases), PH_NOTICE);
     add_phrases(weak_phrases, COUNT(weak_phrases), PH_WEAK);
@@ -260,17 +266,22 @@ static void build_phrase_index(void)
         bucket_start[b] = (uint16_t)k;
         for (size_t i = 0; i < n_phrases; i++)
             if (bucket_of((unsigned char)phrases[i].text[0],
-                          (unsigned char)phrases[i].text[1]) == b)
+                          (unsigned char)phrases[i].text[1],
+                          (unsigned char)phrases[i].text[2]) == b)
                 bucket_order[k++] = (uint8_t)i;
     }
     bucket_start[BUCKETS] = (uint16_t)k;
 }
 
 /* The kinds of the phrases that start at s[i] (case-folded). */
-static unsigned phrase_at(const unsigned char *s, size_t len, size_t i)
+static inline unsigned phrase_at(const unsigned char *s, size_t len, size_t i)
 {
+    if (i + 2 >= len)
+        return 0;
     unsigned found = 0;
-    unsigned b = bucket_of(s[i], s[i + 1]);
+    unsigned b = bucket_of(s[i], s[i + 1], s[i + 2]);
+    if (bucket_start[b] == bucket_start[b + 1])
+        return 0;
     for (unsigned k = bucket_start[b]; k < bucket_start[b + 1]; k++) {
         const struct phrase *ph = &phrases[bucket_order[k]];
         size_t j = 0;
@@ -365,9 +376,9 @@ static void line_features(const char *text, struct line *ln)
     bool in_word = false, word_has_letter = false;
     unsigned word_first = 0;    /* class of the first letter of the word */
     bool prev_end = false;      /* previous char ends a sentence */
+    bool boundary = true;       /* previous byte is no ASCII letter */
     for (size_t i = 0; i < len;) {
-        if (i + 1 < len && !(i > 0 && is_ascii_letter(s[i - 1]) &&
-                             s[i] < 0x80))
+        if ((boundary || s[i] >= 0x80) && i + 1 < len)
             ln->kinds |= phrase_at(s, len, i);
         if (ascii_class[s[i]] == CH_LOWER) {
             /* Fast path: a run of lowercase ASCII letters. */
@@ -387,6 +398,7 @@ static void line_features(const char *text, struct line *ln)
                                             (unsigned)(j - i);
             prev = CH_LOWER;
             prev_end = false;
+            boundary = false;
             i = j;
             continue;
         }
@@ -458,6 +470,7 @@ static void line_features(const char *text, struct line *ln)
         prev = cls ? cls : (letter ? CH_LOWER : 0);
         if (letter && !(cls & (CH_LOWER | CH_UPPER)))
             prev = 0;
+        boundary = n > 1 || !(cls & (CH_LOWER | CH_UPPER));
         i += n;
     }
     if (in_word && word_has_letter) {
@@ -616,33 +629,42 @@ static bool cut_promo(const char *text, struct line *ln)
 
 /* ------------------------------------------------------------ context */
 
-static int hash_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
-/* Mark lines whose exact text occurs more than once. */
+/*
+ * Mark lines whose exact text occurs more than once (an open-addressing
+ * table of line hashes with counts; linear in the number of lines).
+ */
 static int mark_repeats(const char *text, struct line *lines, size_t n)
 {
     if (n < 2)
         return 0;
-    uint64_t *h = malloc(n * sizeof(*h));
-    if (!h)
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    uint64_t *keys = calloc(cap, sizeof(*keys));
+    uint32_t *counts = calloc(cap, sizeof(*counts));
+    if (!keys || !counts) {
+        free(keys);
+        free(counts);
         return TH_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        lines[i].hash = th_hash64(text + lines[i].start, lines[i].len, 0);
-        h[i] = lines[i].hash;
     }
-    qsort(h, n, sizeof(*h), hash_cmp);
     for (size_t i = 0; i < n; i++) {
-        const uint64_t *hit = bsearch(&lines[i].hash, h, n, sizeof(*h),
-                                      hash_cmp);
-        size_t k = (size_t)(hit - h);
-        lines[i].repeated = (k > 0 && h[k - 1] == h[k]) ||
-                            (k + 1 < n && h[k + 1] == h[k]);
+        uint64_t h = th_hash64(text + lines[i].start, lines[i].len, 0) | 1;
+        lines[i].hash = h;
+        size_t k = (size_t)h & (cap - 1);
+        while (keys[k] && keys[k] != h)
+            k = (k + 1) & (cap - 1);
+        keys[k] = h;
+        counts[k]++;
     }
-    free(h);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)lines[i].hash & (cap - 1);
+        while (keys[k] != lines[i].hash)
+            k = (k + 1) & (cap - 1);
+        lines[i].repeated = counts[k] > 1;
+    }
+    free(keys);
+    free(counts);
     return 0;
 }
 
