@@ -468,6 +468,7 @@ static int phase_buckets_band(const struct opts *o, unsigned b,
         rc = th_sorter_finish(s, err);
     if (rc == 0)
         rc = th_dedup_file_create(&out, path, &info, err);
+    cli_info("band %u: %zu sorted runs spilled", b, th_sorter_runs(s));
     uint64_t kind = is_url ? PAIR_URL : is_exact ? PAIR_EXACT : PAIR_NEAR;
     uint64_t *group = NULL;
     size_t n = 0, cap = 0;
@@ -862,10 +863,12 @@ static int phase_clusters(struct opts *o, struct th_error *err)
     if (cli_verbosity >= 1)
         fprintf(stderr, "thresh: dedup: %llu documents, %llu clusters, "
                 "%llu to remove; %llu candidate pairs verified, %llu "
-                "rejected\n", (unsigned long long)c.n_docs,
+                "rejected; %zu sorted runs spilled\n",
+                (unsigned long long)c.n_docs,
                 (unsigned long long)n_clusters,
                 (unsigned long long)n_removed, (unsigned long long)verified,
-                (unsigned long long)rejected);
+                (unsigned long long)rejected,
+                near_pairs ? th_sorter_runs(near_pairs) : 0);
     if (o->lines_min > 0)
         rc = repeated_lines(o, err);
 out_free:
