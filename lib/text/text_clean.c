@@ -378,7 +378,10 @@ static void line_features(const char *text, struct line *ln)
     bool prev_end = false;      /* previous char ends a sentence */
     bool boundary = true;       /* previous byte is no ASCII letter */
     for (size_t i = 0; i < len;) {
-        if ((boundary || s[i] >= 0x80) && i + 1 < len)
+        if (boundary && (s[i] >= 0x80 ||
+                         (ascii_class[s[i]] &
+                          (CH_LOWER | CH_UPPER | CH_DIGIT))) &&
+            i + 1 < len)
             ln->kinds |= phrase_at(s, len, i);
         if (ascii_class[s[i]] == CH_LOWER) {
             /* Fast path: a run of lowercase ASCII letters. */
@@ -470,7 +473,7 @@ static void line_features(const char *text, struct line *ln)
         prev = cls ? cls : (letter ? CH_LOWER : 0);
         if (letter && !(cls & (CH_LOWER | CH_UPPER)))
             prev = 0;
-        boundary = n > 1 || !(cls & (CH_LOWER | CH_UPPER));
+        boundary = !letter;
         i += n;
     }
     if (in_word && word_has_letter) {

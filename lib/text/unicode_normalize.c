@@ -688,9 +688,14 @@ static uint64_t byte_eq(uint64_t w, unsigned char c)
  */
 static bool plain_chunk(const uint8_t *p)
 {
-    uint64_t w = 0;
-    for (int k = 7; k >= 0; k--)   /* byte k at bits 8k on any host */
-        w = (w << 8) | p[k];
+    static const union {
+        uint16_t word;      /* 1 */
+        uint8_t bytes[2];   /* {1, 0} on a little-endian host */
+    } probe = { 1 };
+    uint64_t w;
+    memcpy(&w, p, 8);
+    if (!probe.bytes[0])    /* big endian: put byte k at bits 8k */
+        w = __builtin_bswap64(w);
     if (w & HIGHS)
         return false;
     if (((w - ONES * 0x20) & ~w & HIGHS) || byte_eq(w, 0x7F) ||
@@ -852,15 +857,17 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
     bool accept = false;
     size_t prev_end = SIZE_MAX;
     struct moji m;
-    for (size_t i = 0; i + 1 < len && !accept; i++) {
-        if (s[i] != 0xC3 || s[i + 1] < 0x82 || s[i + 1] > 0xB4)
-            continue;
-        if (!mojibake_at(s, len, i, &m))
+    const uint8_t *p = s, *end = s + len;
+    while (!accept && (p = memchr(p, 0xC3, (size_t)(end - p))) != NULL) {
+        size_t i = (size_t)(p - s);
+        p++;
+        if (i + 1 >= len || s[i + 1] < 0x82 || s[i + 1] > 0xB4 ||
+            !mojibake_at(s, len, i, &m))
             continue;
         if (m.strong || prev_end == i)
             accept = true;
         prev_end = m.end;
-        i = m.end - 1;
+        p = s + m.end;
     }
     if (!accept)
         return 0;
