@@ -376,7 +376,8 @@ static void line_features(const char *text, struct line *ln)
     bool in_word = false, word_has_letter = false;
     unsigned word_first = 0;    /* class of the first letter of the word */
     bool prev_end = false;      /* previous char ends a sentence */
-    bool boundary = true;       /* previous byte is no ASCII letter */
+    bool boundary = true;       /* previous character is no letter */
+    unsigned n_words = 0, n_lower = 0, n_cased = 0, n_sentences = 0;
     for (size_t i = 0; i < len;) {
         if (boundary && (s[i] >= 0x80 ||
                          (ascii_class[s[i]] &
@@ -405,6 +406,22 @@ static void line_features(const char *text, struct line *ln)
             i = j;
             continue;
         }
+        if (s[i] == ' ') {
+            /* Fast path: the space after a word. */
+            if (in_word && word_has_letter) {
+                n_words++;
+                n_lower += word_first == CH_LOWER;
+                n_cased += word_first != 0;
+            }
+            in_word = false;
+            n_sentences += prev_end;
+            lower_run = 0;
+            prev_end = false;
+            prev = CH_SPACE;
+            boundary = true;
+            i++;
+            continue;
+        }
         uint32_t cp = s[i];
         unsigned cls;
         bool letter, wide = false;
@@ -425,13 +442,13 @@ static void line_features(const char *text, struct line *ln)
         }
         if (cls & CH_SPACE) {
             if (in_word && word_has_letter) {
-                ln->n_words++;
-                ln->n_lower += word_first == CH_LOWER;
-                ln->n_cased += word_first != 0;
+                n_words++;
+                n_lower += word_first == CH_LOWER;
+                n_cased += word_first != 0;
             }
             in_word = false;
             if (prev_end)
-                ln->n_sentences++;
+                n_sentences++;
         } else {
             if (!in_word) {
                 in_word = true;
@@ -477,10 +494,14 @@ static void line_features(const char *text, struct line *ln)
         i += n;
     }
     if (in_word && word_has_letter) {
-        ln->n_words++;
-        ln->n_lower += word_first == CH_LOWER;
-        ln->n_cased += word_first != 0;
+        n_words++;
+        n_lower += word_first == CH_LOWER;
+        n_cased += word_first != 0;
     }
+    ln->n_words = n_words;
+    ln->n_lower = n_lower;
+    ln->n_cased = n_cased;
+    ln->n_sentences = n_sentences;
     /* Ends with . ! ? … : possibly followed by closing quotes/brackets. */
     size_t e = len;
     while (e > 0) {
