@@ -15,7 +15,6 @@ int cmd_clean(int argc, char **argv)
     static const struct option longopts[] = {
         {"no-normalize", no_argument, NULL, 'n'},
         {"keep-edges", no_argument, NULL, 'k'},
-        {"split-glued", no_argument, NULL, 'g'},
         {"explain", no_argument, NULL, 'x'},
         {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
@@ -33,9 +32,6 @@ int cmd_clean(int argc, char **argv)
         case 'k':
             opts.keep_edges = true;
             break;
-        case 'g':
-            opts.split_glued = true;
-            break;
         case 'x':
             opts.explain = true;
             break;
@@ -44,8 +40,8 @@ int cmd_clean(int argc, char **argv)
             break;
         case 'h':
             printf("usage: thresh clean [--no-normalize] [--keep-edges] "
-                   "[--split-glued] [--explain]\n                    "
-                   "[--stats] "
+                   "[--explain] [--stats]\n"
+                   "                    "
                    "[FILE|-]\n\nprint the main text of an extracted page "
                    "(FILE, default stdin) without\nits navigation, promos, "
                    "embeds, notices and footers\n");

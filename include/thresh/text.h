@@ -64,7 +64,6 @@ bool th_text_is_valid_utf8(const char *data, size_t len);
 /* Options of th_text_clean(); zero-initialised means the defaults. */
 struct th_text_clean_options {
     bool keep_edges;      /* keep leading/trailing non-content lines */
-    bool split_glued;     /* repair glued words (off: precision < 99%) */
     bool explain;         /* output every line, prefixed with "+" (kept) or
                              "-", its own and final class (B bad, S short,
                              N near-good, G good), its block weight, a tab */

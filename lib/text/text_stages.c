@@ -16,7 +16,6 @@
  *   normalize.max_bytes   int, output cap per document (0 = none)
  *   clean.formats         comma list of source formats to clean
  *   clean.keep_edges      bool, false: keep lines around the prose
- *   clean.split_glued     bool, false: glued-word repair (not built yet)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,9 +136,6 @@ static int clean_create(void **state_out, void *shared,
     if (rc == 0)
         rc = th_config_get_bool(cfg, "clean.keep_edges", false,
                                 &st->opts.keep_edges, err);
-    if (rc == 0)
-        rc = th_config_get_bool(cfg, "clean.split_glued", false,
-                                &st->opts.split_glued, err);
     if (rc == 0 && strlen(formats) + 3 > sizeof(st->formats))
         rc = th_error_set(err, TH_EINVAL, "clean.formats is too long");
     if (rc < 0) {
