@@ -25,7 +25,7 @@ MINN=${MINN:-2}
 MAXN=${MAXN:-3}
 BUCKET=${BUCKET:-2000000}
 LOSS=${LOSS:-hs}
-CUTOFF=${CUTOFF:-60000}
+CUTOFF=${CUTOFF:-40000}
 
 command -v fasttext >/dev/null || { echo "need Debian's fasttext" >&2; exit 1; }
 

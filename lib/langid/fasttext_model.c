@@ -15,6 +15,9 @@
  * tried: 20% slower, the decoded rows do not stay in the L2 cache).
  * Char n-gram hashes are computed incrementally while a n-gram grows (FNV-1a
  * is a left fold), instead of rehashing every substring as fastText does.
+ * A pruned model's n-gram index is a bitmap with rank counts (one 16-byte
+ * load per n-gram, no probing, no branch); each thread caches the rows of
+ * recent tokens; rows are summed in batches as the line is read.
  *
  * Exactness: every operation follows fastText's order and precision: float
  * sums in list order, the hidden vector scaled by float(1.0 / n), softmax
@@ -49,10 +52,8 @@
 #define FT_MAX_DIM 65536
 #define FT_MAX_LINE_IDS ((size_t)1 << 28)
 #define FT_KSUB 256
-#define FT_PRECOMPUTE_MAX_WORDS 500000
 #define FT_PRUNE_BITS_MAX (1 << 26)
 #define FT_FLUSH_IDS 4096
-#define FT_PRECOMPUTE_MAX_ROWS ((size_t)32 << 20)
 #define FT_SIGMOID_TABLE 512
 #define FT_MAX_SIGMOID 8
 
@@ -125,15 +126,13 @@ struct th_fasttext {
                                 prune_rows[rank(b)]; NULL when bucket is
                                 too large (the hash table is used) */
     int32_t *prune_rows;     /* input row per kept bucket, in bucket order */
+    uint32_t prune_count;    /* rows in prune_rows */
     uint32_t prune_mask;     /* prune table size - 1, 0 when no table */
     uint32_t prune_shift;    /* 32 - log2(prune table size) */
     uint64_t bucket_magic;   /* fastmod constant for % bucket */
     int32_t eos_id;          /* id of "</s>", -1 when absent */
     struct ft_matrix input;  /* input (embedding) matrix */
     struct ft_matrix output; /* output matrix */
-    int32_t *word_off;       /* rows of word i: word_rows[word_off[i] ..
-                                word_off[i + 1]), or NULL (not built) */
-    int32_t *word_rows;      /* precomputed [id] + char n-gram rows */
     int32_t *tree_left;      /* HS: left child per node, -1 for leaves */
     int32_t *tree_right;     /* HS: right child per node */
     float sigmoid[FT_SIGMOID_TABLE + 1]; /* fastText's sigmoid table */
@@ -408,55 +407,69 @@ static int read_dictionary(struct ft_reader *r, struct th_fasttext *ft)
         if ((uint64_t)pruneidx_size > (r->len - r->pos) / 8)
             return th_error_set(r->err, TH_EFORMAT,
                                 "fasttext model truncated in prune index");
-        uint32_t psize = pow2_at_least((uint64_t)pruneidx_size * 3 / 2);
-        ft->prune_keys = malloc((size_t)psize * sizeof(int32_t));
-        ft->prune_values = malloc((size_t)psize * sizeof(int32_t));
-        if (!ft->prune_keys || !ft->prune_values)
-            return th_error_set(r->err, TH_ENOMEM, "out of memory");
-        ft->prune_mask = psize - 1;
-        ft->prune_shift = 32;
-        for (uint32_t v = psize; v > 1; v >>= 1)
-            ft->prune_shift--;
-        for (uint32_t i = 0; i < psize; i++)
-            ft->prune_keys[i] = -1;
-        size_t n_rank = (size_t)ft->info.bucket / 64 + 1;
+        const uint8_t *pairs = r->p + r->pos;
+        r->pos += (size_t)pruneidx_size * 8;
+        for (int64_t i = 0; i < pruneidx_size; i++) {
+            int32_t kv[2];
+            memcpy(kv, pairs + 8 * i, 8);
+            if (kv[0] < 0 || kv[1] < 0 ||
+                (int64_t)ft->info.n_words + kv[1] > INT32_MAX)
+                return th_error_set(r->err, TH_EFORMAT,
+                                    "bad prune index entry %lld",
+                                    (long long)i);
+        }
         if (ft->info.bucket <= FT_PRUNE_BITS_MAX) {
+            /* bitmap + rank; a later entry for the same bucket wins */
+            size_t n_rank = (size_t)ft->info.bucket / 64 + 1;
             ft->prune_rank = calloc(n_rank, sizeof(*ft->prune_rank));
             ft->prune_rows = calloc((size_t)pruneidx_size + 1,
                                     sizeof(*ft->prune_rows));
             if (!ft->prune_rank || !ft->prune_rows)
                 return th_error_set(r->err, TH_ENOMEM, "out of memory");
-        }
-        for (int64_t i = 0; i < pruneidx_size; i++) {
-            int32_t key, value;
-            read_i32(r, &key, "prune index");
-            read_i32(r, &value, "prune index");
-            if (key < 0 || value < 0)
-                return th_error_set(r->err, TH_EFORMAT,
-                                    "negative prune index entry %lld",
-                                    (long long)i);
-            uint32_t s = prune_slot(ft, key);
-            while (ft->prune_keys[s] >= 0 && ft->prune_keys[s] != key)
-                s = (s + 1) & ft->prune_mask;
-            ft->prune_keys[s] = key;
-            ft->prune_values[s] = value;
-            if (ft->prune_rank && key < ft->info.bucket)
-                ft->prune_rank[key >> 6].bits |= (uint64_t)1 << (key & 63);
-        }
-        if (ft->prune_rank) {
+            for (int64_t i = 0; i < pruneidx_size; i++) {
+                int32_t key;
+                memcpy(&key, pairs + 8 * i, 4);
+                if (key < ft->info.bucket)
+                    ft->prune_rank[key >> 6].bits |= (uint64_t)1
+                                                     << (key & 63);
+            }
             uint32_t total = 0;
             for (size_t i = 0; i < n_rank; i++) {
                 ft->prune_rank[i].base = total;
                 total += popcount64(ft->prune_rank[i].bits);
             }
-            for (uint32_t s = 0; s <= ft->prune_mask; s++) {
-                int32_t key = ft->prune_keys[s];
-                if (key < 0 || key >= ft->info.bucket)
+            ft->prune_count = total;
+            for (int64_t i = 0; i < pruneidx_size; i++) {
+                int32_t kv[2];
+                memcpy(kv, pairs + 8 * i, 8);
+                if (kv[0] >= ft->info.bucket)
                     continue;
-                const struct ft_rank *e = &ft->prune_rank[key >> 6];
-                uint64_t below = ((uint64_t)1 << (key & 63)) - 1;
+                const struct ft_rank *e = &ft->prune_rank[kv[0] >> 6];
+                uint64_t below = ((uint64_t)1 << (kv[0] & 63)) - 1;
                 ft->prune_rows[e->base + popcount64(e->bits & below)] =
-                    ft->info.n_words + ft->prune_values[s];
+                    ft->info.n_words + kv[1];
+            }
+        } else {
+            /* open addressing; a later entry for the same bucket wins */
+            uint32_t psize = pow2_at_least((uint64_t)pruneidx_size * 3 / 2);
+            ft->prune_keys = malloc((size_t)psize * sizeof(int32_t));
+            ft->prune_values = malloc((size_t)psize * sizeof(int32_t));
+            if (!ft->prune_keys || !ft->prune_values)
+                return th_error_set(r->err, TH_ENOMEM, "out of memory");
+            ft->prune_mask = psize - 1;
+            ft->prune_shift = 32;
+            for (uint32_t v = psize; v > 1; v >>= 1)
+                ft->prune_shift--;
+            for (uint32_t i = 0; i < psize; i++)
+                ft->prune_keys[i] = -1;
+            for (int64_t i = 0; i < pruneidx_size; i++) {
+                int32_t kv[2];
+                memcpy(kv, pairs + 8 * i, 8);
+                uint32_t s = prune_slot(ft, kv[0]);
+                while (ft->prune_keys[s] >= 0 && ft->prune_keys[s] != kv[0])
+                    s = (s + 1) & ft->prune_mask;
+                ft->prune_keys[s] = kv[0];
+                ft->prune_values[s] = kv[1];
             }
         }
     }
@@ -671,12 +684,15 @@ static int load(struct th_fasttext *ft, struct th_error *err)
                                 (long long)rows,
                                 (long long)in->n_words + in->bucket);
     } else {
+        bool bad = false;
         for (uint32_t s = 0; ft->prune_keys && s <= ft->prune_mask; s++)
-            if (ft->prune_keys[s] >= 0 &&
-                (int64_t)in->n_words + ft->prune_values[s] >= rows)
-                return th_error_set(err, TH_EFORMAT,
-                                    "prune index points past the input "
-                                    "matrix");
+            bad |= ft->prune_keys[s] >= 0 &&
+                   (int64_t)in->n_words + ft->prune_values[s] >= rows;
+        for (uint32_t i = 0; ft->prune_rows && i < ft->prune_count; i++)
+            bad |= ft->prune_rows[i] >= rows;
+        if (bad)
+            return th_error_set(err, TH_EFORMAT,
+                                "prune index points past the input matrix");
     }
     int32_t nl = in->n_labels;
     if (in->model == 3) {
@@ -700,14 +716,10 @@ static int load(struct th_fasttext *ft, struct th_error *err)
     return 0;
 }
 
-static int precompute_words(struct th_fasttext *ft, struct th_error *err);
-
 static int open_common(struct th_fasttext **out, struct th_fasttext *ft,
                        struct th_error *err)
 {
     int rc = load(ft, err);
-    if (rc == 0)
-        rc = precompute_words(ft, err);
     if (rc < 0) {
         th_fasttext_free(ft);
         *out = NULL;
@@ -786,8 +798,6 @@ void th_fasttext_free(struct th_fasttext *ft)
     free(ft->input.npq.centroids);
     free(ft->output.pq.centroids);
     free(ft->output.npq.centroids);
-    free(ft->word_off);
-    free(ft->word_rows);
     free(ft->tree_left);
     free(ft->tree_right);
     free(ft);
@@ -1052,18 +1062,6 @@ static int word_features(const struct th_fasttext *ft,
                          struct th_fasttext_state *st, int32_t wid,
                          const char *tok, size_t len, bool is_eos)
 {
-    if (wid >= 0 && ft->word_off) {
-        size_t a = (size_t)ft->word_off[wid], b = (size_t)ft->word_off[wid + 1];
-        size_t need_n = st->n_ids + (b - a);
-        if (need_n > st->cap_ids &&
-            grow((void **)&st->ids, &st->cap_ids, need_n,
-                 sizeof(*st->ids)) < 0)
-            return TH_ENOMEM;
-        memcpy(st->ids + st->n_ids, ft->word_rows + a,
-               (b - a) * sizeof(*st->ids));
-        st->n_ids = need_n;
-        return 0;
-    }
     if (wid >= 0 && push_id(st, wid) < 0)
         return TH_ENOMEM;
     bool subwords = wid >= 0 ? wid != ft->eos_id : !is_eos;
@@ -1082,50 +1080,6 @@ static int word_features(const struct th_fasttext *ft,
         else if (ft->info.n_pruned > 0)
             resolve_pruned(ft, st, from);
     }
-    return 0;
-}
-
-/*
- * fastText's initNgrams: the rows of every vocabulary word, computed once at
- * load (skipped for huge vocabularies, where the per-thread token cache
- * does the same work lazily).
- */
-static int precompute_words(struct th_fasttext *ft, struct th_error *err)
-{
-    int32_t nw = ft->info.n_words;
-    if (ft->info.maxn <= 0 || nw > FT_PRECOMPUTE_MAX_WORDS)
-        return 0;
-    struct th_fasttext_state *st;
-    if (th_fasttext_state_new(&st, ft) < 0)
-        return th_error_set(err, TH_ENOMEM, "out of memory");
-    int32_t *off = malloc(((size_t)nw + 1) * sizeof(*off));
-    size_t cap = (size_t)nw * 16 + 16, n = 0;
-    int32_t *rows = malloc(cap * sizeof(*rows));
-    int rc = off && rows ? 0 : TH_ENOMEM;
-    for (int32_t i = 0; rc == 0 && i < nw; i++) {
-        const struct ft_entry *e = &ft->entries[i];
-        st->n_ids = 0;
-        rc = word_features(ft, st, i, e->word, e->len, false);
-        if (rc == 0 && n + st->n_ids > FT_PRECOMPUTE_MAX_ROWS)
-            break;
-        if (rc == 0 && n + st->n_ids > cap)
-            rc = grow((void **)&rows, &cap, n + st->n_ids, sizeof(*rows));
-        if (rc == 0) {
-            off[i] = (int32_t)n;
-            memcpy(rows + n, st->ids, st->n_ids * sizeof(*rows));
-            n += st->n_ids;
-            off[i + 1] = (int32_t)n;
-        }
-    }
-    th_fasttext_state_free(st);
-    if (rc < 0 || nw == 0 || n > FT_PRECOMPUTE_MAX_ROWS ||
-        off[nw] != (int32_t)n) {
-        free(off);
-        free(rows);
-        return rc < 0 ? th_error_set(err, TH_ENOMEM, "out of memory") : 0;
-    }
-    ft->word_off = off;
-    ft->word_rows = rows;
     return 0;
 }
 
