@@ -713,34 +713,6 @@ static int mark_repeats(const char *text, struct line *lines, size_t n)
     return 0;
 }
 
-/*
- * jusText-style context: a SHORT or NEAR line takes the class of its
- * surroundings. Returns the nearest decided neighbour class in direction
- * dir (-1 or +1), LC_BAD at the document edges.
- */
-static enum line_class neighbour(const struct line *lines, size_t n,
-                                 size_t i, int dir, bool near_counts)
-{
-    size_t k = i;
-    for (;;) {
-        if (dir < 0) {
-            if (k == 0)
-                return LC_BAD;
-            k--;
-        } else {
-            if (k + 1 >= n)
-                return LC_BAD;
-            k++;
-        }
-        if (lines[k].len == 0)
-            continue;
-        enum line_class c = lines[k].cls;
-        if (c == LC_GOOD || c == LC_BAD)
-            return c;
-        if (c == LC_NEAR && near_counts)
-            return LC_NEAR;
-    }
-}
 
 /*
  * Contribution of a line to the score of a block of prose: prose counts
@@ -840,51 +812,63 @@ static bool best_block(const struct line *lines, size_t n, size_t *lo_out,
     return best_block_in(lines, 0, n, lo_out, hi_out);
 }
 
-static void decide(const char *text, struct line *lines, size_t n,
-                   const struct th_text_clean_options *opts)
+/*
+ * jusText-style context for --keep-edges: a NEAR line next to prose is
+ * prose, a SHORT line is prose only between prose; everything else is
+ * boilerplate. Linear: one sweep each way finds the nearest decided line.
+ */
+static int resolve_context(struct line *lines, size_t n)
+{
+    enum line_class *before = malloc(n * sizeof(*before));
+    enum line_class *after = malloc(n * sizeof(*after));
+    if (!before || !after) {
+        free(before);
+        free(after);
+        return TH_ENOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        enum line_class want = pass == 0 ? LC_NEAR : LC_SHORT;
+        enum line_class last = LC_BAD;
+        for (size_t i = 0; i < n; i++) {
+            before[i] = last;
+            if (lines[i].len && (lines[i].cls == LC_GOOD ||
+                                 lines[i].cls == LC_BAD))
+                last = lines[i].cls;
+        }
+        last = LC_BAD;
+        for (size_t i = n; i-- > 0;) {
+            after[i] = last;
+            if (lines[i].len && (lines[i].cls == LC_GOOD ||
+                                 lines[i].cls == LC_BAD))
+                last = lines[i].cls;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (lines[i].cls != want)
+                continue;
+            bool good = want == LC_NEAR ?
+                        (before[i] == LC_GOOD || after[i] == LC_GOOD) :
+                        (before[i] == LC_GOOD && after[i] == LC_GOOD);
+            lines[i].cls = good ? LC_GOOD : LC_BAD;
+        }
+    }
+    free(before);
+    free(after);
+    return 0;
+}
+
+static int decide(const char *text, struct line *lines, size_t n,
+                  const struct th_text_clean_options *opts)
 {
     (void)text;
-    /* NEAR lines: good when next to good, else bad. */
-    enum line_class *tmp = malloc(n * sizeof(*tmp));
-    for (size_t i = 0; i < n; i++) {
-        enum line_class c = lines[i].cls;
-        if (c == LC_NEAR) {
-            enum line_class p = neighbour(lines, n, i, -1, false);
-            enum line_class q = neighbour(lines, n, i, +1, false);
-            c = (p == LC_GOOD || q == LC_GOOD) ? LC_GOOD : LC_BAD;
-            if (p == LC_BAD && q == LC_BAD)
-                c = LC_BAD;
-        }
-        if (tmp)
-            tmp[i] = c;
-    }
-    if (tmp) {
+    if (opts->keep_edges) {
+        int rc = resolve_context(lines, n);
+        if (rc < 0)
+            return rc;
         for (size_t i = 0; i < n; i++)
-            if (lines[i].cls == LC_NEAR)
-                lines[i].cls = tmp[i];
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            lines[i].cls == LC_GOOD;
+        return 0;
     }
-    /* SHORT lines: good only between good lines. */
-    for (size_t i = 0; i < n; i++) {
-        enum line_class c = lines[i].cls;
-        if (c == LC_SHORT) {
-            enum line_class p = neighbour(lines, n, i, -1, true);
-            enum line_class q = neighbour(lines, n, i, +1, true);
-            c = (p == LC_GOOD && q == LC_GOOD) ? LC_GOOD : LC_BAD;
-        }
-        if (tmp)
-            tmp[i] = c;
-    }
-    if (tmp) {
-        for (size_t i = 0; i < n; i++)
-            if (lines[i].cls == LC_SHORT)
-                lines[i].cls = tmp[i];
-    }
-    free(tmp);
-    for (size_t i = 0; i < n; i++)
-        lines[i].keep = lines[i].len > lines[i].skip &&
-                        lines[i].cls == LC_GOOD;
-    if (opts->keep_edges)
-        return;
     /* The main block: the run of lines with the largest prose score. Cut
      * teasers off its end, then take the best run again inside what is
      * left, so that no kept run ends in lines that cost more than they
@@ -910,7 +894,7 @@ static void decide(const char *text, struct line *lines, size_t n,
             lines[i].keep = words <= 20 &&
                             lines[i].len > lines[i].skip &&
                             lines[i].first != LC_BAD;
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
         const struct line *ln = &lines[i];
@@ -921,6 +905,7 @@ static void decide(const char *text, struct line *lines, size_t n,
                           (ln->boiler || ln->markup ||
                            (ln->bullet && ln->n_lower == 0)));
     }
+    return 0;
 }
 
 /*
@@ -995,7 +980,9 @@ int th_text_clean(const char *data, size_t len,
         ln->cls = classify_line(data, ln);
         ln->first = ln->cls;
     }
-    decide(data, lines, n, opts);
+    rc = decide(data, lines, n, opts);
+    if (rc < 0)
+        goto out_free;
     drop_error_page(data, lines, n);
     size_t n_dropped = 0;
     bool first = true;
