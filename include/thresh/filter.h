@@ -65,7 +65,7 @@ struct th_filter_tokenizer {
 /* ---- Gopher quality ---------------------------------------------------- */
 
 struct th_gopher_quality_opts {
-    int64_t min_doc_words;        /* < this many non-symbol words: drop; 0 off */
+    int64_t min_doc_words;        /* fewer non-symbol words: drop; 0 off */
     int64_t max_doc_words;        /* > this many: drop; 0 off */
     double min_avg_word_length;   /* mean non-symbol word length below: drop */
     double max_avg_word_length;   /* ... above: drop; 0 off */
@@ -113,7 +113,7 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
 #define TH_GOPHER_DUP_NGRAMS 6    /* n = 5 .. 10 */
 
 struct th_gopher_repetition_opts {
-    double dup_line_frac;         /* duplicate lines / lines above: drop; 0 off */
+    double dup_line_frac;         /* duplicate lines / lines above: drop */
     double dup_para_frac;         /* duplicate paragraphs / paragraphs */
     double dup_line_char_frac;    /* duplicate line chars / len(text) */
     double dup_para_char_frac;    /* duplicate paragraph chars / len(text) */
@@ -135,12 +135,12 @@ struct th_gopher_repetition_stats {
     size_t top_ngram_chars[TH_GOPHER_TOP_NGRAMS]; /* len(top) * count */
     bool has_top_ngram[TH_GOPHER_TOP_NGRAMS];     /* false: no n-grams */
     size_t dup_ngram_chars[TH_GOPHER_DUP_NGRAMS]; /* greedy duplicate chars */
-    double dup_para_frac;         /* the compared fractions */
-    double dup_para_char_frac;
-    double dup_line_frac;
-    double dup_line_char_frac;
-    double top_ngram_frac[TH_GOPHER_TOP_NGRAMS];
-    double dup_ngram_frac[TH_GOPHER_DUP_NGRAMS];
+    double dup_para_frac;         /* para_dups / n_paragraphs */
+    double dup_para_char_frac;    /* para_dup_chars / len_text */
+    double dup_line_frac;         /* line_dups / n_lines */
+    double dup_line_char_frac;    /* line_dup_chars / len_text */
+    double top_ngram_frac[TH_GOPHER_TOP_NGRAMS]; /* top chars / len_text */
+    double dup_ngram_frac[TH_GOPHER_DUP_NGRAMS]; /* dup chars / len_text */
 };
 
 void th_gopher_repetition_opts_init(struct th_gopher_repetition_opts *opts,
@@ -177,11 +177,11 @@ struct th_c4_quality_stats {
     bool sentences_counted;       /* false when a doc-level rule fired first */
     size_t lines;                 /* lines seen */
     size_t kept_lines;            /* lines kept */
-    size_t dropped_too_long_word; /* per-line drop counters */
-    size_t dropped_too_few_words;
-    size_t dropped_javascript;
-    size_t dropped_policy;
-    size_t dropped_no_terminal_punct;
+    size_t dropped_too_long_word; /* lines dropped: a word > max length */
+    size_t dropped_too_few_words; /* ... fewer than min_words_per_line */
+    size_t dropped_javascript;    /* ... mentioning javascript */
+    size_t dropped_policy;        /* ... with a cookie/terms phrase */
+    size_t dropped_no_terminal_punct; /* ... without end punctuation */
 };
 
 void th_c4_quality_opts_init(struct th_c4_quality_opts *opts,
@@ -277,9 +277,9 @@ int th_badwords_check(const struct th_badwords *bw, const char *lang,
  */
 struct th_url_filter_opts {
     const char *const *domain_files;  /* UT1 domains files */
-    size_t n_domain_files;
+    size_t n_domain_files;            /* their count */
     const char *const *url_files;     /* UT1 urls files */
-    size_t n_url_files;
+    size_t n_url_files;               /* their count */
     const char *banned_words_file;    /* whole URL words */
     const char *soft_banned_words_file; /* >= soft_banned_min drop */
     const char *banned_subwords_file; /* substrings of the normalized URL */
@@ -293,6 +293,13 @@ int th_url_filter_new(struct th_url_filter **out,
                       struct th_error *err);
 void th_url_filter_free(struct th_url_filter *uf);
 
+/* Kinds of URL word lists (th_url_filter_add_word). */
+enum th_url_word_kind {
+    TH_URL_BANNED_WORD = 0,
+    TH_URL_SOFT_BANNED_WORD = 1,
+    TH_URL_BANNED_SUBWORD = 2,
+};
+
 /* Add entries directly (for callers that hold lists in memory). */
 int th_url_filter_add_domain(struct th_url_filter *uf, const char *domain,
                              size_t len, struct th_error *err);
@@ -301,11 +308,6 @@ int th_url_filter_add_url(struct th_url_filter *uf, const char *url,
 int th_url_filter_add_word(struct th_url_filter *uf, int kind,
                            const char *word, size_t len,
                            struct th_error *err);
-enum th_url_word_kind {
-    TH_URL_BANNED_WORD = 0,
-    TH_URL_SOFT_BANNED_WORD = 1,
-    TH_URL_BANNED_SUBWORD = 2,
-};
 
 /*
  * Check url. *reason_out is NULL (keep) or "domain", "url",
@@ -321,16 +323,16 @@ int th_url_filter_check(const struct th_url_filter *uf, const char *url,
 struct th_filters_opts {
     enum th_filter_preset preset;            /* rule set */
     bool annotate;                           /* signals only, never drop */
-    bool gopher_repetition;                  /* enabled filters */
-    bool gopher_quality;
-    bool c4_quality;
-    bool fineweb_quality;
-    bool c4_badwords;
-    bool url_filter;
-    struct th_gopher_repetition_opts repetition; /* per-filter options */
-    struct th_gopher_quality_opts quality;
-    struct th_c4_quality_opts c4;
-    struct th_fineweb_quality_opts fineweb;
+    bool gopher_repetition;                  /* run Gopher repetition */
+    bool gopher_quality;                     /* run Gopher quality */
+    bool c4_quality;                         /* run C4 quality */
+    bool fineweb_quality;                    /* run FineWeb quality */
+    bool c4_badwords;                        /* run C4 bad words (off) */
+    bool url_filter;                         /* run the URL filter */
+    struct th_gopher_repetition_opts repetition; /* its options */
+    struct th_gopher_quality_opts quality;   /* its options */
+    struct th_c4_quality_opts c4;            /* its options */
+    struct th_fineweb_quality_opts fineweb;  /* its options */
     const char *badwords_dir;                /* LDNOOBW lists (c4_badwords) */
     const char *default_language;            /* for docs without lang: "en" */
     struct th_url_filter_opts url;           /* url_filter word lists */
@@ -380,8 +382,8 @@ enum th_pii_kind {
 };
 
 enum th_pii_mode {
-    TH_PII_PLACEHOLDER = 0,       /* |||EMAIL_ADDRESS|||, |||IP_ADDRESS|||, ... */
-    TH_PII_FAKE = 1,              /* datatrove's fixed fake values, round robin */
+    TH_PII_PLACEHOLDER = 0,       /* |||EMAIL_ADDRESS|||, |||IP_ADDRESS|||... */
+    TH_PII_FAKE = 1,              /* datatrove's fixed fake values in turn */
 };
 
 struct th_pii_opts {

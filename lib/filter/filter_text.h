@@ -52,7 +52,7 @@ static inline uint32_t th_ft_decode(const uint8_t *s, size_t n, size_t *adv)
     return TH_FT_INVALID;
 }
 
-/* Decode the character that ends at s + end (end > 0); *start gets its offset. */
+/* Decode the character ending at s + end (end > 0); *start gets its offset. */
 uint32_t th_ft_decode_last(const char *s, size_t end, size_t *start);
 
 /* Number of characters (Python len()) of s[0..n). */
