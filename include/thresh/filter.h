@@ -295,9 +295,9 @@ void th_url_filter_free(struct th_url_filter *uf);
 
 /* Kinds of URL word lists (th_url_filter_add_word). */
 enum th_url_word_kind {
-    TH_URL_BANNED_WORD = 0,
-    TH_URL_SOFT_BANNED_WORD = 1,
-    TH_URL_BANNED_SUBWORD = 2,
+    TH_URL_BANNED_WORD = 0,       /* a URL word equal to it drops */
+    TH_URL_SOFT_BANNED_WORD = 1,  /* soft_banned_min distinct ones drop */
+    TH_URL_BANNED_SUBWORD = 2,    /* a substring of the normalized URL */
 };
 
 /* Add entries directly (for callers that hold lists in memory). */
@@ -374,11 +374,11 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
 /* ---- PII ---------------------------------------------------------------- */
 
 enum th_pii_kind {
-    TH_PII_EMAIL = 0,
-    TH_PII_IPV4 = 1,
-    TH_PII_IPV6 = 2,
-    TH_PII_PHONE = 3,
-    TH_PII_N_KINDS = 4,
+    TH_PII_EMAIL = 0,             /* e-mail address */
+    TH_PII_IPV4 = 1,              /* public IPv4 address */
+    TH_PII_IPV6 = 2,              /* public IPv6 address */
+    TH_PII_PHONE = 3,             /* phone number */
+    TH_PII_N_KINDS = 4,           /* number of kinds */
 };
 
 enum th_pii_mode {
