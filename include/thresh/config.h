@@ -35,6 +35,12 @@ int th_config_get_double(const struct th_config *cfg, const char *key,
 int th_config_get_bool(const struct th_config *cfg, const char *key,
                        bool def, bool *out, struct th_error *err);
 
+/*
+ * True once th_config_get() (or a typed getter) read entry i: lets the
+ * pipeline report options that no stage understood (typos).
+ */
+bool th_config_is_used(const struct th_config *cfg, size_t i);
+
 /* Number of entries and the i-th (key, value), in insertion order. */
 size_t th_config_count(const struct th_config *cfg);
 void th_config_entry(const struct th_config *cfg, size_t i,

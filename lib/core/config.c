@@ -14,6 +14,7 @@
 struct th_config_entry {
     char *key;    /* owned */
     char *value;  /* owned */
+    bool used;    /* read by some stage (set atomically) */
 };
 
 struct th_config {
@@ -72,6 +73,7 @@ int th_config_set(struct th_config *cfg, const char *key, const char *value)
     }
     cfg->entries[cfg->n].key = k;
     cfg->entries[cfg->n].value = v;
+    cfg->entries[cfg->n].used = false;
     cfg->n++;
     return 0;
 }
@@ -96,10 +98,19 @@ const char *th_config_get(const struct th_config *cfg, const char *key)
 {
     if (!cfg)
         return NULL;
-    for (size_t i = 0; i < cfg->n; i++)
-        if (strcmp(cfg->entries[i].key, key) == 0)
+    for (size_t i = 0; i < cfg->n; i++) {
+        if (strcmp(cfg->entries[i].key, key) == 0) {
+            /* the only write through a const config: a relaxed flag */
+            __atomic_store_n(&cfg->entries[i].used, true, __ATOMIC_RELAXED);
             return cfg->entries[i].value;
+        }
+    }
     return NULL;
+}
+
+bool th_config_is_used(const struct th_config *cfg, size_t i)
+{
+    return __atomic_load_n(&cfg->entries[i].used, __ATOMIC_RELAXED);
 }
 
 int th_config_get_str(const struct th_config *cfg, const char *key,

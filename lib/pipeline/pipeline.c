@@ -601,6 +601,41 @@ static int select_stages(struct run *run, const char *list,
     return 0;
 }
 
+/*
+ * Every "stage.key" option must name a known stage, and one the run uses
+ * must have been read by it: a misspelled option is an error, not a
+ * silently ignored setting.
+ */
+static int check_options(const struct run *run, struct th_error *err)
+{
+    const struct th_config *cfg = run->opts->cfg;
+    if (!cfg)
+        return 0;
+    for (size_t i = 0; i < th_config_count(cfg); i++) {
+        const char *key, *value;
+        th_config_entry(cfg, i, &key, &value);
+        const char *dot = strchr(key, '.');
+        char stage[64];
+        size_t len = dot ? (size_t)(dot - key) : strlen(key);
+        if (len >= sizeof(stage))
+            len = sizeof(stage) - 1;
+        memcpy(stage, key, len);
+        stage[len] = '\0';
+        const struct th_stage_type *t = th_stage_find(stage);
+        if (!t || !dot)
+            return th_error_set(err, TH_EINVAL, "option '%s' names no stage "
+                                "(stages: %s)", key, th_stage_default_list());
+        bool selected = false;
+        for (size_t s = 0; s < run->n_stages; s++)
+            selected |= run->stages[s] == t;
+        if (selected && !th_config_is_used(cfg, i))
+            return th_error_set(err, TH_EINVAL, "option '%s' is not used by "
+                                "stage '%s' (misspelled, or not applicable "
+                                "with the other options)", key, stage);
+    }
+    return 0;
+}
+
 /* mkdir -p */
 static int make_dir(const char *path, struct th_error *err)
 {
@@ -1031,6 +1066,8 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
                 goto out;
         }
     }
+    if ((rc = check_options(&run, err)) < 0)
+        goto out;
     uint64_t total_bytes = 0;
     for (size_t i = 0; i < opts.n_inputs; i++) {
         struct stat st;

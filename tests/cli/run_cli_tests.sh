@@ -81,6 +81,11 @@ check "missing -o is a usage error" test $? -eq 1
 "$bin" run -s nosuchstage "$src/examples/sample.warc.gz" -o "$work/bad" >/dev/null 2>&1
 check "unknown stage is a usage error" test $? -eq 1
 
+"$bin" run -q --set langid.treshold=0.5 "$src/examples/sample.warc.gz" -o "$work/typo" 2>"$work/typo.err"
+check "misspelled stage option is a usage error" sh -c "test $? -eq 1 && grep -q 'langid.treshold' '$work/typo.err'"
+"$bin" run -q --set nosuchstage.x=1 "$src/examples/sample.warc.gz" -o "$work/typo2" 2>/dev/null
+check "option of no stage is a usage error" test $? -eq 1
+
 # --- golden: pass-through of a JSONL fixture -------------------------------
 g=$src/tests/cli/passthrough
 run "$work/golden" -s none --compression none "$g/input.jsonl"
