@@ -380,6 +380,60 @@ static void badwords_word_boundaries(void)
     rmdir(dir);
 }
 
+/* `thresh filter` end to end: drop mode, --rejects, --annotate, --pii. */
+static void cli_filter_command(void)
+{
+    const char *bin = getenv("THRESH_BIN");
+    if (!bin) {
+        printf("# THRESH_BIN not set\n");
+        CHECK(bin != NULL);
+        return;
+    }
+    char *in = write_tmp(
+        "{\"id\":\"a\",\"text\":\"too short\"}\n"
+        "{\"id\":\"b\",\"text\":\"Mail bob@corp.example.com now.\"}\n");
+    char cmd[1024], line[8192];
+    snprintf(cmd, sizeof(cmd), "%s filter -q --rejects %s.rej %s", bin, in,
+             in);
+    FILE *p = popen(cmd, "r");
+    int kept = 0;
+    while (p && fgets(line, sizeof(line), p))
+        kept++;
+    CHECK(p && pclose(p) == 0);
+    CHECK_EQ_INT(kept, 0);
+    snprintf(cmd, sizeof(cmd), "%s.rej", in);
+    FILE *r = fopen(cmd, "r");
+    int rejected = 0, reasons = 0;
+    while (r && fgets(line, sizeof(line), r)) {
+        rejected++;
+        reasons += strstr(line, "\"filter_reason\":\"top_2_gram\"") != NULL;
+    }
+    if (r)
+        fclose(r);
+    CHECK_EQ_INT(rejected, 2);
+    CHECK(reasons >= 1);
+    unlink(cmd);
+    snprintf(cmd, sizeof(cmd), "%s filter -q --annotate --pii %s", bin, in);
+    p = popen(cmd, "r");
+    int annotated = 0, redacted = 0;
+    while (p && fgets(line, sizeof(line), p)) {
+        annotated += strstr(line, "\"qs_word_count\"") != NULL &&
+                     strstr(line, "\"filter_would_drop\"") != NULL;
+        redacted += strstr(line, "|||EMAIL_ADDRESS|||") != NULL;
+    }
+    CHECK(p && pclose(p) == 0);
+    CHECK_EQ_INT(annotated, 2);
+    CHECK_EQ_INT(redacted, 1);
+    snprintf(cmd, sizeof(cmd), "%s filter --preset nope %s 2>/dev/null", bin,
+             in);
+    p = popen(cmd, "r");
+    while (p && fgets(line, sizeof(line), p))
+        ;
+    CHECK(p && pclose(p) != 0);
+    unlink(in);
+    free(in);
+}
+
 static const struct th_test tests[] = {
     {"repetition_counts_python_splitlines",
      repetition_counts_python_splitlines},
@@ -395,6 +449,7 @@ static const struct th_test tests[] = {
      annotate_keeps_and_records_signals},
     {"url_filter_ut1_lists_and_words", url_filter_ut1_lists_and_words},
     {"badwords_word_boundaries", badwords_word_boundaries},
+    {"cli_filter_command", cli_filter_command},
 };
 
 TH_TEST_MAIN(tests)
