@@ -250,6 +250,10 @@ struct ngram_ctx {
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
     struct th_arena *arena;       /* scratch for everything below */
+    bool space_in_token;          /* a token holds ' ': joined n-grams may
+                                     then equal with different tokens */
+    bool joined_by_tokens;        /* bit 1 of lone comes from 2-gram
+                                     uniqueness (valid for any length) */
     uint8_t *lone;                /* per position: bit 0 set when the first
                                      C_PREFIX bytes of the concatenated
                                      stream from here occur at no other
@@ -442,6 +446,46 @@ static int gram_lookup(struct gram_set *s, const struct th_slice *words,
 }
 
 /*
+ * Without spaces inside tokens, two space-joined n-grams (n >= 2) are equal
+ * only if their tokens are, so only if their first two tokens are: a
+ * position whose 2-gram occurs nowhere else starts only unique 2-, 3- and
+ * 4-grams. The 2-gram hashes come from the boundaries (no copying), counted
+ * in a sketch as in mark_lone (never undercounts, so exact for count 1).
+ */
+static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
+{
+    size_t n = cx->n_words, cells = 64;
+    if (n < 2)
+        return 0;
+    while (cells < n * 16 && cells < ((size_t)1 << 24))
+        cells <<= 1;
+    uint8_t *sketch = th_arena_calloc(cx->arena, cells, 1);
+    uint64_t *keys = th_arena_alloc(cx->arena, n * sizeof(*keys));
+    if (!sketch || !keys)
+        return TH_ENOMEM;
+    size_t mask = cells - 1;
+    const struct boundary *b = cx->b;
+    uint64_t inv = cx->inv_base;
+    for (size_t i = 0; i + 2 <= n; i++) {
+        const struct boundary *s = &b[i], *e = &b[i + 2];
+        uint64_t hj = (e->gj - s->gj - (uint64_t)(' ' + 1) * e->pwj * inv) *
+                      s->ipwj;
+        uint64_t h = mix64(hj ^ ((e->bytes - s->bytes) * 0x9e37ull));
+        keys[i] = h;
+        uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
+        *c1 += *c1 < 255;
+        *c2 += *c2 < 255;
+    }
+    for (size_t i = 0; i + 2 <= n; i++) {
+        uint64_t h = keys[i];
+        if (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1)
+            cx->lone[i] |= 2;
+    }
+    cx->joined_by_tokens = true;
+    return 0;
+}
+
+/*
  * Boundaries of all tokens: per token its positional hash F(t) =
  * sum (b_j + 1) B^j, B^len and B^-len (tables for short tokens), then the
  * prefix sums in both coordinate systems.
@@ -470,10 +514,13 @@ static int build_boundaries(struct ngram_ctx *cx)
         const uint8_t *p = (const uint8_t *)t.ptr;
         uint64_t h = 0, nchars = 0, pl, ipl;
         if (t.len < POW_TABLE) {
+            unsigned space = 0;
             for (size_t j = 0; j < t.len; j++) {
                 h += (uint64_t)(p[j] + 1) * pow[j];
                 nchars += (p[j] & 0xc0) != 0x80;
+                space |= p[j] == ' ';
             }
+            cx->space_in_token |= space != 0;
             pl = pow[t.len];
             ipl = ipow[t.len];
         } else {
@@ -484,6 +531,7 @@ static int build_boundaries(struct ngram_ctx *cx)
                 iq *= inv;
             }
             nchars = th_ft_count_chars(t.ptr, t.len);
+            cx->space_in_token |= memchr(t.ptr, ' ', t.len) != NULL;
             pl = q;
             ipl = iq;
         }
@@ -521,7 +569,8 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     uint64_t inv = cx->inv_base;
     for (size_t i = 0; i + n <= cx->n_words; i++) {
         if ((cx->lone[i] & 2) &&
-            cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= J_PREFIX)
+            (cx->joined_by_tokens ||
+             cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= J_PREFIX))
             continue;      /* a unique n-gram: count 1, never the best */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars + n - 1;
@@ -654,7 +703,8 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     if (rc == 0)
         rc = mark_lone(&cx, 0, C_PREFIX, 1);
     if (rc == 0)
-        rc = mark_lone(&cx, ' ', J_PREFIX, 2);
+        rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
+                               : mark_lone_joined_by_tokens(&cx);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;

@@ -104,6 +104,24 @@ static void top_ngram_ties_go_to_first_seen(void)
     CHECK_EQ_INT(st.dup_ngram_chars[0], 19);
 }
 
+static void joined_ngrams_with_spaces_inside_tokens(void)
+{
+    setup();
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_gopher_repetition_stats st;
+    const char *reason;
+    struct th_error err;
+    /* "a b"+"c" and "a"+"b c" both join to "a b c": one 2-gram, twice */
+    static const struct th_slice w[] = {
+        {"a b", 3}, {"c", 1}, {"x", 1}, {"a", 1}, {"b c", 3},
+    };
+    const char *t = "a b c x a b c and some padding text to be long";
+    CHECK(th_gopher_repetition(&o, t, strlen(t), w, 5, arena, &st, &reason,
+                               &err) == 0);
+    CHECK_EQ_INT(st.top_ngram_chars[0], 10);
+}
+
 static void concatenated_ngrams_match_across_token_boundaries(void)
 {
     setup();
@@ -438,6 +456,8 @@ static const struct th_test tests[] = {
     {"repetition_counts_python_splitlines",
      repetition_counts_python_splitlines},
     {"top_ngram_ties_go_to_first_seen", top_ngram_ties_go_to_first_seen},
+    {"joined_ngrams_with_spaces_inside_tokens",
+     joined_ngrams_with_spaces_inside_tokens},
     {"concatenated_ngrams_match_across_token_boundaries",
      concatenated_ngrams_match_across_token_boundaries},
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
