@@ -1022,21 +1022,41 @@ static int push_subwords(const struct th_fasttext *ft,
 {
     const int32_t minn = ft->info.minn, maxn = ft->info.maxn;
     const uint32_t bucket = (uint32_t)ft->info.bucket;
+    const struct ft_rank *rank = ft->prune_rank;
     for (size_t i = 0; i < len; i++) {
         if (((uint8_t)w[i] & 0xC0) == 0x80)
             continue;
+        /* room for this start position's n-grams, then no more checks */
+        if (st->cap_ids - st->n_ids < (size_t)maxn &&
+            grow((void **)&st->ids, &st->cap_ids, st->n_ids + (size_t)maxn,
+                 sizeof(*st->ids)) < 0)
+            return TH_ENOMEM;
+        int32_t *ids = st->ids;
+        size_t n_ids = st->n_ids;
         uint32_t h = 2166136261u;
         size_t j = i;
         for (int32_t n = 1; j < len && n <= maxn; n++) {
             h = ft_hash_step(h, (uint8_t)w[j++]);
             while (j < len && ((uint8_t)w[j] & 0xC0) == 0x80)
                 h = ft_hash_step(h, (uint8_t)w[j++]);
-            if (n >= minn && !(n == 1 && (i == 0 || j == len))) {
-                int32_t b = (int32_t)fast_mod(h, ft->bucket_magic, bucket);
-                if (push_bucket(ft, st, b) < 0)
-                    return TH_ENOMEM;
+            if (n < minn || (n == 1 && (i == 0 || j == len)))
+                continue;
+            uint32_t b = fast_mod(h, ft->bucket_magic, bucket);
+            if (rank) {
+                /* see push_bucket: rank or INT32_MIN, no branch */
+                const struct ft_rank *e = &rank[b >> 6];
+                uint64_t bits = e->bits;
+                uint64_t below = ((uint64_t)1 << (b & 63)) - 1;
+                int32_t v = -(int32_t)(e->base + popcount64(bits & below)) -
+                            1;
+                ids[n_ids++] = (bits >> (b & 63)) & 1 ? v : INT32_MIN;
+            } else if (ft->info.n_pruned > 0) {
+                ids[n_ids++] = -(int32_t)b - 1;
+            } else if (ft->info.n_pruned < 0) {
+                ids[n_ids++] = ft->info.n_words + (int32_t)b;
             }
         }
+        st->n_ids = n_ids;
     }
     return 0;
 }
