@@ -448,17 +448,59 @@ static void finish_batch(struct run *run, struct worker *w, struct batch *b)
     pthread_mutex_unlock(&run->lock);
 }
 
+/* A parked batch is next for the ordered section and it is free. */
+static bool serial_runnable(const struct run *run)
+{
+    return run->has_serial && !run->serial_busy && run->serial_ready &&
+           cursor_is(&run->serial_at, run->serial_ready) && !run->abort;
+}
+
+/*
+ * Run parked batches through the ordered section while the next one in
+ * order is parked (lock held on entry and exit). A worker never blocks
+ * holding a batch, so the section cannot deadlock; because a cursor can
+ * also move when a reader finishes an input, idle workers check here too.
+ */
+static void run_parked(struct run *run, struct worker *w)
+{
+    while (serial_runnable(run)) {
+        struct batch *next = run->serial_ready;
+        run->serial_ready = next->next;
+        run->serial_busy = true;
+        pthread_mutex_unlock(&run->lock);
+        serial_batch(run, next);
+        pthread_mutex_lock(&run->lock);
+        cursor_advance(run, &run->serial_at);
+        run->serial_busy = false;
+        pthread_cond_broadcast(&run->cond);
+        pthread_mutex_unlock(&run->lock);
+        finish_batch(run, w, next);
+        pthread_mutex_lock(&run->lock);
+    }
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct run *run = w->run;
     for (;;) {
         pthread_mutex_lock(&run->lock);
-        while (!run->todo.head && !run->reading_done && !run->abort)
+        for (;;) {
+            if (run->abort) {
+                pthread_mutex_unlock(&run->lock);
+                return NULL;
+            }
+            if (serial_runnable(run)) {
+                run_parked(run, w);
+                continue;
+            }
+            if (run->todo.head)
+                break;
+            if (run->reading_done) {
+                pthread_mutex_unlock(&run->lock);
+                return NULL;
+            }
             pthread_cond_wait(&run->cond, &run->lock);
-        if (run->abort || (!run->todo.head && run->reading_done)) {
-            pthread_mutex_unlock(&run->lock);
-            return NULL;
         }
         struct batch *b = run->todo.head;
         run->todo.head = b->next;
@@ -472,28 +514,9 @@ static void *worker_main(void *arg)
             finish_batch(run, w, b);
             continue;
         }
-        /*
-         * The ordered section, without waiting: park the batch; whoever
-         * finds the next batch in order parked and the section free runs
-         * it. A worker never blocks holding a batch, so no deadlock.
-         */
         pthread_mutex_lock(&run->lock);
         insert_sorted(&run->serial_ready, b);
-        while (!run->serial_busy && run->serial_ready &&
-               cursor_is(&run->serial_at, run->serial_ready) && !run->abort) {
-            struct batch *next = run->serial_ready;
-            run->serial_ready = next->next;
-            run->serial_busy = true;
-            pthread_mutex_unlock(&run->lock);
-            serial_batch(run, next);
-            pthread_mutex_lock(&run->lock);
-            cursor_advance(run, &run->serial_at);
-            run->serial_busy = false;
-            pthread_cond_broadcast(&run->cond);
-            pthread_mutex_unlock(&run->lock);
-            finish_batch(run, w, next);
-            pthread_mutex_lock(&run->lock);
-        }
+        run_parked(run, w);
         pthread_mutex_unlock(&run->lock);
     }
 }
