@@ -258,7 +258,9 @@ struct ngram_ctx {
                                      C_PREFIX bytes of the concatenated
                                      stream from here occur at no other
                                      token start, bit 1 the same for the
-                                     J_PREFIX bytes of the joined stream */
+                                     J_PREFIX bytes of the joined stream,
+                                     bit 2: bit 0 and the 5-gram from here
+                                     is at least C_PREFIX bytes long */
 };
 
 /*
@@ -602,8 +604,8 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         return TH_ENOMEM;
     size_t i = 0, total = 0;
     while (i + n <= cx->n_words) {
-        if ((cx->lone[i] & 1) &&
-            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX) {
+        if ((cx->lone[i] & 4) || ((cx->lone[i] & 1) &&
+            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX)) {
             i++;           /* unique: not seen before, never matched later */
             continue;
         }
@@ -702,6 +704,10 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
         rc = TH_ENOMEM;
     if (rc == 0)
         rc = mark_lone(&cx, 0, C_PREFIX, 1);
+    /* bit 2: lone and already 16 bytes long as a 5-gram, so for every n */
+    for (size_t i = 0; rc == 0 && i + 5 <= n_words; i++)
+        if ((cx.lone[i] & 1) && cx.b[i + 5].bytes - cx.b[i].bytes >= C_PREFIX)
+            cx.lone[i] |= 4;
     if (rc == 0)
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
