@@ -70,9 +70,15 @@ if CC=clang meson setup build-fuzz --buildtype=debug -Dfuzzers=true \
         cp -r "$root/fuzz/corpus/$t/." "$work/" 2>/dev/null || true
         dict=()
         [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
-        step "fuzz $t" "$f" -max_total_time="$secs" -rss_limit_mb=2048 \
-            -max_len=65536 "${dict[@]}" "$work" >/dev/null 2>"$work.log" \
-            || tail -30 "$work.log" >&2
+        if "$f" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 \
+               "${dict[@]}" "$work" >"$work.log" 2>&1; then
+            passed=$((passed + 1))
+            echo "fuzz $t: $(grep -m1 -o 'Done [0-9]* runs' "$work.log")" >&2
+        else
+            failed=$((failed + 1))
+            echo "FAILED: fuzz $t" >&2
+            tail -30 "$work.log" >&2
+        fi
         rm -rf "$work" "$work.log"
     done
 else
