@@ -25,11 +25,6 @@ print(n)' "$log")
     passed=$((passed + p))
     failed=$((failed + f))
 }
-step() {  # step NAME CMD...: a build step that counts as one test
-    local name=$1; shift
-    if "$@"; then passed=$((passed + 1)); else
-        echo "FAILED: $name" >&2; failed=$((failed + 1)); fi
-}
 
 echo "== build (gcc, -Werror)" >&2
 rm -rf build-test
