@@ -165,6 +165,16 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
     *line_start = i;
     const uint8_t *p = (const uint8_t *)s;
     while (i < n) {
+        /* 8 bytes at a time while they are all printable ASCII */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (((w - 0x2020202020202020ull) | w) & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         uint8_t b = p[i];
         if (b >= 0x20 && b < 0x80) {
             i++;

@@ -97,6 +97,27 @@ static void scan_token(struct th_slice w, bool terminal, size_t *chars,
     *alpha = al;
 }
 
+/*
+ * count("...") + count("…"): a run of k dots holds k / 3 non-overlapping
+ * "...", so dots are counted by runs instead of matching at every dot.
+ */
+static size_t count_ellipses(const char *s, size_t n)
+{
+    size_t count = 0;
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, '.', (size_t)(end - p))) != NULL) {
+        const char *q = p;
+        while (q < end && *q == '.')
+            q++;
+        count += (size_t)(q - p) / 3;
+        p = q;
+    }
+    for (p = s; (p = memchr(p, 0xe2, (size_t)(end - p))) != NULL; p++)
+        if (end - p >= 3 && (uint8_t)p[1] == 0x80 && (uint8_t)p[2] == 0xa6)
+            count++;
+    return count;
+}
+
 /* Does the line's lstrip() start with "•" or "-"? */
 static bool starts_with_bullet(const char *s, size_t start, size_t end)
 {
@@ -145,8 +166,7 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
 
     double nw = (double)n_words;
     size_t hashes = th_ft_count_substr(text, len, "#", 1);
-    size_t ellipses = th_ft_count_substr(text, len, "...", 3) +
-                      th_ft_count_substr(text, len, "\xe2\x80\xa6", 3);
+    size_t ellipses = count_ellipses(text, len);
     size_t n_lines = 0, bullets = 0, end_ellipsis = 0;
     size_t pos = 0, ls, le;
     while (th_ft_next_line(text, len, &pos, &ls, &le)) {
