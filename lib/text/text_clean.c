@@ -247,6 +247,7 @@ struct phrase {
 static struct phrase phrases[PHRASE_MAX];
 static uint16_t bucket_start[BUCKETS + 1];
 static uint8_t bucket_order[PHRASE_MAX];
+static uint8_t pair_bits[65536 / 8];   /* folded first two bytes seen */
 static size_t n_phrases;
 static pthread_once_t phrase_once = PTHREAD_ONCE_INIT;
 
@@ -282,6 +283,12 @@ static void build_phrase_index(void)
     add_phrases(notice_phrases, COUNT(notice_phrases), PH_NOTICE);
     add_phrases(weak_phrases, COUNT(weak_phrases), PH_WEAK);
     add_phrases(error_phrases, COUNT(error_phrases), PH_ERROR);
+    for (size_t i = 0; i < n_phrases; i++) {
+        unsigned pair =
+            (unsigned)fold((unsigned char)phrases[i].text[0]) << 8 |
+            fold((unsigned char)phrases[i].text[1]);
+        pair_bits[pair >> 3] |= (uint8_t)(1u << (pair & 7));
+    }
     size_t k = 0;
     for (unsigned b = 0; b < BUCKETS; b++) {
         bucket_start[b] = (uint16_t)k;
@@ -292,6 +299,13 @@ static void build_phrase_index(void)
                 bucket_order[k++] = (uint8_t)i;
     }
     bucket_start[BUCKETS] = (uint16_t)k;
+}
+
+/* Quick reject: no phrase starts with these two (case-folded) bytes. */
+static bool may_start_phrase(unsigned char a, unsigned char b)
+{
+    unsigned pair = (unsigned)fold(a) << 8 | fold(b);
+    return (pair_bits[pair >> 3] >> (pair & 7)) & 1;
 }
 
 /* The kinds of the phrases that start at s[i] (case-folded). */
@@ -384,11 +398,6 @@ static void line_features(const char *text, struct line *ln)
 {
     const uint8_t *s = (const uint8_t *)text + ln->start + ln->skip;
     size_t len = ln->len - ln->skip;
-    ln->n_words = ln->n_lower = ln->n_cased = ln->n_letters = 0;
-    ln->n_wide = ln->n_glue = ln->n_sentences = ln->n_commas = 0;
-    ln->n_pipes = 0;
-    ln->n_tags = 0;
-    ln->kinds = 0;
     ln->bullet = starts_bullet((const char *)s, len);
     ln->ends_sentence = false;
 
@@ -399,35 +408,12 @@ static void line_features(const char *text, struct line *ln)
     bool prev_end = false;      /* previous char ends a sentence */
     bool boundary = true;       /* previous character is no letter */
     unsigned n_words = 0, n_lower = 0, n_cased = 0, n_sentences = 0;
+    unsigned n_letters = 0, n_wide = 0, n_glue = 0, n_commas = 0;
+    unsigned n_pipes = 0, n_tags = 0, kinds = 0;
     for (size_t i = 0; i < len;) {
-        if (boundary && (s[i] >= 0x80 ||
-                         (ascii_class[s[i]] &
-                          (CH_LOWER | CH_UPPER | CH_DIGIT))) &&
-            i + 1 < len)
-            ln->kinds |= phrase_at(s, len, i);
-        if (ascii_class[s[i]] == CH_LOWER) {
-            /* Fast path: a run of lowercase ASCII letters. */
-            size_t j = i + 1;
-            while (j < len && ascii_class[s[j]] == CH_LOWER)
-                j++;
-            if (!in_word) {
-                in_word = true;
-                word_has_letter = false;
-            }
-            if (!word_has_letter) {
-                word_has_letter = true;
-                word_first = CH_LOWER;
-            }
-            ln->n_letters += (unsigned)(j - i);
-            lower_run = (prev & CH_LOWER) ? lower_run + (unsigned)(j - i) :
-                                            (unsigned)(j - i);
-            prev = CH_LOWER;
-            prev_end = false;
-            boundary = false;
-            i = j;
-            continue;
-        }
-        if (s[i] == ' ') {
+        uint8_t b = s[i];
+        unsigned ac = ascii_class[b];
+        if (b == ' ') {
             /* Fast path: the space after a word. */
             if (in_word && word_has_letter) {
                 n_words++;
@@ -443,12 +429,38 @@ static void line_features(const char *text, struct line *ln)
             i++;
             continue;
         }
-        uint32_t cp = s[i];
+        if (boundary && (b >= 0x80 || (ac & (CH_LOWER | CH_UPPER |
+                                             CH_DIGIT))) &&
+            i + 1 < len && may_start_phrase(b, s[i + 1]))
+            kinds |= phrase_at(s, len, i);
+        if (ac == CH_LOWER) {
+            /* Fast path: a run of lowercase ASCII letters. */
+            size_t j = i + 1;
+            while (j < len && ascii_class[s[j]] == CH_LOWER)
+                j++;
+            if (!in_word) {
+                in_word = true;
+                word_has_letter = false;
+            }
+            if (!word_has_letter) {
+                word_has_letter = true;
+                word_first = CH_LOWER;
+            }
+            n_letters += (unsigned)(j - i);
+            lower_run = (prev & CH_LOWER) ? lower_run + (unsigned)(j - i) :
+                                            (unsigned)(j - i);
+            prev = CH_LOWER;
+            prev_end = false;
+            boundary = false;
+            i = j;
+            continue;
+        }
+        uint32_t cp = b;
         unsigned cls;
         bool letter, wide = false;
         size_t n = 1;
         if (cp < 0x80) {
-            cls = ascii_class[cp];
+            cls = ac;
             letter = cls & (CH_LOWER | CH_UPPER);
         } else {
             n = th_text_utf8_decode(s + i, len - i, &cp);
@@ -481,31 +493,30 @@ static void line_features(const char *text, struct line *ln)
                 word_first = cls & (CH_LOWER | CH_UPPER);
             }
         }
-        if (letter)
-            ln->n_letters++;
-        if (wide)
-            ln->n_wide++;
+        n_letters += letter;
+        n_wide += wide;
         /* A capitalised word glued to a word or a question before it:
          * "LandHow", "Institutions?100" -- not "YouTube", "Cdc25C". */
-        if ((cls & CH_UPPER) && i + n < len && s[i + n] < 0x80 &&
-            (ascii_class[s[i + n]] & CH_LOWER)) {
+        if ((cls & CH_UPPER) && i + n < len &&
+            ascii_class[s[i + n]] == CH_LOWER) {
             if ((prev & CH_LOWER) && lower_run >= 2)
-                ln->n_glue++;
+                n_glue++;
             else if (prev_end && i >= 2 && (s[i - 1] == '?' ||
                                             s[i - 1] == '!'))
-                ln->n_glue++;
+                n_glue++;
         }
-        if ((cls & CH_DIGIT) && i >= 2 && (s[i - 1] == '?' || s[i - 1] == '!'))
-            ln->n_glue++;
-        if (cp == ',')
-            ln->n_commas++;
-        if (cp == '|')
-            ln->n_pipes++;
-        if (cp == '<' && i + 1 < len &&
-            (s[i + 1] == '/' || (ascii_class[s[i + 1] & 0x7F] &
-                                 (CH_LOWER | CH_UPPER))) &&
-            memchr(s + i + 1, '>', len - i - 1))
-            ln->n_tags++;
+        if (cp < 0x80 && !letter) {
+            if ((cls & CH_DIGIT) && i >= 2 &&
+                (s[i - 1] == '?' || s[i - 1] == '!'))
+                n_glue++;
+            n_commas += cp == ',';
+            n_pipes += cp == '|';
+            if (cp == '<' && i + 1 < len &&
+                (s[i + 1] == '/' || (ascii_class[s[i + 1]] &
+                                     (CH_LOWER | CH_UPPER))) &&
+                memchr(s + i + 1, '>', len - i - 1))
+                n_tags++;
+        }
         lower_run = (cls & CH_LOWER) ? lower_run + 1 : 0;
         prev_end = cls == CH_END;
         prev = cls ? cls : (letter ? CH_LOWER : 0);
@@ -523,6 +534,13 @@ static void line_features(const char *text, struct line *ln)
     ln->n_lower = n_lower;
     ln->n_cased = n_cased;
     ln->n_sentences = n_sentences;
+    ln->n_letters = n_letters;
+    ln->n_wide = n_wide;
+    ln->n_glue = n_glue;
+    ln->n_commas = n_commas;
+    ln->n_pipes = n_pipes;
+    ln->n_tags = n_tags;
+    ln->kinds = kinds;
     /* Ends with . ! ? … : possibly followed by closing quotes/brackets. */
     size_t e = len;
     while (e > 0) {
@@ -915,16 +933,17 @@ static int decide(const char *text, struct line *lines, size_t n,
 static void drop_error_page(const char *text, struct line *lines, size_t n)
 {
     unsigned words = 0;
+    for (size_t i = 0; i < n && words <= 150; i++)
+        if (lines[i].keep)
+            words += effective_words(&lines[i]);
+    if (words > 150)
+        return;
     bool error = false;
-    for (size_t i = 0; i < n; i++) {
-        if (!lines[i].keep)
-            continue;
-        words += effective_words(&lines[i]);
-        if (!error && effective_words(&lines[i]) <= 40)
+    for (size_t i = 0; i < n && !error; i++)
+        if (lines[i].keep && effective_words(&lines[i]) <= 40)
             error = phrase_kinds(text + lines[i].start + lines[i].skip,
                                  lines[i].len - lines[i].skip, PH_ERROR);
-    }
-    if (!error || words > 150)
+    if (!error)
         return;
     for (size_t i = 0; i < n; i++)
         lines[i].keep = false;
