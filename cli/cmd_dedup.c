@@ -59,6 +59,7 @@ struct opts {
     bool exact, url, near;       /* which kinds of dedup */
     enum url_rule url_rule;      /* which of a URL group is kept */
     const char *priority;        /* metadata field: higher is kept */
+    bool by_priority;            /* clusters keep the highest priority */
     int64_t lines_min;           /* repeated lines: > this many docs; 0 off */
     char **inputs;               /* input paths, in order */
     size_t n_inputs;             /* number of inputs */
@@ -112,10 +113,11 @@ static int write_manifest(const struct opts *o, struct th_error *err)
                             strerror(errno));
     fprintf(f, "inputs %zu\nbands %u\nrows %u\nngram %u\nseed %llu\n"
                "threshold %.17g\nverify %d\nexact %d\nurl %d\nnear %d\n"
-               "url_rule %d\nlines_min %lld\n",
+               "url_rule %d\nlines_min %lld\npriority %d\n",
             o->n_inputs, o->bands, o->rows, o->ngram,
             (unsigned long long)o->seed, o->threshold, o->verify, o->exact,
-            o->url, o->near, (int)o->url_rule, (long long)o->lines_min);
+            o->url, o->near, (int)o->url_rule, (long long)o->lines_min,
+            o->priority != NULL);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return th_error_set(err, TH_EIO, "cannot write '%s'", path);
     return 0;
@@ -147,9 +149,10 @@ static int read_manifest(struct opts *o, struct th_error *err)
         else if (!strcmp(key, "near")) o->near = v != 0;
         else if (!strcmp(key, "url_rule")) o->url_rule = (enum url_rule)v;
         else if (!strcmp(key, "lines_min")) o->lines_min = (int64_t)v;
+        else if (!strcmp(key, "priority")) o->by_priority = v != 0;
     }
     fclose(f);
-    if (got < 12)
+    if (got < 13)
         return th_error_set(err, TH_EFORMAT, "'%s': incomplete manifest",
                             path);
     return 0;
@@ -203,7 +206,7 @@ static uint64_t priority_of(const struct opts *o, const struct th_doc *doc)
                 v = v << 8 | (uint8_t)d[i];
                 k++;
             }
-        return v << (8 * (8 - k));
+        return k ? v << (8 * (8 - k)) : 0;
     }
     return 0;
 }
@@ -704,6 +707,8 @@ static int phase_clusters(struct opts *o, struct th_error *err)
     struct shingle_sets ss = {0};
     uint8_t *reason = NULL;
     uint32_t *dup_of = NULL;
+    uint64_t *prio = NULL;       /* --priority: per document */
+    uint32_t *keeper = NULL;     /* --priority: keeper of each root */
     struct th_sorter *near_pairs = NULL;
     struct th_dedup_file *out = NULL;
     uint64_t verified = 0, rejected = 0;
@@ -818,7 +823,33 @@ static int phase_clusters(struct opts *o, struct th_error *err)
         if ((rc = got) < 0)
             goto out_free;
     }
-    /* 4. write clusters: every document in a cluster of 2+ or URL-dropped */
+    /* 4. keepers: the root (first in input order) or, with --priority,
+     * the member with the highest priority (ties: the first) */
+    if (o->by_priority) {
+        prio = malloc((c.n_docs + 1) * sizeof(*prio));
+        keeper = malloc((c.n_docs + 1) * sizeof(*keeper));
+        if (!prio || !keeper) {
+            rc = th_error_set(err, TH_ENOMEM, "out of memory");
+            goto out_free;
+        }
+        for (size_t f = 0; f < o->n_inputs; f++) {
+            if ((rc = open_sig(o, f, fp, &in, err)) < 0)
+                goto out_free;
+            uint64_t d = c.first[f];
+            while ((got = th_dedup_file_next(in, &p, err)) > 0) {
+                memcpy(&prio[d++], (const uint64_t *)p + S_PRIO, 8);
+            }
+            th_dedup_file_free(in);
+            if ((rc = got) < 0)
+                goto out_free;
+        }
+        for (uint64_t d = 0; d < c.n_docs; d++) {
+            uint32_t r = th_unionfind_find(&uf, (uint32_t)d);
+            if (r == d || prio[d] > prio[keeper[r]])
+                keeper[r] = (uint32_t)d;
+        }
+    }
+    /* 5. write clusters: every document in a cluster of 2+ or URL-dropped */
     char path[4096];
     snprintf(path, sizeof(path), "%s/clusters.thd", o->dir);
     struct th_dedup_file_info info = {.kind = TH_DEDUP_FILE_CLUSTERS,
@@ -839,13 +870,14 @@ static int phase_clusters(struct opts *o, struct th_error *err)
             rec[2] = 1;
             rec[3] = R_URL;
         } else if (uf.size[root] > 1) {
-            rec[1] = gid_of(&c, o->n_inputs, root);
+            uint32_t keep = keeper ? keeper[root] : root;
+            rec[1] = gid_of(&c, o->n_inputs, keep);
             rec[2] = uf.size[root];
-            if (root == d) {
+            if (keep == d) {
                 rec[3] = R_KEEP;
                 n_clusters++;
             } else {
-                rec[3] = reason[d] == R_EXACT && dup_of[d] == root ? R_EXACT
+                rec[3] = reason[d] == R_EXACT && dup_of[d] == keep ? R_EXACT
                                                                    : R_NEAR;
             }
         } else {
@@ -884,6 +916,8 @@ out_free:
     free(ss.b);
     free(reason);
     free(dup_of);
+    free(prio);
+    free(keeper);
     th_unionfind_release(&uf);
     free(c.first);
     return rc;
@@ -1111,7 +1145,8 @@ static int phase_filter(struct opts *o, struct th_error *err)
         size_t last = first;
         while (last < n && GID_FILE(cl[4 * last]) == f)
             last++;
-        rc = phase_filter_file(o, f, cl + 4 * first, last - first, &ls, err);
+        rc = phase_filter_file(o, f, cl ? cl + 4 * first : NULL,
+                               last - first, &ls, err);
     }
     free(cl);
 out_free:
@@ -1142,8 +1177,8 @@ static void usage(FILE *out)
 "  --no-verify          keep every LSH candidate pair (no true Jaccard)\n"
 "  --no-exact --no-url --no-near   turn a kind of dedup off\n"
 "  --url-rule R         first | newest | longest: which of a URL is kept\n"
-"  --priority FIELD     metadata field; the highest value is kept in URL\n"
-"                       groups\n"
+"  --priority FIELD     metadata field (a number): the highest value is\n"
+"                       kept in URL groups and in clusters\n"
 "  --lines N            remove lines found in more than N documents\n"
 "  --memory SIZE        memory budget (e.g. 1G); data beyond it spills\n"
 "  --shard I/N          this task's share (files or bands I, I+N, ...)\n");

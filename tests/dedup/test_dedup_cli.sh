@@ -14,7 +14,7 @@ n=0
 fails=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else
        echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-echo "1..9"
+echo "1..10"
 python3 "$src/tools/dedup_gen.py" --source "$data/parity/docs.jsonl.gz" \
     --bases 300 bench.jsonl pairs.tsv
 ok $? "generator builds a benchmark"
@@ -85,4 +85,27 @@ echo "$texts" | grep -q "unique text number two about cats" &&
     ! echo "$texts" | grep -q "Menu Home About" &&
     ! echo "$texts" | grep -q "Copyright footer"
 ok $? "lines in more than 2 documents are removed from all of them"
+# near-duplicate clusters keep the highest --priority
+python3 - <<'PY'
+import json
+base = ("The committee met on {} to discuss the new budget for the city "
+        "library, which has been underfunded for several years. Members "
+        "agreed that the reading rooms need new lighting, that the "
+        "children's section should open on Sundays, and that the archive of "
+        "local newspapers must be digitized before the paper copies decay "
+        "any further. A vote on the final plan is expected next month.")
+with open("prio.jsonl", "w") as f:
+    for i, (day, q) in enumerate([("Tuesday", 1), ("Monday", 9),
+                                  ("Friday", 4)]):
+        f.write(json.dumps({"id": f"p{i + 1}", "text": base.format(day),
+                            "metadata": {"q": q}}) + "\n")
+    f.write(json.dumps({"id": "p4", "text": "about trains"}) + "\n")
+PY
+"$bin" dedup all -q --dir pf --out pfo prio.jsonl
+"$bin" dedup all -q --dir pq --out pqo --priority q prio.jsonl
+got="$(cat pfo/*.jsonl | ids) / $(cat pqo/*.jsonl | ids)"
+echo "# kept: $got"
+[ "$got" = "p1 p4 / p2 p4" ] &&
+    grep -q '"dedup_cluster_size":3' pqo/*.jsonl
+ok $? "clusters keep the first, or the highest priority, with their size"
 exit $((fails > 0))
