@@ -4,25 +4,12 @@
  * that do not start with the gzip magic get it prepended.
  */
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "fuzz_io_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t magic[] = { 0x1f, 0x8b, 0x08 };
-    if (size >= sizeof(magic) && memcmp(data, magic, sizeof(magic)) == 0) {
-        fuzz_read_all(data, size, TH_FORMAT_AUTO);
-        return 0;
-    }
-    uint8_t *buf = malloc(size + sizeof(magic));
-    if (!buf)
-        return 0;
-    memcpy(buf, magic, sizeof(magic));
-    if (size)
-        memcpy(buf + sizeof(magic), data, size);
-    fuzz_read_all(buf, size + sizeof(magic), TH_FORMAT_AUTO);
-    free(buf);
+    fuzz_read_with_magic(data, size, magic, sizeof(magic));
     return 0;
 }

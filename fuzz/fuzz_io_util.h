@@ -7,6 +7,8 @@
 #define THRESH_FUZZ_IO_UTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -69,6 +71,24 @@ static inline void fuzz_read_all(const uint8_t *data, size_t size,
     th_buf_release(&out);
     th_arena_free(a);
     close(fd);
+}
+
+/* Read data as a compressed stream: the magic is prepended if missing. */
+static inline void fuzz_read_with_magic(const uint8_t *data, size_t size,
+                                        const uint8_t *magic, size_t mlen)
+{
+    if (size >= mlen && memcmp(data, magic, mlen) == 0) {
+        fuzz_read_all(data, size, TH_FORMAT_AUTO);
+        return;
+    }
+    uint8_t *buf = malloc(size + mlen);
+    if (!buf)
+        return;
+    memcpy(buf, magic, mlen);
+    if (size)
+        memcpy(buf + mlen, data, size);
+    fuzz_read_all(buf, size + mlen, TH_FORMAT_AUTO);
+    free(buf);
 }
 
 #endif

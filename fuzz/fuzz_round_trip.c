@@ -10,39 +10,6 @@
 
 #include "fuzz_io_util.h"
 
-/* from lib/io/json.h: not public, so checked here by re-reading */
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], len, cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return false;
-        if (n - i < len)
-            return false;
-        for (unsigned k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t split = size ? data[0] % (size < 32 ? size : 32) : 0;
@@ -80,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int n = th_reader_next(r, &back, a, &err);
         if (n != 1 || back.damage)
             abort();   /* our own output must always parse */
-        if (valid_utf8(text, text_len) && valid_utf8(id, id_len) &&
+        if (th_utf8_is_valid((const char *)text, text_len) &&
+        th_utf8_is_valid((const char *)id, id_len) &&
             (back.text.len != text_len ||
              memcmp(back.text.ptr, text, text_len) != 0 ||
              back.id.len != id_len || memcmp(back.id.ptr, id, id_len) != 0))

@@ -132,6 +132,16 @@ int th_buf_printf(struct th_buf *buf, const char *fmt, ...)
  */
 int th_buf_append_json_str(struct th_buf *buf, const char *s, size_t len);
 
+/*
+ * UTF-8: length (1-4) of the valid sequence at s with n bytes left, or 0
+ * when it is invalid (overlong, surrogate, above U+10FFFF, truncated);
+ * whole-buffer validation; encoding of a code point (<= U+10FFFF) into 1-4
+ * bytes at out, returning the count.
+ */
+size_t th_utf8_seq_len(const uint8_t *s, size_t n);
+bool th_utf8_is_valid(const char *data, size_t len);
+size_t th_utf8_encode(uint32_t cp, char *out);
+
 /* 64-bit hash of bytes (XXH3-64 with the given seed). */
 uint64_t th_hash64(const void *data, size_t len, uint64_t seed);
 

@@ -91,35 +91,6 @@ int th_buf_printf(struct th_buf *buf, const char *fmt, ...)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0;
-        if (c == 0xED && s[1] > 0x9F)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0;
-        if (c == 0xF4 && s[1] > 0x8F)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 /* bytes that need escaping in JSON or checking as UTF-8: 1 */
 static const unsigned char json_special[256] = {
@@ -182,7 +153,7 @@ found:
             break;
         unsigned c = p[i];
         if (c >= 0x80) {
-            size_t n = utf8_valid_len(p + i, len - i);
+            size_t n = th_utf8_seq_len(p + i, len - i);
             if (n) {
                 memcpy(o, p + i, n);
                 o += n;

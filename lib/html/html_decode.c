@@ -31,35 +31,6 @@ const uint16_t th_html_cp1252_c1[32] = {
     0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-    uint8_t c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0;
-        if (c == 0xED && s[1] > 0x9F)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-            (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0;
-        if (c == 0xF4 && s[1] > 0x8F)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 /* Offset of the first invalid UTF-8 byte, or len when all are valid. */
 static size_t utf8_valid_prefix(const uint8_t *s, size_t len)
@@ -79,7 +50,7 @@ static size_t utf8_valid_prefix(const uint8_t *s, size_t len)
             i++;
             continue;
         }
-        size_t k = utf8_seq(s + i, len - i);
+        size_t k = th_utf8_seq_len(s + i, len - i);
         if (!k)
             return i;
         i += k;
@@ -98,7 +69,7 @@ static bool mostly_utf8(const uint8_t *s, size_t len, size_t bad)
             i++;
             continue;
         }
-        size_t k = utf8_seq(s + i, len - i);
+        size_t k = th_utf8_seq_len(s + i, len - i);
         if (k) {
             good++;
             i += k;
@@ -136,7 +107,7 @@ static int repair_utf8(const uint8_t *s, size_t len, size_t first_bad,
     memcpy(o, s, first_bad);
     size_t n = first_bad, i = first_bad;
     while (i < len) {
-        size_t k = utf8_seq(s + i, len - i);
+        size_t k = th_utf8_seq_len(s + i, len - i);
         if (k) {
             memcpy(o + n, s + i, k);
             n += k;

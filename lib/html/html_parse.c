@@ -67,29 +67,6 @@ static inline bool is_space(unsigned char c)
     return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
 }
 
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* Entity whose name is exactly len bytes of name, or NULL. */
 static const struct th_html_entity *entity_find(const char *name, size_t len)
@@ -150,7 +127,7 @@ static size_t decode_ref(const char *s, size_t n, bool in_attr, char *out,
             v = 0xFFFD;
         else if (v >= 0x80 && v <= 0x9F)
             v = th_html_cp1252_c1[v - 0x80];
-        *out_len = put_utf8(out, v);
+        *out_len = th_utf8_encode(v, out);
         return i;
     }
     size_t j = 1;

@@ -30,7 +30,4 @@ int th_json_decode_string(const char *p, const char *end,
                           struct th_arena *arena, char **out, size_t *len_out,
                           const char **next, bool *bad_utf8);
 
-/* True when data is valid UTF-8. */
-bool th_utf8_is_valid(const char *data, size_t len);
-
 #endif

@@ -99,7 +99,32 @@ static void doc_meta_replaces_in_place(void)
     th_arena_free(a);
 }
 
+static void utf8_validates_and_encodes(void)
+{
+    static const struct { const char *s; bool ok; } cases[] = {
+        {"plain ascii", true}, {"caf\xc3\xa9", true},
+        {"\xe2\x82\xac \xf0\x9f\x98\x80", true},
+        {"\xc0\xaf", false},            /* overlong '/' */
+        {"\xe0\x80\xaf", false},        /* overlong, 3 bytes */
+        {"\xed\xa0\x80", false},        /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", false},    /* above U+10FFFF */
+        {"\xe2\x82", false},            /* truncated */
+        {"\x80", false}, {"\xff", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK(th_utf8_is_valid(cases[i].s, strlen(cases[i].s)) ==
+              cases[i].ok);
+    char out[4];
+    uint32_t cps[] = { 0x41, 0xE9, 0x20AC, 0x1F600, 0x10FFFF };
+    for (size_t i = 0; i < 5; i++) {
+        size_t n = th_utf8_encode(cps[i], out);
+        CHECK(n == (size_t)(i < 1 ? 1 : i < 2 ? 2 : i < 3 ? 3 : 4));
+        CHECK(th_utf8_seq_len((const uint8_t *)out, n) == n);
+    }
+}
+
 static const struct th_test tests[] = {
+    {"utf8_validates_and_encodes", utf8_validates_and_encodes},
     {"arena_aligns_and_resets", arena_aligns_and_resets},
     {"arena_cap_refuses", arena_cap_refuses},
     {"buf_caps_and_grows", buf_caps_and_grows},
