@@ -404,7 +404,9 @@ static int warc_to_doc(struct th_reader *r, const struct warc_header *h,
         const char *hend = NULL;
         size_t lim = n < MAX_HTTP_HEADER ? n : MAX_HTTP_HEADER;
         const char *crlf = memmem(b, lim, "\r\n\r\n", 4);
-        const char *lflf = memmem(b, lim, "\n\n", 2);
+        /* a bare "\n\n" counts only before the first "\r\n\r\n" */
+        const char *lflf = memmem(b, crlf ? (size_t)(crlf - b) + 2 : lim,
+                                  "\n\n", 2);
         if (crlf && (!lflf || crlf < lflf))
             hend = crlf + 4;
         else if (lflf)
