@@ -250,6 +250,8 @@ struct ngram_ctx {
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t inv_base;            /* B^-1 */
     struct th_arena *arena;       /* scratch for everything below */
+    void *heap[8];                /* large scratch blocks, freed at the end */
+    size_t n_heap;                /* blocks in heap[] */
     bool space_in_token;          /* a token holds ' ': joined n-grams may
                                      then equal with different tokens */
     bool joined_by_tokens;        /* bit 1 of lone comes from 2-gram
@@ -288,6 +290,32 @@ static uint64_t prefix_hash(const uint8_t *stream, size_t off, size_t left,
 }
 
 /*
+ * Scratch memory: from the arena (reused across documents, no page
+ * faults) unless it is large, then from the heap and freed when the n-gram
+ * statistics are done, so a huge document does not keep every block
+ * until the arena is reset.
+ */
+#define SCRATCH_HEAP_MIN ((size_t)1 << 20)
+
+static void *scratch(struct ngram_ctx *cx, size_t size, bool zero)
+{
+    if (size < SCRATCH_HEAP_MIN || cx->n_heap == 8)
+        return zero ? th_arena_calloc(cx->arena, size, 1)
+                    : th_arena_alloc(cx->arena, size);
+    void *p = zero ? calloc(size, 1) : malloc(size);
+    if (p)
+        cx->heap[cx->n_heap++] = p;
+    return p;
+}
+
+/* Free the large blocks allocated since mark (a count of cx->heap). */
+static void scratch_release(struct ngram_ctx *cx, size_t mark)
+{
+    while (cx->n_heap > mark)
+        free(cx->heap[--cx->n_heap]);
+}
+
+/*
  * Set bit in cx->lone for positions whose width-byte prefix (8 or 16) of
  * the stream (tokens joined by sep) occurs at no other token start.
  * Counted in a count-min sketch of saturating byte counters (two cells per
@@ -302,11 +330,14 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
     while (cells < n * 16 && cells < ((size_t)1 << 24))
         cells <<= 1;
     size_t total = (size_t)cx->b[n].bytes + (sep ? n : 0);
-    uint8_t *stream = th_arena_alloc(cx->arena, total + 16);
-    uint8_t *sketch = th_arena_calloc(cx->arena, cells, 1);
-    uint64_t *keys = th_arena_alloc(cx->arena, (n + 1) * sizeof(*keys));
-    if (!stream || !sketch || !keys)
+    size_t mark = cx->n_heap;
+    uint8_t *stream = scratch(cx, total + 16, false);
+    uint8_t *sketch = scratch(cx, cells, true);
+    uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
+    if (!stream || !sketch || !keys) {
+        scratch_release(cx, mark);
         return TH_ENOMEM;
+    }
     size_t o = 0;
     for (size_t k = 0; k < n; k++) {
         memcpy(stream + o, cx->words[k].ptr, cx->words[k].len);
@@ -331,6 +362,7 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
             (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
             cx->lone[i] |= bit;
     }
+    scratch_release(cx, mark);
     return 0;
 }
 
@@ -461,10 +493,13 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
         return 0;
     while (cells < n * 16 && cells < ((size_t)1 << 24))
         cells <<= 1;
-    uint8_t *sketch = th_arena_calloc(cx->arena, cells, 1);
-    uint64_t *keys = th_arena_alloc(cx->arena, n * sizeof(*keys));
-    if (!sketch || !keys)
+    size_t mark = cx->n_heap;
+    uint8_t *sketch = scratch(cx, cells, true);
+    uint64_t *keys = scratch(cx, n * sizeof(*keys), false);
+    if (!sketch || !keys) {
+        scratch_release(cx, mark);
         return TH_ENOMEM;
+    }
     size_t mask = cells - 1;
     const struct boundary *b = cx->b;
     uint64_t inv = cx->inv_base;
@@ -483,6 +518,7 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
         if (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1)
             cx->lone[i] |= 2;
     }
+    scratch_release(cx, mark);
     cx->joined_by_tokens = true;
     return 0;
 }
@@ -504,8 +540,7 @@ static int build_boundaries(struct ngram_ctx *cx)
         pow[j] = pow[j - 1] * HASH_BASE;
         ipow[j] = ipow[j - 1] * inv;
     }
-    struct boundary *b = th_arena_alloc(cx->arena,
-                                        (cx->n_words + 1) * sizeof(*b));
+    struct boundary *b = scratch(cx, (cx->n_words + 1) * sizeof(*b), false);
     if (!b)
         return TH_ENOMEM;
     cx->b = b;
@@ -699,7 +734,7 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     struct ngram_ctx cx = {.words = words, .n_words = n_words,
                            .arena = arena};
     int rc = build_boundaries(&cx);
-    cx.lone = th_arena_calloc(arena, n_words + 1, 1);
+    cx.lone = scratch(&cx, n_words + 1, true);
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
     if (rc == 0)
@@ -732,6 +767,7 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
             reason = dup_reasons[d];
     }
+    scratch_release(&cx, 0);
     if (rc < 0)
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;
