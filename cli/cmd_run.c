@@ -336,6 +336,11 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    cli_info("%zu input(s), stages: %s, threads: %d", inputs.n,
+             po.stages ? po.stages : th_stage_default_list(),
+             po.threads ? po.threads : th_cpu_count());
+    for (size_t i = 0; i < inputs.n; i++)
+        cli_info("input: %s", inputs.paths[i]);
     po.inputs = (const char *const *)inputs.paths;
     po.n_inputs = inputs.n;
     po.cfg = cfg;
