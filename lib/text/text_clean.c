@@ -56,6 +56,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 #include "thresh/text.h"
@@ -600,6 +601,17 @@ static bool is_placeholder(const char *s, size_t len)
         return true;
     if (len >= 7 && !memcmp(s, "IFRAME:", 7))
         return true;
+    /* a bare image file name, as text dumps print an image */
+    static const char *const exts[] = {
+        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg",
+    };
+    if (len > 64 || memchr(s, ' ', len))
+        return false;
+    for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
+        size_t el = strlen(exts[k]);
+        if (len > el && strncasecmp(s + len - el, exts[k], el) == 0)
+            return true;
+    }
     return false;
 }
 
@@ -673,21 +685,26 @@ static enum line_class classify_line(const char *text, struct line *ln)
 static bool cut_promo(const char *text, struct line *ln)
 {
     const char *s = text + ln->start;
-    size_t label = promo_label_len(s, ln->len);
-    if (!label)
-        return false;
-    size_t run = 0;
-    for (size_t i = label; i < ln->len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        unsigned cls = c < 0x80 ? ascii_class[c] : 0;
-        if ((cls & CH_UPPER) && run >= 2) {
-            ln->skip = i;
-            return true;
+    size_t from = 0;
+    /* The rest may open with a promo again ("SEE ALSO: aSEE ALSO: b"). */
+    for (;;) {
+        size_t label = promo_label_len(s + from, ln->len - from);
+        if (!label)
+            break;
+        size_t run = 0, i = from + label;
+        for (; i < ln->len; i++) {
+            unsigned char c = (unsigned char)s[i];
+            unsigned cls = ascii_class[c];
+            if ((cls & CH_UPPER) && run >= 2)
+                break;
+            run = (cls & CH_LOWER) ? run + 1 : 0;
         }
-        run = (cls & CH_LOWER) ? run + 1 : 0;
+        from = i;
+        if (from >= ln->len)
+            break;
     }
-    ln->skip = ln->len;
-    return false;
+    ln->skip = from;
+    return from > 0 && from < ln->len;
 }
 
 /* ------------------------------------------------------------ context */
@@ -874,6 +891,17 @@ static int resolve_context(struct line *lines, size_t n)
     return 0;
 }
 
+/*
+ * Dropped even inside the article: boilerplate by vocabulary or widget,
+ * leftover markup, and menu items (short list items with no lowercase
+ * word).
+ */
+static bool is_junk(const struct line *ln)
+{
+    return ln->first == LC_BAD &&
+           (ln->boiler || ln->markup || (ln->bullet && ln->n_lower == 0));
+}
+
 static int decide(const char *text, struct line *lines, size_t n,
                   const struct th_text_clean_options *opts)
 {
@@ -887,10 +915,22 @@ static int decide(const char *text, struct line *lines, size_t n,
                             lines[i].cls == LC_GOOD;
         return 0;
     }
-    /* The main block: the run of lines with the largest prose score. Cut
-     * teasers off its end, then take the best run again inside what is
-     * left, so that no kept run ends in lines that cost more than they
-     * bring (which also makes cleaning its own output a no-op). */
+    /* A tiny text (a title, a one-line note) is kept as it is, but for
+     * boilerplate. Otherwise the article is the main block: the run of
+     * lines with the largest prose score. Cut teasers off its end, then
+     * take the best run again inside what is left, so that no kept run
+     * ends in lines that cost more than they bring. Both rules keep the
+     * same lines when applied to their own output. */
+    unsigned words = 0;
+    for (size_t i = 0; i < n && words <= 20; i++)
+        if (lines[i].len > lines[i].skip && !is_junk(&lines[i]))
+            words += effective_words(&lines[i]);
+    if (words <= 20) {
+        for (size_t i = 0; i < n; i++)
+            lines[i].keep = lines[i].len > lines[i].skip &&
+                            !is_junk(&lines[i]);
+        return 0;
+    }
     size_t lo = 0, hi = 0;
     bool found = best_block(lines, n, &lo, &hi);
     if (found) {
@@ -901,28 +941,10 @@ static int decide(const char *text, struct line *lines, size_t n,
     bool any_good = false;
     for (size_t i = lo; found && i <= hi; i++)
         any_good |= lines[i].first == LC_GOOD;
-    if (!any_good) {
-        /* No prose at all. A tiny text (a title, a one-line note) is
-         * kept as it is; a larger one is a menu or a parked page. */
-        unsigned words = 0;
-        for (size_t i = 0; i < n; i++)
-            if (lines[i].first != LC_BAD)
-                words += effective_words(&lines[i]);
-        for (size_t i = 0; i < n; i++)
-            lines[i].keep = words <= 20 &&
-                            lines[i].len > lines[i].skip &&
-                            lines[i].first != LC_BAD;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct line *ln = &lines[i];
-        /* Inside the block everything stays but boilerplate, markup and
-         * short menu items; outside nothing does. */
-        lines[i].keep = i >= lo && i <= hi && ln->len > ln->skip &&
-                        !(ln->first == LC_BAD &&
-                          (ln->boiler || ln->markup ||
-                           (ln->bullet && ln->n_lower == 0)));
-    }
+    /* No prose at all: a menu, a parked page. */
+    for (size_t i = 0; i < n; i++)
+        lines[i].keep = any_good && i >= lo && i <= hi &&
+                        lines[i].len > lines[i].skip && !is_junk(&lines[i]);
     return 0;
 }
 
