@@ -13,7 +13,8 @@
  *
  * Options (th_config):
  *   normalize.nfc, normalize.mojibake, normalize.entities   bool, true
- *   normalize.max_bytes   int, output cap per document (0 = none)
+ *   normalize.max_bytes   int, cap of the working buffer per document
+ *                         (3x the input is reserved; 0 = none)
  *   clean.formats         comma list of source formats to clean
  *   clean.keep_edges      bool, false: keep lines around the prose
  */
