@@ -63,7 +63,8 @@ bool th_text_is_valid_utf8(const char *data, size_t len);
 
 /* Options of th_text_clean(); zero-initialised means the defaults. */
 struct th_text_clean_options {
-    bool keep_edges;      /* keep leading/trailing non-content lines */
+    bool keep_edges;      /* no article block: keep every line that is
+                             prose or sits between prose (jusText-like) */
     bool explain;         /* output every line, prefixed with "+" (kept) or
                              "-", its own and final class (B bad, S short,
                              N near-good, G good), its block weight, a tab */
@@ -81,10 +82,12 @@ struct th_text_clean_stats {
  * trimmed lines) and append the kept lines to out, one per line, with no
  * final newline. Lines are judged by general signals only: length and word
  * count, sentence punctuation, the share of lowercase words, glue points
- * (a lowercase letter or digit directly followed by a capital), list and
- * menu markers, boilerplate vocabulary in short lines, repetition in the
- * document, and the position of a line relative to the prose around it.
- * opts may be NULL (defaults), stats may be NULL.
+ * (a capitalised word glued to the word before it), list and menu markers,
+ * leftover markup, generic boilerplate vocabulary in short lines and
+ * repetition in the document; the article is the run of lines with the
+ * largest prose weight, without the teasers that follow it. Invalid UTF-8
+ * in data is tolerated (it is not repaired). Cleaning the output again
+ * changes nothing. opts may be NULL (defaults), stats may be NULL.
  * Returns 0, TH_ENOMEM or TH_ELIMIT; on failure out->len is restored.
  */
 int th_text_clean(const char *data, size_t len,
