@@ -82,8 +82,9 @@ int th_langid_worker_new(struct th_langid_worker **out,
 void th_langid_worker_free(struct th_langid_worker *worker);
 
 /*
- * Preprocess text with preset and predict its k best labels (k >= 1,
- * k <= n_labels) into out; *n_out gets the count (0 when the text yields no
+ * Preprocess text with preset and predict its k best labels (1 <= k <=
+ * n_labels, or -1 for every label fastText returns) into out (k entries,
+ * n_labels for -1); *n_out gets the count (0 when the text yields no
  * features). Labels point into the model. Errors: TH_ENOMEM, TH_EINVAL.
  */
 int th_langid_predict(const struct th_langid *lid,

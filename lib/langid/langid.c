@@ -312,8 +312,8 @@ int th_langid_predict(const struct th_langid *lid,
                       size_t *n_out, struct th_error *err)
 {
     *n_out = 0;
-    if (k < 1 || k > lid->info.n_labels)
-        return th_error_set(err, TH_EINVAL, "k must be 1 .. %d",
+    if ((k < 1 && k != -1) || k > lid->info.n_labels)
+        return th_error_set(err, TH_EINVAL, "k must be -1 or 1 .. %d",
                             lid->info.n_labels);
     size_t n;
     int rc = predict_raw(lid, w, preset, text, len, k, &n, err);
@@ -370,7 +370,7 @@ struct langid_shared {
 struct langid_worker {
     const struct langid_shared *shared; /* configuration and model */
     struct th_langid_worker *worker;    /* scratch */
-    struct th_langid_result *results;   /* k results */
+    struct th_langid_result *results;   /* n_labels results */
     struct th_buf json;           /* metadata JSON being built */
 };
 
@@ -455,7 +455,8 @@ static int langid_create(void **out, void *shared,
         return th_error_set(err, TH_ENOMEM, "out of memory");
     w->shared = sh;
     th_buf_init(&w->json, 0);
-    w->results = calloc((size_t)sh->k, sizeof(*w->results));
+    w->results = calloc((size_t)sh->lid->info.n_labels,
+                        sizeof(*w->results));
     if (!w->results || th_langid_worker_new(&w->worker, sh->lid) < 0) {
         free(w->results);
         free(w);
@@ -581,14 +582,45 @@ static int paragraph_mix(struct langid_worker *w, struct th_doc *doc,
     return 0;
 }
 
+/*
+ * Keep or drop as datatrove's LanguageFilter does: with a language list and
+ * a threshold, keep when some listed language has probability above the
+ * threshold in the full prediction (fastText k = -1); with a list only,
+ * the top language must be listed; with a threshold only, the top score
+ * must be above it.
+ */
+static void langid_verdict(const struct langid_shared *sh,
+                           const struct th_langid_result *res, size_t n,
+                           struct th_doc *doc)
+{
+    bool top_listed = n > 0 && language_listed(sh, res[0].label,
+                                               res[0].label_len);
+    if (sh->n_lang > 0 && sh->threshold > 0.0) {
+        for (size_t i = 0; i < n; i++)
+            if (res[i].prob > sh->threshold &&
+                language_listed(sh, res[i].label, res[i].label_len))
+                return;
+        th_doc_drop(doc, "langid", top_listed ? "language_score"
+                                              : "language");
+    } else if (sh->n_lang > 0) {
+        if (!top_listed)
+            th_doc_drop(doc, "langid", "language");
+    } else if (sh->threshold > 0.0 &&
+               (n == 0 || res[0].prob <= sh->threshold)) {
+        th_doc_drop(doc, "langid", "language_score");
+    }
+}
+
 static int langid_process(void *state, struct th_doc *doc,
                           struct th_arena *arena, struct th_error *err)
 {
     struct langid_worker *w = state;
     const struct langid_shared *sh = w->shared;
+    bool all = sh->n_lang > 0 && sh->threshold > 0.0;
     size_t n;
     int rc = th_langid_predict(sh->lid, w->worker, sh->preset, doc->text.ptr,
-                               doc->text.len, sh->k, w->results, &n, err);
+                               doc->text.len, all ? -1 : sh->k, w->results,
+                               &n, err);
     if (rc < 0)
         return rc;
     if (n > 0) {
@@ -600,7 +632,7 @@ static int langid_process(void *state, struct th_doc *doc,
         doc->lang_score = top->prob;
         th_buf_reset(&w->json);
         rc = th_buf_putc(&w->json, '{');
-        for (size_t i = 1; rc == 0 && i < n; i++) {
+        for (size_t i = 1; rc == 0 && i < n && i < (size_t)sh->k; i++) {
             if (i > 1)
                 rc = th_buf_putc(&w->json, ',');
             if (rc == 0)
@@ -622,18 +654,12 @@ static int langid_process(void *state, struct th_doc *doc,
         if (rc < 0)
             return th_error_set(err, TH_ENOMEM, "out of memory");
     }
+    langid_verdict(sh, w->results, n, doc);
     if (sh->paragraphs) {
         rc = paragraph_mix(w, doc, arena, err);
         if (rc < 0)
             return rc;
     }
-    if (sh->n_lang > 0 &&
-        (n == 0 || !language_listed(sh, doc->lang.ptr, doc->lang.len))) {
-        th_doc_drop(doc, "langid", "language");
-        return 0;
-    }
-    if (sh->threshold > 0.0 && (n == 0 || doc->lang_score <= sh->threshold))
-        th_doc_drop(doc, "langid", "language_score");
     return 0;
 }
 

@@ -109,13 +109,30 @@ static void langid_stage_annotates_and_filters(void)
     th_config_set(cfg, "langid.languages", "en,de");
     CHECK(run_stage(&th_stage_langid, cfg, german, arena, &doc, &err) == 0);
     CHECK(doc.verdict == TH_KEEP);
-    /* an ambiguous text fails a high threshold */
+    /* list + threshold (datatrove): some listed language above it */
+    th_config_set(cfg, "langid.threshold", "0.65");
+    CHECK(run_stage(&th_stage_langid, cfg, german, arena, &doc, &err) == 0);
+    CHECK(doc.verdict == TH_KEEP);
+    th_config_set(cfg, "langid.languages", "fr");
+    CHECK(run_stage(&th_stage_langid, cfg, german, arena, &doc, &err) == 0);
+    CHECK(doc.verdict == TH_DROP);
+    CHECK_EQ_STR(doc.drop_reason, "language");
+    th_config_set(cfg, "langid.languages", "de");
+    th_config_set(cfg, "langid.threshold", "1.5");
+    CHECK(run_stage(&th_stage_langid, cfg, german, arena, &doc, &err) == 0);
+    CHECK(doc.verdict == TH_DROP);
+    CHECK_EQ_STR(doc.drop_reason, "language_score");
+    /* the same metadata as without the threshold (k = -1 prefix) */
+    CHECK_EQ_STR(meta(&doc, "language", buf, sizeof(buf)), "\"de\"");
+    CHECK(strchr(meta(&doc, "language_alternatives", buf, sizeof(buf)),
+                 ',') != NULL);
+    /* threshold only: an ambiguous text fails it */
+    th_config_set(cfg, "langid.languages", "");
     th_config_set(cfg, "langid.threshold", "0.65");
     CHECK(run_stage(&th_stage_langid, cfg, "ok", arena, &doc, &err) == 0);
     CHECK(doc.verdict == TH_DROP);
     CHECK_EQ_STR(doc.drop_reason, "language_score");
     th_config_set(cfg, "langid.threshold", "0");
-    th_config_set(cfg, "langid.languages", "");
 
     /* paragraph mode: the mix of a bilingual document, by bytes */
     th_config_set(cfg, "langid.paragraphs", "true");
