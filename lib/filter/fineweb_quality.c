@@ -164,19 +164,24 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         return 0;
     }
     /*
-     * Every run of non-space characters gives the word tokenizer at least
-     * one token (NLTK only ever splits further), so runs separated by ASCII
-     * blanks bound the word count from below: when even that bound passes
+     * Every maximal run of non-whitespace characters (Python's whitespace,
+     * which is where NLTK splits) gives the word tokenizer at least one
+     * token: NLTK only inserts splits and never deletes a character. So the
+     * runs bound the word count from below, and when even that bound passes
      * the rule, the (costly) word list is not needed.
      */
     if (!stats && !reason && n_nl) {
         size_t runs = 0;
         bool in_run = false;
-        for (size_t i = 0; i < len; i++) {
-            char c = text[i];
-            bool blank = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-            runs += !blank && !in_run;
-            in_run = !blank;
+        const uint8_t *p = (const uint8_t *)text;
+        for (size_t i = 0; i < len;) {
+            size_t adv = 1;
+            uint32_t c = p[i] < 0x80 ? p[i]
+                                     : th_ft_decode(p + i, len - i, &adv);
+            bool space = th_ft_is_space(c);
+            runs += !space && !in_run;
+            in_run = !space;
+            i += adv;
         }
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;

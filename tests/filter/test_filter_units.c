@@ -233,6 +233,44 @@ static void fineweb_inclusive_thresholds(void)
     CHECK(reason == NULL || strcmp(reason, "line_punct_ratio") != 0);
 }
 
+/* Two tokens a line ("word" and "."), as NLTK gives for the text below. */
+static int two_per_line(const char *text, size_t len, struct th_arena *a,
+                        struct th_slice **words_out, size_t *n_out,
+                        struct th_error *err, void *ctx)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    struct th_slice *w = th_arena_alloc(a, 2 * lines * sizeof(*w));
+    for (size_t i = 0; i < 2 * lines; i++)
+        w[i] = TH_SLICE_LIT("w");
+    *words_out = w;
+    *n_out = 2 * lines;
+    return 0;
+}
+
+static void fineweb_list_ratio_with_nbsp_runs(void)
+{
+    setup();
+    struct th_fineweb_quality_opts o;
+    th_fineweb_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_filter_tokenizer tok = {two_per_line, one_sentence, NULL};
+    const char *reason;
+    struct th_error err;
+    /* no-break spaces are whitespace to NLTK: they must not count as words
+     * in the lower bound that may skip tokenizing */
+    char buf[8192];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+                              "\xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 \xc2\xa0 "
+                              "longwordlongwordlongwordnumber%02d.\n", i);
+    buf[--n] = '\0';
+    CHECK(th_fineweb_quality(&o, buf, n, &tok, arena, NULL, &reason, &err) ==
+          0);
+    CHECK_EQ_STR(reason, "list_ratio");
+}
+
 static void config_reads_presets_and_thresholds(void)
 {
     struct th_config *cfg;
@@ -463,6 +501,7 @@ static const struct th_test tests[] = {
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
     {"c4_rewrites_lines", c4_rewrites_lines},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
+    {"fineweb_list_ratio_with_nbsp_runs", fineweb_list_ratio_with_nbsp_runs},
     {"config_reads_presets_and_thresholds",
      config_reads_presets_and_thresholds},
     {"annotate_keeps_and_records_signals",
