@@ -102,24 +102,43 @@ static void path_in(char *out, size_t cap, const char *dir, const char *fmt,
 
 /* ---- manifest ------------------------------------------------------- */
 
+/*
+ * DIR/manifest: the parameters of the run as "key value" lines, then
+ * "checksum <XXH3 of the lines before, hex>", so a damaged or truncated
+ * manifest is refused like any other intermediate file.
+ */
 static int write_manifest(const struct opts *o, struct th_error *err)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof(path), "%s/manifest", o->dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp.%u", path, o->shard);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    struct th_buf b;
+    th_buf_init(&b, 0);
+    int rc = th_buf_printf(&b, "inputs %zu\nbands %u\nrows %u\nngram %u\n"
+                           "seed %llu\nthreshold %.17g\nverify %d\nexact %d\n"
+                           "url %d\nnear %d\nurl_rule %d\nlines_min %lld\n"
+                           "priority %d\n",
+                           o->n_inputs, o->bands, o->rows, o->ngram,
+                           (unsigned long long)o->seed, o->threshold,
+                           o->verify, o->exact, o->url, o->near,
+                           (int)o->url_rule, (long long)o->lines_min,
+                           o->priority != NULL);
+    if (rc == 0)
+        rc = th_buf_printf(&b, "checksum %016llx\n",
+                           (unsigned long long)th_hash64(b.ptr, b.len, 0));
+    FILE *f = rc == 0 ? fopen(tmp, "w") : NULL;
+    if (!f) {
+        th_buf_release(&b);
         return th_error_set(err, TH_EIO, "cannot create '%s': %s", tmp,
                             strerror(errno));
-    fprintf(f, "inputs %zu\nbands %u\nrows %u\nngram %u\nseed %llu\n"
-               "threshold %.17g\nverify %d\nexact %d\nurl %d\nnear %d\n"
-               "url_rule %d\nlines_min %lld\npriority %d\n",
-            o->n_inputs, o->bands, o->rows, o->ngram,
-            (unsigned long long)o->seed, o->threshold, o->verify, o->exact,
-            o->url, o->near, (int)o->url_rule, (long long)o->lines_min,
-            o->priority != NULL);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
+    }
+    size_t n = fwrite(b.ptr, 1, b.len, f);
+    rc = fclose(f);
+    if (n != b.len || rc != 0 || rename(tmp, path) != 0) {
+        th_buf_release(&b);
         return th_error_set(err, TH_EIO, "cannot write '%s'", path);
+    }
+    th_buf_release(&b);
     return 0;
 }
 
@@ -127,35 +146,59 @@ static int read_manifest(struct opts *o, struct th_error *err)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/manifest", o->dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char *data;
+    size_t len;
+    if (cli_read_all(path, &data, &len, err) < 0)
         return th_error_set(err, TH_EIO, "cannot open '%s' (run the "
-                            "signatures phase first): %s", path,
-                            strerror(errno));
-    char key[64];
-    double v;
+                            "signatures phase first)", path);
+    /* the last line is the checksum of everything before it */
+    char *last = len > 1 ? memchr(data, 0, len) : NULL;
+    size_t body = len;
+    while (body > 0 && data[body - 1] == '\n')
+        body--;
+    while (body > 0 && data[body - 1] != '\n')
+        body--;
+    unsigned long long sum = 0;
+    int rc = 0;
+    if (last || body == 0 ||
+        sscanf(data + body, "checksum %16llx", &sum) != 1 ||
+        sum != th_hash64(data, body, 0))
+        rc = th_error_set(err, TH_EFORMAT, "'%s': damaged manifest (bad "
+                          "checksum)", path);
     int got = 0;
-    while (fscanf(f, "%63s %lf", key, &v) == 2) {
-        got++;
-        if (!strcmp(key, "inputs")) o->n_inputs = (size_t)v;
-        else if (!strcmp(key, "bands")) o->bands = (unsigned)v;
-        else if (!strcmp(key, "rows")) o->rows = (unsigned)v;
-        else if (!strcmp(key, "ngram")) o->ngram = (unsigned)v;
-        else if (!strcmp(key, "seed")) o->seed = (uint64_t)v;
-        else if (!strcmp(key, "threshold")) o->threshold = v;
-        else if (!strcmp(key, "verify")) o->verify = v != 0;
-        else if (!strcmp(key, "exact")) o->exact = v != 0;
-        else if (!strcmp(key, "url")) o->url = v != 0;
-        else if (!strcmp(key, "near")) o->near = v != 0;
-        else if (!strcmp(key, "url_rule")) o->url_rule = (enum url_rule)v;
-        else if (!strcmp(key, "lines_min")) o->lines_min = (int64_t)v;
-        else if (!strcmp(key, "priority")) o->by_priority = v != 0;
+    for (char *line = data; rc == 0 && line < data + body;) {
+        char *nl = memchr(line, '\n', (size_t)(data + body - line));
+        if (nl)
+            *nl = 0;
+        char key[64], val[64];
+        if (sscanf(line, "%63s %63s", key, val) == 2) {
+            double v = strtod(val, NULL);
+            got++;
+            if (!strcmp(key, "inputs")) o->n_inputs = (size_t)v;
+            else if (!strcmp(key, "bands")) o->bands = (unsigned)v;
+            else if (!strcmp(key, "rows")) o->rows = (unsigned)v;
+            else if (!strcmp(key, "ngram")) o->ngram = (unsigned)v;
+            else if (!strcmp(key, "seed")) o->seed = strtoull(val, NULL, 10);
+            else if (!strcmp(key, "threshold")) o->threshold = v;
+            else if (!strcmp(key, "verify")) o->verify = v != 0;
+            else if (!strcmp(key, "exact")) o->exact = v != 0;
+            else if (!strcmp(key, "url")) o->url = v != 0;
+            else if (!strcmp(key, "near")) o->near = v != 0;
+            else if (!strcmp(key, "url_rule"))
+                o->url_rule = (enum url_rule)v;
+            else if (!strcmp(key, "lines_min")) o->lines_min = (int64_t)v;
+            else if (!strcmp(key, "priority")) o->by_priority = v != 0;
+            else got--;
+        }
+        line = nl ? nl + 1 : data + body;
     }
-    fclose(f);
-    if (got < 13)
-        return th_error_set(err, TH_EFORMAT, "'%s': incomplete manifest",
-                            path);
-    return 0;
+    free(data);
+    if (rc == 0 && (got < 13 || !o->bands || o->bands > 64 || !o->rows ||
+                    o->bands * o->rows > 4096 || !o->ngram || o->ngram > 64 ||
+                    o->url_rule > URL_LONGEST || o->n_inputs >= (1u << 23)))
+        rc = th_error_set(err, TH_EFORMAT, "'%s': incomplete or invalid "
+                          "manifest", path);
+    return rc;
 }
 
 static int make_minhash(const struct opts *o, struct th_minhash **out,

@@ -14,7 +14,7 @@ n=0
 fails=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else
        echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-echo "1..10"
+echo "1..11"
 python3 "$src/tools/dedup_gen.py" --source "$data/parity/docs.jsonl.gz" \
     --bases 300 bench.jsonl pairs.tsv
 ok $? "generator builds a benchmark"
@@ -56,6 +56,14 @@ rc=$?
 echo "# $msg"
 [ $rc -ne 0 ] && echo "$msg" | grep -q "sig-00001.thd.*corrupt block"
 ok $? "corrupted file is detected and named"
+# a manifest with one value changed is refused
+cp -r wa wm
+sed -i 's/^ngram 5$/ngram 4/' wm/manifest
+msg=$("$bin" dedup clusters -q --dir wm 2>&1)
+rc=$?
+echo "# $msg"
+[ $rc -ne 0 ] && echo "$msg" | grep -q "wm/manifest.*damaged"
+ok $? "damaged manifest is detected and named"
 # URL rules and repeated lines on a tiny hand-made input
 cat > url.jsonl <<'JSONL'
 {"id":"a","text":"short one about apples","url":"http://x.example/p","metadata":{"date":"2020-01-01","rank":1}}
