@@ -76,7 +76,11 @@ double th_minhash_candidate_probability(double s, unsigned n_bands,
 
 struct th_minhash;
 
-/* Immutable hash family for params; TH_EINVAL for bad geometry. */
+/*
+ * Immutable hash family for params (copied); TH_EINVAL for bad geometry
+ * (more than 4096 values, n-grams above 64). err may be NULL. Free with
+ * th_minhash_free(); NULL is accepted there.
+ */
 int th_minhash_new(struct th_minhash **out,
                    const struct th_minhash_params *params,
                    struct th_error *err);
@@ -138,8 +142,11 @@ struct th_unionfind {
     size_t n;                /* number of ids */
 };
 
+/* n singleton sets (8 bytes per id); TH_ENOMEM, TH_ELIMIT past 2^32. */
 int th_unionfind_init(struct th_unionfind *uf, size_t n);
+/* Free the arrays; the struct may be initialized again. */
 void th_unionfind_release(struct th_unionfind *uf);
+/* Root (smallest member) of id's set; halves the path on the way. */
 uint32_t th_unionfind_find(struct th_unionfind *uf, uint32_t id);
 /* Merge the sets of a and b; returns the root of the merged set. */
 uint32_t th_unionfind_union(struct th_unionfind *uf, uint32_t a, uint32_t b);
