@@ -77,10 +77,20 @@ static void file_round_trips(void)
     CHECK_EQ_INT(info->shard, 3);
     CHECK_EQ_INT(info->fingerprint, 42);
     CHECK_EQ_INT(info->n_records, 10000);
+    CHECK_EQ_INT(info->block_size, 65536);
+    /* random access across a block boundary (4096 records per block) */
+    uint64_t recs[6];
+    CHECK(th_dedup_file_read_at(f, 4094, 3, recs, &err) == 0);
+    CHECK(recs[0] == 4094 * 7 && recs[1] == 4094 && recs[5] == 4096);
+    CHECK(th_dedup_file_read_at(f, 9999, 1, recs, &err) == 0);
+    CHECK(recs[1] == 9999);
+    CHECK(th_dedup_file_read_at(f, 0, 1, recs, &err) == 0 && recs[1] == 0);
+    CHECK(th_dedup_file_read_at(f, 9999, 2, recs, &err) == TH_EINVAL);
     th_dedup_file_free(f);
     CHECK(th_dedup_file_open(&f, p, TH_DEDUP_FILE_SIGNATURES, &err) ==
           TH_EFORMAT);
     CHECK(strstr(err.msg, "kind") != NULL);
+    unlink(p);
     path_of(p, sizeof(p), "empty.thd");
     CHECK(write_file(p, 0) == 0);
     CHECK_EQ_INT(read_all(p, &err), 0);
@@ -131,6 +141,28 @@ static void corruption_is_named(void)
     fclose(fp);
     CHECK(read_all(p, &err) == TH_EFORMAT);
     CHECK(strstr(err.msg, "header checksum") != NULL);
+    unlink(p);
+    /* random access checks the blocks it reads, and only those */
+    struct th_dedup_file_info small = {.kind = TH_DEDUP_FILE_SHINGLES,
+                                       .record_size = 8, .block_size = 4096};
+    struct th_dedup_file *w;
+    CHECK(th_dedup_file_create(&w, p, &small, &err) == 0);
+    for (uint64_t i = 0; i < 4000; i++)
+        CHECK(th_dedup_file_write(w, &i, 1, &err) == 0);
+    CHECK(th_dedup_file_close(w, &err) == 0);
+    fp = fopen(p, "r+b");
+    fseek(fp, 64 + 3 * (16 + 4096) + 16 + 100, SEEK_SET);   /* block 3 */
+    fputc(0x42, fp);
+    fclose(fp);
+    struct th_dedup_file *r;
+    CHECK(th_dedup_file_open(&r, p, TH_DEDUP_FILE_SHINGLES, &err) == 0);
+    uint64_t v[2];
+    CHECK(th_dedup_file_read_at(r, 510, 2, v, &err) == 0);
+    CHECK(v[0] == 510 && v[1] == 511);
+    CHECK(th_dedup_file_read_at(r, 3 * 512 + 7, 1, v, &err) == TH_EFORMAT);
+    CHECK(strstr(err.msg, "corrupt block 3") != NULL);
+    CHECK(th_dedup_file_read_at(r, 3999, 1, v, &err) == 0 && v[0] == 3999);
+    th_dedup_file_free(r);
     unlink(p);
     /* a missing file */
     path_of(p, sizeof(p), "missing.thd");
