@@ -256,13 +256,16 @@ struct ngram_ctx {
                                      then equal with different tokens */
     bool joined_by_tokens;        /* bit 1 of lone comes from 2-gram
                                      uniqueness (valid for any length) */
-    uint8_t *lone;                /* per position: bit 0 set when the first
-                                     C_PREFIX bytes of the concatenated
-                                     stream from here occur at no other
-                                     token start, bit 1 the same for the
-                                     J_PREFIX bytes of the joined stream,
-                                     bit 2: bit 0 and the 5-gram from here
-                                     is at least C_PREFIX bytes long */
+    uint32_t *cand_top;           /* positions not settled for all 2..4 */
+    size_t n_cand_top;            /* their count */
+    uint32_t *cand_dup;           /* positions not settled for all 5..10 */
+    size_t n_cand_dup;            /* their count */
+    uint8_t *lone;                /* per position: bit 0 set when the
+                                     first C_PREFIX bytes of the
+                                     concatenated stream from here occur at
+                                     no other token start, bit 1 the same
+                                     for the joined stream (or 2-gram),
+                                     bits 2-3 see list_candidates() */
 };
 
 /*
@@ -524,6 +527,38 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
 }
 
 /*
+ * Positions the passes must visit. Bit 2 of lone: bit 0 and the 5-gram
+ * from here is at least C_PREFIX bytes long, so every 5..10-gram here is
+ * unique; bit 3: every 2..4-gram here is unique (bit 1 and, in the stream
+ * case, a 2-gram of at least J_PREFIX bytes). The passes only walk the
+ * other positions: settled ones only advance a scan by one.
+ */
+static int list_candidates(struct ngram_ctx *cx)
+{
+    size_t n = cx->n_words;
+    const struct boundary *b = cx->b;
+    cx->cand_top = scratch(cx, (n + 1) * sizeof(uint32_t), false);
+    cx->cand_dup = scratch(cx, (n + 1) * sizeof(uint32_t), false);
+    if (!cx->cand_top || !cx->cand_dup)
+        return TH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t l = cx->lone[i];
+        if ((l & 1) && i + 5 <= n && b[i + 5].bytes - b[i].bytes >= C_PREFIX)
+            l |= 4;
+        if ((l & 2) && (cx->joined_by_tokens ||
+                        (i + 2 <= n &&
+                         b[i + 2].bytes - b[i].bytes + 1 >= J_PREFIX)))
+            l |= 8;
+        cx->lone[i] = l;
+        if (!(l & 8))
+            cx->cand_top[cx->n_cand_top++] = (uint32_t)i;
+        if (!(l & 4))
+            cx->cand_dup[cx->n_cand_dup++] = (uint32_t)i;
+    }
+    return 0;
+}
+
+/*
  * Boundaries of all tokens: per token its positional hash F(t) =
  * sum (b_j + 1) B^j, B^len and B^-len (tables for short tokens), then the
  * prefix sums in both coordinate systems.
@@ -604,7 +639,10 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     uint32_t best_first = 0, best_count = 1;
     *chars_out = (size_t)(cx->b[n].chars - cx->b[0].chars + n - 1);
     uint64_t inv = cx->inv_base;
-    for (size_t i = 0; i + n <= cx->n_words; i++) {
+    for (size_t k = 0; k < cx->n_cand_top; k++) {
+        size_t i = cx->cand_top[k];
+        if (i + n > cx->n_words)
+            break;
         if ((cx->lone[i] & 2) &&
             (cx->joined_by_tokens ||
              cx->b[i + n].bytes - cx->b[i].bytes + n - 1 >= J_PREFIX))
@@ -637,8 +675,16 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
     *chars_out = 0;
     if (gram_set_init(&set, cx->arena, table_expect(cx->n_words)) < 0)
         return TH_ENOMEM;
-    size_t i = 0, total = 0;
-    while (i + n <= cx->n_words) {
+    size_t i = 0, total = 0, k = 0;
+    for (;;) {
+        /* positions settled for every n >= 5 just advance: jump past them */
+        while (k < cx->n_cand_dup && cx->cand_dup[k] < i)
+            k++;
+        if (k == cx->n_cand_dup)
+            break;
+        i = cx->cand_dup[k];
+        if (i + n > cx->n_words)
+            break;
         if ((cx->lone[i] & 4) || ((cx->lone[i] & 1) &&
             cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX)) {
             i++;           /* unique: not seen before, never matched later */
@@ -739,13 +785,12 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
         rc = TH_ENOMEM;
     if (rc == 0)
         rc = mark_lone(&cx, 0, C_PREFIX, 1);
-    /* bit 2: lone and already 16 bytes long as a 5-gram, so for every n */
-    for (size_t i = 0; rc == 0 && i + 5 <= n_words; i++)
-        if ((cx.lone[i] & 1) && cx.b[i + 5].bytes - cx.b[i].bytes >= C_PREFIX)
-            cx.lone[i] |= 4;
+
     if (rc == 0)
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
+    if (rc == 0)
+        rc = list_candidates(&cx);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;
