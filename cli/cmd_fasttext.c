@@ -24,6 +24,60 @@ static void fasttext_usage(FILE *out)
             "fastText's CLI\ndoes; K = -1 prints all labels\n");
 }
 
+/*
+ * Read path ("-" = stdin) in chunks that end at a \n (the last chunk may
+ * not) and call fn on each, so input of any size streams through.
+ */
+static int stream_lines(const char *path,
+                        int (*fn)(const char *data, size_t len, void *ctx),
+                        void *ctx)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_error("cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct th_buf in;
+    th_buf_init(&in, 0);
+    static char chunk[1 << 16];
+    int rc = 0;
+    for (bool eof = false; !eof && rc == 0;) {
+        size_t got = fread(chunk, 1, sizeof(chunk), f);
+        if (got == 0) {
+            eof = true;
+            if (ferror(f)) {
+                cli_error("cannot read '%s': %s", path, strerror(errno));
+                rc = -1;
+                break;
+            }
+        } else if (th_buf_append(&in, chunk, got) < 0) {
+            cli_error("out of memory");
+            rc = -1;
+            break;
+        }
+        size_t end = in.len;
+        if (!eof) {
+            /* a \n can only be in the new bytes: the rest had none */
+            end = 0;
+            for (size_t i = in.len; i > in.len - got; i--)
+                if (in.ptr[i - 1] == '\n') {
+                    end = i;
+                    break;
+                }
+        }
+        if (end > 0) {
+            rc = fn(in.ptr, end, ctx);
+            memmove(in.ptr, in.ptr + end, in.len - end);
+            in.len -= end;
+        }
+    }
+    th_buf_release(&in);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}
+
 /* Append one prediction line to out. */
 static int format_line(struct th_buf *out, const struct th_fasttext *model,
                        const struct th_fasttext_prediction *pred, size_t n,
@@ -48,6 +102,42 @@ static int format_line(struct th_buf *out, const struct th_fasttext *model,
     if (rc == 0)
         rc = th_buf_putc(out, '\n');
     return rc;
+}
+
+/* Everything one run needs, for the chunk callback. */
+struct predict_ctx {
+    const struct th_fasttext *model;      /* the model */
+    struct th_fasttext_state *state;      /* scratch */
+    struct th_fasttext_prediction *pred;  /* k predictions */
+    int32_t k;                            /* labels per line */
+    float threshold;                      /* probability floor */
+    bool with_prob;                       /* predict-prob */
+    struct th_buf out;                    /* pending output */
+};
+
+static int predict_chunk(const char *text, size_t len, void *arg)
+{
+    struct predict_ctx *c = arg;
+    struct th_error err = {0};
+    for (size_t pos = 0; pos < len;) {
+        size_t n, used;
+        if (th_fasttext_predict(c->model, c->state, text + pos, len - pos,
+                                c->k, c->threshold, 0, c->pred, &n, &used,
+                                &err) < 0) {
+            cli_error("%s", err.msg);
+            return -1;
+        }
+        pos += used;
+        if (format_line(&c->out, c->model, c->pred, n, c->with_prob) < 0) {
+            cli_error("out of memory");
+            return -1;
+        }
+        if (c->out.len >= (1u << 16)) {
+            fwrite(c->out.ptr, 1, c->out.len, stdout);
+            th_buf_reset(&c->out);
+        }
+    }
+    return 0;
 }
 
 int cmd_fasttext(int argc, char **argv)
@@ -87,18 +177,16 @@ int cmd_fasttext(int argc, char **argv)
     }
     struct th_error err = {0};
     struct th_fasttext *model = NULL;
-    struct th_fasttext_state *state = NULL;
-    struct th_fasttext_prediction *pred = NULL;
-    char *text = NULL;
-    size_t len = 0;
+    struct predict_ctx c = { .k = (int32_t)k, .threshold = threshold,
+                             .with_prob = with_prob };
     int exit_code = CLI_EXIT_FAILURE;
-    struct th_buf out;
-    th_buf_init(&out, 0);
+    th_buf_init(&c.out, 0);
     if (th_fasttext_open(&model, argv[2], &err) < 0) {
         cli_error("%s", err.msg);
         goto out_free;
     }
-    if (th_fasttext_state_new(&state, model) < 0) {
+    c.model = model;
+    if (th_fasttext_state_new(&c.state, model) < 0) {
         cli_error("out of memory");
         goto out_free;
     }
@@ -106,42 +194,20 @@ int cmd_fasttext(int argc, char **argv)
     th_fasttext_get_info(model, &info);
     size_t cap = k == -1 || k > info.n_labels ? (size_t)info.n_labels
                                               : (size_t)k;
-    pred = calloc(cap ? cap : 1, sizeof(*pred));
-    if (!pred) {
+    c.pred = calloc(cap ? cap : 1, sizeof(*c.pred));
+    if (!c.pred) {
         cli_error("out of memory");
         goto out_free;
     }
-    if (cli_read_all(argv[3], &text, &len, &err) < 0) {
-        cli_error("%s", err.msg);
+    if (stream_lines(argv[3], predict_chunk, &c) < 0)
         goto out_free;
-    }
-    size_t pos = 0;
-    while (pos < len) {
-        size_t n, used;
-        if (th_fasttext_predict(model, state, text + pos, len - pos,
-                                (int32_t)k, threshold, 0, pred, &n, &used,
-                                &err) < 0) {
-            cli_error("%s", err.msg);
-            goto out_free;
-        }
-        pos += used;
-        if (format_line(&out, model, pred, n, with_prob) < 0) {
-            cli_error("out of memory");
-            goto out_free;
-        }
-        if (out.len >= (1u << 16)) {
-            fwrite(out.ptr, 1, out.len, stdout);
-            th_buf_reset(&out);
-        }
-    }
-    if (out.len)
-        fwrite(out.ptr, 1, out.len, stdout);
+    if (c.out.len)
+        fwrite(c.out.ptr, 1, c.out.len, stdout);
     exit_code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 out_free:
-    th_buf_release(&out);
-    free(text);
-    free(pred);
-    th_fasttext_state_free(state);
+    th_buf_release(&c.out);
+    free(c.pred);
+    th_fasttext_state_free(c.state);
     th_fasttext_free(model);
     return exit_code;
 }

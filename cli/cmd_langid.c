@@ -6,6 +6,7 @@
  * --model the built-in model is used. Each line is predicted as fastText's
  * Python predict() does (end-of-sentence token appended).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,104 @@ static void langid_usage(FILE *out)
             "  -k N             print the N best languages (default 1)\n",
             th_langid_default_model() ? th_langid_default_model()
                                       : "not found");
+}
+
+/*
+ * Read path ("-" = stdin) in chunks that end at a \n (the last chunk may
+ * not) and call fn on each, so input of any size streams through.
+ */
+static int stream_lines(const char *path,
+                        int (*fn)(const char *data, size_t len, void *ctx),
+                        void *ctx)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_error("cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct th_buf in;
+    th_buf_init(&in, 0);
+    static char chunk[1 << 16];
+    int rc = 0;
+    for (bool eof = false; !eof && rc == 0;) {
+        size_t got = fread(chunk, 1, sizeof(chunk), f);
+        if (got == 0) {
+            eof = true;
+            if (ferror(f)) {
+                cli_error("cannot read '%s': %s", path, strerror(errno));
+                rc = -1;
+                break;
+            }
+        } else if (th_buf_append(&in, chunk, got) < 0) {
+            cli_error("out of memory");
+            rc = -1;
+            break;
+        }
+        size_t end = in.len;
+        if (!eof) {
+            /* a \n can only be in the new bytes: the rest had none */
+            end = 0;
+            for (size_t i = in.len; i > in.len - got; i--)
+                if (in.ptr[i - 1] == '\n') {
+                    end = i;
+                    break;
+                }
+        }
+        if (end > 0) {
+            rc = fn(in.ptr, end, ctx);
+            memmove(in.ptr, in.ptr + end, in.len - end);
+            in.len -= end;
+        }
+    }
+    th_buf_release(&in);
+    if (!is_stdin)
+        fclose(f);
+    return rc;
+}
+
+/* Everything one run needs, for the chunk callback. */
+struct langid_ctx {
+    const struct th_langid *lid;          /* the model */
+    struct th_langid_worker *worker;      /* scratch */
+    struct th_langid_result *res;         /* k results */
+    int32_t k;                            /* languages per line */
+    enum th_langid_preset preset;         /* text preparation */
+    struct th_buf out;                    /* pending output */
+};
+
+static int langid_chunk(const char *text, size_t len, void *arg)
+{
+    struct langid_ctx *c = arg;
+    struct th_error err = {0};
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        size_t n;
+        if (th_langid_predict(c->lid, c->worker, c->preset, text + pos,
+                              end - pos, c->k, c->res, &n, &err) < 0) {
+            cli_error("%s", err.msg);
+            return -1;
+        }
+        pos = end + 1;
+        if (n == 0)
+            th_buf_append_cstr(&c->out, "und 0");
+        for (size_t i = 0; i < n; i++) {
+            char num[32];
+            th_fasttext_format_prob(num, sizeof(num), c->res[i].prob);
+            th_buf_printf(&c->out, "%s%.*s %s", i ? " " : "",
+                          (int)c->res[i].label_len, c->res[i].label, num);
+        }
+        if (th_buf_putc(&c->out, '\n') < 0) {
+            cli_error("out of memory");
+            return -1;
+        }
+        if (c->out.len >= (1u << 16)) {
+            fwrite(c->out.ptr, 1, c->out.len, stdout);
+            th_buf_reset(&c->out);
+        }
+    }
+    return 0;
 }
 
 int cmd_langid(int argc, char **argv)
@@ -63,65 +162,33 @@ int cmd_langid(int argc, char **argv)
     }
     struct th_error err = {0};
     struct th_langid *lid = NULL;
-    struct th_langid_worker *worker = NULL;
-    struct th_langid_result *res = NULL;
-    char *text = NULL;
-    size_t len = 0;
+    struct langid_ctx c = { .preset = preset };
     int exit_code = CLI_EXIT_FAILURE;
-    struct th_buf out;
-    th_buf_init(&out, 0);
+    th_buf_init(&c.out, 0);
     if (th_langid_new(&lid, model_path, &err) < 0) {
         cli_error("%s", err.msg);
         goto out_free;
     }
+    c.lid = lid;
     struct th_fasttext_info info;
     th_fasttext_get_info(th_langid_model(lid), &info);
     if (k > info.n_labels)
         k = info.n_labels;
-    res = calloc((size_t)k, sizeof(*res));
-    if (!res || th_langid_worker_new(&worker, lid) < 0) {
+    c.k = (int32_t)k;
+    c.res = calloc((size_t)k, sizeof(*c.res));
+    if (!c.res || th_langid_worker_new(&c.worker, lid) < 0) {
         cli_error("out of memory");
         goto out_free;
     }
-    if (cli_read_all(input, &text, &len, &err) < 0) {
-        cli_error("%s", err.msg);
+    if (stream_lines(input, langid_chunk, &c) < 0)
         goto out_free;
-    }
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        size_t n;
-        if (th_langid_predict(lid, worker, preset, text + pos, end - pos,
-                              (int32_t)k, res, &n, &err) < 0) {
-            cli_error("%s", err.msg);
-            goto out_free;
-        }
-        pos = end + 1;
-        if (n == 0)
-            th_buf_append_cstr(&out, "und 0");
-        for (size_t i = 0; i < n; i++) {
-            char num[32];
-            th_fasttext_format_prob(num, sizeof(num), res[i].prob);
-            th_buf_printf(&out, "%s%.*s %s", i ? " " : "",
-                          (int)res[i].label_len, res[i].label, num);
-        }
-        if (th_buf_putc(&out, '\n') < 0) {
-            cli_error("out of memory");
-            goto out_free;
-        }
-        if (out.len >= (1u << 16)) {
-            fwrite(out.ptr, 1, out.len, stdout);
-            th_buf_reset(&out);
-        }
-    }
-    if (out.len)
-        fwrite(out.ptr, 1, out.len, stdout);
+    if (c.out.len)
+        fwrite(c.out.ptr, 1, c.out.len, stdout);
     exit_code = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 out_free:
-    th_buf_release(&out);
-    free(text);
-    free(res);
-    th_langid_worker_free(worker);
+    th_buf_release(&c.out);
+    free(c.res);
+    th_langid_worker_free(c.worker);
     th_langid_free(lid);
     return exit_code;
 }
