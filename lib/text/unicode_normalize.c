@@ -437,6 +437,7 @@ struct norm {
     size_t base;            /* out->len when the pass started */
     unsigned pend_nl;       /* line breaks seen since the last character */
     unsigned pend_sp;       /* 1 space, 2 tab seen since the last character */
+    size_t n_segments;      /* NFC segments rewritten */
     struct th_text_normalize_stats *stats; /* counters, never NULL */
 };
 
@@ -645,6 +646,7 @@ static int nfc_segment(struct norm *nm, uint32_t cp)
         goto out_free_dec;
     }
     nd = utf8proc_normalize_utf32(dec, nd, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+    nm->n_segments++;
     b->len = start;
     rc = ensure_room(nm, (size_t)(nd > 0 ? nd : 0) * 4);
     if (rc < 0)
@@ -728,7 +730,8 @@ static bool plain_chunk(const uint8_t *p)
 /* One pass: everything but mojibake. Appends to out. */
 static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
                           struct th_buf *out,
-                          struct th_text_normalize_stats *stats)
+                          struct th_text_normalize_stats *stats,
+                          size_t *n_segments_out)
 {
     struct norm nm = {
         .in = in, .len = len, .flags = flags, .out = out,
@@ -797,6 +800,8 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
         flush_pending(&nm);
         put_cp(&nm, cp);
     }
+    if (n_segments_out)
+        *n_segments_out = nm.n_segments;
     out->ptr[out->len] = '\0';
     return 0;
 }
@@ -1003,7 +1008,8 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
     if ((flags & TH_TEXT_MOJIBAKE) &&
         !th_text_is_valid_utf8((const char *)in, len)) {
         th_buf_reset(next);
-        rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next, stats);
+        rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next, stats,
+                            NULL);
         if (rc < 0)
             goto out_release;
         use_scratch(tmp, &cur, &in, &len);
@@ -1025,8 +1031,15 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
      * characters, composition): look again and redo, a bounded number of
      * times, so that normalizing the output changes nothing. */
     for (int round = 0;; round++) {
-        rc = normalize_pass(in, len, flags, out, stats);
-        if (rc < 0 || round == 2)
+        size_t edits = stats->n_invalid + stats->n_entities + stats->n_removed;
+        size_t n_segments = 0;
+        rc = normalize_pass(in, len, flags, out, stats, &n_segments);
+        if (rc < 0 || round == 15)
+            break;
+        /* Only removed, decoded, repaired or composed characters can
+         * bring two characters together; whitespace changes cannot. */
+        if (!n_segments && edits == stats->n_invalid + stats->n_entities +
+                                    stats->n_removed)
             break;
         const uint8_t *o = (const uint8_t *)out->ptr + base;
         size_t olen = out->len - base;
