@@ -50,6 +50,7 @@ struct th_instream {
     uint64_t ibuf_base;          /* input offset of ibuf[0] */
     bool in_eof;                 /* no more input to read */
     uint64_t pos;                /* input offset consumed (mapped mode) */
+    uint64_t released;           /* mapped bytes before this were dropped */
     enum th_compression compression; /* detected */
     uint8_t *out;                /* decoded output buffer */
     size_t out_cap;              /* its size */
@@ -115,12 +116,35 @@ static int avail(struct th_instream *s, const uint8_t **p, size_t *n,
     return 0;
 }
 
+/*
+ * Mapped input pages already read are dropped every RELEASE_STEP bytes,
+ * so the mapping never holds more than that much of a big input in RSS
+ * (re-reading a dropped page, e.g. on resync, faults it in again from the
+ * file: MAP_PRIVATE and never written).
+ */
+#define RELEASE_STEP (64u << 20)
+
+static void release_consumed(struct th_instream *s)
+{
+    if (!s->map || s->pos - s->released < RELEASE_STEP)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uint64_t upto = (s->pos - RELEASE_STEP / 4) / page * page;
+    if (upto > s->released) {
+        madvise((void *)(s->map + s->released), (size_t)(upto - s->released),
+                MADV_DONTNEED);
+        s->released = upto;
+    }
+}
+
 static void consume(struct th_instream *s, size_t n)
 {
-    if (s->map)
+    if (s->map) {
         s->pos += n;
-    else
+        release_consumed(s);
+    } else {
         s->ibuf_pos += n;
+    }
 }
 
 uint64_t th_instream_pos(const struct th_instream *s)
@@ -317,6 +341,7 @@ static int next_gzip_mapped(struct th_instream *s, struct th_chunk *c,
                 c->after_gap = s->gap;
                 s->gap = false;
                 s->pos += in_used;
+                release_consumed(s);
                 if (out_used == 0)
                     break;
                 return 1;
@@ -573,6 +598,7 @@ int th_instream_next_into(struct th_instream *s, struct th_buf *dst,
                 chunk->after_gap = s->gap;
                 s->gap = false;
                 s->pos += in_used;
+                release_consumed(s);
                 dst->len += out_used;
                 dst->ptr[dst->len] = '\0';
                 if (out_used == 0)
