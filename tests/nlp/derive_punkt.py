@@ -17,8 +17,12 @@ collocations for what is left, repeated until nothing improves. Only types
 that occur in a decisive position get an entry; every other type keeps
 Punkt's default (not an abbreviation, no orthographic evidence).
 
-Usage: derive_punkt.py TRACE.jsonl [--holdout] > lib/nlp/punkt_english.c
+Usage: derive_punkt.py TRACE.jsonl [--holdout] [--counts=UNSEEN.jsonl
+                       [--count-holdout]] > lib/nlp/punkt_english.c
  --holdout fits on odd documents and reports accuracy on even ones.
+ --counts refines the fit with the word counts of the other documents
+   (nlp_trace --unseen); --count-holdout fits on the odd ones of those and
+   reports how many even ones get NLTK's count.
 """
 import collections
 import json
@@ -234,6 +238,147 @@ def fit(items):
     return p
 
 
+def fit_counts(p, items, unseen, log=sys.stderr):
+    """Refine p with the word counts of documents outside the trace.
+
+    unseen: {doc: (want_words, got_words, [(toks, dot, got), ...])}. A
+    change is kept when no traced decision goes wrong and more documents
+    get NLTK's word count (a break on a "dot" candidate adds one word).
+    """
+    ctx_of = collections.defaultdict(list)   # key -> [(doc, i)]
+    item_of = collections.defaultdict(set)   # key -> trace item indexes
+    for idx, (toks, want) in enumerate(items):
+        for k in keys_of(toks):
+            item_of[k].add(idx)
+    for u, (_, _, ctxs) in unseen.items():
+        for i, (toks, dot, got) in enumerate(ctxs):
+            if dot:
+                for k in keys_of(toks):
+                    ctx_of[k].append((u, i))
+    base = {u: [decide(t, p) for t, _, _ in ctxs]
+            for u, (_, _, ctxs) in unseen.items()}
+
+    def predicted(u, dec):
+        want, got, ctxs = unseen[u]
+        return got + sum(dot * (int(d) - int(g))
+                         for (t, dot, g), d in zip(ctxs, dec))
+
+    ok_doc = {u: predicted(u, base[u]) == unseen[u][0] for u in unseen}
+
+    def try_move(key, apply, undo):
+        docs = {u for u, _ in ctx_of[key]}
+        idxs = item_of[key]
+        apply()
+        if any(decide(items[i][0], p) != items[i][1] for i in idxs):
+            undo()
+            return False
+        new_dec = {u: [decide(t, p) for t, _, _ in unseen[u][2]]
+                   for u in docs}
+        gain = sum((predicted(u, new_dec[u]) == unseen[u][0]) - ok_doc[u]
+                   for u in docs)
+        if gain <= 0:
+            undo()
+            return False
+        for u in docs:
+            base[u] = new_dec[u]
+            ok_doc[u] = predicted(u, new_dec[u]) == unseen[u][0]
+        return True
+
+    choices = [MID_LC, MID_LC | MID_UC, BEG_LC, MID_UC, BEG_UC, STARTER,
+               BEG_LC | MID_LC, BEG_UC | MID_LC, 0]
+    for rnd in range(3):
+        changed = 0
+        bad = [u for u in unseen if not ok_doc[u]]
+        for u in bad:
+            if ok_doc[u]:
+                continue
+            for toks, dot, _ in unseen[u][2]:
+                if not dot or ok_doc[u]:
+                    continue
+                for i, t in enumerate(toks[:-1]):
+                    if not t.period_final:
+                        continue
+                    t2 = toks[i + 1]
+                    for k in t.fit_keys:
+                        if k in p.abbrevs:
+                            changed += try_move(
+                                ("a", k), lambda k=k: p.abbrevs.discard(k),
+                                lambda k=k: p.abbrevs.add(k))
+                        else:
+                            changed += try_move(
+                                ("a", k), lambda k=k: p.abbrevs.add(k),
+                                lambda k=k: p.abbrevs.discard(k))
+                    for k2 in ({t2.type, t2.type_no_period()}
+                               if ORTHO_MOVES else ()):
+                        cur = p.ortho.get(k2, 0)
+                        for c in choices:
+                            if c == cur or ok_doc[u]:
+                                continue
+
+                            def put(c=c, k2=k2):
+                                p.ortho[k2] = c
+
+                            def back(cur=cur, k2=k2):
+                                if cur:
+                                    p.ortho[k2] = cur
+                                else:
+                                    p.ortho.pop(k2, None)
+                            if try_move(("t", k2), put, back):
+                                changed += 1
+                                cur = c
+                    pair = (t.type_no_period(), t2.type)
+                    pair2 = (t.type_no_period(), t2.type_no_period())
+                    for pr in {pair, pair2}:
+                        if pr not in p.collocs and not ok_doc[u]:
+                            changed += try_move(
+                                ("c", pr), lambda pr=pr: p.collocs.add(pr),
+                                lambda pr=pr: p.collocs.discard(pr))
+        print("# count round %d: %d changes, %d/%d documents" %
+              (rnd, changed, sum(ok_doc.values()), len(ok_doc)), file=log)
+        if not changed:
+            break
+    return p
+
+
+ORTHO_MOVES = "--count-ortho" in sys.argv
+
+
+def keys_of(toks):
+    """Parameter keys whose value can change the decision on toks."""
+    ks = set()
+    for i, t in enumerate(toks):
+        for k in t.fit_keys:
+            ks.add(("a", k))
+        if t.period_final and i + 1 < len(toks):
+            t2 = toks[i + 1]
+            for k2 in (t2.type, t2.type_no_period()):
+                ks.add(("t", k2))
+                ks.add(("c", (t.type_no_period(), k2)))
+    return ks
+
+
+def count_ok(p, unseen):
+    n = 0
+    for u, (want, got, ctxs) in unseen.items():
+        pred = got + sum(dot * (int(decide(t, p)) - int(g))
+                         for t, dot, g in ctxs)
+        n += pred == want
+    return n
+
+
+def load_unseen(path):
+    unseen = {}
+    ctxs = collections.defaultdict(list)
+    for line in open(path, encoding="utf-8"):
+        d = json.loads(line)
+        if "ctx" in d:
+            ctxs[d["u"]].append((tokenize(d["ctx"]), d["dot"],
+                                 bool(d["got"])))
+        else:
+            unseen[d["u"]] = (d["want_words"], d["got_words"], ctxs[d["u"]])
+    return unseen
+
+
 def t1_typ(t):
     return t.type_no_period()
 
@@ -303,6 +448,20 @@ def main():
         else:
             train.append(item)
     p = fit(train)
+    unseen_path = next((a[9:] for a in sys.argv if a.startswith("--counts=")),
+                       None)
+    if unseen_path:
+        unseen = load_unseen(unseen_path)
+        if "--count-holdout" in sys.argv:
+            fit_set = {u: v for u, v in unseen.items() if u % 2}
+            test_set = {u: v for u, v in unseen.items() if not u % 2}
+            before = count_ok(p, test_set)
+            fit_counts(p, train, fit_set)
+            print("# count holdout: %d of %d documents before, %d after" %
+                  (before, len(test_set), count_ok(p, test_set)),
+                  file=sys.stderr)
+            return
+        fit_counts(p, train, unseen)
     n_ok = sum(decide(t, p) == w for t, w in train)
     if holdout:
         base = sum(decide(t, Params()) == w for t, w in test)

@@ -7,7 +7,12 @@
  * NLTK's sentence list: a break after the candidate ends a sentence there,
  * possibly extended over closing quotes and brackets).
  * Output: JSON lines {"ctx": "...", "got": 0|1, "want": 0|1, "doc": N}.
- * Usage: nlp_trace SHARED_DATA_DIR [--only-odd|--only-even] > trace.jsonl
+ * With --unseen it covers the other documents instead (not in
+ * sentences.jsonl.gz), whose NLTK word count is known from
+ * expected-gopher_quality.jsonl.gz: per candidate {"u": N, "ctx", "got",
+ * "dot"} ("dot": a break there adds one word, the detached period) and per
+ * document {"u": N, "id", "want_words", "got_words"}.
+ * Usage: nlp_trace SHARED_DATA_DIR [--unseen] > trace.jsonl
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,16 +100,117 @@ static void run_text(const struct th_nlp *nlp, const char *text, size_t len,
     free(c.ends);
 }
 
+/* State of the --unseen callback. */
+struct unseen_ctx {
+    const char *text;    /* the document */
+    long doc;            /* its index in docs.jsonl.gz */
+};
+
+static void on_unseen(const struct nlp_punkt_trace *t, void *vctx)
+{
+    struct unseen_ctx *c = vctx;
+    int dot = c->text[t->end - 1] == '.' &&
+              !(t->end >= 2 && c->text[t->end - 2] == '.');
+    printf("{\"u\": %ld, \"ctx\": ", c->doc);
+    put_json(t->context, t->context_len);
+    printf(", \"got\": %d, \"dot\": %d}\n", t->brk ? 1 : 0, dot);
+}
+
+static int run_unseen(const char *shared, const struct th_nlp *nlp)
+{
+    char path[4096];
+    struct pd_file docs, gq, sents;
+    pd_path(path, sizeof(path), shared, "docs.jsonl.gz");
+    if (pd_read_gz(path, &docs) < 0)
+        return 2;
+    pd_path(path, sizeof(path), shared, "expected-gopher_quality.jsonl.gz");
+    if (pd_read_gz(path, &gq) < 0)
+        return 2;
+    pd_path(path, sizeof(path), shared, "sentences.jsonl.gz");
+    if (pd_read_gz(path, &sents) < 0)
+        return 2;
+    struct th_arena *arena;
+    if (th_arena_new(&arena, 0, 0) < 0)
+        return 2;
+    size_t dpos = 0, gpos = 0, spos = 0;
+    const char *dl, *gl, *sl;
+    size_t dn, gn, sn;
+    char *next_id = NULL;
+    long idx = 0;
+    if (pd_next_line(&sents, &spos, &sl, &sn)) {
+        char *line = strndup(sl, sn);
+        const char *p = pd_find_key(line, "id");
+        size_t l;
+        next_id = pd_string(&p, &l);
+        free(line);
+    }
+    while (pd_next_line(&docs, &dpos, &dl, &dn) &&
+           pd_next_line(&gq, &gpos, &gl, &gn)) {
+        long doc = idx++;
+        char *dline = strndup(dl, dn), *gline = strndup(gl, gn);
+        const char *p = pd_find_key(dline, "id");
+        size_t l;
+        char *id = pd_string(&p, &l);
+        if (next_id && !strcmp(id, next_id)) {
+            free(next_id);
+            next_id = NULL;
+            if (pd_next_line(&sents, &spos, &sl, &sn)) {
+                char *line = strndup(sl, sn);
+                const char *q = pd_find_key(line, "id");
+                next_id = pd_string(&q, &l);
+                free(line);
+            }
+        } else {
+            const char *nw = strstr(gline, "\"n_words\": ");
+            p = pd_find_key(p, "text");
+            if (nw && p) {
+                size_t tlen;
+                char *text = pd_string(&p, &tlen);
+                struct unseen_ctx c = {text, doc};
+                struct nlp_span *spans = NULL;
+                size_t ns = 0;
+                nlp_punkt_spans_traced(nlp, text, tlen, &spans, &ns,
+                                       on_unseen, &c);
+                free(spans);
+                struct th_slice *w;
+                size_t n = 0;
+                struct th_error err;
+                th_arena_reset(arena);
+                th_nlp_word_tokenize(nlp, text, tlen, arena, &w, &n, &err);
+                printf("{\"u\": %ld, \"id\": ", doc);
+                put_json(id, strlen(id));
+                printf(", \"want_words\": %ld, \"got_words\": %zu}\n",
+                       strtol(nw + 11, NULL, 10), n);
+                free(text);
+            }
+        }
+        free(id);
+        free(dline);
+        free(gline);
+    }
+    free(next_id);
+    th_arena_free(arena);
+    free(docs.data);
+    free(gq.data);
+    free(sents.data);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: nlp_trace SHARED_DATA_DIR [--only-odd|"
-                        "--only-even]\n");
+        fprintf(stderr, "usage: nlp_trace SHARED_DATA_DIR [--unseen]\n");
         return 1;
     }
-    int only = 0;
-    if (argc > 2)
-        only = !strcmp(argv[2], "--only-odd") ? 1 : 2;
+    if (argc > 2 && !strcmp(argv[2], "--unseen")) {
+        struct th_nlp *nlp;
+        struct th_error err;
+        if (th_nlp_new(&nlp, "english", &err) < 0)
+            return 2;
+        int rc = run_unseen(argv[1], nlp);
+        th_nlp_free(nlp);
+        return rc;
+    }
     char path[4096];
     struct pd_file docs, sents;
     pd_path(path, sizeof(path), argv[1], "docs.jsonl.gz");
@@ -142,7 +248,7 @@ int main(int argc, char **argv)
             }
         }
         long doc = idx++;
-        if (!text || (only == 1 && !(doc & 1)) || (only == 2 && (doc & 1))) {
+        if (!text) {
             free(text);
             free(id);
             free(sline);
