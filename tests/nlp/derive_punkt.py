@@ -404,7 +404,7 @@ def emit(p, n_items, n_ok):
       "parity set\n * (%d candidate contexts, %d explained). See docs/nlp.md "
       "for the\n * method; these are not NLTK's pickled parameters.\n */\n"
       % (n_items, n_ok))
-    w('#include "nlp_internal.h"\n#include "banned.h"\n\n')
+    w('#include "nlp_internal.h"\n#include "../core/banned.h"\n\n')
     ab = sorted(p.abbrevs, key=key)
     w("static const char *const abbrevs[] = {\n")
     for a in ab:
