@@ -141,6 +141,105 @@ static void concatenated_ngrams_match_across_token_boundaries(void)
     CHECK_EQ_INT(st.dup_ngram_chars[0], 6);
 }
 
+/* Naive reference: n-gram string of tokens [i, i+n) joined by sep. */
+static size_t naive_gram(const struct th_slice *w, size_t i, size_t n,
+                         const char *sep, char *out)
+{
+    size_t o = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k && *sep)
+            out[o++] = *sep;
+        memcpy(out + o, w[i + k].ptr, w[i + k].len);
+        o += w[i + k].len;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* The prefilters and hashing against a quadratic reference on random
+ * token lists built to repeat (and to collide across token boundaries). */
+static void ngram_statistics_match_naive_reference(void)
+{
+    static const char *const vocab[] = {
+        "a", "b", "ab", "ba", "aba", "a b", ".", "..", "x", "yy", "zzzzzzzz",
+        "the", "cat", "thecat", "sat", "on", "mat",
+    };
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    unsigned seed = 12345;
+    int bad = 0;
+    static char grams[320][200];
+    for (int doc = 0; doc < 300; doc++) {
+        setup();
+        size_t n = 20 + (size_t)(seed % 280);
+        struct th_slice w[320];
+        char text[320 * 12];
+        size_t tl = 0;
+        bool spaces = doc % 3 == 0;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t v = (seed >> 16) % (sizeof(vocab) / sizeof(vocab[0]));
+            if (!spaces && strchr(vocab[v], ' '))
+                v = 0;
+            /* small runs of a few words repeat often */
+            if (doc % 2 && i >= 7 && (seed >> 8) % 3 == 0)
+                w[i] = w[i - 7];
+            else
+                w[i] = (struct th_slice){vocab[v], strlen(vocab[v])};
+            memcpy(text + tl, w[i].ptr, w[i].len);
+            tl += w[i].len;
+            text[tl++] = ' ';
+        }
+        struct th_gopher_repetition_stats st;
+        const char *reason;
+        struct th_error err;
+        CHECK(th_gopher_repetition(&o, text, tl, w, n, arena, &st, &reason,
+                                   &err) == 0);
+        for (size_t g = 2; g <= 4; g++) {
+            size_t best = 0, best_count = 0;
+            for (size_t i = 0; i + g <= n; i++)
+                naive_gram(w, i, g, " ", grams[i]);
+            for (size_t i = 0; i + g <= n; i++) {
+                size_t c = 0;
+                for (size_t j = 0; j + g <= n; j++)
+                    c += !strcmp(grams[i], grams[j]);
+                bool seen = false;
+                for (size_t j = 0; j < i && !seen; j++)
+                    seen = !strcmp(grams[i], grams[j]);
+                if (!seen && c > best_count) {
+                    best_count = c;
+                    best = strlen(grams[i]) * c;
+                }
+            }
+            if (st.top_ngram_chars[g - 2] != best && bad++ < 5)
+                printf("#   doc %d top %zu-gram: got %zu want %zu\n", doc, g,
+                       st.top_ngram_chars[g - 2], best);
+        }
+        for (size_t g = 5; g <= 10; g++) {
+            size_t i = 0, total = 0, n_seen = 0;
+            static char seen[320][200];
+            char cur[200];
+            while (i + g <= n) {
+                size_t len = naive_gram(w, i, g, "", cur);
+                bool dup = false;
+                for (size_t k = 0; k < n_seen && !dup; k++)
+                    dup = !strcmp(seen[k], cur);
+                if (dup) {
+                    total += len;
+                    i += g;
+                } else {
+                    memcpy(seen[n_seen++], cur, len + 1);
+                    i++;
+                }
+            }
+            if (st.dup_ngram_chars[g - 5] != total && bad++ < 5)
+                printf("#   doc %d dup %zu-gram: got %zu want %zu\n", doc, g,
+                       st.dup_ngram_chars[g - 5], total);
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
 static void gopher_quality_rules_in_order(void)
 {
     struct th_gopher_quality_opts o;
@@ -498,6 +597,8 @@ static const struct th_test tests[] = {
      joined_ngrams_with_spaces_inside_tokens},
     {"concatenated_ngrams_match_across_token_boundaries",
      concatenated_ngrams_match_across_token_boundaries},
+    {"ngram_statistics_match_naive_reference",
+     ngram_statistics_match_naive_reference},
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
     {"c4_rewrites_lines", c4_rewrites_lines},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
