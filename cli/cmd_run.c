@@ -32,6 +32,10 @@ static const char usage_text[] =
     "                          order (default: all; 'none' passes through)\n"
     "      --set KEY=VALUE     stage option, e.g. langid.threshold=0.65\n"
     "                          (repeatable; see docs/configuration.md)\n"
+    "      --classifier MODEL  add the classify stage with a fastText model\n"
+    "                          (= --set classify.model=MODEL)\n"
+    "      --label LABEL       its label to score (= classify.label)\n"
+    "      --min-score X       drop below X (= classify.min_score)\n"
     "      --text-field NAME   JSONL text field (default: text)\n"
     "      --id-field NAME     JSONL id field (default: id)\n"
     "      --format FMT        force input format: warc, jsonl, text\n"
@@ -197,7 +201,14 @@ static int parse_size(const char *s, uint64_t *out)
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_SET = 256, OPT_TEXT, OPT_ID, OPT_FORMAT, OPT_MAXREC,
-           OPT_COMP, OPT_LEVEL, OPT_SHARD, OPT_BATCH };
+           OPT_COMP, OPT_LEVEL, OPT_SHARD, OPT_BATCH, OPT_CLASSIFIER,
+           OPT_LABEL, OPT_MIN_SCORE };
+    /* named flags that are shorthands for stage options */
+    static const char *const alias_key[] = {
+        [OPT_CLASSIFIER - OPT_CLASSIFIER] = "classify.model",
+        [OPT_LABEL - OPT_CLASSIFIER] = "classify.label",
+        [OPT_MIN_SCORE - OPT_CLASSIFIER] = "classify.min_score",
+    };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},
@@ -211,6 +222,9 @@ int cmd_run(int argc, char **argv)
         {"level", required_argument, NULL, OPT_LEVEL},
         {"shard-size", required_argument, NULL, OPT_SHARD},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"classifier", required_argument, NULL, OPT_CLASSIFIER},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"min-score", required_argument, NULL, OPT_MIN_SCORE},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -249,6 +263,16 @@ int cmd_run(int argc, char **argv)
         case OPT_SET:
             if (th_config_set_pair(cfg, optarg) < 0) {
                 cli_error("--set needs KEY=VALUE, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case OPT_CLASSIFIER:
+        case OPT_LABEL:
+        case OPT_MIN_SCORE:
+            if (th_config_set(cfg, alias_key[c - OPT_CLASSIFIER],
+                              optarg) < 0) {
+                cli_error("out of memory");
+                status = CLI_EXIT_FAILURE;
                 goto out;
             }
             break;

@@ -86,6 +86,18 @@ check "misspelled stage option is a usage error" sh -c "test $? -eq 1 && grep -q
 "$bin" run -q --set nosuchstage.x=1 "$src/examples/sample.warc.gz" -o "$work/typo2" 2>/dev/null
 check "option of no stage is a usage error" test $? -eq 1
 
+# --- --classifier adds the classify stage ----------------------------------
+model=${THRESH_SHARED_DATA:-$src/../shared/data}/fasttext-models/cooking.model.bin
+if [ -f "$model" ]; then
+    run "$work/cls" --classifier "$model" --label __label__baking \
+        --min-score 1.1 "$src/examples/sample.warc.gz"
+    check "--classifier: the stage runs and drops below --min-score" python3 -c '
+import json,sys
+s={x["name"]: x for x in json.load(open(sys.argv[1]))["stages"]}
+sys.exit(0 if s["classify"]["dropped"] == s["classify"]["docs_in"] > 0 else 1)' \
+        "$work/cls/stats.json"
+fi
+
 # --- golden: pass-through of a JSONL fixture -------------------------------
 g=$src/tests/cli/passthrough
 run "$work/golden" -s none --compression none "$g/input.jsonl"
