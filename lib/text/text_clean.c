@@ -118,7 +118,7 @@ static const unsigned char ascii_class[256] = {
 };
 
 /* Letter class of a non-ASCII code point: CH_LOWER, CH_UPPER or 0. */
-static unsigned unicode_class(uint32_t cp, bool *letter, bool *wide)
+static unsigned unicode_class_slow(uint32_t cp, bool *letter, bool *wide)
 {
     const utf8proc_property_t *p = utf8proc_get_property((int32_t)cp);
     *wide = (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) ||
@@ -142,6 +142,31 @@ static unsigned unicode_class(uint32_t cp, bool *letter, bool *wide)
         *letter = false;
         return 0;
     }
+}
+
+/* unicode_class_slow() of every BMP code point, packed (built once). */
+enum { BMP_LETTER = 1 << 6, BMP_WIDE = 1 << 7 };
+static uint8_t bmp_class[0x10000];
+
+static void build_bmp_class(void)
+{
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        bool letter, wide;
+        unsigned cls = unicode_class_slow(cp, &letter, &wide);
+        bmp_class[cp] = (uint8_t)(cls | (letter ? BMP_LETTER : 0) |
+                                  (wide ? BMP_WIDE : 0));
+    }
+}
+
+/* Letter class of a non-ASCII code point: CH_LOWER, CH_UPPER or 0. */
+static unsigned unicode_class(uint32_t cp, bool *letter, bool *wide)
+{
+    if (cp >= 0x10000)
+        return unicode_class_slow(cp, letter, wide);
+    unsigned v = bmp_class[cp];
+    *letter = v & BMP_LETTER;
+    *wide = v & BMP_WIDE;
+    return v & (CH_LOWER | CH_UPPER);
 }
 
 /* ------------------------------------------------------------ vocabulary */
@@ -285,6 +310,7 @@ static void add_phrases(const char *const *list, size_t n, uint8_t kind)
 
 static void build_phrase_index(void)
 {
+    build_bmp_class();
     for (unsigned c = 0; c < 256; c++)
         fold_table[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     add_phrases(strong_phrases, COUNT(strong_phrases), PH_STRONG);

@@ -813,6 +813,8 @@ static int mojibake_byte(uint32_t cp)
 {
     if (cp >= 0x80 && cp <= 0xFF)
         return (int)cp;
+    if (cp < 0x152 || cp > 0x2122)      /* outside cp1252's 0x80..0x9F */
+        return -1;
     for (int i = 0; i < 32; i++)
         if (cp1252_high[i] == cp)
             return 0x80 + i;
