@@ -11,9 +11,11 @@
  * Approach: one pass over the lines, writing each cleaned line straight into
  * the output buffer (rolled back when the line is dropped), lowercasing the
  * line into a scratch buffer for the phrase checks. Sentences are counted
- * through the caller's callback; without a stats request the counting stops
- * once the minimum is reached, since more sentences cannot change the
- * decision. That keeps the sentence splitter off most of the text.
+ * through the caller's callback. Without a stats request only the decision
+ * matters: every kept line with a non-space character holds at least one
+ * sentence, so once the minimum number of such lines is kept the document
+ * passes, and the splitter is only asked (for those few lines) when fewer
+ * were kept. That keeps the sentence splitter off nearly all text.
  * Rejected: a regex engine for the citation pattern (three fixed shapes,
  * scanned by hand at each '[').
  */
@@ -24,6 +26,9 @@
 #include "thresh/filter.h"
 #include "filter_text.h"
 #include "../core/banned.h"
+
+/* Non-blank lines remembered for an exact count (>= any sane minimum). */
+#define PENDING_MAX 64
 
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy",
@@ -164,6 +169,14 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     size_t o = 0;
     size_t sentences = 0;
     bool counting = true;
+    /* without stats, count lazily: see the comment in the loop */
+    bool lazy = !stats && opts->min_num_sentences <= PENDING_MAX;
+    /* non-blank kept lines (offsets in out) while below the minimum */
+    struct {
+        size_t start;   /* offset of the stripped line in out */
+        size_t len;     /* its length */
+    } pending[PENDING_MAX];
+    size_t n_pending = 0;
     size_t pos = 0, ls, le;
     while (th_ft_next_line(text, len, &pos, &ls, &le)) {
         st->lines++;
@@ -222,7 +235,7 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                 continue;
             }
         }
-        if (counting) {
+        if (!lazy && counting) {
             size_t ns = 0;
             int rc = tok->count_sentences(line, n, arena, &ns, err,
                                           tok->ctx);
@@ -232,11 +245,44 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
             if (!stats && opts->min_num_sentences >= 0 &&
                 (int64_t)sentences >= opts->min_num_sentences)
                 counting = false;
+        } else if (counting) {
+            /*
+             * Punkt finds at least one sentence in a line with any
+             * non-space character (and none in a blank one), so such lines
+             * bound the count from below; the counter is only asked, at the
+             * end, when fewer of them than the minimum were kept.
+             */
+            size_t a = 0, b = n;
+            th_ft_strip(line, &a, &b);
+            if (a < b) {
+                if (n_pending < PENDING_MAX) {
+                    pending[n_pending].start = (size_t)(line - out) + a;
+                    pending[n_pending].len = b - a;
+                }
+                n_pending++;
+                if (opts->min_num_sentences >= 0 &&
+                    (int64_t)n_pending >= opts->min_num_sentences)
+                    counting = false;
+            }
         }
         if (st->kept_lines)
             out[o] = '\n';
         o = line_at + n;
         st->kept_lines++;
+    }
+    if (lazy && counting) {
+        /* fewer non-blank kept lines than the minimum: count exactly */
+        for (size_t k = 0; k < n_pending && k < PENDING_MAX; k++) {
+            size_t ns = 0;
+            int rc = tok->count_sentences(out + pending[k].start,
+                                          pending[k].len, arena, &ns, err,
+                                          tok->ctx);
+            if (rc < 0)
+                return rc;
+            sentences += ns;
+        }
+    } else if (lazy) {
+        sentences = n_pending;  /* a lower bound, enough for the decision */
     }
     st->num_sentences = sentences;
     st->sentences_counted = true;
