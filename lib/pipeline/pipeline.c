@@ -121,6 +121,7 @@ struct run {
     int writer_rc;               /* writer fatal failure */
     uint64_t kept_live;          /* for progress */
     pthread_t writer_thread_storage; /* the writer thread */
+    struct worker *inline_worker; /* -j1: the reader runs this worker */
 };
 
 int th_cpu_count(void)
@@ -806,8 +807,40 @@ static const char *compression_name(enum th_compression c)
 }
 
 /* Queue a filled batch for the workers. */
+/*
+ * -j1: the reading thread does everything itself, batch by batch, in
+ * order (no worker or writer thread), so one thread really is one core.
+ */
+static void run_inline(struct run *run, struct batch *b)
+{
+    struct worker *w = run->inline_worker;
+    process_batch(run, w, b);
+    if (run->has_serial)
+        serial_batch(run, b);
+    int rc = encode_batch(w, b);
+    if (rc < 0)
+        run->writer_err = w->err;
+    else
+        rc = write_batch(run, b, &run->writer_err);
+    pthread_mutex_lock(&run->lock);
+    if (rc < 0) {
+        run->writer_rc = rc;
+        run->abort = true;
+    }
+    run->kept_live = run->sum.kept;
+    run->inflight[b->at.file]--;
+    b->next = run->free_list;
+    run->free_list = b;
+    pthread_cond_broadcast(&run->cond);
+    pthread_mutex_unlock(&run->lock);
+}
+
 static void enqueue(struct run *run, struct batch *b)
 {
+    if (run->inline_worker) {
+        run_inline(run, b);
+        return;
+    }
     pthread_mutex_lock(&run->lock);
     if (run->todo.tail)
         run->todo.tail->next = b;
@@ -1098,7 +1131,9 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
             stat(opts.inputs[i], &st) == 0)
             total_bytes += (uint64_t)st.st_size;
     }
-    for (; n_started < threads; n_started++) {
+    if (threads == 1)
+        run.inline_worker = &workers[0];
+    for (; n_started < threads && !run.inline_worker; n_started++) {
         if (pthread_create(&workers[n_started].thread, NULL, worker_main,
                            &workers[n_started]) != 0) {
             rc = th_error_set(err, TH_ENOMEM, "cannot start a thread");
@@ -1109,7 +1144,8 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
             goto out_join;
         }
     }
-    if (pthread_create(&run.writer_thread_storage, NULL, writer_main,
+    if (!run.inline_worker &&
+        pthread_create(&run.writer_thread_storage, NULL, writer_main,
                        &run) != 0) {
         rc = th_error_set(err, TH_ENOMEM, "cannot start a thread");
         pthread_mutex_lock(&run.lock);
@@ -1118,7 +1154,7 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
         pthread_mutex_unlock(&run.lock);
         goto out_join;
     }
-    writer_started = true;
+    writer_started = !run.inline_worker;
     int n_readers = threads < (int)opts.n_inputs ? threads
                                                  : (int)opts.n_inputs;
     rc = read_inputs(&run, ins, total_bytes, n_readers > 0 ? n_readers : 1,
