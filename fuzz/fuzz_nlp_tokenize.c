@@ -3,13 +3,58 @@
  * th_nlp_word_tokenize, th_nlp_sent_tokenize and th_nlp_count_sentences.
  * Checks invariants that hold for every input: no empty or
  * whitespace-containing word, sentences are in-order, non-overlapping,
- * non-empty slices of the input, and the sentence count agrees.
+ * non-empty slices of the input, and the sentence count agrees. It also
+ * checks the Treebank fast paths against the plain rewrite pipeline: the
+ * input taken as one sentence must give the same tokens both ways.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "thresh/nlp.h"
+#include "../lib/nlp/nlp_internal.h"
+
+/* Tokens joined by NUL bytes, for comparing two tokenizations. */
+struct joined {
+    char *bytes;     /* heap */
+    size_t len;      /* used */
+    size_t cap;      /* allocated */
+};
+
+static int join_emit(const char *tok, size_t len, void *ctx)
+{
+    struct joined *j = ctx;
+    if (j->len + len + 1 > j->cap) {
+        size_t cap = (j->len + len + 1) * 2;
+        char *b = realloc(j->bytes, cap);
+        if (!b)
+            return TH_ENOMEM;
+        j->bytes = b;
+        j->cap = cap;
+    }
+    memcpy(j->bytes + j->len, tok, len);
+    j->bytes[j->len + len] = 0;
+    j->len += len + 1;
+    return 0;
+}
+
+static void check_fast_paths(const struct th_nlp *nlp, const char *s,
+                             size_t n)
+{
+    struct joined a = {0}, b = {0};
+    struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
+    int ra = nlp_treebank_tokenize(nlp, s, n, w1, join_emit, &a);
+    int rb = nlp_treebank_tokenize_reference(nlp, s, n, w2, join_emit, &b);
+    if (ra == 0 && rb == 0 &&
+        (a.len != b.len || (a.len && memcmp(a.bytes, b.bytes, a.len))))
+        abort();
+    free(a.bytes);
+    free(b.bytes);
+    for (int k = 0; k < 2; k++) {
+        nlp_str_release(&w1[k]);
+        nlp_str_release(&w2[k]);
+    }
+}
 
 static int is_ascii_space(char c)
 {
@@ -26,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (th_arena_new(&arena, 0, 0) < 0)
         goto out;
     const char *text = (const char *)data;
+    check_fast_paths(nlp, text, size);
     struct th_slice *w = NULL, *s = NULL;
     size_t nw = 0, ns = 0, count = 0;
     if (th_nlp_word_tokenize(nlp, text, size, arena, &w, &nw, &err) == 0) {

@@ -188,4 +188,12 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
                           struct nlp_str work[2], nlp_emit_fn emit,
                           void *ctx);
 
+/*
+ * The same without the fast paths: every rewrite over the whole sentence.
+ * For the fuzz target, which checks that both give the same tokens.
+ */
+int nlp_treebank_tokenize_reference(const struct th_nlp *nlp, const char *s,
+                                    size_t n, struct nlp_str work[2],
+                                    nlp_emit_fn emit, void *ctx);
+
 #endif

@@ -1115,3 +1115,10 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
                         true, work, emit, ctx);
     return 0;
 }
+
+int nlp_treebank_tokenize_reference(const struct th_nlp *nlp, const char *s,
+                                    size_t n, struct nlp_str work[2],
+                                    nlp_emit_fn emit, void *ctx)
+{
+    return pipeline(nlp, s, n, true, true, work, emit, ctx);
+}
