@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "thresh/nlp.h"
@@ -169,6 +170,56 @@ static void test_linear_time(void)
             CHECK(0);
         }
     }
+}
+
+/* One thread of the shared-tokenizer test. */
+struct worker {
+    const char *text;    /* input */
+    size_t n_words;      /* words found, every round the same */
+    int ok;              /* all rounds agreed */
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct th_arena *a;
+    if (th_arena_new(&a, 0, 0) < 0)
+        return NULL;
+    w->ok = 1;
+    for (int r = 0; r < 50; r++) {
+        struct th_slice *out;
+        size_t n;
+        struct th_error err;
+        if (th_nlp_word_tokenize(nlp, w->text, strlen(w->text), a, &out, &n,
+                                 &err) < 0 || (r && n != w->n_words))
+            w->ok = 0;
+        w->n_words = n;
+        th_arena_reset(a);
+    }
+    th_arena_free(a);
+    return NULL;
+}
+
+/* One th_nlp shared by four threads, each with its own arena. */
+static void test_shared_across_threads(void)
+{
+    setup();
+    static const char text[] =
+        "Mr. Smith met Dr. Jones at 5 p.m. in the U.S. \"Hi,\" he said; "
+        "they'll go... Then they didn't. \xc2\xabOui\xc2\xbb \xe2\x80\x9cok"
+        "\xe2\x80\x9d (yes) [no] {maybe} gonna wanna cannot.";
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){text, 0, 0};
+        CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(w[i].ok);
+        CHECK_EQ_INT(w[i].n_words, w[0].n_words);
+    }
+    CHECK(w[0].n_words > 30);
 }
 
 /* One allow-list entry. */
@@ -498,6 +549,7 @@ static const struct th_test tests[] = {
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
+    {"shared_across_threads", test_shared_across_threads},
     {"parity_with_nltk", test_parity},
     {"unseen_word_counts", test_unseen_word_counts},
     {"teardown", teardown},
