@@ -50,11 +50,6 @@ static bool has_any(const struct present *p, const char *set)
     return false;
 }
 
-/* Output of one pass. */
-struct out {
-    struct nlp_str *s;   /* destination */
-};
-
 /*
  * Unchecked appends: every pass reserves 4 * n + 16 bytes first (the most
  * any NLTK rewrite can grow a string: '"' becomes " '' "), so writes need
@@ -977,8 +972,6 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
 {
     const char *p = s + c0;
     size_t len = c1 - c0, k = 0, np = 0;
-    if (len > 14 && (p[0] == '\'' || 0))
-        return false;
     /* clitics */
     const char *q = memchr(p, '\'', len);
     if (q) {
