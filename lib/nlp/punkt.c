@@ -312,13 +312,18 @@ static bool is_numeric(const char *s, size_t n)
     return false;
 }
 
+/* Compare a[0..alen) with the C string b, bytewise like strcmp(). */
 static int cmp_key(const char *a, size_t alen, const char *b)
 {
-    size_t blen = strlen(b);
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-    if (c)
-        return c;
-    return alen < blen ? -1 : alen > blen;
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+    for (size_t i = 0; i < alen; i++) {
+        if (!y[i])
+            return 1;
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    }
+    return y[alen] ? -1 : 0;
 }
 
 static bool in_sorted(const char *const *set, size_t n, const char *k,
