@@ -16,12 +16,13 @@ int cmd_clean(int argc, char **argv)
         {"no-normalize", no_argument, NULL, 'n'},
         {"keep-edges", no_argument, NULL, 'k'},
         {"explain", no_argument, NULL, 'x'},
+        {"split-glued", no_argument, NULL, 'g'},
         {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct th_text_clean_options opts = {0};
-    bool normalize = true, show_stats = false;
+    bool normalize = true, show_stats = false, split_glued = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "sh", longopts, NULL)) != -1) {
@@ -35,6 +36,9 @@ int cmd_clean(int argc, char **argv)
         case 'x':
             opts.explain = true;
             break;
+        case 'g':
+            split_glued = true;
+            break;
         case 's':
             show_stats = true;
             break;
@@ -42,9 +46,11 @@ int cmd_clean(int argc, char **argv)
             printf("usage: thresh clean [--no-normalize] [--keep-edges] "
                    "[--explain] [--stats]\n"
                    "                    "
-                   "[FILE|-]\n\nprint the main text of an extracted page "
-                   "(FILE, default stdin) without\nits navigation, promos, "
-                   "embeds, notices and footers\n");
+                   "[--split-glued] [FILE|-]\n\nprint the main text of an "
+                   "extracted page (FILE, default stdin) without\nits "
+                   "navigation, promos, embeds, notices and footers;\n"
+                   "--split-glued also repairs glued words (notworking -> "
+                   "not working)\n");
             return CLI_EXIT_OK;
         default:
             return CLI_EXIT_USAGE;
@@ -77,6 +83,23 @@ int cmd_clean(int argc, char **argv)
     }
     if (rc == 0)
         rc = th_text_clean(text, text_len, &opts, &out, &st);
+    if (rc == 0 && split_glued) {
+        struct th_text_glue *glue;
+        if (th_text_glue_new(&glue, NULL, &err) < 0) {
+            cli_error("%s", err.msg);
+            free(data);
+            th_buf_release(&norm);
+            th_buf_release(&out);
+            return CLI_EXIT_FAILURE;
+        }
+        th_buf_reset(&norm);
+        rc = th_text_split_glued(glue, out.ptr ? out.ptr : "", out.len,
+                                 &norm, NULL);
+        th_text_glue_free(glue);
+        struct th_buf tmp = out;
+        out = norm;
+        norm = tmp;
+    }
     free(data);
     th_buf_release(&norm);
     if (rc < 0) {

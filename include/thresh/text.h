@@ -94,4 +94,26 @@ int th_text_clean(const char *data, size_t len,
                   const struct th_text_clean_options *opts,
                   struct th_buf *out, struct th_text_clean_stats *stats);
 
+/*
+ * Glued-word repair ("notworking" -> "not working"): a word model loaded
+ * from Debian's SCOWL lists in dict_dir (NULL = /usr/share/dict:
+ * american-english-small and american-english-huge, packages
+ * wamerican-small and wamerican-huge). Immutable once built: share it
+ * across threads. The rules and the measured precision are in
+ * docs/text.md; the clean stage applies it with clean.split_glued=true.
+ */
+struct th_text_glue;
+
+int th_text_glue_new(struct th_text_glue **out, const char *dict_dir,
+                     struct th_error *err);
+void th_text_glue_free(struct th_text_glue *glue);
+
+/*
+ * Append data to out with each confidently glued pair of words split by a
+ * space; *n_split (may be NULL) gets the number of splits. Returns 0,
+ * TH_ENOMEM or TH_ELIMIT (out restored).
+ */
+int th_text_split_glued(const struct th_text_glue *glue, const char *data,
+                        size_t len, struct th_buf *out, size_t *n_split);
+
 #endif

@@ -17,6 +17,9 @@
  *                         (3x the input is reserved; 0 = none)
  *   clean.formats         comma list of source formats to clean
  *   clean.keep_edges      bool, false: keep lines around the prose
+ *   clean.split_glued     bool, false: repair glued words (text_glue.c;
+ *                         off by default, see docs/text.md for precision)
+ *   clean.dict_dir        word lists for it (default /usr/share/dict)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +40,34 @@ struct clean_state {
     struct th_text_clean_options opts;  /* cleaning options */
     char formats[128];      /* ",wet,jsonl,text," */
     struct th_buf buf;      /* scratch output */
+    struct th_buf glue_buf; /* scratch output of the glued-word repair */
+    const struct th_text_glue *glue; /* shared word model, NULL when off */
 };
+
+/* The glued-word model, loaded once per run when clean.split_glued. */
+static int clean_shared_new(void **shared_out, const struct th_config *cfg,
+                            struct th_error *err)
+{
+    bool on;
+    const char *dir;
+    int rc = th_config_get_bool(cfg, "clean.split_glued", false, &on, err);
+    if (rc < 0)
+        return rc;
+    th_config_get_str(cfg, "clean.dict_dir", NULL, &dir);
+    *shared_out = NULL;
+    if (!on)
+        return 0;
+    struct th_text_glue *g;
+    if ((rc = th_text_glue_new(&g, dir, err)) < 0)
+        return rc;
+    *shared_out = g;
+    return 0;
+}
+
+static void clean_shared_free(void *shared)
+{
+    th_text_glue_free(shared);
+}
 
 static int read_flag(const struct th_config *cfg, const char *key,
                      unsigned bit, unsigned *flags, struct th_error *err)
@@ -145,6 +175,8 @@ static int clean_create(void **state_out, void *shared,
     }
     snprintf(st->formats, sizeof(st->formats), ",%s,", formats);
     th_buf_init(&st->buf, 0);
+    th_buf_init(&st->glue_buf, 0);
+    st->glue = shared;
     *state_out = st;
     return 0;
 }
@@ -181,6 +213,14 @@ static int clean_process(void *state, struct th_doc *doc,
         th_doc_drop(doc, "clean", "no_content");
         return 0;
     }
+    if (st->glue) {
+        th_buf_reset(&st->glue_buf);
+        rc = th_text_split_glued(st->glue, st->buf.ptr, st->buf.len,
+                                 &st->glue_buf, NULL);
+        if (rc < 0)
+            return th_error_set(err, rc, "clean: %s", th_status_str(rc));
+        return replace_text(doc, &st->glue_buf, arena, err);
+    }
     return replace_text(doc, &st->buf, arena, err);
 }
 
@@ -190,6 +230,7 @@ static void clean_destroy(void *state)
     if (!st)
         return;
     th_buf_release(&st->buf);
+    th_buf_release(&st->glue_buf);
     free(st);
 }
 
@@ -206,6 +247,8 @@ const struct th_stage_type th_stage_clean = {
     .name = "clean",
     .summary = "drop navigation, promos and other page leftovers",
     .flags = TH_STAGE_TEXT_ONLY,
+    .shared_new = clean_shared_new,
+    .shared_free = clean_shared_free,
     .create = clean_create,
     .process = clean_process,
     .destroy = clean_destroy,
