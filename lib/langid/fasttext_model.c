@@ -621,13 +621,28 @@ static int build_tree(struct th_fasttext *ft, struct th_error *err)
         ft->tree_right[i] = -1;
         count[i] = (int64_t)1e15;
     }
-    for (int32_t i = 0; i < osz; i++)
+    /*
+     * Counts of a corrupt file could push the merge past the nodes built
+     * so far, or overflow the sums: refuse them (valid files never have
+     * negative counts or a total near 2^62).
+     */
+    int64_t total = 0;
+    for (int32_t i = 0; i < osz; i++) {
         count[i] = ft->entries[ft->info.n_words + i].count;
+        if (count[i] < 0 || count[i] >= (int64_t)1e15 ||
+            total > INT64_MAX / 4 - count[i]) {
+            free(count);
+            return th_error_set(err, TH_EFORMAT, "fasttext model has bad "
+                                "label counts");
+        }
+        total += count[i];
+    }
     int32_t leaf = osz - 1, node = osz;
     for (int32_t i = osz; i < 2 * osz - 1; i++) {
         int32_t mini[2];
         for (int j = 0; j < 2; j++) {
-            if (leaf >= 0 && count[leaf] < count[node])
+            /* node < i always holds for counts below 1e15 (checked) */
+            if (leaf >= 0 && (node >= i || count[leaf] < count[node]))
                 mini[j] = leaf--;
             else
                 mini[j] = node++;
