@@ -14,18 +14,18 @@ struct cli_command {
 };
 
 static const struct cli_command commands[] = {
-    {"version", NULL, "print the version"},
-    {"extract", cmd_extract, "print the main content of an HTML page"},
-    {"score", cmd_score, "score extraction output against gold text"},
     {"run", cmd_run, "run the pipeline over inputs into an output directory"},
     {"cat", cmd_cat, "print the documents of any supported input as JSONL"},
+    {"extract", cmd_extract, "print the main content of an HTML page"},
     {"normalize", cmd_normalize, "print text as valid NFC UTF-8, mojibake repaired"},
     {"clean", cmd_clean, "print the article of extracted text without leftovers"},
-    {"fasttext", cmd_fasttext, "fastText predict / predict-prob, bit-exact"},
     {"langid", cmd_langid, "print the language of every input line"},
-    {"dedup", cmd_dedup, "multi-phase exact/URL/near-duplicate removal"},
+    {"fasttext", cmd_fasttext, "fastText predict / predict-prob, bit-exact"},
     {"filter", cmd_filter, "Gopher/C4/FineWeb quality filters, signals, PII"},
+    {"dedup", cmd_dedup, "multi-phase exact/URL/near-duplicate removal"},
     {"tokenize", cmd_tokenize, "print NLTK-compatible words or sentences"},
+    {"score", cmd_score, "score extraction output against gold text"},
+    {"version", NULL, "print the version"},
 };
 
 static void usage(FILE *out)
