@@ -166,6 +166,8 @@ static double run_thresh(const char *const *inputs, size_t n, int threads,
     o.outdir = outdir;
     o.stages = "none";
     o.threads = threads;
+    o.batch_docs = getenv("BENCH_BATCH") ? (size_t)atol(getenv("BENCH_BATCH"))
+                                         : 0;
     o.writer.compression = TH_COMPRESSION_ZSTD;
     o.writer.level = 3;
     struct th_run_summary sum;
