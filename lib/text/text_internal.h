@@ -15,9 +15,6 @@
  */
 size_t th_text_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp_out);
 
-/* Encode cp (<= 0x10FFFF) into out (4 bytes of room); returns the length. */
-size_t th_text_utf8_encode(uint32_t cp, char *out);
-
 /* Build the Unicode tables once (thread-safe, idempotent). */
 void th_text_tables_init(void);
 

@@ -254,29 +254,6 @@ size_t th_text_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp_out)
     return 0;
 }
 
-size_t th_text_utf8_encode(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 bool th_text_is_valid_utf8(const char *data, size_t len)
 {
@@ -533,7 +510,7 @@ static enum cp_class next_cp(struct norm *nm, uint32_t *cp)
 static void put_cp(struct norm *nm, uint32_t cp)
 {
     struct th_buf *b = nm->out;
-    b->len += th_text_utf8_encode(cp, b->ptr + b->len);
+    b->len += th_utf8_encode(cp, b->ptr + b->len);
 }
 
 /*
@@ -614,7 +591,7 @@ static int nfc_segment(struct norm *nm, uint32_t cp)
         goto out_free_seg;
     }
     for (size_t k = 0; k < n_seg; k++)
-        enc_len += th_text_utf8_encode(seg[k], enc + enc_len);
+        enc_len += th_utf8_encode(seg[k], enc + enc_len);
     utf8proc_int32_t dec_stack[SEGMENT_CAP * 4];
     utf8proc_int32_t *dec = dec_stack;
     utf8proc_ssize_t cap_dec = SEGMENT_CAP * 4;
@@ -944,7 +921,7 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
     int rc = th_buf_reserve(out, top * 4);
     if (rc == 0) {
         for (size_t k = 0; k < top; k++)
-            out->len += th_text_utf8_encode(stack[k], out->ptr + out->len);
+            out->len += th_utf8_encode(stack[k], out->ptr + out->len);
         out->ptr[out->len] = '\0';
     }
     free(stack);
