@@ -1,16 +1,21 @@
 /*
- * Pipeline runner [zstd zstdmt]: the calling thread reads inputs into
- * batches of documents (each batch owns an arena holding every byte of its
- * documents); a bounded queue hands batches to N workers that run the
- * parallel process() of each selected stage; one writer thread takes
- * finished batches strictly in sequence order, runs the stages'
- * process_serial() callbacks, serializes each document to docs/ or
- * rejects/, and recycles the batch.
+ * Pipeline runner [zstd zstdmt]: reader threads (the calling thread and up
+ * to threads-1 more, one input each) read documents into batches (each
+ * batch owns an arena holding every byte of its documents); a bounded
+ * queue hands batches to N workers that run the parallel process() of
+ * each selected stage, then the ordered section (process_serial() in
+ * (input, batch) order, run by whichever worker finds the next batch
+ * parked, so no worker ever waits holding one), then serialize and
+ * compress the batch; one writer thread appends the compressed batches to
+ * docs/ and rejects/ in (input, batch) order and recycles them. With one
+ * thread the reading thread does all of it inline.
  *
  * Determinism: batch boundaries depend only on the input (batch_docs), the
- * writer emits in sequence order, and serial stages see documents in input
- * order, so the output is byte-identical for any thread count.
- * Memory: at most 2 * threads + 2 batches exist at once.
+ * ordered section and the writer follow (input, batch), and compression is
+ * per batch, so the output is byte-identical for any thread count.
+ * Memory: at most 2 * threads + 2 batches exist at once, plus at most two
+ * for the input the ordered consumers wait on (a reader of a later input
+ * holding every batch would otherwise starve them).
  * Accounting: every document read is written to exactly one of the two
  * outputs; damaged records go straight to rejects with filter_stage "read".
  *
@@ -73,7 +78,6 @@ struct batch {
 struct queue {
     struct batch *head;          /* oldest */
     struct batch *tail;          /* newest */
-    size_t n;                    /* batches queued */
 };
 
 struct worker {
@@ -507,7 +511,6 @@ static void *worker_main(void *arg)
         run->todo.head = b->next;
         if (!run->todo.head)
             run->todo.tail = NULL;
-        run->todo.n--;
         pthread_mutex_unlock(&run->lock);
 
         process_batch(run, w, b);
@@ -847,7 +850,6 @@ static void enqueue(struct run *run, struct batch *b)
     else
         run->todo.head = b;
     run->todo.tail = b;
-    run->todo.n++;
     pthread_cond_broadcast(&run->cond);
     pthread_mutex_unlock(&run->lock);
 }
