@@ -37,6 +37,15 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_read_all(const char *path, char **data_out, size_t *len_out,
                  struct th_error *err);
 
+/*
+ * Read path ("-" = stdin) in chunks that end at a \n (the last may not)
+ * and call fn on each, so input of any size streams through; messages are
+ * printed here. Returns 0, or -1 / fn's negative result.
+ */
+int cli_stream_lines(const char *path,
+                     int (*fn)(const char *data, size_t len, void *ctx),
+                     void *ctx);
+
 int cmd_run(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_score(int argc, char **argv);

@@ -24,59 +24,6 @@ static void fasttext_usage(FILE *out)
             "fastText's CLI\ndoes; K = -1 prints all labels\n");
 }
 
-/*
- * Read path ("-" = stdin) in chunks that end at a \n (the last chunk may
- * not) and call fn on each, so input of any size streams through.
- */
-static int stream_lines(const char *path,
-                        int (*fn)(const char *data, size_t len, void *ctx),
-                        void *ctx)
-{
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        cli_error("cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    struct th_buf in;
-    th_buf_init(&in, 0);
-    static char chunk[1 << 16];
-    int rc = 0;
-    for (bool eof = false; !eof && rc == 0;) {
-        size_t got = fread(chunk, 1, sizeof(chunk), f);
-        if (got == 0) {
-            eof = true;
-            if (ferror(f)) {
-                cli_error("cannot read '%s': %s", path, strerror(errno));
-                rc = -1;
-                break;
-            }
-        } else if (th_buf_append(&in, chunk, got) < 0) {
-            cli_error("out of memory");
-            rc = -1;
-            break;
-        }
-        size_t end = in.len;
-        if (!eof) {
-            /* a \n can only be in the new bytes: the rest had none */
-            end = 0;
-            for (size_t i = in.len; i > in.len - got; i--)
-                if (in.ptr[i - 1] == '\n') {
-                    end = i;
-                    break;
-                }
-        }
-        if (end > 0) {
-            rc = fn(in.ptr, end, ctx);
-            memmove(in.ptr, in.ptr + end, in.len - end);
-            in.len -= end;
-        }
-    }
-    th_buf_release(&in);
-    if (!is_stdin)
-        fclose(f);
-    return rc;
-}
 
 /* Append one prediction line to out. */
 static int format_line(struct th_buf *out, const struct th_fasttext *model,
@@ -199,7 +146,7 @@ int cmd_fasttext(int argc, char **argv)
         cli_error("out of memory");
         goto out_free;
     }
-    if (stream_lines(argv[3], predict_chunk, &c) < 0)
+    if (cli_stream_lines(argv[3], predict_chunk, &c) < 0)
         goto out_free;
     if (c.out.len)
         fwrite(c.out.ptr, 1, c.out.len, stdout);
