@@ -990,8 +990,11 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
                 *n_out = 2;
                 return true;
             }
+        /* the core left of n't must itself be no contraction word
+           ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
         if (cl == 2 && at >= 2 && ((p[at - 1] == 'n' && q[1] == 't') ||
-                                   (p[at - 1] == 'N' && q[1] == 'T'))) {
+                                   (p[at - 1] == 'N' && q[1] == 'T')) &&
+            plain_core(p, at - 1)) {
             out[0] = (struct piece){p, at - 1};
             out[1] = (struct piece){q - 1, 3};
             *n_out = 2;
