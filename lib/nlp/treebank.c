@@ -1053,6 +1053,15 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
                           struct nlp_str work[2], nlp_emit_fn emit,
                           void *ctx)
 {
+    /*
+     * Python's \s also matches the separators 0x1c-0x1f, which the fast
+     * paths treat as ordinary bytes: such (rare) sentences take the plain
+     * pipeline whole.
+     */
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)s[k] >= 0x1c && (unsigned char)s[k] <= 0x1f)
+            return nlp_treebank_tokenize_reference(nlp, s, n, work, emit,
+                                                   ctx);
     size_t end = n;
     while (end > 0 && is_ascii_ws((unsigned char)s[end - 1]))
         end--;
