@@ -38,6 +38,15 @@ int cli_read_all(const char *path, char **data_out, size_t *len_out,
                  struct th_error *err);
 
 /*
+ * For commands taking [FILE|-]: the one operand after optind (default
+ * "-") read whole into *data_out (malloc'd). Returns CLI_EXIT_OK, or the
+ * exit status after printing why (too many operands, unreadable input).
+ */
+int cli_read_one_input(int argc, char **argv, int optind,
+                       const char **path_out, char **data_out,
+                       size_t *len_out);
+
+/*
  * Read path ("-" = stdin) in chunks that end at a \n (the last may not)
  * and call fn on each, so input of any size streams through; messages are
  * printed here. Returns 0, or -1 / fn's negative result.

@@ -56,18 +56,13 @@ int cmd_clean(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
     }
-    if (argc - optind > 1) {
-        cli_error("too many inputs");
-        return CLI_EXIT_USAGE;
-    }
-    const char *path = optind < argc ? argv[optind] : "-";
-    struct th_error err = {0};
+    const char *path;
     char *data;
     size_t len;
-    if (cli_read_all(path, &data, &len, &err) < 0) {
-        cli_error("%s", err.msg);
-        return CLI_EXIT_FAILURE;
-    }
+    int status = cli_read_one_input(argc, argv, optind, &path, &data, &len);
+    if (status != CLI_EXIT_OK)
+        return status;
+    struct th_error err = {0};
     struct th_buf norm, out;
     th_buf_init(&norm, 0);
     th_buf_init(&out, 0);

@@ -132,3 +132,20 @@ int cli_stream_lines(const char *path,
         fclose(f);
     return rc;
 }
+
+int cli_read_one_input(int argc, char **argv, int optind,
+                       const char **path_out, char **data_out,
+                       size_t *len_out)
+{
+    struct th_error err = {0};
+    if (argc - optind > 1) {
+        cli_error("too many inputs");
+        return CLI_EXIT_USAGE;
+    }
+    *path_out = optind < argc ? argv[optind] : "-";
+    if (cli_read_all(*path_out, data_out, len_out, &err) < 0) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
