@@ -54,17 +54,25 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Map a whole file read-only; NULL on failure (st gets its size). */
+static const uint8_t *map_file(const char *path, struct stat *st)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    void *map = MAP_FAILED;
+    if (fstat(fd, st) == 0 && st->st_size > 0)
+        map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    return map == MAP_FAILED ? NULL : map;
+}
+
 /* libdeflate gunzip of every member; returns decoded bytes. */
 static size_t gunzip_all(const char *path, uint8_t *out, size_t cap)
 {
-    int fd = open(path, O_RDONLY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0)
-        return 0;
-    const uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-                              MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
+    const uint8_t *map = map_file(path, &st);
+    if (!map)
         return 0;
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
     size_t pos = 0, total = 0;
@@ -85,14 +93,9 @@ static size_t gunzip_all(const char *path, uint8_t *out, size_t cap)
 /* zlib streaming gunzip of the whole file (all members), for comparison. */
 static size_t zlib_gunzip_all(const char *path, uint8_t *out, size_t cap)
 {
-    int fd = open(path, O_RDONLY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0)
-        return 0;
-    const uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-                              MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
+    const uint8_t *map = map_file(path, &st);
+    if (!map)
         return 0;
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
