@@ -12,6 +12,7 @@
  * and peak RSS, all in thread CPU time, each also as a fraction of a plain
  * byte-loop ceiling measured in the same run (the machine is shared).
  * Repeats each measurement until at least 2 s of CPU time have passed.
+ * Mode 2 also prints each filter's share of its time.
  * Usage: bench_filter [docs.jsonl[.gz] [mode 0..4]].
  */
 #include <stdio.h>
@@ -118,10 +119,17 @@ static int pre_sentences(const char *text, size_t len, struct th_arena *a,
 
 enum mode { M_CHAIN, M_TOKENIZER, M_FILTERS, M_ANNOTATE, M_PII };
 
+/* Mode 2's CPU seconds per filter (printed with the mode: where the
+ * filters' time goes) and the documents each one examined. */
+struct breakdown {
+    double secs[4];            /* repetition, quality, c4, fineweb */
+    size_t docs[4];            /* documents each filter examined */
+};
+
 static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
                   const struct th_filters *chain,
                   const struct th_filters *annot, struct pre *pre,
-                  struct th_arena *a, size_t *kept)
+                  struct th_arena *a, struct breakdown *bd, size_t *kept)
 {
     struct th_error err;
     struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
@@ -167,17 +175,34 @@ static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
             /* the chain of the four filters over precomputed words */
             pre->doc = i;
             struct th_slice out;
+            double t = cpu_seconds(), u;
             th_gopher_repetition(&ro, c->text[i], c->len[i], pre->words[i],
                                  pre->n[i], a, NULL, &reason, &err);
-            if (!reason)
+            u = cpu_seconds();
+            bd->secs[0] += u - t;
+            bd->docs[0]++;
+            if (!reason) {
                 th_gopher_quality(&qo, c->text[i], c->len[i], pre->words[i],
                                   pre->n[i], NULL, &reason);
-            if (!reason)
+                t = cpu_seconds();
+                bd->secs[1] += t - u;
+                bd->docs[1]++;
+            }
+            if (!reason) {
+                t = cpu_seconds();
                 th_c4_quality(&co, c->text[i], c->len[i], &ptok, a, &out,
                               NULL, &reason, &err);
-            if (!reason)
+                u = cpu_seconds();
+                bd->secs[2] += u - t;
+                bd->docs[2]++;
+            }
+            if (!reason) {
+                u = cpu_seconds();
                 th_fineweb_quality(&fo, out.ptr, out.len, &ptok, a, NULL,
                                    &reason, &err);
+                bd->secs[3] += cpu_seconds() - u;
+                bd->docs[3]++;
+            }
             *kept += reason == NULL;
             break;
         }
@@ -269,14 +294,25 @@ int main(int argc, char **argv)
         double secs = 0;
         int reps = 0;
         size_t kept = 0;
+        struct breakdown bd = {{0}, {0}};
         while (secs < 2.0 && reps < 1000) {
-            secs += run((enum mode)m, &c, nlp, chain, annot, &pre, a, &kept);
+            secs += run((enum mode)m, &c, nlp, chain, annot, &pre, a, &bd,
+                        &kept);
             reps++;
         }
         double mb = (double)c.bytes * reps / 1e6;
         printf("  %-36s %9.1f MB/s %10.0f docs/s  ceiling/%.1f  (%d reps, "
                "kept %zu)\n", names[m], mb / secs, (double)c.n * reps / secs,
                ceil_mbs / (mb / secs), reps, kept);
+        static const char *const filter_names[4] = {
+            "gopher_repetition", "gopher_quality", "c4_quality",
+            "fineweb_quality",
+        };
+        for (int f = 0; m == M_FILTERS && f < 4; f++)
+            printf("    %-34s %5.1f%% of the time, %.0f us/doc, %zu docs "
+                   "a pass\n", filter_names[f], 100 * bd.secs[f] / secs,
+                   bd.docs[f] ? 1e6 * bd.secs[f] / (double)bd.docs[f] : 0,
+                   bd.docs[f] / (size_t)reps);
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
