@@ -7,7 +7,9 @@
  * RSS. The ceiling line is a
  * plain byte scan (counting spaces) over the same bytes, the speed of
  * touching the input once.
- * Usage: bench_nlp [SHARED_DATA_DIR]
+ * A third line per subset times th_nlp_count_sentences.
+ * Usage: bench_nlp [SHARED_DATA_DIR [MODE]]; MODE 0 (sentences), 1 (words)
+ * or 2 (sentence count) times that function only, for profiling.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     const char *shared = argc > 1 ? argv[1] : getenv("THRESH_SHARED_DATA");
+    int only = argc > 2 ? atoi(argv[2]) : -1;
     if (!shared)
         shared = "../shared/data";
     char path[4096];
@@ -108,7 +111,9 @@ int main(int argc, char **argv)
                subset ? "English sources only (bbc-news, imdb-reviews, "
                         "dclm-annot, dolma-cc)"
                       : "all documents", sub_docs, sub_mb);
-        for (int mode = 0; mode < 2; mode++) {
+        for (int mode = 0; mode < 3; mode++) {
+            if (only >= 0 && mode != only)
+                continue;
             best = 1e30;
             size_t items = 0;
             for (int r = 0; r < 3; r++) {
@@ -123,9 +128,13 @@ int main(int argc, char **argv)
                         ? th_nlp_sent_tokenize(nlp, docs[i].text,
                                                docs[i].len, arena, &out, &n,
                                                &err)
-                        : th_nlp_word_tokenize(nlp, docs[i].text,
+                        : mode == 1
+                        ? th_nlp_word_tokenize(nlp, docs[i].text,
                                                docs[i].len, arena, &out, &n,
-                                               &err);
+                                               &err)
+                        : th_nlp_count_sentences(nlp, docs[i].text,
+                                                 docs[i].len, arena, &n,
+                                                 &err);
                     if (rc < 0)
                         return 1;
                     items += n;
@@ -137,11 +146,12 @@ int main(int argc, char **argv)
             }
             printf("  %s: %.1f MB/s, %.0f docs/s, %.2f M %s/s per core "
                    "(%zu %s, %.2f s; %.1f%% of ceiling)\n",
-                   mode == 0 ? "sent_tokenize" : "word_tokenize",
+                   mode == 0 ? "sent_tokenize" : mode == 1
+                       ? "word_tokenize" : "count_sentences",
                    sub_mb / best, (double)sub_docs / best,
                    (double)items / best / 1e6,
-                   mode == 0 ? "sentences" : "tokens", items,
-                   mode == 0 ? "sentences" : "tokens", best,
+                   mode != 1 ? "sentences" : "tokens", items,
+                   mode != 1 ? "sentences" : "tokens", best,
                    100.0 * (sub_mb / best) / ceiling);
         }
     }

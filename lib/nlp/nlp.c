@@ -19,10 +19,13 @@
  * (pthread_once) by the first th_nlp_new(); every caller holds a th_nlp,
  * so the table is complete before any lookup.
  *
- * Memory: results go to the caller's arena in one block for the slices and
- * one for the token bytes; scratch strings are heap buffers owned by one
- * call. Rejected: one th_arena_memdup per token (16-byte rounding per token
- * doubles the arena use of short words).
+ * Memory: th_nlp_word_tokenize copies the text into the caller's arena
+ * once; tokens that are slices of it point into that copy, rewritten ones
+ * go to small arena "spill" blocks, and the slice array is built on the
+ * heap and copied to the arena at the end. Scratch strings are heap
+ * buffers owned by one call. Rejected: one th_arena_memdup per token
+ * (16-byte rounding per token doubles the arena use of short words); a
+ * copy of every token's bytes (a memcpy call per token, ~10% of the time).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -233,44 +236,59 @@ void th_nlp_free(struct th_nlp *nlp)
     free(nlp);
 }
 
-/*
- * Token collector: token bytes go straight into one arena block sized for
- * the worst case (tokens are the input's non-space bytes, except that each
- * '"' becomes two bytes); the slice array grows on the heap and is copied
- * to the arena at the end.
- */
-struct word_sink {
-    char *bytes;            /* arena block for all token bytes */
-    size_t used;            /* bytes written */
-    size_t room;            /* bytes in the block */
-    bool overflow;          /* room was exceeded (a bug, never seen) */
-    struct th_slice *toks;  /* heap array of slices into bytes */
-    size_t n;               /* tokens collected */
-    size_t cap;             /* slices allocated */
-};
-
-static int sink_emit(const char *tok, size_t len, void *ctx)
+int nlp_sink_grow(struct nlp_sink *k)
 {
-    struct word_sink *sk = ctx;
-    if (sk->n == sk->cap) {
-        size_t cap = sk->cap ? sk->cap * 2 : 256;
-        struct th_slice *t = realloc(sk->toks, cap * sizeof(*t));
-        if (!t)
-            return TH_ENOMEM;
-        sk->toks = t;
-        sk->cap = cap;
-    }
-    if (len > sk->room - sk->used) {
-        sk->overflow = true;    /* cannot happen: the bound is exact */
-        return TH_ELIMIT;
-    }
-    char *dst = sk->bytes + sk->used;
-    memcpy(dst, tok, len);
-    sk->toks[sk->n].ptr = dst;
-    sk->toks[sk->n].len = len;
-    sk->used += len;
-    sk->n++;
+    size_t cap = k->cap ? k->cap * 2 : 256;
+    if (cap > SIZE_MAX / sizeof(*k->toks))
+        return TH_ENOMEM;
+    struct th_slice *t = realloc(k->toks, cap * sizeof(*t));
+    if (!t)
+        return TH_ENOMEM;
+    k->toks = t;
+    k->cap = cap;
     return 0;
+}
+
+int nlp_sink_copy(struct nlp_sink *k, const char *p, size_t len)
+{
+    if (len > k->spill_left) {
+        size_t room = k->spill_hint < 4096 ? k->spill_hint : 4096;
+        if (room < len)
+            room = len;
+        k->spill = th_arena_alloc(k->arena, room);
+        if (!k->spill) {
+            k->spill_left = 0;
+            return TH_ELIMIT;
+        }
+        k->spill_left = room;
+    }
+    memcpy(k->spill, p, len);
+    int rc = nlp_sink_slice(k, k->spill, len);
+    k->spill += len;
+    k->spill_left -= len;
+    return rc;
+}
+
+/* Bytes of w equal to b have their high bit set in the result. */
+static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
+{
+    uint64_t x = w ^ (0x0101010101010101ULL * b);
+    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+bool nlp_has_separators(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (bytes_equal(w & 0xfcfcfcfcfcfcfcfcULL, 0x1c))
+            return true;
+    }
+    for (; i < n; i++)
+        if ((s[i] & 0xfc) == 0x1c)
+            return true;
+    return false;
 }
 
 static int arena_fail(struct th_error *err)
@@ -278,6 +296,11 @@ static int arena_fail(struct th_error *err)
     return th_error_set(err, TH_ELIMIT, "arena full while tokenizing");
 }
 
+/*
+ * The text is copied into the arena once; tokens that are slices of a
+ * sentence then point into that copy, so the common token costs one slice
+ * store and no byte copy. Only rewritten tokens are copied (nlp_sink).
+ */
 int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
                          size_t len, struct th_arena *arena,
                          struct th_slice **words_out, size_t *n_out,
@@ -285,32 +308,39 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
 {
     struct nlp_span *spans = NULL;
     size_t n_spans = 0;
-    struct word_sink sink = {0};
+    struct nlp_sink sink = {0};
     struct nlp_str work[2] = {{0}};
     *words_out = NULL;
     *n_out = 0;
-    size_t quotes = 0;
-    for (const char *q = text; len && (q = memchr(q, '"', len - (size_t)(
-             q - text))) != NULL; q++)
-        quotes++;
-    sink.room = len + quotes;
-    sink.bytes = th_arena_alloc(arena, sink.room + 1);
-    if (!sink.bytes)
+    char *copy = th_arena_alloc(arena, len + 1);
+    if (!copy)
         return arena_fail(err);
-    int rc = nlp_punkt_spans(nlp, text, len, &spans, &n_spans);
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = 0;
+    sink.arena = arena;
+    sink.spill_hint = len + 16;
+    sink.cap = len / 8 + 16;
+    sink.toks = malloc(sink.cap * sizeof(*sink.toks));
+    if (!sink.toks) {
+        th_error_set(err, TH_ENOMEM, "out of memory while tokenizing");
+        return TH_ENOMEM;
+    }
+    bool seps = nlp_has_separators(copy, len);
+    int rc = nlp_punkt_spans(nlp, copy, len, &spans, &n_spans);
     if (rc < 0)
         goto out;
     for (size_t i = 0; i < n_spans; i++) {
-        rc = nlp_treebank_tokenize(nlp, text + spans[i].start,
-                                   spans[i].end - spans[i].start, work,
-                                   sink_emit, &sink);
+        rc = nlp_treebank_tokens(nlp, copy + spans[i].start,
+                                 spans[i].end - spans[i].start, work, seps,
+                                 &sink);
         if (rc < 0)
             goto out;
     }
     if (sink.n) {
         struct th_slice *w = th_arena_alloc(arena, sink.n * sizeof(*w));
         if (!w) {
-            rc = arena_fail(err);
+            rc = TH_ELIMIT;
             goto out;
         }
         memcpy(w, sink.toks, sink.n * sizeof(*w));
@@ -320,8 +350,8 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
 out:
     if (rc == TH_ENOMEM)
         th_error_set(err, rc, "out of memory while tokenizing");
-    else if (sink.overflow)
-        th_error_set(err, rc, "token bytes exceed their bound");
+    else if (rc < 0)
+        arena_fail(err);
     free(spans);
     free(sink.toks);
     nlp_str_release(&work[0]);

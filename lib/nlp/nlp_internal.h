@@ -180,10 +180,56 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
                            size_t *n_out, nlp_trace_fn trace, void *ctx);
 
 /*
+ * Where the Treebank half puts its tokens: most tokens are slices of the
+ * sentence itself (stored as they are, no copy); tokens that NLTK rewrote
+ * or that the rewrite pipeline built in scratch memory are copied into
+ * "spill" blocks of the arena. The slice array is a heap array the caller
+ * frees.
+ */
+struct nlp_sink {
+    struct th_slice *toks;   /* heap array of tokens */
+    size_t n;                /* tokens stored */
+    size_t cap;              /* slices allocated */
+    struct th_arena *arena;  /* where copied tokens go */
+    char *spill;             /* next free byte of the current spill block */
+    size_t spill_left;       /* bytes left in that block */
+    size_t spill_hint;       /* size of the first spill block */
+};
+
+/* Grow the slice array (at least one free slot); TH_ENOMEM on failure. */
+int nlp_sink_grow(struct nlp_sink *k);
+
+/* Store a token that is a slice of bytes that outlive the sink. */
+static inline int nlp_sink_slice(struct nlp_sink *k, const char *p,
+                                 size_t len)
+{
+    if (k->n == k->cap && nlp_sink_grow(k) < 0)
+        return TH_ENOMEM;
+    k->toks[k->n].ptr = p;
+    k->toks[k->n].len = len;
+    k->n++;
+    return 0;
+}
+
+/* Store a copy of a token (in a spill block); TH_ELIMIT if arena full. */
+int nlp_sink_copy(struct nlp_sink *k, const char *p, size_t len);
+
+/*
  * NLTKWordTokenizer.tokenize(sentence): calls emit(ptr, len, ctx) for each
  * token (ptr valid only during the call). work is reusable scratch.
  */
 typedef int (*nlp_emit_fn)(const char *tok, size_t len, void *ctx);
+
+/*
+ * The same into a sink: tokens that are slices of s point into s. When
+ * seps is false the caller knows s holds none of the bytes 0x1c-0x1f.
+ */
+int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
+                        struct nlp_str work[2], bool seps,
+                        struct nlp_sink *sink);
+
+/* Does s[0..n) hold one of the bytes 0x1c-0x1f (Python whitespace)? */
+bool nlp_has_separators(const char *s, size_t n);
 int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
                           struct nlp_str work[2], nlp_emit_fn emit,
                           void *ctx);

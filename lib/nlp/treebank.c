@@ -930,6 +930,7 @@ static enum chunk_kind scan_chunk(const char *s, size_t n, size_t c0,
 struct piece {
     const char *p;   /* bytes (in the sentence or a literal) */
     size_t len;      /* length */
+    bool literal;    /* p is a literal (`` or ''), not sentence bytes */
 };
 
 /* Plain letters/digits/_+=~^|\/ only, non-empty, no contraction word. */
@@ -985,8 +986,8 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
                                             "'RE", "'ve", "'VE"};
         for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
             if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
-                out[0] = (struct piece){p, at};
-                out[1] = (struct piece){q, cl};
+                out[0] = (struct piece){p, at, false};
+                out[1] = (struct piece){q, cl, false};
                 *n_out = 2;
                 return true;
             }
@@ -995,8 +996,8 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         if (cl == 2 && at >= 2 && ((p[at - 1] == 'n' && q[1] == 't') ||
                                    (p[at - 1] == 'N' && q[1] == 'T')) &&
             plain_core(p, at - 1)) {
-            out[0] = (struct piece){p, at - 1};
-            out[1] = (struct piece){q - 1, 3};
+            out[0] = (struct piece){p, at - 1, false};
+            out[1] = (struct piece){q - 1, 3, false};
             *n_out = 2;
             return true;
         }
@@ -1011,9 +1012,9 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
             if (k && p[k - 1] == '"')
                 return false;
             bool open = k ? true : (c0 == 0 || before == ' ');
-            out[np++] = (struct piece){open ? "``" : "''", 2};
+            out[np++] = (struct piece){open ? "``" : "''", 2, true};
         } else {
-            out[np++] = (struct piece){p + k, 1};
+            out[np++] = (struct piece){p + k, 1, false};
         }
         k++;
     }
@@ -1022,16 +1023,16 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         k++;
     if (!plain_core(p + core, k - core))
         return false;
-    out[np++] = (struct piece){p + core, k - core};
+    out[np++] = (struct piece){p + core, k - core, false};
     while (k < len && is_closer(p[k])) {
         if (p[k] == '"')
-            out[np++] = (struct piece){"''", 2};
+            out[np++] = (struct piece){"''", 2, true};
         else
-            out[np++] = (struct piece){p + k, 1};
+            out[np++] = (struct piece){p + k, 1, false};
         k++;
     }
     if (k < len && (byte_class[(unsigned char)p[k]] & B_PUNCT)) {
-        out[np++] = (struct piece){p + k, 1};
+        out[np++] = (struct piece){p + k, 1, false};
         k++;
     }
     if (k != len || np == 1)
@@ -1040,34 +1041,121 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
     return true;
 }
 
+/* Classes of the fast chunk loop (fast_class[] below). */
+enum {
+    F_WS = 1,       /* ASCII whitespace: ends a chunk */
+    F_STOP = 2,     /* a byte some rewrite may touch: ends the fast loop */
+    F_CHECK = 4,    /* lead byte of a code point that may be a space, a
+                       padded quote or dash (C2, E1, E2, E3): decode */
+    F_NW = 8,       /* not [A-Za-z0-9_] (the chunk is not one ASCII word) */
+    F_CW = 16,      /* c g l w: a MacIntyre contraction word may start */
+    F_DOT = 32,     /* '.' */
+};
+
 /*
- * NLTKWordTokenizer.tokenize(s): chunks that classify_chunk() can decide
- * are emitted directly; each maximal run of other chunks, with the
- * whitespace around it, goes through the full pipeline. Every rewrite
- * looks at most at the whitespace next to a chunk, never through another
- * chunk, and ^ / $ rules apply only to runs at the sentence's ends, so
- * the result is the same as running the pipeline on the whole sentence
- * (the parity test checks this on every document).
+ * Fast classes of every byte. Safe (no class but F_NW / F_CW): ASCII
+ * letters, digits, _+=~^|\/, continuation bytes and the lead bytes whose
+ * code points are never whitespace, quotes or dashes (C3-DF, E0, E4-EF,
+ * F0-F4). The control bytes (including 0x1c-0x1f, Python whitespace),
+ * other ASCII punctuation and the never-valid leads C0, C1, F5-FF stop.
  */
-int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
-                          struct nlp_str work[2], nlp_emit_fn emit,
-                          void *ctx)
+static const uint8_t fast_class[256] = {
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  1,  1,  1,  1,  1,  2,  2,
+     2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+     1,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  8,  2,  2, 40,  8,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,  2,  8,  2,  2,
+     2,  0,  0, 16,  0,  0,  0, 16,  0,  0,  0,  0, 16,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0, 16,  0,  0,  0,  2,  8,  2,  8,  0,
+     2,  0,  0, 16,  0,  0,  0, 16,  0,  0,  0,  0, 16,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0, 16,  0,  0,  0,  2,  8,  2,  8,  2,
+     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     2,  2,  4,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  4,  4,  4,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,
+     8,  8,  8,  8,  8,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
+};
+
+/* Length of the code point at u (a F_CHECK lead) if plain, else 0. */
+static size_t check_cp(const unsigned char *u, size_t left)
+{
+    size_t l;
+    uint32_t cp = nlp_decode(u, left, &l);
+    return nonascii_plain(cp) ? l : 0;
+}
+
+/*
+ * Might the plain chunk p[0..len) (fast classes OR-ed in acc) hold a
+ * MacIntyre contraction word? One ASCII word needs length 5 or 6;
+ * anything else gets has_contraction_word(), which over-approximates
+ * (non-ASCII bytes count as word boundaries), so a "yes" is safe.
+ */
+static bool maybe_contraction(const char *p, size_t len, unsigned acc)
+{
+    if (!(acc & F_CW))
+        return false;
+    if (!(acc & F_NW) && len != 5 && len != 6)
+        return false;
+    return has_contraction_word(p, len);
+}
+
+/* Emit the pieces of a CHUNK_PIECES chunk. */
+static int emit_pieces(struct nlp_sink *sink, const struct piece *pc,
+                       size_t n)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n && rc == 0; k++)
+        rc = pc[k].literal ? nlp_sink_copy(sink, pc[k].p, pc[k].len)
+                           : nlp_sink_slice(sink, pc[k].p, pc[k].len);
+    return rc;
+}
+
+static int sink_copy_emit(const char *tok, size_t len, void *ctx)
+{
+    return nlp_sink_copy(ctx, tok, len);
+}
+
+/*
+ * NLTKWordTokenizer.tokenize(s), chunk by chunk (a chunk is a maximal run
+ * of non-whitespace bytes).
+ *
+ * Fast loop: one table lookup per byte (fast_class) finds the chunk's end
+ * and whether every byte is one no rewrite touches; such a chunk is one
+ * token (or two, with one trailing , : ; ? !), exactly as scan_chunk()
+ * would decide, with no per-byte decoding. Lead bytes of code points that
+ * may be whitespace or padded quotes (C2, E1, E2, E3) are decoded and
+ * checked in place. Anything else (quotes, brackets, dots at the
+ * sentence's end, contraction words) goes to scan_chunk() and
+ * fast_pieces(), and what they cannot decide joins a run for the full
+ * pipeline.
+ *
+ * Runs: each maximal run of undecided chunks, with the whitespace around
+ * it, goes through the full pipeline. Every rewrite looks at most at the
+ * whitespace next to a chunk, never through another chunk, and ^ / $
+ * rules apply only to runs at the sentence's ends, so the result is the
+ * same as running the pipeline on the whole sentence (the parity test and
+ * the fuzz target check this).
+ */
+int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
+                        struct nlp_str work[2], bool seps,
+                        struct nlp_sink *sink)
 {
     /*
-     * Python's \s also matches the separators 0x1c-0x1f, which the fast
-     * paths treat as ordinary bytes: such (rare) sentences take the plain
-     * pipeline whole.
+     * Python's \s also matches the separators 0x1c-0x1f, which the slow
+     * chunk scanner treats as ordinary bytes: such (rare) sentences take
+     * the plain pipeline whole.
      */
-    for (size_t k = 0; k < n; k++)
-        if ((unsigned char)s[k] >= 0x1c && (unsigned char)s[k] <= 0x1f)
-            return nlp_treebank_tokenize_reference(nlp, s, n, work, emit,
-                                                   ctx);
+    if (seps && nlp_has_separators(s, n))
+        return pipeline(nlp, s, n, true, true, work, sink_copy_emit, sink);
+    const unsigned char *u = (const unsigned char *)s;
     size_t end = n;
-    while (end > 0 && is_ascii_ws((unsigned char)s[end - 1]))
+    while (end > 0 && is_ascii_ws(u[end - 1]))
         end--;
     size_t tail_start = n;
     while (tail_start > 0) {
-        unsigned char c = (unsigned char)s[tail_start - 1];
+        unsigned char c = u[tail_start - 1];
         if (!(is_ascii_ws(c) || c >= 0x80 || c == ']' || c == ')' ||
               c == '}' || c == '>' || c == '"' || c == '\''))
             break;
@@ -1077,17 +1165,57 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
     size_t run_start = SIZE_MAX;   /* start of the pending run's piece */
     while (i < n) {
         size_t ws = i;
-        while (i < n && is_ascii_ws((unsigned char)s[i]))
+        while (i < n && (fast_class[u[i]] & F_WS))
             i++;
         if (i >= n)
             break;
         size_t c0 = i;
-        enum chunk_kind kind = scan_chunk(s, n, c0, tail_start, end, &i);
+        unsigned acc = 0, f = F_WS;
+        while (i < n) {
+            f = fast_class[u[i]];
+            if (f & (F_WS | F_STOP | F_CHECK)) {
+                if (!(f & F_CHECK))
+                    break;
+                size_t l = check_cp(u + i, n - i);
+                if (!l) {
+                    f = F_STOP;
+                    break;
+                }
+                acc |= F_NW;
+                i += l;
+                f = F_WS;
+                continue;
+            }
+            if ((f & acc & F_DOT) && u[i - 1] == '.') {
+                f = F_STOP;     /* two dots: scan_chunk decides */
+                break;
+            }
+            acc |= f;
+            i++;
+            f = F_WS;
+        }
+        enum chunk_kind kind = CHUNK_RUN;
+        size_t body = i;
+        if (f & F_WS) {
+            if (!(acc & F_DOT) || i < tail_start)
+                kind = CHUNK_WHOLE;
+        } else if (i > c0 && (byte_class[u[i]] & B_PUNCT) &&
+                   (i + 1 == n || is_ascii_ws(u[i + 1])) &&
+                   i + 1 < tail_start) {
+            kind = CHUNK_SPLIT_LAST;
+            i++;
+        }
+        if (kind != CHUNK_RUN && maybe_contraction(s + c0, body - c0, acc))
+            kind = CHUNK_RUN;
         struct piece pieces[16];
         size_t n_pieces = 0;
-        if (kind == CHUNK_RUN &&
-            fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces))
-            kind = CHUNK_PIECES;
+        if (kind == CHUNK_RUN) {
+            i = c0;
+            kind = scan_chunk(s, n, c0, tail_start, end, &i);
+            if (kind == CHUNK_RUN &&
+                fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces))
+                kind = CHUNK_PIECES;
+        }
         if (kind == CHUNK_RUN) {
             if (run_start == SIZE_MAX)
                 run_start = ws;
@@ -1096,29 +1224,48 @@ int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
         int rc;
         if (run_start != SIZE_MAX) {
             rc = pipeline(nlp, s + run_start, c0 - run_start,
-                          run_start == 0, false, work, emit, ctx);
+                          run_start == 0, false, work, sink_copy_emit,
+                          sink);
             if (rc < 0)
                 return rc;
             run_start = SIZE_MAX;
         }
         if (kind == CHUNK_WHOLE) {
-            rc = emit(s + c0, i - c0, ctx);
+            rc = nlp_sink_slice(sink, s + c0, i - c0);
         } else if (kind == CHUNK_PIECES) {
-            rc = 0;
-            for (size_t k = 0; k < n_pieces && rc == 0; k++)
-                rc = emit(pieces[k].p, pieces[k].len, ctx);
+            rc = emit_pieces(sink, pieces, n_pieces);
         } else {
-            rc = emit(s + c0, i - c0 - 1, ctx);
+            rc = nlp_sink_slice(sink, s + c0, i - c0 - 1);
             if (rc == 0)
-                rc = emit(s + i - 1, 1, ctx);
+                rc = nlp_sink_slice(sink, s + i - 1, 1);
         }
         if (rc < 0)
             return rc;
     }
     if (run_start != SIZE_MAX)
         return pipeline(nlp, s + run_start, n - run_start, run_start == 0,
-                        true, work, emit, ctx);
+                        true, work, sink_copy_emit, sink);
     return 0;
+}
+
+/*
+ * The callback form (tests and the fuzz target): tokens collected in a
+ * sink with a private arena, then handed to emit one by one.
+ */
+int nlp_treebank_tokenize(const struct th_nlp *nlp, const char *s, size_t n,
+                          struct nlp_str work[2], nlp_emit_fn emit,
+                          void *ctx)
+{
+    struct nlp_sink sink = {0};
+    if (th_arena_new(&sink.arena, 0, 0) < 0)
+        return TH_ENOMEM;
+    sink.spill_hint = n + 16;
+    int rc = nlp_treebank_tokens(nlp, s, n, work, true, &sink);
+    for (size_t k = 0; k < sink.n && rc == 0; k++)
+        rc = emit(sink.toks[k].ptr, sink.toks[k].len, ctx);
+    free(sink.toks);
+    th_arena_free(sink.arena);
+    return rc;
 }
 
 int nlp_treebank_tokenize_reference(const struct th_nlp *nlp, const char *s,
