@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "thresh/core.h"
 #include "banned.h"
@@ -104,6 +107,47 @@ static const unsigned char json_special[256] = {
     [0x80 ... 0xff] = 1,
 };
 
+/*
+ * Mask of the bytes of a 16-byte block that need attention: '"', '\\',
+ * controls (< 0x20) and non-ASCII (>= 0x80, checked as UTF-8). SSE2 where
+ * the compiler has it (every x86-64), two 8-byte SWAR words elsewhere; bit k
+ * set for byte k in both versions.
+ */
+#if defined(__SSE2__)
+static inline unsigned json_block_mask(const unsigned char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+    /* signed compare: bytes >= 0x80 are negative, so < 0x20 catches them */
+    __m128i c = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+}
+#else
+static inline unsigned json_word_mask(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    const uint64_t high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    uint64_t m = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+                  ((b - ones) & ~b)) & high;
+    unsigned r = 0;
+    /* exact for the lowest flagged byte only (borrows): callers use ctz */
+    for (unsigned k = 0; k < 8; k++)
+        r |= (unsigned)((m >> (8 * k + 7)) & 1) << k;
+    return r;
+}
+
+static inline unsigned json_block_mask(const unsigned char *p)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, p, 8);
+    memcpy(&hi, p + 8, 8);
+    unsigned m = json_word_mask(lo);
+    return m ? m : json_word_mask(hi) << 8;
+}
+#endif
+
 int th_buf_append_json_str(struct th_buf *buf, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -113,56 +157,54 @@ int th_buf_append_json_str(struct th_buf *buf, const char *s, size_t len)
     int rc;
     /*
      * Segments of at most 64 KiB input: each reserves the worst case (6
-     * output bytes per input byte, +4 for a character crossing the end)
-     * once, then writes without further checks.
+     * output bytes per input byte, +4 for a character crossing the end, +16
+     * of slack) once, then writes without further checks. Plain runs are
+     * copied 16 bytes at a time by unconditional stores: a block is stored
+     * whole, then the output advances only past its plain prefix, so no
+     * call to memcpy per run; the slack covers the over-store.
      */
 next_segment:
     if (i >= len)
         return 0;
     size_t seg_end = len - i > 65536 ? i + 65536 : len;
-    rc = th_buf_reserve(buf, (seg_end - i) * 6 + 4);
+    rc = th_buf_reserve(buf, (seg_end - i) * 6 + 4 + 16);
     if (rc < 0)
         return rc;
     o = buf->ptr + buf->len;
     while (i < seg_end) {
-        size_t run = i;
-        /* 8 bytes at a time while none is special (SWAR test) */
-        while (run + 8 <= seg_end) {
-            const uint64_t ones = 0x0101010101010101ull;
-            const uint64_t high = 0x8080808080808080ull;
-            uint64_t x, q, b;
-            memcpy(&x, p + run, 8);
-            q = x ^ (ones * '"');
-            b = x ^ (ones * '\\');
-            uint64_t m = (x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-                          ((b - ones) & ~b)) & high;
-            if (m) {
-                /* exact for the lowest flagged byte (little-endian) */
-                run += (size_t)__builtin_ctzll(m) >> 3;
-                goto found;
+        if (i + 16 <= seg_end) {
+            memcpy(o, p + i, 16);
+            unsigned m = json_block_mask(p + i);
+            if (!m) {
+                i += 16;
+                o += 16;
+                continue;
             }
-            run += 8;
+            unsigned k = (unsigned)__builtin_ctz(m);
+            i += k;
+            o += k;
+        } else {
+            while (i < seg_end && !json_special[p[i]])
+                *o++ = (char)p[i++];
+            if (i >= seg_end)
+                break;
         }
-        while (run < seg_end && !json_special[p[run]])
-            run++;
-found:
-        memcpy(o, p + i, run - i);
-        o += run - i;
-        i = run;
-        if (i >= seg_end)
-            break;
         unsigned c = p[i];
         if (c >= 0x80) {
-            size_t n = th_utf8_seq_len(p + i, len - i);
-            if (n) {
-                memcpy(o, p + i, n);
-                o += n;
-                i += n;
-            } else {
-                memcpy(o, "\xEF\xBF\xBD", 3);
-                o += 3;
-                i++;
-            }
+            /* a run of non-ASCII characters, validated one by one */
+            do {
+                size_t n = th_utf8_seq_len(p + i, len - i);
+                if (n) {
+                    for (size_t k = 0; k < n; k++)
+                        o[k] = (char)p[i + k];
+                    o += n;
+                    i += n;
+                } else {
+                    memcpy(o, "\xEF\xBF\xBD", 3);
+                    o += 3;
+                    i++;
+                }
+            } while (i < seg_end && p[i] >= 0x80);
             continue;
         }
         *o++ = '\\';
