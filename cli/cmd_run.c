@@ -45,6 +45,8 @@ static const char usage_text[] =
     "      --shard-size BYTES  uncompressed bytes per output shard\n"
     "                          (default: 1073741824)\n"
     "      --batch N           documents per batch (default: 256)\n"
+    "      --batch-bytes BYTES text bytes that close a batch early\n"
+    "                          (default: 4M)\n"
     "  -q, --quiet             only errors\n"
     "  -v, --verbose           more detail\n"
     "  -h, --help              this text\n"
@@ -201,7 +203,7 @@ static int parse_size(const char *s, uint64_t *out)
 int cmd_run(int argc, char **argv)
 {
     enum { OPT_SET = 256, OPT_TEXT, OPT_ID, OPT_FORMAT, OPT_MAXREC,
-           OPT_COMP, OPT_LEVEL, OPT_SHARD, OPT_BATCH, OPT_CLASSIFIER,
+           OPT_COMP, OPT_LEVEL, OPT_SHARD, OPT_BATCH, OPT_BATCH_BYTES, OPT_CLASSIFIER,
            OPT_LABEL, OPT_MIN_SCORE };
     /* named flags that are shorthands for stage options */
     static const char *const alias_key[] = {
@@ -222,6 +224,7 @@ int cmd_run(int argc, char **argv)
         {"level", required_argument, NULL, OPT_LEVEL},
         {"shard-size", required_argument, NULL, OPT_SHARD},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"batch-bytes", required_argument, NULL, OPT_BATCH_BYTES},
         {"classifier", required_argument, NULL, OPT_CLASSIFIER},
         {"label", required_argument, NULL, OPT_LABEL},
         {"min-score", required_argument, NULL, OPT_MIN_SCORE},
@@ -329,6 +332,13 @@ int cmd_run(int argc, char **argv)
                 cli_error("bad batch size '%s'", optarg);
                 goto out;
             }
+            break;
+        case OPT_BATCH_BYTES:
+            if (parse_size(optarg, &v) < 0 || v == 0 || v > SIZE_MAX / 2) {
+                cli_error("bad size '%s'", optarg);
+                goto out;
+            }
+            po.batch_bytes = (size_t)v;
             break;
         case 'q':
             cli_verbosity = 0;

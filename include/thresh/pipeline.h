@@ -38,6 +38,8 @@ struct th_pipeline_options {
     struct th_reader_options reader;   /* reader options (warning cb too) */
     struct th_writer_options writer;   /* shard options */
     size_t batch_docs;                 /* documents per batch, 0 = 256 */
+    size_t batch_bytes;                /* text bytes that close a batch
+                                        * early, 0 = 4 MiB */
     th_progress_fn on_progress;        /* may be NULL */
     void *progress_ctx;                /* passed to on_progress */
 };

@@ -10,7 +10,8 @@
  * docs/ and rejects/ in (input, batch) order and recycles them. With one
  * thread the reading thread does all of it inline.
  *
- * Determinism: batch boundaries depend only on the input (batch_docs), the
+ * Determinism: batch boundaries depend only on the input (a batch closes at
+ * batch_docs documents or batch_bytes of text, whichever comes first), the
  * ordered section and the writer follow (input, batch), and compression is
  * per batch, so the output is byte-identical for any thread count.
  * Memory: at most 2 * threads + 2 batches exist at once, plus at most two
@@ -66,6 +67,7 @@ struct batch {
     void **priv;                 /* n * n_stages per-stage private data */
     size_t n;                    /* documents in use */
     size_t cap;                  /* documents allocated */
+    size_t text_bytes;           /* text bytes of its documents */
     struct th_buf enc_kept;      /* encoded JSONL of the kept documents */
     struct th_buf enc_rejected;  /* encoded JSONL of the rejected ones */
     uint64_t raw_kept;           /* JSONL bytes before encoding */
@@ -302,6 +304,7 @@ static struct batch *batch_get(struct run *run, size_t file,
         th_buf_reset(&b->enc_rejected);
         b->raw_kept = b->raw_rejected = b->n_kept = b->n_rejected = 0;
         b->n = 0;
+        b->text_bytes = 0;
         b->next = NULL;
     }
     return b;
@@ -921,7 +924,8 @@ static int read_one(struct reader_ctx *ctx, size_t i)
             damaged.dropped++;
             count_reason(&damaged, doc->damage);
         }
-        if (++b->n == b->cap) {
+        b->text_bytes += doc->text.len;
+        if (++b->n == b->cap || b->text_bytes >= o->batch_bytes) {
             enqueue(run, b);
             b = NULL;
             k++;
@@ -1061,6 +1065,8 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
     memset(merged, 0, sizeof(merged));
     if (!opts.batch_docs)
         opts.batch_docs = 256;
+    if (!opts.batch_bytes)
+        opts.batch_bytes = (size_t)4 << 20;
     threads = opts.threads > 0 ? opts.threads : th_cpu_count();
     if (threads > 256)
         threads = 256;

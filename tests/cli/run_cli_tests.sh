@@ -137,6 +137,29 @@ for j in 2 8; do
 done
 check "output byte-identical for -j1, -j2, -j8" test $same -eq 1
 
+# --- byte-capped batches: same documents, same bytes for any -j --------------
+for j in 1 2; do
+    run "$work/bb$j" -j $j --batch-bytes 3k "${inputs[@]}"
+    check "--batch-bytes 3k -j$j accounting" accounting "$work/bb$j"
+done
+same=1
+for d in docs rejects; do
+    for f in "$work/bb1/$d"/*; do
+        [ -e "$f" ] || continue
+        cmp -s "$f" "$work/bb2/$d/$(basename "$f")" || same=0
+    done
+    cmp -s <(lines_of "$work/bb1/$d") <(lines_of "$work/det1/$d") || same=0
+done
+check "--batch-bytes: byte-identical for -j1/-j2, same lines as --batch 2" \
+    test $same -eq 1
+frames() { zstd -lv "$1"/docs/*.zst 2>/dev/null |
+           awk '/^# Zstandard Frames:/ { n += $4 } END { print n + 0 }'; }
+run "$work/bbdef" -j 1 "${inputs[@]}"
+check "--batch-bytes 3k closes batches early (more zstd frames)" test \
+    "$(frames "$work/bb1")" -gt "$(frames "$work/bbdef")"
+run "$work/bbbad" --batch-bytes 0 "$src/examples/sample.warc.gz"
+check "--batch-bytes 0 is a usage error (exit 1)" test "$rc" -eq 1
+
 # --- shards: small shard size gives several complete shards -----------------
 run "$work/shards" -s none --batch 1 --shard-size 2k "$src/examples/sample.warc.gz"
 check "small shards: several files" test "$(ls "$work/shards/docs" | wc -l)" -ge 3
