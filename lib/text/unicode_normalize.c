@@ -63,6 +63,8 @@
 #define NO_CP 0xFFFFFFFFu       /* a removed or undefined code point */
 #define SEGMENT_CAP 128         /* code points normalized on the stack */
 #define WALK_BACK_MAX 32        /* code points popped before a segment */
+#define ENTITY_MAX 13           /* bytes of the longest entity, & to ; */
+#define NO_AMP SIZE_MAX         /* no '&' that may open an entity */
 
 /* cp1252 bytes 0x80..0x9F; 0 marks the five undefined bytes. */
 static const uint16_t cp1252_high[32] = {
@@ -414,6 +416,8 @@ struct norm {
     size_t base;            /* out->len when the pass started */
     unsigned pend_nl;       /* line breaks seen since the last character */
     unsigned pend_sp;       /* 1 space, 2 tab seen since the last character */
+    size_t amp;             /* offset in out of the last '&' written, or
+                               NO_AMP: a later ';' may close an entity */
     size_t n_segments;      /* NFC segments rewritten */
     struct th_text_normalize_stats *stats; /* counters, never NULL */
 };
@@ -490,22 +494,8 @@ static size_t peek_cp(const struct norm *nm, size_t pos, uint32_t *cp,
     return 1;
 }
 
-/* Read the next code point and classify it; counts repairs. */
-static enum cp_class next_cp(struct norm *nm, uint32_t *cp)
-{
-    bool invalid, entity;
-    size_t n = peek_cp(nm, nm->pos, cp, &invalid, &entity);
-    nm->pos += n;
-    nm->stats->n_invalid += invalid;
-    nm->stats->n_entities += entity;
-    if (*cp == NO_CP) {
-        nm->stats->n_removed++;
-        return CP_REMOVE;
-    }
-    enum cp_class k = classify(cp);
-    nm->stats->n_removed += k == CP_REMOVE;
-    return k;
-}
+static int nfc_segment(struct norm *nm, uint32_t cp, bool gather);
+static int emit_cp(struct norm *nm, uint32_t cp, bool gather);
 
 static void put_cp(struct norm *nm, uint32_t cp)
 {
@@ -514,11 +504,107 @@ static void put_cp(struct norm *nm, uint32_t cp)
 }
 
 /*
+ * Entities are decoded when their ';' reaches the output, not only when
+ * the input spells them out: a removed character ("&\x7f#233;"), an
+ * entity decoded inside another one or a composed U+037E (which NFC turns
+ * into ';') can join the pieces of an entity, and what the output holds
+ * must stay decodable-free or normalizing it again would change it. Only
+ * the last '&' written can open one (names hold no '&').
+ */
+static bool amp_live(const struct norm *nm)
+{
+    const struct th_buf *b = nm->out;
+    return nm->amp != NO_AMP && nm->amp < b->len &&
+           b->len - nm->amp <= ENTITY_MAX && b->ptr[nm->amp] == '&';
+}
+
+/* Find the last '&' among the last ENTITY_MAX bytes of the output. */
+static void find_amp(struct norm *nm)
+{
+    const struct th_buf *b = nm->out;
+    size_t from = b->len - nm->base > ENTITY_MAX ? b->len - ENTITY_MAX :
+                                                  nm->base;
+    nm->amp = NO_AMP;
+    for (size_t i = b->len; i > from; i--)
+        if (b->ptr[i - 1] == '&') {
+            nm->amp = i - 1;
+            break;
+        }
+}
+
+/*
+ * The output ends with ';': when "&...;" from the last '&' is an entity,
+ * replace it by the code point it stands for. The whitespace written just
+ * before the '&' was pending whitespace (the only way whitespace precedes
+ * a visible character in the output); it is made pending again, so that a
+ * decoded space or line break merges with it exactly as an entity decoded
+ * from the input would. Returns 1 when an entity was decoded.
+ */
+static int close_entity(struct norm *nm)
+{
+    struct th_buf *b = nm->out;
+    uint32_t v;
+    size_t end;
+    if (!parse_entity((const uint8_t *)b->ptr, b->len, nm->amp + 1, &v,
+                      &end) || end != b->len)
+        return 0;
+    b->len = nm->amp;
+    nm->pend_nl = 0;
+    nm->pend_sp = 0;
+    if (b->len > nm->base && (b->ptr[b->len - 1] == ' ' ||
+                              b->ptr[b->len - 1] == '\t')) {
+        nm->pend_sp = b->ptr[b->len - 1] == ' ' ? 1 : 2;
+        b->len--;
+    } else {
+        while (b->len > nm->base && nm->pend_nl < 2 &&
+               b->ptr[b->len - 1] == '\n') {
+            nm->pend_nl++;
+            b->len--;
+        }
+    }
+    find_amp(nm);
+    nm->stats->n_entities++;
+    int rc = emit_cp(nm, v, false);
+    return rc < 0 ? rc : 1;
+}
+
+/*
+ * Write one code point read from the input or decoded from an entity:
+ * drop it, note it as whitespace, normalize its NFC segment (gather: with
+ * the combining code points that follow in the input) or write it.
+ */
+static int emit_cp(struct norm *nm, uint32_t cp, bool gather)
+{
+    enum cp_class k = classify(&cp);
+    if (k == CP_REMOVE) {
+        nm->stats->n_removed++;
+        return 0;
+    }
+    if (k != CP_KEEP) {
+        note_space(nm, k);
+        return 0;
+    }
+    if (cp >= 0x80 && (nm->flags & TH_TEXT_NFC) && is_nfc_unsafe(cp))
+        return nfc_segment(nm, cp, gather);
+    flush_pending(nm);
+    put_cp(nm, cp);
+    if (cp == '&') {
+        nm->amp = nm->out->len - 1;
+    } else if (cp == ';' && (nm->flags & TH_TEXT_ENTITIES) &&
+               amp_live(nm)) {
+        int rc = close_entity(nm);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/*
  * NFC of the segment that ends with the unsafe code point cp: pop the
  * output back to the last safe code point, gather the following unsafe
  * code points of the input, normalize them together and write the result.
  */
-static int nfc_segment(struct norm *nm, uint32_t cp)
+static int nfc_segment(struct norm *nm, uint32_t cp, bool gather)
 {
     struct th_buf *b = nm->out;
     uint32_t seg_stack[SEGMENT_CAP];
@@ -550,7 +636,7 @@ static int nfc_segment(struct norm *nm, uint32_t cp)
         q += n ? n : 1;
     }
     seg[n_seg++] = cp;
-    while (nm->pos < nm->len) {
+    while (gather && nm->pos < nm->len) {
         uint32_t c;
         bool invalid, entity;
         if (nm->in[nm->pos] < 0x80 && nm->in[nm->pos] != '&')
@@ -628,8 +714,23 @@ static int nfc_segment(struct norm *nm, uint32_t cp)
     rc = ensure_room(nm, (size_t)(nd > 0 ? nd : 0) * 4);
     if (rc < 0)
         goto out_free_dec;
-    for (utf8proc_ssize_t k = 0; k < nd; k++)
+    for (utf8proc_ssize_t k = 0; k < nd; k++) {
         put_cp(nm, (uint32_t)dec[k]);
+        /* U+037E composes to ';', which may close an entity; what
+         * follows it is then written after the decoded character. */
+        if (dec[k] == ';' && (nm->flags & TH_TEXT_ENTITIES) &&
+            amp_live(nm)) {
+            rc = close_entity(nm);
+            if (rc == 0)
+                continue;
+            for (utf8proc_ssize_t r = k + 1; rc > 0 && r < nd; r++) {
+                int e = emit_cp(nm, (uint32_t)dec[r], false);
+                rc = e < 0 ? e : 1;
+            }
+            rc = rc < 0 ? rc : 0;
+            break;
+        }
+    }
 out_free_dec:
     if (dec != dec_stack)
         free(dec);
@@ -712,14 +813,14 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
 {
     struct norm nm = {
         .in = in, .len = len, .flags = flags, .out = out,
-        .base = out->len, .stats = stats,
+        .base = out->len, .amp = NO_AMP, .stats = stats,
     };
     int rc = ensure_room(&nm, 0);
     if (rc < 0)
         return rc;
     while (nm.pos < len) {
         uint8_t c = in[nm.pos];
-        if (plain_byte[c]) {
+        if (plain_byte[c] && (c != ';' || !amp_live(&nm))) {
             /* The common case: words separated by single spaces. A space
              * between two plain bytes needs no pending state. */
             size_t start = nm.pos, pos = start + 1;
@@ -732,6 +833,16 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
                     pos += 2;
                 else
                     break;
+            }
+            /* A ';' that may close an entity is written on its own. */
+            if (nm.amp != NO_AMP && amp_live(&nm)) {
+                size_t reach = out->len + (pos - start) - nm.amp;
+                size_t n = pos - start;
+                if (reach > ENTITY_MAX)
+                    n -= reach - ENTITY_MAX;
+                const uint8_t *semi = n ? memchr(in + start, ';', n) : NULL;
+                if (semi)
+                    pos = (size_t)(semi - in);
             }
             nm.pos = pos;
             if (nm.pend_nl | nm.pend_sp)
@@ -761,21 +872,17 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
             continue;
         }
         uint32_t cp;
-        enum cp_class k = next_cp(&nm, &cp);
-        if (k == CP_REMOVE)
-            continue;
-        if (k != CP_KEEP) {
-            note_space(&nm, k);
-            continue;
-        }
-        if (cp >= 0x80 && (flags & TH_TEXT_NFC) && is_nfc_unsafe(cp)) {
-            rc = nfc_segment(&nm, cp);
-            if (rc < 0)
-                return rc;
+        bool invalid, entity;
+        nm.pos += peek_cp(&nm, nm.pos, &cp, &invalid, &entity);
+        stats->n_invalid += invalid;
+        stats->n_entities += entity;
+        if (cp == NO_CP) {
+            stats->n_removed++;
             continue;
         }
-        flush_pending(&nm);
-        put_cp(&nm, cp);
+        rc = emit_cp(&nm, cp, true);
+        if (rc < 0)
+            return rc;
     }
     if (n_segments_out)
         *n_segments_out = nm.n_segments;
@@ -844,6 +951,132 @@ static bool mojibake_at(const uint8_t *s, size_t len, size_t i,
     return true;
 }
 
+/* Continuation bytes that a mojibake lead byte needs (0: no lead). */
+static size_t lead_need(int lead)
+{
+    return lead >= 0xC2 && lead <= 0xDF ? 1 :
+           lead >= 0xE0 && lead <= 0xEF ? 2 :
+           lead >= 0xF0 && lead <= 0xF4 ? 3 : 0;
+}
+
+static bool is_cont(uint32_t cp)
+{
+    int b = mojibake_byte(cp);
+    return b >= 0x80 && b <= 0xBF;
+}
+
+/* The main pass will drop cp (see classify()). */
+static bool removed_later(uint32_t cp)
+{
+    return classify(&cp) == CP_REMOVE;
+}
+
+/*
+ * The stack of code points of one mojibake rewrite. It emulates the main
+ * pass's removals, so that what they bring together is seen at once: a
+ * code point the main pass drops is not pushed, and a decoded group that
+ * stands for one ("ï¿¿" is U+FFFF) is dropped instead of pushed, which
+ * lets its neighbours form the next group. The exception are the dropped
+ * characters that are also continuation bytes (undefined C1 controls,
+ * the soft hyphen: "Ã\u00ad" is 'í'): they stay while a group may still
+ * take them, and go (with what followed them pushed again) once none can.
+ * Without this, every layer of such nesting needed another whole pass.
+ */
+struct moji_stack {
+    uint32_t *st;       /* code points */
+    size_t top;         /* code points on the stack */
+    int fixed;          /* groups reduced */
+};
+
+/* Reduce every group that ends at the top, repeatedly. */
+static void moji_reduce(struct moji_stack *m)
+{
+    uint32_t *st = m->st;
+    for (;;) {
+        bool reduced = false;
+        for (size_t k = 1; k <= 3 && k < m->top && !reduced; k++) {
+            int lead = mojibake_byte(st[m->top - 1 - k]);
+            if (lead_need(lead) != k)
+                continue;
+            uint8_t bytes[4] = { (uint8_t)lead, 0, 0, 0 };
+            size_t q = 1;
+            for (; q <= k; q++) {
+                int b = mojibake_byte(st[m->top - 1 - k + q]);
+                if (b < 0x80 || b > 0xBF)
+                    break;
+                bytes[q] = (uint8_t)b;
+            }
+            uint32_t dec;
+            if (q <= k || th_text_utf8_decode(bytes, k + 1, &dec) != k + 1 ||
+                dec < 0xA0)
+                continue;
+            m->top -= k + 1;
+            m->fixed++;
+            /* The top below was checked when it was pushed. */
+            if (removed_later(dec) && !is_cont(dec))
+                return;
+            st[m->top++] = dec;
+            reduced = true;
+        }
+        if (!reduced)
+            return;
+    }
+}
+
+/*
+ * Can st[j] still become part of a group: the nearest lead before it
+ * (at most 3 back) opens a group that the code points up to the top
+ * continue without completing it. closed: no more input comes.
+ */
+static bool may_join_group(const uint32_t *st, size_t top, size_t j,
+                           bool closed)
+{
+    if (closed)
+        return false;
+    for (size_t l = j; l-- > 0 && j - l <= 3;) {
+        size_t need = lead_need(mojibake_byte(st[l]));
+        if (need) {
+            if (need <= top - 1 - l)
+                return false;
+            for (size_t q = l + 1; q < top; q++)
+                if (!is_cont(st[q]))
+                    return false;
+            return true;
+        }
+        if (!is_cont(st[l]))
+            return false;
+    }
+    return false;
+}
+
+#define MOJI_PENDING 64     /* code points waiting to be pushed again */
+
+/* Push cp and settle the stack (see struct moji_stack). */
+static void moji_push(struct moji_stack *m, uint32_t cp, bool closed)
+{
+    uint32_t pend[MOJI_PENDING];
+    size_t np = 0;
+    pend[np++] = cp;
+    while (np) {
+        uint32_t c = pend[--np];
+        if (removed_later(c) && !is_cont(c))
+            continue;
+        m->st[m->top++] = c;
+        moji_reduce(m);
+        /* Only the last four can still join a group (see above). */
+        size_t j = m->top > 4 ? m->top - 4 : 0;
+        for (; j < m->top; j++)
+            if (removed_later(m->st[j]) &&
+                !may_join_group(m->st, m->top, j, closed))
+                break;
+        if (j == m->top || np + 3 > MOJI_PENDING)
+            continue;
+        for (size_t q = m->top; q-- > j + 1;)
+            pend[np++] = m->st[q];
+        m->top = j;
+    }
+}
+
 /*
  * One round of mojibake repair of valid UTF-8 text into out; returns the
  * number of groups repaired (0 leaves out untouched) or < 0 on failure.
@@ -873,11 +1106,9 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
      * by the character it stands for, and the check repeats, so text
      * encoded wrongly any number of times is undone in one pass.
      */
-    uint32_t *stack = malloc((len + 1) * sizeof(*stack));
-    if (!stack)
+    struct moji_stack ms = { malloc((len + 1) * sizeof(uint32_t)), 0, 0 };
+    if (!ms.st)
         return TH_ENOMEM;
-    size_t top = 0;
-    int fixed = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t n = th_text_utf8_decode(s + i, len - i, &cp);
@@ -886,46 +1117,30 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
             cp = 0xFFFD;
         }
         i += n;
-        stack[top++] = cp;
-        for (;;) {
-            bool reduced = false;
-            for (size_t k = 1; k <= 3 && k < top && !reduced; k++) {
-                int lead = mojibake_byte(stack[top - 1 - k]);
-                size_t need = lead >= 0xC2 && lead <= 0xDF ? 1 :
-                              lead >= 0xE0 && lead <= 0xEF ? 2 :
-                              lead >= 0xF0 && lead <= 0xF4 ? 3 : 0;
-                if (need != k)
-                    continue;
-                uint8_t bytes[4] = { (uint8_t)lead, 0, 0, 0 };
-                size_t q = 1;
-                for (; q <= k; q++) {
-                    int b = mojibake_byte(stack[top - 1 - k + q]);
-                    if (b < 0x80 || b > 0xBF)
-                        break;
-                    bytes[q] = (uint8_t)b;
-                }
-                uint32_t dec;
-                if (q <= k ||
-                    th_text_utf8_decode(bytes, k + 1, &dec) != k + 1 ||
-                    dec < 0xA0)
-                    continue;
-                top -= k + 1;
-                stack[top++] = dec;
-                fixed++;
-                reduced = true;
-            }
-            if (!reduced)
-                break;
-        }
+        moji_push(&ms, cp, false);
     }
-    int rc = th_buf_reserve(out, top * 4);
+    /* At the end no group can take a dropped continuation any more. */
+    for (;;) {
+        size_t j = ms.top > 4 ? ms.top - 4 : 0;
+        while (j < ms.top && !removed_later(ms.st[j]))
+            j++;
+        if (j == ms.top)
+            break;
+        uint32_t rest[3];
+        size_t n_rest = ms.top - j - 1;
+        memcpy(rest, ms.st + j + 1, n_rest * sizeof(*rest));
+        ms.top = j;
+        for (size_t k = 0; k < n_rest; k++)
+            moji_push(&ms, rest[k], true);
+    }
+    int rc = th_buf_reserve(out, ms.top * 4);
     if (rc == 0) {
-        for (size_t k = 0; k < top; k++)
-            out->len += th_utf8_encode(stack[k], out->ptr + out->len);
+        for (size_t k = 0; k < ms.top; k++)
+            out->len += th_utf8_encode(ms.st[k], out->ptr + out->len);
         out->ptr[out->len] = '\0';
     }
-    free(stack);
-    return rc < 0 ? rc : fixed;
+    free(ms.st);
+    return rc < 0 ? rc : ms.fixed;
 }
 
 /* True when s holds a decodable HTML entity. */
