@@ -19,11 +19,7 @@
 #include "filter_text.h"
 #include "../core/banned.h"
 
-static const char *const stop_words[] = {
-    "the", "be", "to", "of", "and", "that", "have", "with",
-};
-static const uint8_t stop_lens[] = {3, 2, 2, 2, 3, 4, 4, 4};
-#define N_STOP_WORDS (sizeof(stop_words) / sizeof(stop_words[0]))
+/* Stop words, by index: the, be, to, of, and, that, have, with. */
 
 void th_gopher_quality_opts_init(struct th_gopher_quality_opts *opts,
                                  enum th_filter_preset preset)
@@ -42,20 +38,38 @@ void th_gopher_quality_opts_init(struct th_gopher_quality_opts *opts,
     opts->terminal_in_punctuation = preset == TH_PRESET_DATATROVE;
 }
 
-/* Index of the stop word equal to w, or -1. */
+/*
+ * Index of the stop word equal to w, or -1: the 2- to 4-byte words are
+ * compared as little-endian integers.
+ */
 static int stop_word_index(struct th_slice w)
 {
-    if (w.len < 2 || w.len > 4 || w.ptr[0] < 'a' || w.ptr[0] > 'w')
+    const uint8_t *p = (const uint8_t *)w.ptr;
+    if (w.len < 2 || w.len > 4 || p[0] < 'a' || p[0] > 'w')
         return -1;
-    for (size_t i = 0; i < N_STOP_WORDS; i++)
-        if (stop_lens[i] == w.len && stop_words[i][0] == w.ptr[0] &&
-            memcmp(stop_words[i], w.ptr, w.len) == 0)
-            return (int)i;
-    return -1;
+    uint32_t v = p[0] | (uint32_t)p[1] << 8;
+    switch (w.len) {
+    case 2:
+        return v == ('b' | 'e' << 8) ? 1 : v == ('t' | 'o' << 8) ? 2
+               : v == ('o' | 'f' << 8) ? 3 : -1;
+    case 3:
+        v |= (uint32_t)p[2] << 16;
+        return v == ('t' | 'h' << 8 | 'e' << 16) ? 0
+               : v == ('a' | 'n' << 8 | 'd' << 16) ? 4 : -1;
+    default:
+        v |= (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        return v == ('t' | 'h' << 8 | 'a' << 16 | (uint32_t)'t' << 24) ? 5
+               : v == ('h' | 'a' << 8 | 'v' << 16 | (uint32_t)'e' << 24) ? 6
+               : v == ('w' | 'i' << 8 | 't' << 16 | (uint32_t)'h' << 24) ? 7
+               : -1;
+    }
 }
 
-/* ASCII classes: bit 0 punctuation (PUNCTUATION_SET), bit 1 letter. */
-static const uint8_t ascii_class[128] = {
+/*
+ * Byte classes: bit 0 an ASCII character of PUNCTUATION_SET, bit 1 an ASCII
+ * letter, bit 2 a byte >= 0x80 (the token takes the general path).
+ */
+static const uint8_t byte_class[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -64,6 +78,14 @@ static const uint8_t ascii_class[128] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
     1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
 /* Scan one token: characters, non-punctuation and alphabetic presence. */
@@ -71,11 +93,25 @@ static void scan_token(struct th_slice w, bool terminal, size_t *chars,
                        bool *non_symbol, bool *alpha)
 {
     const uint8_t *p = (const uint8_t *)w.ptr;
+    /* ASCII: AND of the classes keeps bit 0 when every byte is punctuation,
+     * OR collects letters and non-ASCII bytes */
+    unsigned all = 1, any = 0;
+    for (size_t i = 0; i < w.len; i++) {
+        unsigned k = byte_class[p[i]];
+        all &= k;
+        any |= k;
+    }
+    if (!(any & 4)) {
+        *chars = w.len;
+        *non_symbol = !(all & 1);
+        *alpha = (any & 2) != 0;
+        return;
+    }
     size_t i = 0, n = 0;
     bool ns = false, al = false;
     while (i < w.len) {
         if (p[i] < 0x80) {
-            uint8_t k = ascii_class[p[i]];
+            uint8_t k = byte_class[p[i]];
             ns |= !(k & 1);
             al |= (k & 2) != 0;
             i++;

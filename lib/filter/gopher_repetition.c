@@ -260,6 +260,7 @@ struct ngram_ctx {
     size_t n_cand_top;            /* their count */
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
+    uint64_t *tok_key;            /* per token: hash of its bytes */
     uint8_t *lone;                /* per position: bit 0 set when the
                                      first C_PREFIX bytes of the
                                      concatenated stream from here occur at
@@ -576,9 +577,11 @@ static int build_boundaries(struct ngram_ctx *cx)
         ipow[j] = ipow[j - 1] * inv;
     }
     struct boundary *b = scratch(cx, (cx->n_words + 1) * sizeof(*b), false);
-    if (!b)
+    uint64_t *keys = scratch(cx, (cx->n_words + 1) * sizeof(*keys), false);
+    if (!b || !keys)
         return TH_ENOMEM;
     cx->b = b;
+    cx->tok_key = keys;
     b[0] = (struct boundary){0, 1, 0, 1, 1, 0, 0};
     uint64_t pw = 1;                      /* B^coff */
     for (size_t k = 0; k < cx->n_words; k++) {
@@ -607,6 +610,7 @@ static int build_boundaries(struct ngram_ctx *cx)
             pl = q;
             ipl = iq;
         }
+        keys[k] = mix64(h ^ ((uint64_t)t.len * 0x9e3779b97f4a7c15ull));
         const struct boundary *c = &b[k];
         struct boundary *nb = &b[k + 1];
         nb->g = c->g + h * pw;
@@ -619,6 +623,58 @@ static int build_boundaries(struct ngram_ctx *cx)
         nb->bytes = c->bytes + t.len;
     }
     return 0;
+}
+
+/*
+ * Upper bound of the top n-gram statistics (n = 2..4) from token and
+ * 2-gram counts, so that a document far below the thresholds skips the
+ * exact passes. Without spaces inside tokens, equal joined n-grams are
+ * equal token sequences, so the top n-gram g_0..g_{n-1} with count M has
+ * M <= count(g_k) for every k and M <= M2, the largest 2-gram count.
+ * Hence len * M = sum_k M (chars(g_k) + 1) - M <= n * V, where V is the
+ * largest min(M2, count(t)) * (chars(t) + 1) over the tokens t. Counts come
+ * from count-min sketches (one cell a key, 8 cells a token), which never
+ * undercount; a cell that would wrap voids the bound. Returns false when
+ * no bound is available; *v_out gets V otherwise.
+ */
+static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
+{
+    size_t n = cx->n_words, cells = 64;
+    if (n < 2 || cx->space_in_token)
+        return false;
+    while (cells < n * 8 && cells < ((size_t)1 << 24))
+        cells <<= 1;
+    struct ngram_ctx *mcx = (struct ngram_ctx *)cx;
+    size_t mark = cx->n_heap;
+    uint16_t *uni = scratch(mcx, cells * sizeof(*uni), true);
+    uint16_t *bi = scratch(mcx, cells * sizeof(*bi), true);
+    if (!uni || !bi) {
+        scratch_release(mcx, mark);
+        return false;
+    }
+    const uint64_t *k = cx->tok_key;
+    int shift = 64 - __builtin_ctzll(cells);
+    unsigned m2 = 0, wrapped = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t *u = &uni[k[i] >> shift];
+        wrapped |= ++*u == 0;
+        if (i + 1 < n) {
+            uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
+            uint16_t *c = &bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift];
+            wrapped |= ++*c == 0;
+            m2 = *c > m2 ? *c : m2;
+        }
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n && !wrapped; i++) {
+        unsigned c = uni[k[i] >> shift];
+        uint64_t m = c < m2 ? c : m2;
+        uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
+        v = x > v ? x : v;
+    }
+    scratch_release(mcx, mark);
+    *v_out = v;
+    return !wrapped;
 }
 
 static size_t table_expect(size_t n_words)
@@ -786,7 +842,18 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     if (rc == 0)
         rc = mark_lone(&cx, 0, C_PREFIX, 1);
 
-    if (rc == 0)
+    /* without statistics, rules the bound settles need no exact pass */
+    bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
+    bool exact_top = all;
+    uint64_t bound;
+    bool have_bound = rc == 0 && !all && top_bound(&cx, &bound);
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++) {
+        settled[t] = have_bound &&
+                     !(frac((size_t)bound * (size_t)(t + 2), lt) >
+                       opts->top_ngram_frac[t]);
+        exact_top |= opts->top_ngram_frac[t] && !settled[t];
+    }
+    if (rc == 0 && exact_top)
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
     if (rc == 0)
@@ -794,7 +861,7 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;
-        if (!st->has_top_ngram[t] || (!all && (reason ||
+        if (!st->has_top_ngram[t] || (!all && (reason || settled[t] ||
                                                !opts->top_ngram_frac[t])))
             continue;
         rc = top_ngram_chars(&cx, n, &st->top_ngram_chars[t]);
