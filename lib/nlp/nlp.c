@@ -227,6 +227,7 @@ int th_nlp_new(struct th_nlp **out, const char *language,
     nlp->params = &nlp_punkt_english;
     nlp->collapse_space = false;
     nlp->pad_dashes = false;
+    nlp_punkt_prepare(nlp);
     *out = nlp;
     return 0;
 }

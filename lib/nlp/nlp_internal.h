@@ -137,7 +137,16 @@ struct th_nlp {
     const struct nlp_punkt_params *params;  /* Punkt parameters */
     bool collapse_space;     /* ENDING_QUOTES \s+ -> " " (later NLTK) */
     bool pad_dashes;         /* pad U+2012..U+2015 (later NLTK) */
+    /*
+     * Punkt fast path: bit L of special_len[c - 'a'] is set when an
+     * abbreviation type or a collocation's first type of L bytes starts
+     * with letter c (L < 32); built by th_nlp_new from params.
+     */
+    uint32_t special_len[26];
 };
+
+/* Fill nlp->special_len from nlp->params (punkt.c). */
+void nlp_punkt_prepare(struct th_nlp *nlp);
 
 /* A growable scratch byte string (heap), reused across calls. */
 struct nlp_str {

@@ -728,6 +728,62 @@ static int push_span(struct nlp_span **arr, size_t *n, size_t *cap,
     return 0;
 }
 
+static void mark_special(struct th_nlp *nlp, const char *type)
+{
+    size_t l = strlen(type);
+    char c = type[0];
+    if (c >= 'a' && c <= 'z')
+        nlp->special_len[c - 'a'] |= l < 32 ? (uint32_t)1 << l
+                                            : (uint32_t)1 << 31;
+}
+
+void nlp_punkt_prepare(struct th_nlp *nlp)
+{
+    const struct nlp_punkt_params *p = nlp->params;
+    memset(nlp->special_len, 0, sizeof(nlp->special_len));
+    for (size_t i = 0; i < p->n_abbrevs; i++)
+        mark_special(nlp, p->abbrevs[i]);
+    for (size_t i = 0; i < p->n_collocs; i++)
+        mark_special(nlp, p->collocs[i].first);
+}
+
+/*
+ * The decision for candidate c without building its context, when it is
+ * certain: 1 (break), 0 (no break), -1 (unknown: run the full procedure).
+ *  - '?' and '!' always break: the character is a one-character token
+ *    (it ends the word before it and is followed by a non-word character
+ *    or whitespace), first_pass marks it a sentence break, and after_tok
+ *    gives at least one token after it.
+ *  - '.' after a word of 2-31 ASCII letters that is neither an
+ *    abbreviation type nor a collocation's first type (special_len says
+ *    which lengths and first letters exist at all): "word." is the
+ *    context's first token (letters never end a Punkt word; the period is
+ *    followed by whitespace or a non-word character), first_pass marks it
+ *    a sentence break, and second_pass keeps it (no collocation, not an
+ *    abbreviation or ellipsis, not an initial, not a number).
+ */
+static int fast_decision(const struct th_nlp *nlp, const char *text,
+                         const struct cand *c)
+{
+    if (text[c->pos] != '.')
+        return 1;
+    size_t wl = c->word_end - c->word_start;
+    if (wl < 2 || wl > 31)
+        return -1;
+    const unsigned char *w = (const unsigned char *)text + c->word_start;
+    unsigned char first = w[0] | 0x20;
+    if (first < 'a' || first > 'z')
+        return -1;
+    for (size_t k = 1; k < wl; k++) {
+        unsigned char b = w[k] | 0x20;
+        if (b < 'a' || b > 'z')
+            return -1;
+    }
+    if ((nlp->special_len[first - 'a'] >> wl) & 1)
+        return -1;
+    return 1;
+}
+
 int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
                            size_t len, struct nlp_span **spans_out,
                            size_t *n_out, nlp_trace_fn trace, void *tctx)
@@ -747,6 +803,17 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
     size_t last_break = 0;
     for (size_t i = 0; i < n_cands; i++) {
         const struct cand *c = &cands[i];
+        int fast = trace ? -1 : fast_decision(nlp, text, c);
+        if (fast == 0)
+            continue;
+        if (fast == 1) {
+            rc = push_span(&raw, &n_raw, &cap_raw, last_break, c->pos + 1);
+            if (rc < 0)
+                goto out;
+            last_break = c->next_start != NO_POS ? c->next_start
+                                                 : c->pos + 1;
+            continue;
+        }
         size_t wl = c->word_end - c->word_start;
         size_t al = c->after_end - c->pos;
         w.context.len = 0;

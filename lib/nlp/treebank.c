@@ -24,6 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "nlp_internal.h"
 #include "../core/banned.h"
 
@@ -1050,11 +1054,14 @@ enum {
     F_NW = 8,       /* not [A-Za-z0-9_] (the chunk is not one ASCII word) */
     F_CW = 16,      /* c g l w: a MacIntyre contraction word may start */
     F_DOT = 32,     /* '.' */
+    F_DASH = 64,    /* '-' */
 };
 
 /*
  * Fast classes of every byte. Safe (no class but F_NW / F_CW): ASCII
- * letters, digits, _+=~^|\/, continuation bytes and the lead bytes whose
+ * letters, digits, _+=~^|\/, '.' and '-' (not two in a row: \.{2,} and
+ * -- are rewritten; no other rule looks at them except the final period,
+ * which the loop's caller handles), continuation bytes and the lead bytes whose
  * code points are never whitespace, quotes or dashes (C3-DF, E0, E4-EF,
  * F0-F4). The control bytes (including 0x1c-0x1f, Python whitespace),
  * other ASCII punctuation and the never-valid leads C0, C1, F5-FF stop.
@@ -1062,7 +1069,7 @@ enum {
 static const uint8_t fast_class[256] = {
      2,  2,  2,  2,  2,  2,  2,  2,  2,  1,  1,  1,  1,  1,  2,  2,
      2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
-     1,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  8,  2,  2, 40,  8,
+     1,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  8,  2, 72, 40,  8,
      0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,  2,  8,  2,  2,
      2,  0,  0, 16,  0,  0,  0, 16,  0,  0,  0,  0, 16,  0,  0,  0,
      0,  0,  0,  0,  0,  0,  0, 16,  0,  0,  0,  2,  8,  2,  8,  0,
@@ -1078,11 +1085,17 @@ static const uint8_t fast_class[256] = {
      8,  8,  8,  8,  8,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,  2,
 };
 
-/* Length of the code point at u (a F_CHECK lead) if plain, else 0. */
-static size_t check_cp(const unsigned char *u, size_t left)
+/*
+ * Length of the code point at u (a F_CHECK lead) if no rewrite touches
+ * it, else 0. The dashes U+2012..U+2015 are padded only by later NLTK
+ * versions (pad_dashes); otherwise they are plain.
+ */
+static size_t check_cp(const unsigned char *u, size_t left, bool dashes)
 {
     size_t l;
     uint32_t cp = nlp_decode(u, left, &l);
+    if (!dashes && cp >= 0x2012 && cp <= 0x2015)
+        return l;
     return nonascii_plain(cp) ? l : 0;
 }
 
@@ -1099,6 +1112,193 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
     if (!(acc & F_NW) && len != 5 && len != 6)
         return false;
     return has_contraction_word(p, len);
+}
+
+/*
+ * Bit masks of a 64-byte window of the sentence: bit k describes byte
+ * base + k. Bytes past the sentence's end count as whitespace.
+ */
+struct window {
+    size_t base;      /* sentence offset of bit 0 */
+    uint64_t ws;      /* ASCII whitespace (9-13, 32) */
+    uint64_t plain;   /* bytes no rewrite touches: ASCII letters and
+                         digits, '.' and '-' (not the second of two),
+                         bytes of code points that are never whitespace,
+                         quotes or dashes (all but C0-C2, E1-E3, F5-FF) */
+    uint64_t dot;     /* '.' */
+    uint64_t alnum;   /* ASCII letters and digits */
+    uint64_t cws;     /* c g l w (either case) not after a letter or
+                         digit: where a MacIntyre contraction may start */
+};
+
+#ifdef __SSE2__
+/* Bit k of the result: byte k of the 16 tested by v is set. */
+static inline uint64_t bits16(__m128i v, int k)
+{
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+}
+#endif
+
+/* Classify the 64 bytes at p (all readable) into w. */
+static void classify64(const unsigned char *p, struct window *w)
+{
+    uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
+    const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
+    const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+    const __m128i a0 = _mm_set1_epi8('a' - 1), az = _mm_set1_epi8('z' + 1);
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i xc2 = _mm_set1_epi8((char)0xc2);
+    const __m128i xe1 = _mm_set1_epi8((char)0xe1);
+    const __m128i xe2 = _mm_set1_epi8((char)0xe2);
+    const __m128i xe3 = _mm_set1_epi8((char)0xe3);
+    const __m128i xc0 = _mm_set1_epi8((char)0xc0);
+    const __m128i xfe = _mm_set1_epi8((char)0xfe);
+    const __m128i xf4 = _mm_set1_epi8((char)0xf4);
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (p + 16 * k));
+        __m128i s = _mm_or_si128(_mm_cmpeq_epi8(v, sp),
+                                 _mm_and_si128(_mm_cmpgt_epi8(v, c8),
+                                               _mm_cmplt_epi8(v, c14)));
+        __m128i l = _mm_or_si128(v, c20);
+        __m128i a = _mm_or_si128(
+            _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9)),
+            _mm_and_si128(_mm_cmpgt_epi8(l, a0), _mm_cmplt_epi8(l, az)));
+        __m128i neg = _mm_cmplt_epi8(v, zero);
+        __m128i bad = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, xc2), _mm_cmpeq_epi8(v, xe1)),
+            _mm_or_si128(_mm_cmpeq_epi8(v, xe2), _mm_cmpeq_epi8(v, xe3)));
+        bad = _mm_or_si128(bad, _mm_cmpeq_epi8(_mm_and_si128(v, xfe), xc0));
+        bad = _mm_or_si128(bad, _mm_cmpgt_epi8(v, xf4));  /* F5-FF, ASCII */
+        __m128i dt = _mm_cmpeq_epi8(v, _mm_set1_epi8('.'));
+        __m128i ds = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
+        __m128i c = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('c')),
+                         _mm_cmpeq_epi8(l, _mm_set1_epi8('g'))),
+            _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('l')),
+                         _mm_cmpeq_epi8(l, _mm_set1_epi8('w'))));
+        __m128i ok = _mm_or_si128(_mm_or_si128(a, _mm_andnot_si128(bad, neg)),
+                                  _mm_or_si128(dt, ds));
+        ws |= bits16(s, k);
+        safe |= bits16(ok, k);
+        dot |= bits16(dt, k);
+        dash |= bits16(ds, k);
+        alnum |= bits16(a, k);
+        cw |= bits16(c, k);
+    }
+#else
+    for (int k = 0; k < 64; k++) {
+        unsigned char b = p[k];
+        unsigned f = fast_class[b];
+        uint64_t bit = (uint64_t)1 << k;
+        bool an = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' &&
+                                             (b | 0x20) <= 'z');
+        ws |= (f & F_WS) ? bit : 0;
+        safe |= (an || b == '.' || b == '-' ||
+                 (b >= 0x80 && !(f & (F_STOP | F_CHECK)))) ? bit : 0;
+        dot |= b == '.' ? bit : 0;
+        dash |= b == '-' ? bit : 0;
+        alnum |= an ? bit : 0;
+        cw |= (f & F_CW) ? bit : 0;
+    }
+#endif
+    w->ws = ws;
+    w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
+    w->dot = dot;
+    w->alnum = alnum;
+    w->cws = cw & ~(alnum << 1);
+}
+
+/* Point the window at s[base..] (n bytes in the sentence). */
+static void window_load(struct window *w, const char *s, size_t n,
+                        size_t base)
+{
+    w->base = base;
+    if (n - base >= 64) {
+        classify64((const unsigned char *)s + base, w);
+        return;
+    }
+    unsigned char buf[64];
+    memset(buf, ' ', sizeof(buf));
+    memcpy(buf, s + base, n - base);
+    classify64(buf, w);
+}
+
+/*
+ * Next chunk at or after i: false when only whitespace is left. *c0 is
+ * its start; when the whole chunk lies in the window, *len is its length
+ * (< 64), otherwise 0.
+ */
+static bool window_next(struct window *w, const char *s, size_t n, size_t i,
+                        size_t *c0, size_t *len)
+{
+    for (;;) {
+        if (i >= n)
+            return false;
+        if (i >= w->base + 64)
+            window_load(w, s, n, i);
+        size_t rel = i - w->base;
+        uint64_t nonws = ~w->ws >> rel;
+        if (!nonws) {
+            i = w->base + 64;
+            continue;
+        }
+        rel += (size_t)__builtin_ctzll(nonws);
+        *c0 = w->base + rel;
+        uint64_t after = w->ws >> rel;
+        if (!after) {
+            if (rel == 0) {
+                *len = 0;       /* a chunk of 64 bytes or more */
+                return true;
+            }
+            window_load(w, s, n, *c0);
+            i = *c0;
+            continue;
+        }
+        *len = (size_t)__builtin_ctzll(after);
+        return true;
+    }
+}
+
+/*
+ * The decision for a chunk s[c0, c0 + len) found in the window, when the
+ * masks settle it (the same as the byte loop and scan_chunk() decide):
+ * plain bytes only are one token, or two with a final period at the
+ * sentence's end; plain bytes and one trailing , : ; ? ! before the
+ * closing tail are two. CHUNK_RUN means "look closer".
+ */
+static enum chunk_kind window_kind(const struct window *w, const char *s,
+                                   size_t c0, size_t len, size_t tail_start,
+                                   size_t end)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t rel = c0 - w->base, c1 = c0 + len;
+    uint64_t m = ((uint64_t)1 << len) - 1;
+    uint64_t bad = (~w->plain >> rel) & m;
+    enum chunk_kind kind = CHUNK_RUN;
+    size_t body = len;
+    if (!bad) {
+        if (!((w->dot >> rel) & m) || c1 < tail_start)
+            kind = CHUNK_WHOLE;
+        else if (u[c1 - 1] == '.' && c1 == end && len >= 2)
+            kind = CHUNK_SPLIT_LAST;
+    } else if (bad == (uint64_t)1 << (len - 1) && len >= 2 &&
+               (byte_class[u[c1 - 1]] & B_PUNCT) && c1 < tail_start) {
+        kind = CHUNK_SPLIT_LAST;
+        body = len - 1;
+    }
+    if (kind == CHUNK_RUN)
+        return kind;
+    uint64_t mb = ((uint64_t)1 << body) - 1;
+    if ((w->cws >> rel) & mb) {
+        bool pure = !((~w->alnum >> rel) & mb);
+        if ((!pure || body == 5 || body == 6) &&
+            has_contraction_word(s + c0, body))
+            return CHUNK_RUN;
+    }
+    return kind;
 }
 
 /* Emit the pieces of a CHUNK_PIECES chunk. */
@@ -1163,20 +1363,42 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     }
     size_t i = 0;
     size_t run_start = SIZE_MAX;   /* start of the pending run's piece */
+    struct window win;
+    window_load(&win, s, n, 0);
     while (i < n) {
-        size_t ws = i;
-        while (i < n && (fast_class[u[i]] & F_WS))
-            i++;
-        if (i >= n)
+        size_t ws = i, c0, len;
+        if (!window_next(&win, s, n, i, &c0, &len))
             break;
-        size_t c0 = i;
+        enum chunk_kind wk = len ? window_kind(&win, s, c0, len,
+                                               tail_start, end)
+                                 : CHUNK_RUN;
+        if (wk != CHUNK_RUN) {
+            if (run_start != SIZE_MAX) {
+                int rc = pipeline(nlp, s + run_start, c0 - run_start,
+                                  run_start == 0, false, work,
+                                  sink_copy_emit, sink);
+                if (rc < 0)
+                    return rc;
+                run_start = SIZE_MAX;
+            }
+            int rc = wk == CHUNK_WHOLE
+                ? nlp_sink_slice(sink, s + c0, len)
+                : nlp_sink_slice(sink, s + c0, len - 1);
+            if (rc == 0 && wk == CHUNK_SPLIT_LAST)
+                rc = nlp_sink_slice(sink, s + c0 + len - 1, 1);
+            if (rc < 0)
+                return rc;
+            i = c0 + len;
+            continue;
+        }
+        i = c0;
         unsigned acc = 0, f = F_WS;
         while (i < n) {
             f = fast_class[u[i]];
             if (f & (F_WS | F_STOP | F_CHECK)) {
                 if (!(f & F_CHECK))
                     break;
-                size_t l = check_cp(u + i, n - i);
+                size_t l = check_cp(u + i, n - i, nlp->pad_dashes);
                 if (!l) {
                     f = F_STOP;
                     break;
@@ -1186,8 +1408,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
                 f = F_WS;
                 continue;
             }
-            if ((f & acc & F_DOT) && u[i - 1] == '.') {
-                f = F_STOP;     /* two dots: scan_chunk decides */
+            if ((f & acc & (F_DOT | F_DASH)) && u[i - 1] == u[i]) {
+                f = F_STOP;     /* .. or --: scan_chunk decides */
                 break;
             }
             acc |= f;
@@ -1199,6 +1421,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
         if (f & F_WS) {
             if (!(acc & F_DOT) || i < tail_start)
                 kind = CHUNK_WHOLE;
+            else if (u[i - 1] == '.' && i == end && i - c0 >= 2)
+                kind = CHUNK_SPLIT_LAST;    /* final period: "word" "." */
         } else if (i > c0 && (byte_class[u[i]] & B_PUNCT) &&
                    (i + 1 == n || is_ascii_ws(u[i + 1])) &&
                    i + 1 < tail_start) {
