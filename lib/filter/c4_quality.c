@@ -51,9 +51,15 @@ void th_c4_quality_opts_init(struct th_c4_quality_opts *opts,
     opts->filter_policy = true;
 }
 
-/* Python str.split(): number of words and the longest, in characters. */
+/*
+ * Python str.split(): number of words and the longest, in characters. The
+ * scan stops once `enough` words were seen and long_at_least is 0 (the
+ * caller only needs to know whether the line has enough words, and no
+ * word can be long); *n_words is then a lower bound.
+ */
 static void split_words(const char *s, size_t start, size_t end,
-                        size_t *n_words, size_t *max_chars)
+                        size_t enough, bool need_longest, size_t *n_words,
+                        size_t *max_chars)
 {
     size_t i = start, words = 0, longest = 0, cur = 0;
     bool in_word = false;
@@ -73,6 +79,8 @@ static void split_words(const char *s, size_t start, size_t end,
             in_word = false;
         } else {
             if (!in_word) {
+                if (words >= enough && !need_longest)
+                    break;
                 words++;
                 cur = 0;
                 in_word = true;
@@ -181,8 +189,13 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     while (th_ft_next_line(text, len, &pos, &ls, &le)) {
         st->lines++;
         th_ft_strip(text, &ls, &le);
+        /* a word cannot have more characters than the line has bytes */
+        bool need_longest = opts->max_word_length != -1 &&
+                            (int64_t)(le - ls) > opts->max_word_length;
+        size_t enough = opts->min_words_per_line > 0
+                            ? (size_t)opts->min_words_per_line : 0;
         size_t n_words, longest;
-        split_words(text, ls, le, &n_words, &longest);
+        split_words(text, ls, le, enough, need_longest, &n_words, &longest);
         if (opts->max_word_length != -1 &&
             (int64_t)longest > opts->max_word_length) {
             st->dropped_too_long_word++;

@@ -241,18 +241,9 @@ void th_ft_strip(const char *s, size_t *start, size_t *end)
 const char *th_ft_find(const char *hay, size_t n, const char *needle,
                        size_t needle_len)
 {
-    if (needle_len == 0)
-        return hay;
-    const char *p = hay, *end = hay + n;
-    while ((size_t)(end - p) >= needle_len) {
-        p = memchr(p, needle[0], (size_t)(end - p) - needle_len + 1);
-        if (!p)
-            return NULL;
-        if (memcmp(p + 1, needle + 1, needle_len - 1) == 0)
-            return p;
-        p++;
-    }
-    return NULL;
+    /* glibc's memmem skips ahead by a pair-of-bytes shift table (a first-
+     * byte memchr stops at every 't' of the text for "terms of use") */
+    return memmem(hay, n, needle, needle_len);
 }
 
 size_t th_ft_count_substr(const char *s, size_t n, const char *needle,
@@ -283,6 +274,21 @@ size_t th_ft_lower(const char *s, size_t n, char *out)
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0, o = 0;
     while (i < n) {
+        /* 8 ASCII bytes at a time: add 0x20 to the bytes in 'A'..'Z' */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            uint64_t ge_a = (w + 0x3f3f3f3f3f3f3f3full) & 0x8080808080808080ull;
+            uint64_t gt_z = (w + 0x2525252525252525ull) & 0x8080808080808080ull;
+            w |= (ge_a & ~gt_z) >> 2;
+            memcpy(out + o, &w, 8);
+            i += 8;
+            o += 8;
+        }
+        if (i >= n)
+            break;
         uint8_t b = p[i];
         if (b < 0x80) {
             out[o++] = (b >= 'A' && b <= 'Z') ? (char)(b + 32) : (char)b;

@@ -88,11 +88,66 @@ static const uint8_t byte_class[256] = {
     4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
+#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
+
+/* Bit 7 of every byte of x (each < 0x80) in [lo, hi]. */
+static inline uint64_t in_range(uint64_t x, unsigned lo, unsigned hi)
+{
+    return (x + BYTES(0x80 - lo)) & ~(x + BYTES(0x7f - hi)) & BYTES(0x80);
+}
+
+/* Bit 7 of every zero byte of x. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
+}
+
+/*
+ * The bytes of a token of 1 to 8 bytes in a word, by overlapping loads
+ * inside the token (bytes repeat; no byte of another token gets in), so a
+ * token costs no loop and no per-byte branch.
+ */
+static inline uint64_t load_short(const uint8_t *p, size_t len)
+{
+    uint64_t lo, hi;
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        return a | (uint64_t)b << 32;
+    }
+    if (len >= 2) {
+        uint16_t a, b;
+        memcpy(&a, p, 2);
+        memcpy(&b, p + len - 2, 2);
+        lo = a | (uint64_t)b << 16;
+        return lo | lo << 32;
+    }
+    hi = p[0];
+    return BYTES(hi);
+}
+
 /* Scan one token: characters, non-punctuation and alphabetic presence. */
 static void scan_token(struct th_slice w, bool terminal, size_t *chars,
                        bool *non_symbol, bool *alpha)
 {
     const uint8_t *p = (const uint8_t *)w.ptr;
+    if (w.len && w.len <= 8) {
+        /* ASCII: a letter, a digit, tab, LF or space is not in
+         * PUNCTUATION_SET; every other ASCII byte is */
+        uint64_t x = load_short(p, w.len);
+        if (!(x & BYTES(0x80))) {
+            uint64_t letter = in_range(x | BYTES(0x20), 'a', 'z');
+            uint64_t other = in_range(x, '0', '9') |
+                             zero_bytes(x ^ BYTES(' ')) |
+                             zero_bytes(x ^ BYTES('\t')) |
+                             zero_bytes(x ^ BYTES('\n'));
+            *chars = w.len;
+            *non_symbol = (letter | other) != 0;
+            *alpha = letter != 0;
+            return;
+        }
+    }
     /* ASCII: AND of the classes keeps bit 0 when every byte is punctuation,
      * OR collects letters and non-ASCII bytes */
     unsigned all = 1, any = 0;

@@ -261,6 +261,7 @@ struct ngram_ctx {
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
     uint64_t *tok_key;            /* per token: hash of its bytes */
+    uint64_t *tok_hash;           /* per token: its positional hash F(t) */
     uint8_t *lone;                /* per position: bit 0 set when the
                                      first C_PREFIX bytes of the
                                      concatenated stream from here occur at
@@ -578,10 +579,13 @@ static int build_boundaries(struct ngram_ctx *cx)
     }
     struct boundary *b = scratch(cx, (cx->n_words + 1) * sizeof(*b), false);
     uint64_t *keys = scratch(cx, (cx->n_words + 1) * sizeof(*keys), false);
-    if (!b || !keys)
+    uint64_t *hashes = scratch(cx, (cx->n_words + 1) * sizeof(*hashes),
+                               false);
+    if (!b || !keys || !hashes)
         return TH_ENOMEM;
     cx->b = b;
     cx->tok_key = keys;
+    cx->tok_hash = hashes;
     b[0] = (struct boundary){0, 1, 0, 1, 1, 0, 0};
     uint64_t pw = 1;                      /* B^coff */
     for (size_t k = 0; k < cx->n_words; k++) {
@@ -611,18 +615,47 @@ static int build_boundaries(struct ngram_ctx *cx)
             ipl = iq;
         }
         keys[k] = mix64(h ^ ((uint64_t)t.len * 0x9e3779b97f4a7c15ull));
+        hashes[k] = h;
         const struct boundary *c = &b[k];
         struct boundary *nb = &b[k + 1];
         nb->g = c->g + h * pw;
         pw *= pl;
         nb->ipw = c->ipw * ipl;
-        nb->gj = c->gj + h * c->pwj + (uint64_t)(' ' + 1) * c->pwj * pl;
-        nb->pwj = c->pwj * pl * HASH_BASE;
-        nb->ipwj = c->ipwj * ipl * inv;
         nb->chars = c->chars + nchars;
         nb->bytes = c->bytes + t.len;
     }
     return 0;
+}
+
+/*
+ * The space-joined coordinates of the boundaries (gj, pwj, ipwj), only
+ * needed by the exact top n-gram passes, from the token hashes kept by
+ * build_boundaries().
+ */
+static void build_joined(struct ngram_ctx *cx)
+{
+    uint64_t inv = cx->inv_base;
+    struct boundary *b = cx->b;
+    b[0].gj = 0;
+    b[0].pwj = b[0].ipwj = 1;
+    for (size_t k = 0; k < cx->n_words; k++) {
+        size_t len = cx->words[k].len;
+        uint64_t pl = 1, ipl = 1, x = HASH_BASE, ix = inv;
+        for (size_t e = len; e; e >>= 1) {      /* B^len, B^-len */
+            if (e & 1) {
+                pl *= x;
+                ipl *= ix;
+            }
+            x *= x;
+            ix *= ix;
+        }
+        const struct boundary *c = &b[k];
+        struct boundary *nb = &b[k + 1];
+        nb->gj = c->gj + cx->tok_hash[k] * c->pwj +
+                 (uint64_t)(' ' + 1) * c->pwj * pl;
+        nb->pwj = c->pwj * pl * HASH_BASE;
+        nb->ipwj = c->ipwj * ipl * inv;
+    }
 }
 
 /*
@@ -853,9 +886,11 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
                        opts->top_ngram_frac[t]);
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
     }
-    if (rc == 0 && exact_top)
+    if (rc == 0 && exact_top) {
+        build_joined(&cx);
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
+    }
     if (rc == 0)
         rc = list_candidates(&cx);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
