@@ -16,7 +16,11 @@
  * per batch, so the output is byte-identical for any thread count.
  * Memory: at most 2 * threads + 2 batches exist at once, plus at most two
  * for the input the ordered consumers wait on (a reader of a later input
- * holding every batch would otherwise starve them).
+ * holding every batch would otherwise starve them). Readers of inputs the
+ * writer does not wait on yet hold at most threads + 1 of them, so the
+ * input being written always has enough batches to keep every worker busy
+ * (before that cap, a reader running ahead filled the pool with batches
+ * that could only wait, and the workers starved).
  * Accounting: every document read is written to exactly one of the two
  * outputs; damaged records go straight to rejects with filter_stage "read".
  *
@@ -107,6 +111,9 @@ struct run {
     struct batch *free_list;     /* recycled batches */
     size_t n_batches;            /* batches allocated */
     size_t max_batches;          /* cap on batches */
+    size_t max_ahead;            /* cap on batches of inputs the writer
+                                  * does not wait on yet */
+    size_t inflight_total;       /* sum of inflight[] */
     bool reading_done;           /* no more batches will be queued */
     bool abort;                  /* a fatal error happened */
     struct cursor write_at;      /* next batch the writer takes */
@@ -262,20 +269,49 @@ static void batch_free(struct batch *b)
     free(b);
 }
 
+/* Batches of input `file` not yet written, one more / one fewer (lock). */
+static void inflight_add(struct run *run, size_t file, int delta)
+{
+    run->inflight[file] += (uint32_t)delta;
+    run->inflight_total += (size_t)delta;
+}
+
+/* Is `file` an input the ordered consumers (serial stages, writer) wait on? */
+static bool is_head_input(const struct run *run, size_t file)
+{
+    return file == run->serial_at.file || file == run->write_at.file;
+}
+
 /*
- * A batch to fill: recycled or new; waits while the cap is reached, except
- * for the input the ordered consumers wait on (else a reader of a later
- * input holding every batch could starve them: deadlock).
+ * May a reader of input `file` take a batch now (lock held)? Output is in
+ * input order, so a reader ahead of the writer only fills batches that
+ * wait; it may hold at most max_ahead of them, which leaves threads + 1
+ * batches to the input the writer waits on and keeps every worker fed.
+ * The head input may always have two batches even over the cap (else a
+ * reader of a later input holding every batch would starve the ordered
+ * consumers: deadlock).
  */
+static bool may_take_batch(const struct run *run, size_t file)
+{
+    bool any = run->free_list || run->n_batches < run->max_batches;
+    if (is_head_input(run, file))
+        return any || run->inflight[file] < 2;
+    size_t head = 0;
+    if (!cursor_at_end(run, &run->write_at))
+        head += run->inflight[run->write_at.file];
+    if (!cursor_at_end(run, &run->serial_at) &&
+        run->serial_at.file != run->write_at.file)
+        head += run->inflight[run->serial_at.file];
+    return any && run->inflight_total - head < run->max_ahead;
+}
+
+/* A batch to fill: recycled or new; waits until may_take_batch(). */
 static struct batch *batch_get(struct run *run, size_t file,
                                struct th_error *err)
 {
     struct batch *b = NULL;
     pthread_mutex_lock(&run->lock);
-    while (!run->free_list && run->n_batches >= run->max_batches &&
-           !run->abort &&
-           !((file == run->serial_at.file || file == run->write_at.file) &&
-             run->inflight[file] < 2))
+    while (!run->abort && !may_take_batch(run, file))
         pthread_cond_wait(&run->cond, &run->lock);
     if (run->abort) {
         pthread_mutex_unlock(&run->lock);
@@ -287,14 +323,14 @@ static struct batch *batch_get(struct run *run, size_t file,
     } else {
         run->n_batches++;
     }
-    run->inflight[file]++;
+    inflight_add(run, file, 1);
     pthread_mutex_unlock(&run->lock);
     if (!b) {
         b = batch_new(run, err);
         if (!b) {
             pthread_mutex_lock(&run->lock);
             run->n_batches--;
-            run->inflight[file]--;
+            inflight_add(run, file, -1);
             pthread_mutex_unlock(&run->lock);
         }
     }
@@ -313,7 +349,7 @@ static struct batch *batch_get(struct run *run, size_t file,
 static void batch_put_free(struct run *run, struct batch *b)
 {
     pthread_mutex_lock(&run->lock);
-    run->inflight[b->at.file]--;
+    inflight_add(run, b->at.file, -1);
     b->next = run->free_list;
     run->free_list = b;
     pthread_cond_broadcast(&run->cond);
@@ -564,7 +600,7 @@ static void *writer_main(void *arg)
         int rc = write_batch(run, b, &run->writer_err);
         pthread_mutex_lock(&run->lock);
         cursor_advance(run, &run->write_at);
-        run->inflight[b->at.file]--;
+        inflight_add(run, b->at.file, -1);
         run->kept_live = run->sum.kept;
         if (rc < 0) {
             run->writer_rc = rc;
@@ -834,7 +870,7 @@ static void run_inline(struct run *run, struct batch *b)
         run->abort = true;
     }
     run->kept_live = run->sum.kept;
-    run->inflight[b->at.file]--;
+    inflight_add(run, b->at.file, -1);
     b->next = run->free_list;
     run->free_list = b;
     pthread_cond_broadcast(&run->cond);
@@ -1072,6 +1108,7 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
         threads = 256;
     run.opts = &opts;
     run.max_batches = (size_t)threads * 2 + 2;
+    run.max_ahead = (size_t)threads + 1;
     pthread_mutex_init(&run.lock, NULL);
     pthread_cond_init(&run.cond, NULL);
 
