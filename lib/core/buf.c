@@ -107,6 +107,30 @@ static const unsigned char json_special[256] = {
     [0x80 ... 0xff] = 1,
 };
 
+/* JSON escape of each ASCII byte that needs one, padded to 8 bytes so it
+ * is stored in one go (n: its length). */
+struct json_esc_seq {
+    char s[7];                  /* the sequence */
+    unsigned char n;            /* its length */
+};
+
+#define HEXD(x) ((char)((x) < 10 ? '0' + (x) : 'a' + (x) - 10))
+#define ESC_U(c) [c] = {{'\\', 'u', '0', '0', HEXD((c) >> 4), HEXD((c) & 15)}, 6}
+#define ESC_2(c, e) [c] = {{'\\', e}, 2}
+static const struct json_esc_seq json_esc[0x60] = {
+    ESC_U(0x00), ESC_U(0x01), ESC_U(0x02), ESC_U(0x03), ESC_U(0x04),
+    ESC_U(0x05), ESC_U(0x06), ESC_U(0x07), ESC_2('\b', 'b'),
+    ESC_2('\t', 't'), ESC_2('\n', 'n'), ESC_U(0x0b), ESC_2('\f', 'f'),
+    ESC_2('\r', 'r'), ESC_U(0x0e), ESC_U(0x0f), ESC_U(0x10), ESC_U(0x11),
+    ESC_U(0x12), ESC_U(0x13), ESC_U(0x14), ESC_U(0x15), ESC_U(0x16),
+    ESC_U(0x17), ESC_U(0x18), ESC_U(0x19), ESC_U(0x1a), ESC_U(0x1b),
+    ESC_U(0x1c), ESC_U(0x1d), ESC_U(0x1e), ESC_U(0x1f),
+    ESC_2('"', '"'), ESC_2('\\', '\\'),
+};
+#undef ESC_2
+#undef ESC_U
+#undef HEXD
+
 /*
  * Mask of the bytes of a 16-byte block that need attention: '"', '\\',
  * controls (< 0x20) and non-ASCII (>= 0x80, checked as UTF-8). SSE2 where
@@ -150,7 +174,6 @@ static inline unsigned json_block_mask(const unsigned char *p)
 
 int th_buf_append_json_str(struct th_buf *buf, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     char *o;
@@ -207,23 +230,9 @@ next_segment:
             } while (i < seg_end && p[i] >= 0x80);
             continue;
         }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\t': *o++ = 't'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-            break;
-        }
+        /* escape sequence from the table: one 8-byte store */
+        memcpy(o, &json_esc[c], 8);
+        o += json_esc[c].n;
         i++;
     }
     buf->len = (size_t)(o - buf->ptr);
