@@ -6,24 +6,30 @@
  * scan jumps n tokens).
  *
  * Approach: paragraphs and lines are hashed (XXH3) into open-addressing sets
- * allocated from the arena and confirmed with memcmp. For the n-grams, each
- * token gets a positional polynomial hash F(t) = sum (b_j + 1) B^j (mod
- * 2^64), and prefix sums over token boundaries in two coordinate systems
- * (concatenated, and joined by spaces) give the hash of any n-gram in O(1)
- * from boundaries i and i+n, normalized by B^-offset so equal strings at
- * different offsets hash alike. Each of the nine statistics is then one
- * pass over the boundaries with its own hash set (arena scratch, reused
- * across documents without page faults; a document dropped by the 2-gram
- * rule never builds the other eight), after a prefilter (below) settled
- * most positions without any set. A hash
- * hit is confirmed by comparing the two n-grams' byte streams, so hash
- * collisions (mod 2^64 polynomial hashes can be made to collide) never
- * change a result.
+ * allocated from the arena and confirmed with memcmp. For the n-grams, the
+ * tokens are copied once into one byte stream (one memcpy when they are
+ * contiguous, as lib/nlp leaves them). A string's hash is its bytes read as
+ * a little-endian number modulo the Mersenne prime p = 2^61 - 1: the
+ * hash of a concatenation is H(a) + 256^len(a) H(b), and a power of 256
+ * modulo p is a rotation of 61-bit words, so prefix sums over token
+ * boundaries (concatenated, and joined by spaces) give any n-gram's hash in
+ * O(1) from boundaries i and i+n without a multiplication, and a token's
+ * hash is one masked 8-byte load for tokens of up to 7 bytes. Each of the
+ * nine statistics is then one pass over the boundaries with its own hash set
+ * (arena scratch, reused across documents without page faults; a document
+ * dropped by the 2-gram rule never builds the other eight), after a
+ * prefilter (below) settled most positions without any set; without
+ * statistics, a bound from token and 2-gram counts (top_bound()) settles
+ * most documents' top n-gram rules without their passes. A
+ * hash hit is confirmed by comparing the two n-grams' byte streams, so hash
+ * collisions never change a result.
  * Rejected: materializing every n-gram string as datatrove does (nine
  * copies of the text per document); hashing each n-gram from scratch
  * (n times more hashing); one pass filling all nine sets at once (tried:
  * nine sets that outgrow the cache, 9x the peak memory); interning tokens
- * to ids (wrong for concatenated n-grams: "ab"+"c" equals "a"+"bc").
+ * to ids (wrong for concatenated n-grams: "ab"+"c" equals "a"+"bc"); a
+ * polynomial hash modulo 2^64 (one multiplication a byte and three a token:
+ * it was the largest cost of the filter).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +39,7 @@
 #include "filter_text.h"
 #include "../core/banned.h"
 
-#define HASH_BASE 0x9e3779b97f4a7c15ull
-#define POW_TABLE 64
+#define M61 (((uint64_t)1 << 61) - 1)
 #define C_PREFIX 16   /* prefilter width, concatenated stream (5+ grams) */
 #define J_PREFIX 8    /* prefilter width, space-joined stream (2-4 grams) */
 
@@ -220,16 +225,56 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
 
 /* ---- n-grams ------------------------------------------------------------ */
 
-/* Hash state at token boundary k (before token k); 56 bytes a token. */
+/*
+ * Hash state at token boundary k (before token k); 32 bytes a token. Sums
+ * are modulo p = 2^61 - 1, in [0, p] (p stands for 0).
+ */
 struct boundary {
-    uint64_t g;       /* sum of positional hashes, concatenated coordinates */
-    uint64_t ipw;     /* B^-coff, coff = bytes of the tokens before k */
-    uint64_t gj;      /* the same in space-joined coordinates */
-    uint64_t pwj;     /* B^joff, joff = coff + k (a space after each token) */
-    uint64_t ipwj;    /* B^-joff */
+    uint64_t g;       /* sum of H(token) 256^coff, concatenated stream */
+    uint64_t gj;      /* the same in the space-joined stream (joff =
+                         coff + k: a space after each token) */
     uint64_t chars;   /* characters of the tokens before k */
     uint64_t bytes;   /* bytes of the tokens before k (coff) */
 };
+
+/* (a + b) mod p for a, b in [0, p]. */
+static inline uint64_t m61_add(uint64_t a, uint64_t b)
+{
+    uint64_t s = a + b;
+    return (s & M61) + (s >> 61);
+}
+
+static inline uint64_t m61_sub(uint64_t a, uint64_t b)
+{
+    return m61_add(a, M61 - b);
+}
+
+/* x mod p, for any 64-bit x. */
+static inline uint64_t m61_reduce(uint64_t x)
+{
+    x = (x & M61) + (x >> 61);
+    return (x & M61) + (x >> 61);
+}
+
+/* v * 256^off mod p: 2^61 = 1, so a rotation of the 61-bit word. */
+static inline uint64_t m61_shift(uint64_t v, uint64_t off)
+{
+    unsigned r = (unsigned)((off % 61) * 8 % 61);
+    return r ? ((v << r) & M61) | (v >> (61 - r)) : v;
+}
+
+/* v * 256^-off mod p. */
+static inline uint64_t m61_unshift(uint64_t v, uint64_t off)
+{
+    unsigned r = (unsigned)((off % 61) * 8 % 61);
+    return r ? ((v << (61 - r)) & M61) | (v >> r) : v;
+}
+
+/* The canonical value of a sum (p and 0 are the same number). */
+static inline uint64_t m61_norm(uint64_t v)
+{
+    return v == M61 ? 0 : v;
+}
 
 struct gram_entry {
     uint64_t key;     /* mixed hash of the n-gram string, 0 = empty */
@@ -248,7 +293,8 @@ struct ngram_ctx {
     const struct th_slice *words; /* the tokens */
     size_t n_words;               /* their count */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
-    uint64_t inv_base;            /* B^-1 */
+    uint8_t *stream;              /* the tokens concatenated, then 16
+                                     zero bytes */
     struct th_arena *arena;       /* scratch for everything below */
     void *heap[8];                /* large scratch blocks, freed at the end */
     size_t n_heap;                /* blocks in heap[] */
@@ -261,7 +307,7 @@ struct ngram_ctx {
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
     uint64_t *tok_key;            /* per token: hash of its bytes */
-    uint64_t *tok_hash;           /* per token: its positional hash F(t) */
+    uint64_t *tok_hash;           /* per token: H(token) mod p */
     uint8_t *lone;                /* per position: bit 0 set when the
                                      first C_PREFIX bytes of the
                                      concatenated stream from here occur at
@@ -291,7 +337,10 @@ static uint64_t prefix_hash(const uint8_t *stream, size_t off, size_t left,
     if (width == 8)
         v[1] = 0;
     size_t len = left < width ? left : width;
-    return mix64(v[0] ^ mix64(v[1] + len));
+    /* two multiplications; the high half folded down for the low cells */
+    uint64_t h = (v[0] * 0x9e3779b97f4a7c15ull) ^
+                 ((v[1] + len) * 0xc2b2ae3d27d4eb4full);
+    return h ^ (h >> 29);
 }
 
 /*
@@ -336,21 +385,22 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
         cells <<= 1;
     size_t total = (size_t)cx->b[n].bytes + (sep ? n : 0);
     size_t mark = cx->n_heap;
-    uint8_t *stream = scratch(cx, total + 16, false);
+    uint8_t *stream = sep ? scratch(cx, total + 16, false) : cx->stream;
     uint8_t *sketch = scratch(cx, cells, true);
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
     if (!stream || !sketch || !keys) {
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    size_t o = 0;
-    for (size_t k = 0; k < n; k++) {
-        memcpy(stream + o, cx->words[k].ptr, cx->words[k].len);
-        o += cx->words[k].len;
-        if (sep)
+    if (sep) {
+        size_t o = 0;
+        for (size_t k = 0; k < n; k++) {
+            memcpy(stream + o, cx->words[k].ptr, cx->words[k].len);
+            o += cx->words[k].len;
             stream[o++] = (uint8_t)sep;
+        }
+        memset(stream + o, 0, 16);
     }
-    memset(stream + o, 0, 16);
     size_t mask = cells - 1;
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)cx->b[i].bytes + (sep ? i : 0);
@@ -484,6 +534,25 @@ static int gram_lookup(struct gram_set *s, const struct th_slice *words,
     return 0;
 }
 
+/* Hash of the n-gram at i, tokens concatenated. */
+static inline uint64_t concat_hash(const struct ngram_ctx *cx, size_t i,
+                                   size_t n)
+{
+    const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
+    return m61_norm(m61_unshift(m61_sub(e->g, s->g), s->bytes));
+}
+
+/* Hash of the n-gram at i, tokens joined by spaces (needs build_joined). */
+static inline uint64_t joined_hash(const struct ngram_ctx *cx, size_t i,
+                                   size_t n)
+{
+    const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
+    /* the sums include the space after the last token: take it out */
+    uint64_t space = m61_shift(' ', e->bytes + i + n - 1);
+    return m61_norm(m61_unshift(m61_sub(m61_sub(e->gj, s->gj), space),
+                                s->bytes + i));
+}
+
 /*
  * Without spaces inside tokens, two space-joined n-grams (n >= 2) are equal
  * only if their tokens are, so only if their first two tokens are: a
@@ -506,13 +575,10 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
         return TH_ENOMEM;
     }
     size_t mask = cells - 1;
-    const struct boundary *b = cx->b;
-    uint64_t inv = cx->inv_base;
     for (size_t i = 0; i + 2 <= n; i++) {
-        const struct boundary *s = &b[i], *e = &b[i + 2];
-        uint64_t hj = (e->gj - s->gj - (uint64_t)(' ' + 1) * e->pwj * inv) *
-                      s->ipwj;
-        uint64_t h = mix64(hj ^ ((e->bytes - s->bytes) * 0x9e37ull));
+        uint64_t hj = joined_hash(cx, i, 2);
+        uint64_t h = mix64(hj ^ ((cx->b[i + 2].bytes - cx->b[i].bytes) *
+                                 0x9e37ull));
         keys[i] = h;
         uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
         *c1 += *c1 < 255;
@@ -560,101 +626,131 @@ static int list_candidates(struct ngram_ctx *cx)
     return 0;
 }
 
+#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
+
+/* Bit 7 of every zero byte of x. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
+}
+
+/* Bit 7 of every UTF-8 continuation byte (10xxxxxx) of x. */
+static inline uint64_t continuation_bytes(uint64_t x)
+{
+    return x & ~(x << 1) & BYTES(0x80);
+}
+
+/* Number of bytes of x with bit 7 set (x holds bits 7 only). */
+static inline unsigned count_marked(uint64_t x)
+{
+    return (unsigned)(((x >> 7) * BYTES(1)) >> 56);
+}
+
 /*
- * Boundaries of all tokens: per token its positional hash F(t) =
- * sum (b_j + 1) B^j, B^len and B^-len (tables for short tokens), then the
- * prefix sums in both coordinate systems.
+ * A token of at most 8 bytes as a little-endian number, by two overlapping
+ * loads inside the token (no byte past its end is read).
+ */
+static inline uint64_t load_token(const uint8_t *p, size_t len)
+{
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        return a | (uint64_t)b << (8 * (len - 4));
+    }
+    if (len >= 2) {
+        uint16_t a, b;
+        memcpy(&a, p, 2);
+        memcpy(&b, p + len - 2, 2);
+        return a | (uint64_t)b << (8 * (len - 2));
+    }
+    return len ? p[0] : 0;
+}
+
+/*
+ * The token stream (one copy of every token, 16 zero bytes after) and the
+ * boundaries: per token H(token) mod p, its characters (bytes that are not
+ * UTF-8 continuation bytes; the decoder's count from 64 bytes on) and
+ * whether it holds a space, from 8-byte words, then the prefix sums. A
+ * token of up to 8 bytes is one word: loaded, stored into the stream with
+ * one 8-byte store (the next token overwrites the excess) and hashed as is.
  */
 static int build_boundaries(struct ngram_ctx *cx)
 {
-    uint64_t inv = HASH_BASE;             /* Newton: inverse mod 2^64 */
-    for (int k = 0; k < 6; k++)
-        inv *= 2 - HASH_BASE * inv;
-    cx->inv_base = inv;
-    uint64_t pow[POW_TABLE], ipow[POW_TABLE];
-    pow[0] = ipow[0] = 1;
-    for (size_t j = 1; j < POW_TABLE; j++) {
-        pow[j] = pow[j - 1] * HASH_BASE;
-        ipow[j] = ipow[j - 1] * inv;
-    }
-    struct boundary *b = scratch(cx, (cx->n_words + 1) * sizeof(*b), false);
-    uint64_t *keys = scratch(cx, (cx->n_words + 1) * sizeof(*keys), false);
-    uint64_t *hashes = scratch(cx, (cx->n_words + 1) * sizeof(*hashes),
-                               false);
-    if (!b || !keys || !hashes)
+    size_t n = cx->n_words, total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += cx->words[k].len;
+    struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
+    uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
+    uint64_t *hashes = scratch(cx, (n + 1) * sizeof(*hashes), false);
+    uint8_t *stream = scratch(cx, total + 16, false);
+    if (!b || !keys || !hashes || !stream)
         return TH_ENOMEM;
     cx->b = b;
     cx->tok_key = keys;
     cx->tok_hash = hashes;
-    b[0] = (struct boundary){0, 1, 0, 1, 1, 0, 0};
-    uint64_t pw = 1;                      /* B^coff */
-    for (size_t k = 0; k < cx->n_words; k++) {
-        struct th_slice t = cx->words[k];
-        const uint8_t *p = (const uint8_t *)t.ptr;
-        uint64_t h = 0, nchars = 0, pl, ipl;
-        if (t.len < POW_TABLE) {
-            unsigned space = 0;
-            for (size_t j = 0; j < t.len; j++) {
-                h += (uint64_t)(p[j] + 1) * pow[j];
-                nchars += (p[j] & 0xc0) != 0x80;
-                space |= p[j] == ' ';
-            }
-            cx->space_in_token |= space != 0;
-            pl = pow[t.len];
-            ipl = ipow[t.len];
+    cx->stream = stream;
+    b[0] = (struct boundary){0, 0, 0, 0};
+    uint64_t off = 0, spaces = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t len = cx->words[k].len;
+        const uint8_t *src = (const uint8_t *)cx->words[k].ptr;
+        uint8_t *p = stream + off;
+        uint64_t h, x;
+        unsigned cont;  /* continuation bytes */
+        if (len <= 8) {
+            x = load_token(src, len);
+            memcpy(p, &x, 8);
+            h = m61_reduce(x);
+            cont = count_marked(continuation_bytes(x));
+            spaces |= zero_bytes(x ^ BYTES(' ')) &
+                      (len ? ~0ull >> (64 - 8 * len) : 0);
         } else {
-            uint64_t q = 1, iq = 1;
-            for (size_t j = 0; j < t.len; j++) {
-                h += (uint64_t)(p[j] + 1) * q;
-                q *= HASH_BASE;
-                iq *= inv;
+            memcpy(p, src, len);
+            /* Horner from the last chunk: 2^64 = 256^8 (mod p) */
+            size_t c = (len - 1) / 8;
+            memcpy(&x, p + 8 * c, 8);
+            x &= ~0ull >> (64 - 8 * (len - 8 * c));
+            h = m61_reduce(x);
+            cont = count_marked(continuation_bytes(x));
+            spaces |= zero_bytes(x ^ BYTES(' ')) &
+                      ~0ull >> (64 - 8 * (len - 8 * c));
+            while (c--) {
+                memcpy(&x, p + 8 * c, 8);
+                h = m61_add(m61_shift(h, 8), m61_reduce(x));
+                cont += count_marked(continuation_bytes(x));
+                spaces |= zero_bytes(x ^ BYTES(' '));
             }
-            nchars = th_ft_count_chars(t.ptr, t.len);
-            cx->space_in_token |= memchr(t.ptr, ' ', t.len) != NULL;
-            pl = q;
-            ipl = iq;
         }
-        keys[k] = mix64(h ^ ((uint64_t)t.len * 0x9e3779b97f4a7c15ull));
+        uint64_t nchars = len < 64 ? len - cont
+                                   : th_ft_count_chars((const char *)p, len);
+        keys[k] = mix64(h ^ ((uint64_t)len * 0x9e3779b97f4a7c15ull));
         hashes[k] = h;
-        const struct boundary *c = &b[k];
+        const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
-        nb->g = c->g + h * pw;
-        pw *= pl;
-        nb->ipw = c->ipw * ipl;
-        nb->chars = c->chars + nchars;
-        nb->bytes = c->bytes + t.len;
+        nb->g = m61_add(cb->g, m61_shift(h, off));
+        nb->chars = cb->chars + nchars;
+        off += len;
+        nb->bytes = off;
     }
+    memset(stream + total, 0, 16);
+    cx->space_in_token = spaces != 0;
     return 0;
 }
 
 /*
- * The space-joined coordinates of the boundaries (gj, pwj, ipwj), only
- * needed by the exact top n-gram passes, from the token hashes kept by
- * build_boundaries().
+ * The space-joined sums of the boundaries (gj), only needed by the exact
+ * top n-gram passes, from the token hashes kept by build_boundaries().
  */
 static void build_joined(struct ngram_ctx *cx)
 {
-    uint64_t inv = cx->inv_base;
     struct boundary *b = cx->b;
     b[0].gj = 0;
-    b[0].pwj = b[0].ipwj = 1;
     for (size_t k = 0; k < cx->n_words; k++) {
-        size_t len = cx->words[k].len;
-        uint64_t pl = 1, ipl = 1, x = HASH_BASE, ix = inv;
-        for (size_t e = len; e; e >>= 1) {      /* B^len, B^-len */
-            if (e & 1) {
-                pl *= x;
-                ipl *= ix;
-            }
-            x *= x;
-            ix *= ix;
-        }
-        const struct boundary *c = &b[k];
-        struct boundary *nb = &b[k + 1];
-        nb->gj = c->gj + cx->tok_hash[k] * c->pwj +
-                 (uint64_t)(' ' + 1) * c->pwj * pl;
-        nb->pwj = c->pwj * pl * HASH_BASE;
-        nb->ipwj = c->ipwj * ipl * inv;
+        uint64_t joff = b[k].bytes + k, len = cx->words[k].len;
+        uint64_t t = m61_add(m61_shift(cx->tok_hash[k], joff),
+                             m61_shift(' ', joff + len));
+        b[k + 1].gj = m61_add(b[k].gj, t);
     }
 }
 
@@ -727,7 +823,6 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     /* every n-gram counts at least once: the first one is the default */
     uint32_t best_first = 0, best_count = 1;
     *chars_out = (size_t)(cx->b[n].chars - cx->b[0].chars + n - 1);
-    uint64_t inv = cx->inv_base;
     for (size_t k = 0; k < cx->n_cand_top; k++) {
         size_t i = cx->cand_top[k];
         if (i + n > cx->n_words)
@@ -738,8 +833,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
             continue;      /* a unique n-gram: count 1, never the best */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars + n - 1;
-        uint64_t hj = (e->gj - s->gj - (uint64_t)(' ' + 1) * e->pwj * inv) *
-                      s->ipwj;
+        uint64_t hj = joined_hash(cx, i, n);
         uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, ' ', &en);
@@ -781,7 +875,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         }
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
-        uint64_t hc = (e->g - s->g) * s->ipw;
+        uint64_t hc = concat_hash(cx, i, n);
         uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, 0, &en);
