@@ -34,6 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "nlp_internal.h"
 #include "../core/banned.h"
 
@@ -570,20 +574,20 @@ static int contains_sentbreak(const struct nlp_punkt_params *p,
     return 0;
 }
 
-static int push_cand(struct cand **arr, size_t *n, size_t *cap,
-                     const struct cand *c)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        struct cand *a = realloc(*arr, nc * sizeof(*a));
-        if (!a)
-            return TH_ENOMEM;
-        *arr = a;
-        *cap = nc;
-    }
-    (*arr)[(*n)++] = *c;
-    return 0;
-}
+/* State of one split: the sentence breaks found so far. */
+struct splitter {
+    const struct th_nlp *nlp;   /* parameters */
+    const char *text;           /* the text */
+    struct punkt_work w;        /* scratch of the full procedure */
+    struct nlp_span *raw;       /* spans between breaks (heap) */
+    size_t n_raw;               /* spans stored */
+    size_t cap_raw;             /* spans allocated */
+    size_t last_break;          /* start of the current span */
+    nlp_trace_fn trace;         /* decision trace, or NULL */
+    void *tctx;                 /* its context */
+};
+
+static int decide(struct splitter *sp, const struct cand *c);
 
 /* Bytes of w equal to b have their high bit set in the result. */
 static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
@@ -592,9 +596,26 @@ static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
     return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
 }
 
-/* Index of the first '.', '?' or '!' in s[i..n), or n (8 bytes a step). */
+/*
+ * Index of the first '.', '?' or '!' in s[i..n), or n: 16 bytes a step
+ * with SSE2, else 8 (SWAR).
+ */
 static size_t next_end_char(const char *s, size_t n, size_t i)
 {
+#ifdef __SSE2__
+    const __m128i dot = _mm_set1_epi8('.'), q = _mm_set1_epi8('?');
+    const __m128i ex = _mm_set1_epi8('!');
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, dot),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, q),
+                                              _mm_cmpeq_epi8(v, ex)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (size_t)__builtin_ctz(bits);
+        i += 16;
+    }
+#endif
     while (i + 8 <= n) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -625,11 +646,9 @@ static bool is_ascii_space(unsigned char c)
  * (NLTK's _get_last_whitespace_index returns 0 for both). Match k is kept
  * when it is the last one or s_k <= a_(k+1). Each gap is scanned once.
  */
-static int find_candidates(const char *text, size_t len, struct cand **out,
-                           size_t *n_out)
+static int find_candidates(const char *text, size_t len,
+                           struct splitter *sp)
 {
-    struct cand *arr = NULL;
-    size_t n = 0, cap = 0;
     bool have_prev = false;
     struct cand prev = {0};
     size_t prev_a = 0, prev_s = 0;
@@ -662,10 +681,9 @@ static int find_candidates(const char *text, size_t len, struct cand **out,
                 break;
             }
         if (have_prev && prev_s <= a) {
-            if (push_cand(&arr, &n, &cap, &prev) < 0) {
-                free(arr);
-                return TH_ENOMEM;
-            }
+            int rc = decide(sp, &prev);
+            if (rc < 0)
+                return rc;
         }
         cd.word_start = a;
         cd.word_end = i;
@@ -674,13 +692,7 @@ static int find_candidates(const char *text, size_t len, struct cand **out,
         prev_s = i;
         have_prev = true;
     }
-    if (have_prev && push_cand(&arr, &n, &cap, &prev) < 0) {
-        free(arr);
-        return TH_ENOMEM;
-    }
-    *out = arr;
-    *n_out = n;
-    return 0;
+    return have_prev ? decide(sp, &prev) : 0;
 }
 
 /* re_boundary_realignment.match(text[s..e]): bytes to keep, and m.end(). */
@@ -784,101 +796,94 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     return 1;
 }
 
+static int push_break(struct splitter *sp, const struct cand *c)
+{
+    int rc = push_span(&sp->raw, &sp->n_raw, &sp->cap_raw, sp->last_break,
+                       c->pos + 1);
+    sp->last_break = c->next_start != NO_POS ? c->next_start : c->pos + 1;
+    return rc;
+}
+
+/* Decide one kept candidate; a break ends the current span. */
+static int decide(struct splitter *sp, const struct cand *c)
+{
+    int fast = sp->trace ? -1 : fast_decision(sp->nlp, sp->text, c);
+    if (fast >= 0)
+        return fast ? push_break(sp, c) : 0;
+    struct punkt_work *w = &sp->w;
+    size_t wl = c->word_end - c->word_start;
+    size_t al = c->after_end - c->pos;
+    w->context.len = 0;
+    if (nlp_str_reserve(&w->context, wl + al) < 0)
+        return TH_ENOMEM;
+    memcpy(w->context.ptr, sp->text + c->word_start, wl);
+    memcpy(w->context.ptr + wl, sp->text + c->pos, al);
+    w->context.len = wl + al;
+    bool brk;
+    int rc = contains_sentbreak(sp->nlp->params, w, &brk);
+    if (rc < 0)
+        return rc;
+    if (sp->trace) {
+        struct nlp_punkt_trace t = {c->pos + 1, brk, w->context.ptr,
+                                    w->context.len};
+        sp->trace(&t, sp->tctx);
+    }
+    return brk ? push_break(sp, c) : 0;
+}
+
+/*
+ * Candidates are decided as the scan finds them; the spans between breaks
+ * are then realigned in place (span i of the output is written after
+ * spans i and i + 1 of the input were read).
+ */
 int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
                            size_t len, struct nlp_span **spans_out,
                            size_t *n_out, nlp_trace_fn trace, void *tctx)
 {
-    const struct nlp_punkt_params *p = nlp->params;
-    struct cand *cands = NULL;
-    size_t n_cands = 0;
-    struct nlp_span *raw = NULL, *out = NULL;
-    size_t n_raw = 0, cap_raw = 0, n_outs = 0, cap_out = 0;
-    struct punkt_work w = {0};
+    struct splitter sp = {.nlp = nlp, .text = text, .trace = trace,
+                          .tctx = tctx};
+    size_t n_outs = 0;
     *spans_out = NULL;
     *n_out = 0;
-    int rc = find_candidates(text, len, &cands, &n_cands);
+    int rc = find_candidates(text, len, &sp);
     if (rc < 0)
-        return rc;
-
-    size_t last_break = 0;
-    for (size_t i = 0; i < n_cands; i++) {
-        const struct cand *c = &cands[i];
-        int fast = trace ? -1 : fast_decision(nlp, text, c);
-        if (fast == 0)
-            continue;
-        if (fast == 1) {
-            rc = push_span(&raw, &n_raw, &cap_raw, last_break, c->pos + 1);
-            if (rc < 0)
-                goto out;
-            last_break = c->next_start != NO_POS ? c->next_start
-                                                 : c->pos + 1;
-            continue;
-        }
-        size_t wl = c->word_end - c->word_start;
-        size_t al = c->after_end - c->pos;
-        w.context.len = 0;
-        rc = nlp_str_reserve(&w.context, wl + al);
-        if (rc < 0)
-            goto out;
-        memcpy(w.context.ptr, text + c->word_start, wl);
-        memcpy(w.context.ptr + wl, text + c->pos, al);
-        w.context.len = wl + al;
-        bool brk;
-        rc = contains_sentbreak(p, &w, &brk);
-        if (rc < 0)
-            goto out;
-        if (trace) {
-            struct nlp_punkt_trace t = {c->pos + 1, brk, w.context.ptr,
-                                        w.context.len};
-            trace(&t, tctx);
-        }
-        if (!brk)
-            continue;
-        rc = push_span(&raw, &n_raw, &cap_raw, last_break, c->pos + 1);
-        if (rc < 0)
-            goto out;
-        last_break = c->next_start != NO_POS ? c->next_start : c->pos + 1;
-    }
+        goto out;
     size_t end = len, ws;
     while (end > 0 && space_before(text, end, &ws))
         end = ws;
-    rc = push_span(&raw, &n_raw, &cap_raw, last_break, end);
+    rc = push_span(&sp.raw, &sp.n_raw, &sp.cap_raw, sp.last_break, end);
     if (rc < 0)
         goto out;
 
-    size_t realign = 0;
+    struct nlp_span *raw = sp.raw;
+    size_t n_raw = sp.n_raw, realign = 0;
     for (size_t i = 0; i < n_raw; i++) {
         size_t s1 = raw[i].start + realign, e1 = raw[i].end;
         if (i + 1 == n_raw) {
             if (s1 < e1)
-                rc = push_span(&out, &n_outs, &cap_out, s1, e1);
+                raw[n_outs++] = (struct nlp_span){s1, e1};
             break;
         }
         size_t keep, mend;
         if (raw[i + 1].start < raw[i + 1].end &&
             realign_match(text, raw[i + 1].start, raw[i + 1].end, &keep,
                           &mend)) {
-            rc = push_span(&out, &n_outs, &cap_out, s1,
-                           raw[i + 1].start + keep);
+            raw[n_outs++] = (struct nlp_span){s1, raw[i + 1].start + keep};
             realign = mend;
         } else {
             realign = 0;
             if (s1 < e1)
-                rc = push_span(&out, &n_outs, &cap_out, s1, e1);
+                raw[n_outs++] = (struct nlp_span){s1, e1};
         }
-        if (rc < 0)
-            goto out;
     }
-    *spans_out = out;
+    *spans_out = sp.raw;
     *n_out = n_outs;
-    out = NULL;
+    sp.raw = NULL;
 out:
-    free(out);
-    free(raw);
-    free(cands);
-    free(w.toks);
-    nlp_str_release(&w.context);
-    nlp_str_release(&w.types);
+    free(sp.raw);
+    free(sp.w.toks);
+    nlp_str_release(&sp.w.context);
+    nlp_str_release(&sp.w.types);
     return rc;
 }
 

@@ -1129,6 +1129,9 @@ struct window {
     uint64_t alnum;   /* ASCII letters and digits */
     uint64_t cws;     /* c g l w (either case) not after a letter or
                          digit: where a MacIntyre contraction may start */
+    uint64_t cand;    /* cws bits that start a run of exactly 5 or 6
+                         letters and digits (runs cut by the window's end
+                         are not seen: only whole chunks use this) */
 };
 
 #ifdef __SSE2__
@@ -1209,6 +1212,10 @@ static void classify64(const unsigned char *p, struct window *w)
     w->dot = dot;
     w->alnum = alnum;
     w->cws = cw & ~(alnum << 1);
+    uint64_t a5 = alnum & (alnum >> 1) & (alnum >> 2) & (alnum >> 3) &
+                  (alnum >> 4);
+    uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
+    w->cand = w->cws & a5 & ~a7;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence). */
@@ -1263,6 +1270,55 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
 }
 
 /*
+ * Bulk path: from i (a chunk start or whitespace inside the window), emit
+ * every chunk that lies wholly in the window and before the first
+ * "problem" byte as one token each. Problem bytes: anything but plain
+ * bytes and whitespace, a possible contraction word's start, and dots
+ * when the window reaches the sentence's closing tail. Those chunks are
+ * exactly the ones window_kind() would call CHUNK_WHOLE; doing them in
+ * one loop with no per-chunk decision saves the branch mispredictions of
+ * deciding each word. Returns the position after the last chunk emitted
+ * (i when none); the caller has no pending run.
+ */
+static size_t window_bulk(struct window *w, const char *s, size_t n,
+                          size_t i, size_t tail_start,
+                          struct nlp_sink *sink)
+{
+    if (i >= w->base + 64) {
+        if (i >= n)
+            return i;
+        window_load(w, s, n, i);
+    }
+    size_t rel = i - w->base;
+    uint64_t prob = (~w->plain & ~w->ws) | w->cand;
+    if (w->base + 64 > tail_start)
+        prob |= w->dot;
+    prob >>= rel;
+    size_t q = prob ? rel + (size_t)__builtin_ctzll(prob) : 64;
+    /* first byte of each chunk, first whitespace after each chunk */
+    uint64_t nonws = ~w->ws;
+    uint64_t lo = ~(uint64_t)0 << rel;
+    uint64_t starts = nonws & ~(nonws << 1) & lo;
+    uint64_t ends = w->ws & (nonws << 1) & (lo << 1);  /* after i */
+    if (q < 63)
+        ends &= ((uint64_t)2 << q) - 1;     /* chunks that end by q */
+    size_t last = rel;
+    struct th_slice *t = sink->toks + sink->n;
+    while (ends) {
+        size_t st = (size_t)__builtin_ctzll(starts);
+        size_t e = (size_t)__builtin_ctzll(ends);
+        starts &= starts - 1;
+        ends &= ends - 1;
+        t->ptr = s + w->base + st;
+        t->len = e - st;
+        t++;
+        last = e;
+    }
+    sink->n = (size_t)(t - sink->toks);
+    return w->base + last;
+}
+
+/*
  * The decision for a chunk s[c0, c0 + len) found in the window, when the
  * masks settle it (the same as the byte loop and scan_chunk() decide):
  * plain bytes only are one token, or two with a final period at the
@@ -1299,6 +1355,100 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
             return CHUNK_RUN;
     }
     return kind;
+}
+
+/* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
+   the brackets [](){}<>. */
+static bool is_padded_byte(unsigned char c)
+{
+    switch (c) {
+    case ';': case '@': case '#': case '$': case '%': case '&': case '?':
+    case '!': case '*': case '[': case ']': case '(': case ')': case '{':
+    case '}': case '<': case '>':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Close the plain segment s[p0, p) as a piece; false if it needs more. */
+static bool plain_piece(const char *s, size_t p0, size_t p,
+                        struct piece *out, size_t *np)
+{
+    if (p == p0)
+        return true;
+    if (*np == 16 || has_contraction_word(s + p0, p - p0))
+        return false;
+    out[(*np)++] = (struct piece){s + p0, p - p0, false};
+    return true;
+}
+
+/*
+ * A third chunk shape with a known outcome, before the sentence's closing
+ * tail and without any of ' " ` , : (the characters whose rules look at
+ * their neighbours): every rewrite that can apply pads something with
+ * spaces, so the tokens are the padded parts and the plain segments
+ * between them. Padded parts: one of [;@#$%&?!*](){}<>], a quote NLTK
+ * pads (« “ ‘ „ » ” ’), two or more dots (\.{2,}), exactly two dashes
+ * (--). Plain segments: the bytes the fast loop accepts (single dots and
+ * dashes included), no contraction word. At most 16 pieces (one when
+ * the chunk is a single padded part such as "&" or "...").
+ */
+static bool padded_pieces(const struct th_nlp *nlp, const char *s,
+                          size_t c0, size_t c1, size_t tail_start,
+                          struct piece *out, size_t *n_out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t np = 0, p = c0, seg = c0;
+    if (c1 >= tail_start)
+        return false;
+    while (p < c1) {
+        unsigned char c = u[p];
+        size_t pad = 0;
+        if (is_padded_byte(c)) {
+            pad = 1;
+        } else if (c == '.' && p + 1 < c1 && u[p + 1] == '.') {
+            pad = 2;
+            while (p + pad < c1 && u[p + pad] == '.')
+                pad++;
+        } else if (c == '-' && p + 1 < c1 && u[p + 1] == '-') {
+            if ((p + 2 < c1 && u[p + 2] == '-') || (p > c0 && u[p - 1] == '-'))
+                return false;
+            pad = 2;
+        } else if (c >= 0x80) {
+            size_t l;
+            uint32_t cp = nlp_decode(u + p, c1 - p, &l);
+            if (is_start_quote(cp) || is_end_quote(cp)) {
+                pad = l;
+            } else if (fast_class[c] & F_CHECK) {
+                if (!check_cp(u + p, c1 - p, nlp->pad_dashes))
+                    return false;
+                p += l;
+                continue;
+            } else if (fast_class[c] & F_STOP) {
+                return false;
+            } else {
+                p += l;
+                continue;
+            }
+        } else if (fast_class[c] & (F_STOP | F_WS)) {
+            return false;       /* ' " ` , : and control bytes */
+        } else if (c == '-' && p > c0 && u[p - 1] == '-') {
+            return false;
+        } else {
+            p++;
+            continue;
+        }
+        if (!plain_piece(s, seg, p, out, &np) || np == 16)
+            return false;
+        out[np++] = (struct piece){s + p, pad, false};
+        p += pad;
+        seg = p;
+    }
+    if (!plain_piece(s, seg, p, out, &np))
+        return false;
+    *n_out = np;
+    return true;
 }
 
 /* Emit the pieces of a CHUNK_PIECES chunk. */
@@ -1366,6 +1516,11 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     struct window win;
     window_load(&win, s, n, 0);
     while (i < n) {
+        if (run_start == SIZE_MAX) {
+            if (sink->cap - sink->n < 32 && nlp_sink_grow(sink) < 0)
+                return TH_ENOMEM;
+            i = window_bulk(&win, s, n, i, tail_start, sink);
+        }
         size_t ws = i, c0, len;
         if (!window_next(&win, s, n, i, &c0, &len))
             break;
@@ -1437,7 +1592,9 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
             i = c0;
             kind = scan_chunk(s, n, c0, tail_start, end, &i);
             if (kind == CHUNK_RUN &&
-                fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces))
+                (fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces) ||
+                 padded_pieces(nlp, s, c0, i, tail_start, pieces,
+                               &n_pieces)))
                 kind = CHUNK_PIECES;
         }
         if (kind == CHUNK_RUN) {
