@@ -160,6 +160,26 @@ check "--batch-bytes 3k closes batches early (more zstd frames)" test \
 run "$work/bbbad" --batch-bytes 0 "$src/examples/sample.warc.gz"
 check "--batch-bytes 0 is a usage error (exit 1)" test "$rc" -eq 1
 
+# --- many inputs, one document per batch: readers far ahead of the writer ---
+# (the ahead cap and the deadlock guard of the batch pool; a hang here is a
+# failure by the test timeout)
+mkdir -p "$work/many"
+for i in $(seq -w 1 24); do
+    cp "$src/examples/sample.warc.gz" "$work/many/s$i.warc.gz"
+done
+for j in 1 2 3; do
+    run "$work/many$j" -j $j --batch 1 "$work/many"
+    check "24 inputs, --batch 1, -j$j accounting" accounting "$work/many$j"
+done
+same=1
+for j in 2 3; do
+    for d in docs rejects; do
+        cmp -s <(lines_of "$work/many1/$d") <(lines_of "$work/many$j/$d") ||
+            same=0
+    done
+done
+check "24 inputs: -j1, -j2, -j3 write the same lines" test $same -eq 1
+
 # --- shards: small shard size gives several complete shards -----------------
 run "$work/shards" -s none --batch 1 --shard-size 2k "$src/examples/sample.warc.gz"
 check "small shards: several files" test "$(ls "$work/shards/docs" | wc -l)" -ge 3
