@@ -5,7 +5,8 @@
  * whitespace-containing word, sentences are in-order, non-overlapping,
  * non-empty slices of the input, and the sentence count agrees. It also
  * checks the Treebank fast paths against the plain rewrite pipeline: the
- * input taken as one sentence must give the same tokens both ways.
+ * input taken as one sentence must give the same tokens both ways; and
+ * Punkt's fast decisions against its full procedure (same spans).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +57,30 @@ static void check_fast_paths(const struct th_nlp *nlp, const char *s,
     }
 }
 
+static void no_trace(const struct nlp_punkt_trace *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+}
+
+/*
+ * Punkt's fast decisions (taken only without a trace) against the full
+ * procedure (always taken with one): the same spans.
+ */
+static void check_punkt_fast(const struct th_nlp *nlp, const char *s,
+                             size_t n)
+{
+    struct nlp_span *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    int ra = nlp_punkt_spans(nlp, s, n, &a, &na);
+    int rb = nlp_punkt_spans_traced(nlp, s, n, &b, &nb, no_trace, NULL);
+    if (ra == 0 && rb == 0 &&
+        (na != nb || (na && memcmp(a, b, na * sizeof(*a)))))
+        abort();
+    free(a);
+    free(b);
+}
+
 static int is_ascii_space(char c)
 {
     return c == ' ' || (c >= '\t' && c <= '\r');
@@ -72,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     const char *text = (const char *)data;
     check_fast_paths(nlp, text, size);
+    check_punkt_fast(nlp, text, size);
     struct th_slice *w = NULL, *s = NULL;
     size_t nw = 0, ns = 0, count = 0;
     if (th_nlp_word_tokenize(nlp, text, size, arena, &w, &nw, &err) == 0) {
