@@ -123,6 +123,27 @@ static inline size_t th_ft_lower_cap(size_t n)
     return n * 3 / 2 + 4;
 }
 
+/*
+ * The bytes of a token of 1 to 8 bytes as one little-endian word, byte j
+ * taken from p[min(j, len - 1)]: no byte past the token is read, and no
+ * branch depends on the length (token lengths defeat branch prediction).
+ * Mask with th_ft_low_bytes(len) for the token's own value.
+ */
+static inline uint64_t th_ft_load_short(const uint8_t *p, size_t len)
+{
+    size_t m = len - 1;
+#define TH_FT_AT(j) ((uint64_t)p[(j) < m ? (j) : m] << (8 * (j)))
+    return TH_FT_AT(0) | TH_FT_AT(1) | TH_FT_AT(2) | TH_FT_AT(3) |
+           TH_FT_AT(4) | TH_FT_AT(5) | TH_FT_AT(6) | TH_FT_AT(7);
+#undef TH_FT_AT
+}
+
+/* A mask of the low len bytes of a word (len 0..8). */
+static inline uint64_t th_ft_low_bytes(size_t len)
+{
+    return len ? ~0ull >> (64 - 8 * len) : 0;
+}
+
 /* ASCII-only lowercase of s[0..n) into out (same length). */
 void th_ft_lower_ascii(const char *s, size_t n, char *out);
 

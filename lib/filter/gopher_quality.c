@@ -66,6 +66,41 @@ static int stop_word_index(struct th_slice w)
 }
 
 /*
+ * Stop words as keys: the bytes as a little-endian number, the length in
+ * the top byte (the words hold no zero byte, so value and length agree or
+ * neither does). STOP_MAGIC sends the eight keys to eight distinct slots
+ * of stop_slots (key * STOP_MAGIC >> 61): one multiplication and one
+ * comparison per token, no branch.
+ */
+#define LE2(a, b) ((uint64_t)(a) | (uint64_t)(b) << 8)
+#define LE3(a, b, c) (LE2(a, b) | (uint64_t)(c) << 16)
+#define LE4(a, b, c, d) (LE3(a, b, c) | (uint64_t)(d) << 24)
+#define STOP_KEY(v, len) ((v) | (uint64_t)(len) << 56)
+#define STOP_MAGIC 0xb85544caef0756b9ull
+
+static const struct {
+    uint64_t key;       /* STOP_KEY of the stop word */
+    unsigned bit;       /* 1 << its stop_word_index() */
+} stop_slots[8] = {
+    {STOP_KEY(LE4('t', 'h', 'a', 't'), 4), 1u << 5},
+    {STOP_KEY(LE4('w', 'i', 't', 'h'), 4), 1u << 7},
+    {STOP_KEY(LE2('o', 'f'), 2), 1u << 3},
+    {STOP_KEY(LE3('t', 'h', 'e'), 3), 1u << 0},
+    {STOP_KEY(LE3('a', 'n', 'd'), 3), 1u << 4},
+    {STOP_KEY(LE2('b', 'e'), 2), 1u << 1},
+    {STOP_KEY(LE4('h', 'a', 'v', 'e'), 4), 1u << 6},
+    {STOP_KEY(LE2('t', 'o'), 2), 1u << 2},
+};
+
+/* 1 << index of the stop word of value v and length len, or 0. */
+static inline unsigned stop_word_bits(uint64_t v, size_t len)
+{
+    uint64_t key = STOP_KEY(v, len);
+    unsigned slot = (unsigned)((key * STOP_MAGIC) >> 61);
+    return stop_slots[slot].bit & (0u - (stop_slots[slot].key == key));
+}
+
+/*
  * Byte classes: bit 0 an ASCII character of PUNCTUATION_SET, bit 1 an ASCII
  * letter, bit 2 a byte >= 0x80 (the token takes the general path).
  */
@@ -102,40 +137,15 @@ static inline uint64_t zero_bytes(uint64_t x)
     return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
 }
 
-/*
- * The bytes of a token of 1 to 8 bytes in a word, by overlapping loads
- * inside the token (bytes repeat; no byte of another token gets in), so a
- * token costs no loop and no per-byte branch.
- */
-static inline uint64_t load_short(const uint8_t *p, size_t len)
-{
-    uint64_t lo, hi;
-    if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + len - 4, 4);
-        return a | (uint64_t)b << 32;
-    }
-    if (len >= 2) {
-        uint16_t a, b;
-        memcpy(&a, p, 2);
-        memcpy(&b, p + len - 2, 2);
-        lo = a | (uint64_t)b << 16;
-        return lo | lo << 32;
-    }
-    hi = p[0];
-    return BYTES(hi);
-}
-
 /* Scan one token: characters, non-punctuation and alphabetic presence. */
 static void scan_token(struct th_slice w, bool terminal, size_t *chars,
                        bool *non_symbol, bool *alpha)
 {
     const uint8_t *p = (const uint8_t *)w.ptr;
-    if (w.len && w.len <= 8) {
+    if (w.len - 1 < 8) {
         /* ASCII: a letter, a digit, tab, LF or space is not in
          * PUNCTUATION_SET; every other ASCII byte is */
-        uint64_t x = load_short(p, w.len);
+        uint64_t x = th_ft_load_short(p, w.len);
         if (!(x & BYTES(0x80))) {
             uint64_t letter = in_range(x | BYTES(0x20), 'a', 'z');
             uint64_t other = in_range(x, '0', '9') |
@@ -238,6 +248,27 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
     size_t stop_count = 0;
     unsigned stop_seen = 0;
     for (size_t i = 0; i < n_words; i++) {
+        size_t tl = words[i].len;
+        if (tl - 1 < 8) {
+            /* an ASCII token of 1 to 8 bytes: one word, no branch on the
+             * length or the classes */
+            uint64_t x = th_ft_load_short((const uint8_t *)words[i].ptr, tl);
+            if (!(x & BYTES(0x80))) {
+                uint64_t letter = in_range(x | BYTES(0x20), 'a', 'z');
+                uint64_t other = in_range(x, '0', '9') |
+                                 zero_bytes(x ^ BYTES(' ')) |
+                                 zero_bytes(x ^ BYTES('\t')) |
+                                 zero_bytes(x ^ BYTES('\n'));
+                size_t ns = (letter | other) != 0;
+                n_non_symbol += ns;
+                non_symbol_chars += tl & (0 - ns);
+                n_alpha += letter != 0;
+                unsigned hit = stop_word_bits(x & th_ft_low_bytes(tl), tl);
+                stop_count += hit != 0;
+                stop_seen |= hit;
+                continue;
+            }
+        }
         size_t chars;
         bool ns, alpha;
         scan_token(words[i], opts->terminal_in_punctuation, &chars, &ns,
