@@ -768,8 +768,6 @@ static bool is_ascii_ws(unsigned char c)
 /* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
 static bool has_contraction_word(const char *s, size_t n)
 {
-    static const char *const words[] = {"cannot", "gimme", "gonna",
-                                        "gotta", "lemme", "wanna"};
     size_t i = 0;
     while (i < n) {
         while (i < n && !is_word_byte((unsigned char)s[i]))
@@ -780,9 +778,28 @@ static bool has_contraction_word(const char *s, size_t n)
         size_t len = i - w;
         if (len != 5 && len != 6)
             continue;
-        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-            if (strlen(words[k]) == len && ci_eq(s + w, len, 0, words[k]))
+        switch (s[w] | 0x20) {
+        case 'c':
+            if (len == 6 && ci_eq(s + w, len, 0, "cannot"))
                 return true;
+            break;
+        case 'g':
+            if (len == 5 && (ci_eq(s + w, len, 0, "gimme") ||
+                             ci_eq(s + w, len, 0, "gonna") ||
+                             ci_eq(s + w, len, 0, "gotta")))
+                return true;
+            break;
+        case 'l':
+            if (len == 5 && ci_eq(s + w, len, 0, "lemme"))
+                return true;
+            break;
+        case 'w':
+            if (len == 5 && ci_eq(s + w, len, 0, "wanna"))
+                return true;
+            break;
+        default:
+            break;
+        }
     }
     return false;
 }
@@ -1127,11 +1144,10 @@ struct window {
                          quotes or dashes (all but C0-C2, E1-E3, F5-FF) */
     uint64_t dot;     /* '.' */
     uint64_t alnum;   /* ASCII letters and digits */
-    uint64_t cws;     /* c g l w (either case) not after a letter or
-                         digit: where a MacIntyre contraction may start */
-    uint64_t cand;    /* cws bits that start a run of exactly 5 or 6
-                         letters and digits (runs cut by the window's end
-                         are not seen: only whole chunks use this) */
+    uint64_t cand;    /* c g l w (either case) starting a run of exactly
+                         5 or 6 ASCII letters and digits: where a MacIntyre
+                         contraction word may be (runs cut by the window's
+                         end are not seen: only whole chunks use this) */
 };
 
 #ifdef __SSE2__
@@ -1211,11 +1227,11 @@ static void classify64(const unsigned char *p, struct window *w)
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
     w->alnum = alnum;
-    w->cws = cw & ~(alnum << 1);
+    uint64_t cws = cw & ~(alnum << 1);    /* not after a letter/digit */
     uint64_t a5 = alnum & (alnum >> 1) & (alnum >> 2) & (alnum >> 3) &
                   (alnum >> 4);
     uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
-    w->cand = w->cws & a5 & ~a7;
+    w->cand = cws & a5 & ~a7;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence). */
@@ -1347,13 +1363,10 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
     }
     if (kind == CHUNK_RUN)
         return kind;
+    /* cand marks every word of 5 or 6 letters/digits starting c g l w */
     uint64_t mb = ((uint64_t)1 << body) - 1;
-    if ((w->cws >> rel) & mb) {
-        bool pure = !((~w->alnum >> rel) & mb);
-        if ((!pure || body == 5 || body == 6) &&
-            has_contraction_word(s + c0, body))
-            return CHUNK_RUN;
-    }
+    if (((w->cand >> rel) & mb) && has_contraction_word(s + c0, body))
+        return CHUNK_RUN;
     return kind;
 }
 
@@ -1546,6 +1559,28 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
             i = c0 + len;
             continue;
         }
+        /*
+         * A chunk whose first non-plain byte is ASCII (not whitespace)
+         * is one the byte loop and scan_chunk() both leave undecided (such
+         * a byte is , : ; ? ! not at the end, or a byte both call bad):
+         * straight to the piece shapes.
+         */
+        bool direct = false;
+        if (len) {
+            size_t rel = c0 - win.base;
+            uint64_t bad = (~win.plain >> rel) &
+                           (((uint64_t)1 << len) - 1);
+            direct = bad && u[c0 + (size_t)__builtin_ctzll(bad)] < 0x80;
+        }
+        struct piece pieces[16];
+        size_t n_pieces = 0;
+        enum chunk_kind kind = CHUNK_RUN;
+        if (direct) {
+            i = c0 + len;
+            if (fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces) ||
+                padded_pieces(nlp, s, c0, i, tail_start, pieces, &n_pieces))
+                kind = CHUNK_PIECES;
+        } else {
         i = c0;
         unsigned acc = 0, f = F_WS;
         while (i < n) {
@@ -1571,7 +1606,6 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
             i++;
             f = F_WS;
         }
-        enum chunk_kind kind = CHUNK_RUN;
         size_t body = i;
         if (f & F_WS) {
             if (!(acc & F_DOT) || i < tail_start)
@@ -1586,8 +1620,6 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
         }
         if (kind != CHUNK_RUN && maybe_contraction(s + c0, body - c0, acc))
             kind = CHUNK_RUN;
-        struct piece pieces[16];
-        size_t n_pieces = 0;
         if (kind == CHUNK_RUN) {
             i = c0;
             kind = scan_chunk(s, n, c0, tail_start, end, &i);
@@ -1596,6 +1628,7 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
                  padded_pieces(nlp, s, c0, i, tail_start, pieces,
                                &n_pieces)))
                 kind = CHUNK_PIECES;
+        }
         }
         if (kind == CHUNK_RUN) {
             if (run_start == SIZE_MAX)
