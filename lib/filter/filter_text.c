@@ -156,6 +156,21 @@ bool th_ft_is_terminal(uint32_t c)
     return false;
 }
 
+/*
+ * Bit 7 of every byte of w that may start a line break: a control byte
+ * (< 0x20: \n \v \f \r and \x1c-\x1e, but also \t and the rest), 0xc2
+ * (U+0085 is c2 85) and 0xe2 (U+2028 and U+2029 are e2 80 a8 / a9).
+ */
+static inline uint64_t break_candidates(uint64_t w)
+{
+    const uint64_t b01 = 0x0101010101010101ull, b7f = 0x7f * b01;
+    uint64_t ctl = ~(((w & b7f) + 0x60 * b01) | w);
+    uint64_t c2 = w ^ (0xc2 * b01), e2 = w ^ (0xe2 * b01);
+    c2 = ~(((c2 & b7f) + b7f) | c2);
+    e2 = ~(((e2 & b7f) + b7f) | e2);
+    return (ctl | c2 | e2) & (0x80 * b01);
+}
+
 bool th_ft_next_line(const char *s, size_t n, size_t *pos,
                      size_t *line_start, size_t *line_end)
 {
@@ -165,21 +180,20 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
     *line_start = i;
     const uint8_t *p = (const uint8_t *)s;
     while (i < n) {
-        /* 8 bytes at a time while they are all printable ASCII */
+        /* 8 bytes at a time up to the next byte that may start a break */
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, p + i, 8);
-            if (((w - 0x2020202020202020ull) | w) & 0x8080808080808080ull)
+            uint64_t m = break_candidates(w);
+            if (m) {
+                i += (size_t)__builtin_ctzll(m) / 8;
                 break;
+            }
             i += 8;
         }
         if (i >= n)
             break;
         uint8_t b = p[i];
-        if (b >= 0x20 && b < 0x80) {
-            i++;
-            continue;
-        }
         if (b < 0x20) {
             if ((b >= 10 && b <= 13) || (b >= 0x1c && b <= 0x1e)) {
                 *line_end = i;
@@ -189,6 +203,10 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
                 *pos = i;
                 return true;
             }
+            i++;
+            continue;
+        }
+        if (b < 0x80) {
             i++;
             continue;
         }

@@ -69,6 +69,51 @@ static bool is_blank(const char *s, size_t n)
     return a == b;
 }
 
+#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
+
+/* Bit 7 of every byte of x (each < 0x80) in [lo, hi]. */
+static inline uint64_t in_range(uint64_t x, unsigned lo, unsigned hi)
+{
+    return (x + BYTES(0x80 - lo)) & ~(x + BYTES(0x7f - hi)) & BYTES(0x80);
+}
+
+/*
+ * Maximal runs of non-whitespace characters (Python str.isspace) in
+ * s[0..n). Eight ASCII bytes at a time: a run starts at a non-space byte
+ * whose predecessor is a space (or the text start); other bytes go through
+ * the decoder one character at a time.
+ */
+static size_t count_runs(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t runs = 0, i = 0;
+    uint64_t prev_space = 1;   /* the text start acts as a space */
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            if (!(x & BYTES(0x80))) {
+                uint64_t sp = in_range(x, 9, 13) | in_range(x, 0x1c, 0x20);
+                uint64_t word = ~sp & BYTES(0x80);
+                /* space flags moved one byte up, the previous one below */
+                uint64_t before = (sp << 8) | (prev_space << 7);
+                uint64_t starts = word & before;
+                runs += (size_t)(((starts >> 7) * BYTES(1)) >> 56);
+                prev_space = sp >> 63;
+                i += 8;
+                continue;
+            }
+        }
+        size_t adv = 1;
+        uint32_t c = p[i] < 0x80 ? p[i] : th_ft_decode(p + i, n - i, &adv);
+        bool space = th_ft_is_space(c);
+        runs += !space && prev_space;
+        prev_space = space;
+        i += adv;
+    }
+    return runs;
+}
+
 static bool over(double v, double thr, bool inclusive)
 {
     return inclusive ? v >= thr : v > thr;
@@ -171,18 +216,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
      * the rule, the (costly) word list is not needed.
      */
     if (!stats && !reason && n_nl) {
-        size_t runs = 0;
-        bool in_run = false;
-        const uint8_t *p = (const uint8_t *)text;
-        for (size_t i = 0; i < len;) {
-            size_t adv = 1;
-            uint32_t c = p[i] < 0x80 ? p[i]
-                                     : th_ft_decode(p + i, len - i, &adv);
-            bool space = th_ft_is_space(c);
-            runs += !space && !in_run;
-            in_run = !space;
-            i += adv;
-        }
+        size_t runs = count_runs(text, len);
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;
     }
