@@ -766,14 +766,37 @@ static bool is_ascii_ws(unsigned char c)
 }
 
 /* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
+/* 1: [A-Za-z0-9_]; 3: also c g l w, either case (a contraction start). */
+static const uint8_t word_bytes[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 1, 3, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 1, 3, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
+static inline unsigned word_byte(unsigned char c)
+{
+    return c < 0x80 ? word_bytes[c] : 0;
+}
+
 static bool has_contraction_word(const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        while (i < n && !is_word_byte((unsigned char)s[i]))
+        while (i < n && !word_byte(u[i]))
             i++;
         size_t w = i;
-        while (i < n && is_word_byte((unsigned char)s[i]))
+        if (i < n && word_byte(u[i]) != 3) {
+            while (i < n && word_byte(u[i]))
+                i++;
+            continue;       /* a word not starting with c g l w */
+        }
+        while (i < n && word_byte(u[i]))
             i++;
         size_t len = i - w;
         if (len != 5 && len != 6)
@@ -1365,8 +1388,12 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
         return kind;
     /* cand marks every word of 5 or 6 letters/digits starting c g l w */
     uint64_t mb = ((uint64_t)1 << body) - 1;
-    if (((w->cand >> rel) & mb) && has_contraction_word(s + c0, body))
-        return CHUNK_RUN;
+    for (uint64_t c = (w->cand >> rel) & mb; c; c &= c - 1) {
+        size_t at = (size_t)__builtin_ctzll(c);
+        size_t wl = (size_t)__builtin_ctzll(~(w->alnum >> (rel + at)));
+        if (has_contraction_word(s + c0 + at, wl))
+            return CHUNK_RUN;
+    }
     return kind;
 }
 
