@@ -766,10 +766,13 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
  *    (it ends the word before it and is followed by a non-word character
  *    or whitespace), first_pass marks it a sentence break, and after_tok
  *    gives at least one token after it.
- *  - '.' after a word of 2-31 ASCII letters that is neither an
- *    abbreviation type nor a collocation's first type (special_len says
- *    which lengths and first letters exist at all): "word." is the
- *    context's first token (letters never end a Punkt word; the period is
+ *  - '.' after a word of 2-31 ASCII letters and digits, at least one of
+ *    them a letter (so not a number: _RE_NUMERIC allows only digits and
+ *    , . -), that is neither an abbreviation type nor a collocation's
+ *    first type (special_len says which lengths and first letters occur
+ *    at all, so most words need no lookup; the others are looked up
+ *    exactly): "word." is the context's first token (letters and digits
+ *    never end a Punkt word; the period is
  *    followed by whitespace or a non-word character), first_pass marks it
  *    a sentence break, and second_pass keeps it (no collocation, not an
  *    abbreviation or ellipsis, not an initial, not a number).
@@ -783,16 +786,30 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (wl < 2 || wl > 31)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
-    unsigned char first = w[0] | 0x20;
-    if (first < 'a' || first > 'z')
-        return -1;
-    for (size_t k = 1; k < wl; k++) {
+    bool letter = false;
+    for (size_t k = 0; k < wl; k++) {
         unsigned char b = w[k] | 0x20;
-        if (b < 'a' || b > 'z')
+        if (b >= 'a' && b <= 'z')
+            letter = true;
+        else if (w[k] < '0' || w[k] > '9')
             return -1;
     }
-    if ((nlp->special_len[first - 'a'] >> wl) & 1)
+    if (!letter)
+        return -1;          /* a number: its own second-pass rule */
+    unsigned char first = w[0] | 0x20;
+    if (first >= 'a' && first <= 'z' &&
+        !((nlp->special_len[first - 'a'] >> wl) & 1))
+        return 1;
+    /* an abbreviation or collocation of this length may exist: look up */
+    char low[32];
+    for (size_t k = 0; k < wl; k++)
+        low[k] = (char)(w[k] | 0x20);
+    const struct nlp_punkt_params *p = nlp->params;
+    if (in_sorted(p->abbrevs, p->n_abbrevs, low, wl))
         return -1;
+    for (size_t k = 0; k < p->n_collocs; k++)
+        if (!cmp_key(low, wl, p->collocs[k].first))
+            return -1;
     return 1;
 }
 
