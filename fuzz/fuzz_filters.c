@@ -3,9 +3,12 @@
  * tokenizer of lib/nlp as their word and sentence source (so the tokenizer
  * is fuzzed through the filters too): every filter with full statistics,
  * the chain in drop and annotate mode under both presets, and the URL
- * filter on the first line. The first byte picks options.
+ * filter on the first line. The first byte picks options. Each filter's
+ * decision without statistics (early exits, bounds, lazy counting) must be
+ * the one computed with every statistic: a difference aborts.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +26,18 @@ static int nlp_sentences(const char *text, size_t len, struct th_arena *a,
                          size_t *n_out, struct th_error *err, void *ctx)
 {
     return th_nlp_count_sentences(ctx, text, len, a, n_out, err);
+}
+
+/* The decisions with and without statistics must agree. */
+static void same_reason(const char *filter, const char *with_stats,
+                        const char *without)
+{
+    if (with_stats == without ||
+        (with_stats && without && strcmp(with_stats, without) == 0))
+        return;
+    fprintf(stderr, "%s: %s with statistics, %s without\n", filter,
+            with_stats ? with_stats : "keep", without ? without : "keep");
+    abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,22 +62,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct th_gopher_repetition_opts ro;
         struct th_gopher_repetition_stats rs;
         th_gopher_repetition_opts_init(&ro, preset);
-        th_gopher_repetition(&ro, text, len, w, nw, arena, &rs, &reason,
-                             &err);
+        const char *fast;
+        if (th_gopher_repetition(&ro, text, len, w, nw, arena, &rs, &reason,
+                                 &err) == 0 &&
+            th_gopher_repetition(&ro, text, len, w, nw, arena, NULL, &fast,
+                                 &err) == 0)
+            same_reason("gopher_repetition", reason, fast);
         struct th_gopher_quality_opts qo;
         struct th_gopher_quality_stats qs;
         th_gopher_quality_opts_init(&qo, preset);
         th_gopher_quality(&qo, text, len, w, nw, &qs, &reason);
+        th_gopher_quality(&qo, text, len, w, nw, NULL, &fast);
+        same_reason("gopher_quality", reason, fast);
     }
     struct th_c4_quality_opts co;
     struct th_c4_quality_stats cs;
     th_c4_quality_opts_init(&co, preset);
     co.filter_no_terminal_punct = (data[0] & 2) != 0;
-    th_c4_quality(&co, text, len, &tok, arena, &out, &cs, &reason, &err);
+    struct th_slice out_fast;
+    const char *fast;
+    if (th_c4_quality(&co, text, len, &tok, arena, &out, &cs, &reason,
+                      &err) == 0 &&
+        th_c4_quality(&co, text, len, &tok, arena, &out_fast, NULL, &fast,
+                      &err) == 0) {
+        same_reason("c4_quality", reason, fast);
+        if (!reason && (out.len != out_fast.len ||
+                        memcmp(out.ptr, out_fast.ptr, out.len) != 0)) {
+            fprintf(stderr, "c4_quality: rewritten texts differ\n");
+            abort();
+        }
+    }
     struct th_fineweb_quality_opts fo;
     struct th_fineweb_quality_stats fs;
     th_fineweb_quality_opts_init(&fo, preset);
-    th_fineweb_quality(&fo, text, len, &tok, arena, &fs, &reason, &err);
+    if (th_fineweb_quality(&fo, text, len, &tok, arena, &fs, &reason,
+                           &err) == 0 &&
+        th_fineweb_quality(&fo, text, len, &tok, arena, NULL, &fast,
+                           &err) == 0)
+        same_reason("fineweb_quality", reason, fast);
 
     struct th_filters_opts o;
     th_filters_opts_init(&o, preset);
