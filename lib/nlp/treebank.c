@@ -1380,7 +1380,11 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
         else if (u[c1 - 1] == '.' && c1 == end && len >= 2)
             kind = CHUNK_SPLIT_LAST;
     } else if (bad == (uint64_t)1 << (len - 1) && len >= 2 &&
-               (byte_class[u[c1 - 1]] & B_PUNCT) && c1 < tail_start) {
+               (byte_class[u[c1 - 1]] & B_PUNCT) &&
+               (c1 < tail_start || u[c1 - 1] == '?' || u[c1 - 1] == '!' ||
+                u[c1 - 1] == ';')) {
+        /* before the tail any of , : ; ? ! is padded; at the sentence's
+           end ? ! ; still are, and no $ rule can match across them */
         kind = CHUNK_SPLIT_LAST;
         body = len - 1;
     }
@@ -1425,12 +1429,13 @@ static bool plain_piece(const char *s, size_t p0, size_t p,
 
 /*
  * A third chunk shape with a known outcome, before the sentence's closing
- * tail and without any of ' " ` , : (the characters whose rules look at
+ * tail and without any of ' " ` (the characters whose rules look at
  * their neighbours): every rewrite that can apply pads something with
  * spaces, so the tokens are the padded parts and the plain segments
  * between them. Padded parts: one of [;@#$%&?!*](){}<>], a quote NLTK
  * pads (« “ ‘ „ » ” ’), two or more dots (\.{2,}), exactly two dashes
- * (--). Plain segments: the bytes the fast loop accepts (single dots and
+ * (--), a , or : not followed by a digit (or another , :); before a
+ * digit , and : are plain. Plain segments: the bytes the fast loop accepts (single dots and
  * dashes included), no contraction word. At most 16 pieces (one when
  * the chunk is a single padded part such as "&" or "...").
  */
@@ -1471,8 +1476,24 @@ static bool padded_pieces(const struct th_nlp *nlp, const char *s,
                 p += l;
                 continue;
             }
+        } else if (c == ',' || c == ':') {
+            /*
+             * ([:,])([^\d]) pads it unless a digit follows ("1,000");
+             * the match eats the next character, so a second , or :
+             * right after it would not be padded: left to the pipeline.
+             */
+            size_t l = 0;
+            unsigned cls = p + 1 < c1 ? nlp_class_at(s + p + 1, c1 - p - 1,
+                                                     &l) : 0;
+            if (cls & NLP_DIGIT) {
+                p += 1 + l;
+                continue;
+            }
+            if (p + 1 < c1 && (u[p + 1] == ',' || u[p + 1] == ':'))
+                return false;
+            pad = 1;
         } else if (fast_class[c] & (F_STOP | F_WS)) {
-            return false;       /* ' " ` , : and control bytes */
+            return false;       /* ' " ` and control bytes */
         } else if (c == '-' && p > c0 && u[p - 1] == '-') {
             return false;
         } else {
