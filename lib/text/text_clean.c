@@ -58,6 +58,9 @@
 #include <string.h>
 #include <strings.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "thresh/text.h"
 #include "text_internal.h"
@@ -86,7 +89,8 @@ struct line {
     unsigned n_commas;      /* commas */
     unsigned n_pipes;       /* '|' separators */
     unsigned n_tags;        /* markup tags left over ("<mi>", "</a>") */
-    unsigned kinds;         /* enum phrase_kind of the phrases it holds */
+    unsigned kinds;         /* enum phrase_kind of the phrases it holds,
+                               among those its length makes count */
     uint64_t hash;          /* hash of the line, for repetition */
     bool bullet;            /* starts with a list marker */
     bool ends_sentence;     /* ends with sentence punctuation */
@@ -259,8 +263,20 @@ enum phrase_kind {
 /* One phrase of the combined index. */
 struct phrase {
     const char *text;       /* lowercase bytes */
+    uint64_t key;           /* its first 8 bytes (byte k at bits 8k) */
+    uint64_t mask;          /* 0xFF over the bytes of key that exist */
+    size_t len;             /* strlen(text) */
     uint8_t kind;           /* enum phrase_kind */
 };
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Tells the host byte order: {1, 0} on a little-endian host. */
+static const union {
+    uint16_t word;      /* 1 */
+    uint8_t bytes[2];   /* its bytes in memory order */
+} probe_le = { 1 };
 
 #define PHRASE_MAX 256
 #define BUCKETS 4096
@@ -274,6 +290,9 @@ static struct phrase phrases[PHRASE_MAX];
 static uint16_t bucket_start[BUCKETS + 1];
 static uint8_t bucket_order[PHRASE_MAX];
 static uint8_t bloom[65536 / 8];   /* hashes of folded first 3 bytes */
+static uint8_t bloom4[65536 / 8];  /* the same, first 4 bytes */
+static uint8_t bloom8[65536 / 8];  /* first 8 bytes of long phrases that
+                                      count in lines of 9+ words */
 static size_t n_phrases;
 static pthread_once_t phrase_once = PTHREAD_ONCE_INIT;
 
@@ -285,25 +304,55 @@ static unsigned char fold(unsigned char c)
     return fold_table[c];
 }
 
-static unsigned bucket_of(unsigned char a, unsigned char b, unsigned char c)
+/* Bloom bit and bucket of the case-folded first three bytes h3 (byte k
+ * at bits 8k): the top 16 and the top 12 bits of one product. */
+static unsigned bloom_of(uint32_t h3)
 {
-    return ((unsigned)fold(a) * 961u + (unsigned)fold(b) * 31u +
-            (unsigned)fold(c)) % BUCKETS;
+    return (unsigned)((h3 * 0x9E3779B1u) >> 16);
 }
 
-static unsigned bloom_hash(unsigned char a, unsigned char b, unsigned char c)
+static unsigned bloom_wide(uint64_t key)
 {
-    uint32_t h = (uint32_t)fold(a) | (uint32_t)fold(b) << 8 |
-                 (uint32_t)fold(c) << 16;
-    return (unsigned)((h * 0x9E3779B1u) >> 16);
+    return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 48);
+}
+
+static bool bloom_has(const uint8_t *set, unsigned h)
+{
+    return (set[h >> 3] >> (h & 7)) & 1;
+}
+
+static void bloom_add(uint8_t *set, unsigned h)
+{
+    set[h >> 3] |= (uint8_t)(1u << (h & 7));
+}
+
+static unsigned bucket_of(uint32_t h3)
+{
+    return (unsigned)((h3 * 0x9E3779B1u) >> 20);
+}
+
+/* Up to 8 bytes at p (n available) as a word, byte k at bits 8k, with
+ * ASCII capitals folded to lowercase; missing bytes are 0. */
+static uint64_t load_folded(const unsigned char *p, size_t n)
+{
+    uint64_t w = 0;
+    if (n > 8)
+        n = 8;
+    for (size_t k = 0; k < n; k++)
+        w |= (uint64_t)fold(p[k]) << (8 * k);
+    return w;
 }
 
 static void add_phrases(const char *const *list, size_t n, uint8_t kind)
 {
     for (size_t i = 0; i < n && n_phrases < PHRASE_MAX; i++) {
+        struct phrase *ph = &phrases[n_phrases];
         assert(list[i][0] && list[i][1] && list[i][2]);
-        phrases[n_phrases].text = list[i];
-        phrases[n_phrases].kind = kind;
+        ph->text = list[i];
+        ph->len = strlen(list[i]);
+        ph->key = load_folded((const unsigned char *)list[i], ph->len);
+        ph->mask = ph->len >= 8 ? ~0ull : (1ull << (8 * ph->len)) - 1;
+        ph->kind = kind;
         n_phrases++;
     }
 }
@@ -318,50 +367,69 @@ static void build_phrase_index(void)
     add_phrases(weak_phrases, COUNT(weak_phrases), PH_WEAK);
     add_phrases(error_phrases, COUNT(error_phrases), PH_ERROR);
     for (size_t i = 0; i < n_phrases; i++) {
-        unsigned h = bloom_hash((unsigned char)phrases[i].text[0],
-                                (unsigned char)phrases[i].text[1],
-                                (unsigned char)phrases[i].text[2]);
-        bloom[h >> 3] |= (uint8_t)(1u << (h & 7));
+        const struct phrase *ph = &phrases[i];
+        bloom_add(bloom, bloom_of((uint32_t)(ph->key & 0xFFFFFF)));
+        /* a phrase that starts with ASCII has 4 bytes at least */
+        assert((unsigned char)ph->text[0] >= 0x80 || ph->len >= 4);
+        bloom_add(bloom4, bloom_wide(ph->key & 0xFFFFFFFFull));
+        if (ph->kind & (PH_STRONG | PH_NOTICE)) {
+            assert(ph->len >= 8);
+            bloom_add(bloom8, bloom_wide(ph->key));
+        }
     }
     size_t k = 0;
     for (unsigned b = 0; b < BUCKETS; b++) {
         bucket_start[b] = (uint16_t)k;
         for (size_t i = 0; i < n_phrases; i++)
-            if (bucket_of((unsigned char)phrases[i].text[0],
-                          (unsigned char)phrases[i].text[1],
-                          (unsigned char)phrases[i].text[2]) == b)
+            if (bucket_of((uint32_t)(phrases[i].key & 0xFFFFFF)) == b)
                 bucket_order[k++] = (uint8_t)i;
     }
     bucket_start[BUCKETS] = (uint16_t)k;
 }
 
-/*
- * Quick reject: no phrase starts with these three (case-folded) bytes.
- * The filter is sparse (about 200 phrases in 65,536 bits), so the branch
- * on it is almost never taken and costs no misprediction per word.
- */
-static bool may_start_phrase(const unsigned char *p)
+/* load_folded() of the 8 bytes at p, n of which may be read. */
+static uint64_t load_folded8(const unsigned char *p, size_t n)
 {
-    unsigned h = bloom_hash(p[0], p[1], p[2]);
-    return (bloom[h >> 3] >> (h & 7)) & 1;
+    if (n < 8)
+        return load_folded(p, n);
+    uint64_t w;
+    memcpy(&w, p, 8);
+    if (!probe_le.bytes[0])
+        w = __builtin_bswap64(w);
+    /* fold A-Z: 0x20 into every byte in 'A'..'Z' (< 0x80) */
+    uint64_t low = w & ~HIGHS;
+    uint64_t up = (low + ONES * (0x80u - 'A')) &
+                  ~(low + ONES * (0x7Fu - 'Z')) & ~w & HIGHS;
+    return w | (up >> 2);
 }
 
-/* The kinds of the phrases that start at s[i] (case-folded). */
-static inline unsigned phrase_at(const unsigned char *s, size_t len, size_t i)
+/*
+ * The kinds of the phrases that start at s[i] (case-folded) and end
+ * within len; avail bytes can be read from s (at least len). The first 8
+ * bytes are loaded folded at once: their first three pick a bit of a
+ * sparse bloom filter (about 200 phrases in 65,536 bits, so the branch
+ * on it is almost never taken) and a bucket, and one masked compare of 8
+ * bytes settles each phrase of the bucket but the longer ones' tails.
+ */
+static unsigned phrase_at(const unsigned char *s, size_t len, size_t avail,
+                          size_t i)
 {
     if (i + 2 >= len)
         return 0;
-    unsigned found = 0;
-    unsigned b = bucket_of(s[i], s[i + 1], s[i + 2]);
-    if (bucket_start[b] == bucket_start[b + 1])
+    uint64_t w = load_folded8(s + i, avail - i);
+    unsigned h = bloom_of((uint32_t)(w & 0xFFFFFF));
+    if (!((bloom[h >> 3] >> (h & 7)) & 1))
         return 0;
+    unsigned b = bucket_of((uint32_t)(w & 0xFFFFFF));
+    unsigned found = 0;
     for (unsigned k = bucket_start[b]; k < bucket_start[b + 1]; k++) {
         const struct phrase *ph = &phrases[bucket_order[k]];
-        size_t j = 0;
-        while (ph->text[j] && i + j < len &&
-               fold(s[i + j]) == (unsigned char)ph->text[j])
+        if (((w ^ ph->key) & ph->mask) || ph->len > len - i)
+            continue;
+        size_t j = 8;
+        while (j < ph->len && fold(s[i + j]) == (unsigned char)ph->text[j])
             j++;
-        if (!ph->text[j])
+        if (j >= ph->len)
             found |= ph->kind;
     }
     return found;
@@ -383,7 +451,7 @@ static unsigned phrase_kinds(const char *str, size_t len, unsigned want)
     for (size_t i = 0; i + 1 < len; i++) {
         if (i > 0 && is_ascii_letter(s[i - 1]) && s[i] < 0x80)
             continue;
-        found |= phrase_at(s, len, i) & want;
+        found |= phrase_at(s, len, len, i) & want;
         if (!(want & ~found))
             break;
     }
@@ -452,11 +520,237 @@ static unsigned lower_run_8(const uint8_t *p)
     return other ? (unsigned)__builtin_ctzll(other) / 8 : 8;
 }
 
-/* Compute the features of line ln (from ln->start + ln->skip). */
-static void line_features(const char *text, struct line *ln)
+/* ------------------------------------------------------------ words */
+
+#define STARTS_MAX 512      /* phrase start positions kept per line */
+
+/* Counters of one line, filled by line_features(). */
+struct counts {
+    unsigned n_words;       /* see struct line */
+    unsigned n_lower;
+    unsigned n_cased;
+    unsigned n_letters;
+    unsigned n_glue;
+    unsigned n_commas;
+    unsigned n_pipes;
+    uint32_t *starts;       /* where a phrase may start (STARTS_MAX) */
+    size_t n_starts;        /* entries used; STARTS_MAX + 1: overflow */
+    size_t avail;           /* bytes readable from the line's start */
+    bool maybe_space;       /* false: the line has no ' ' or tab */
+    bool maybe_underscore;  /* false: the line has no '_' */
+};
+
+static void add_start(struct counts *c, size_t i)
+{
+    if (c->n_starts < STARTS_MAX)
+        c->starts[c->n_starts++] = (uint32_t)i;
+    else
+        c->n_starts = STARTS_MAX + 1;
+}
+
+#if defined(__SSE2__)
+/* Portable popcount (no -mpopcnt on the x86-64 baseline). */
+static unsigned count_bits(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((x * ONES) >> 56);
+}
+
+/* Byte classes of 64 bytes, one bit per byte (bit k: byte k). */
+struct block {
+    uint64_t lower;     /* a-z */
+    uint64_t upper;     /* A-Z */
+    uint64_t digit;     /* 0-9 */
+    uint64_t space;     /* ' ' '\t' */
+    uint64_t qe;        /* ? ! */
+    uint64_t dot;       /* . */
+    uint64_t ell;       /* 0xA6: the last byte of U+2026 '…' */
+    uint64_t comma;     /* , */
+    uint64_t pipe;      /* | */
+    uint64_t lt;        /* < */
+    uint64_t slash;     /* / */
+    uint64_t underscore; /* _ */
+    uint64_t high;      /* >= 0x80 */
+};
+
+static uint64_t mask16(__m128i m, unsigned q)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * q);
+}
+
+/* Classify the first nq (1..4) groups of 16 of the 64 bytes at p. */
+static void classify_block(const uint8_t *p, unsigned nq, struct block *b)
+{
+    memset(b, 0, sizeof(*b));
+    for (unsigned q = 0; q < nq; q++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (p + 16 * q));
+        /* x in [lo, lo + n): (x - lo) ^ 0x80 < n - 128, signed */
+#define RANGE(lo, n) _mm_cmplt_epi8(_mm_add_epi8(v, \
+            _mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)((n) - 128)))
+#define EQ(c) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(c)))
+        b->lower |= mask16(RANGE('a', 26), q);
+        b->upper |= mask16(RANGE('A', 26), q);
+        b->digit |= mask16(RANGE('0', 10), q);
+        b->space |= mask16(_mm_or_si128(EQ(' '), EQ('\t')), q);
+        b->qe |= mask16(_mm_or_si128(EQ('?'), EQ('!')), q);
+        b->dot |= mask16(EQ('.'), q);
+        b->ell |= mask16(EQ(0xA6), q);
+        b->comma |= mask16(EQ(','), q);
+        b->pipe |= mask16(EQ('|'), q);
+        b->lt |= mask16(EQ('<'), q);
+        b->slash |= mask16(EQ('/'), q);
+        b->underscore |= mask16(EQ('_'), q);
+        b->high |= mask16(v, q);
+#undef RANGE
+#undef EQ
+    }
+}
+
+/* True when every byte >= 0x80 of s[from, len) is in a U+2000..U+203F
+ * character (E2 80 xx: quotes, dashes, '…'), none of them a letter. */
+static bool only_general_punctuation(const uint8_t *s, size_t from,
+                                     size_t len)
+{
+    for (size_t i = from; i < len; i++) {
+        if (s[i] < 0x80)
+            continue;
+        if (s[i] != 0xE2 || i + 2 >= len || s[i + 1] != 0x80 ||
+            (s[i + 2] & 0xC0) != 0x80)
+            return false;
+        i += 2;
+    }
+    return true;
+}
+
+/*
+ * The features of a line that is ASCII but for general punctuation (most
+ * lines of web text), 64 bytes at a time from SSE2 byte classes: every
+ * rule of the character loop becomes a bit operation on the masks, with
+ * neighbours reached by shifting a mask one bit (and the last bits of the
+ * previous 64 carried over). The first letter of each word (which decides
+ * whether the word counts and whether it starts lowercase) is the letter
+ * with no letter before it in the same word: a prefix OR over the bits,
+ * cut at spaces, in six doubling steps. A character E2 80 xx counts as
+ * three non-letters, which is what the loop makes of one ('…' ends a
+ * sentence by its last byte); no phrase starts with one. Returns false,
+ * having changed nothing, for any other non-ASCII byte: the character
+ * loop then does the line.
+ */
+static bool block_features(const uint8_t *s, size_t len, size_t avail,
+                           struct counts *c, unsigned *n_sentences,
+                           unsigned *n_tags)
+{
+    uint64_t c_lower = 0, c_lower2 = 0, c_qe = 0, c_end = 0, c_letter = 0;
+    uint64_t c_seen = 0;
+    bool checked = false;
+    struct counts r = *c;
+    unsigned sentences = 0, tags = 0;
+    uint64_t any_space = 0, any_underscore = 0;
+    for (size_t o = 0; o < len; o += 64) {
+        struct block b;
+        unsigned nq = len - o >= 64 ? 4 : (unsigned)(len - o + 15) / 16;
+        if (o + 16 * nq <= avail) {
+            classify_block(s + o, nq, &b);
+        } else {
+            uint8_t tmp[64] = { 0 };
+            memcpy(tmp, s + o, avail - o);
+            classify_block(tmp, nq, &b);
+        }
+        uint64_t valid = len - o >= 64 ? ~0ull : (1ull << (len - o)) - 1;
+        if ((b.high & valid) && !checked) {
+            if (!only_general_punctuation(s, o, len))
+                return false;
+            checked = true;
+        }
+        uint64_t lower = b.lower & valid, upper = b.upper & valid;
+        uint64_t digit = b.digit & valid, qe = b.qe & valid;
+        uint64_t space = b.space & valid;
+        any_space |= space;
+        any_underscore |= b.underscore & valid;
+        uint64_t letter = lower | upper;
+        uint64_t end = (qe | b.dot | b.ell) & valid;
+        uint64_t next_lower = lower >> 1;
+        if (o + 64 < len && ascii_class[s[o + 64]] == CH_LOWER)
+            next_lower |= 1ull << 63;
+        uint64_t prev_lower = (lower << 1) | c_lower;
+        uint64_t prev_lower2 = (lower << 2) | (c_lower << 1) | c_lower2;
+        uint64_t prev_qe = (qe << 1) | c_qe;
+        if (o == 0)     /* "?A", "!1" count from the third byte on */
+            prev_qe &= ~2ull;
+        uint64_t glued = (upper & next_lower &
+                          ((prev_lower & prev_lower2) | prev_qe)) |
+                         (digit & prev_qe);
+        if (glued)
+            r.n_glue += count_bits(glued);
+        uint64_t ends = space & ((end << 1) | c_end);
+        if (ends)
+            sentences += count_bits(ends);
+        uint64_t comma = b.comma & valid, pipe = b.pipe & valid;
+        if (comma | pipe) {
+            r.n_commas += count_bits(comma);
+            r.n_pipes += count_bits(pipe);
+        }
+        r.n_letters += count_bits(letter);
+        /* "<" then '/' or a letter, and a '>' later in the line */
+        uint64_t tag = b.lt & valid & (((b.slash & valid) | letter) >> 1);
+        if (o + 64 < len && (b.lt >> 63) &&
+            (s[o + 64] == '/' || (ascii_class[s[o + 64]] &
+                                  (CH_LOWER | CH_UPPER))))
+            tag |= 1ull << 63;
+        for (; tag; tag &= tag - 1) {
+            size_t i = o + (size_t)__builtin_ctzll(tag);
+            tags += memchr(s + i + 1, '>', len - i - 1) != NULL;
+        }
+        /* seen[k]: a letter at or before k in the same word */
+        uint64_t g = letter, p = ~space & valid;
+        for (unsigned k = 1; k < 64; k *= 2) {
+            g |= p & (g << k);
+            p &= (p << k) | ((1ull << k) - 1);
+        }
+        uint64_t seen = g | (p & (c_seen ? ~0ull : 0));
+        uint64_t first = letter & ~((seen << 1) | c_seen);
+        if (first) {
+            unsigned nw = count_bits(first);
+            r.n_words += nw;
+            r.n_cased += nw;
+            r.n_lower += count_bits(first & lower);
+        }
+        /* phrase starts: a letter after a non-letter (digits start only
+         * error phrases, which line_phrases() never looks for) */
+        uint64_t starts = letter & ~((letter << 1) | c_letter);
+        for (; starts; starts &= starts - 1) {
+            size_t i = o + (size_t)__builtin_ctzll(starts);
+            if (i + 2 < len)
+                add_start(&r, i);
+        }
+        c_lower = lower >> 63;
+        c_lower2 = (lower >> 62) & 1;
+        c_qe = qe >> 63;
+        c_end = end >> 63;
+        c_letter = letter >> 63;
+        c_seen = seen >> 63;
+    }
+    r.maybe_space = any_space != 0;
+    r.maybe_underscore = any_underscore != 0;
+    *c = r;
+    *n_sentences += sentences;
+    *n_tags += tags;
+    return true;
+}
+#endif
+
+/* Compute the features of line ln (from ln->start + ln->skip); the
+ * places where a phrase may start go to starts[] (see classify_line). */
+static void line_features(const char *text, size_t text_len,
+                          struct line *ln, struct counts *cn)
 {
     const uint8_t *s = (const uint8_t *)text + ln->start + ln->skip;
     size_t len = ln->len - ln->skip;
+    size_t avail = text_len - ln->start - ln->skip;
+    cn->avail = avail;
     ln->bullet = starts_bullet((const char *)s, len);
     ln->ends_sentence = false;
 
@@ -466,18 +760,25 @@ static void line_features(const char *text, struct line *ln)
     unsigned word_first = 0;    /* class of the first letter of the word */
     bool prev_end = false;      /* previous char ends a sentence */
     bool boundary = true;       /* previous character is no letter */
-    unsigned n_words = 0, n_lower = 0, n_cased = 0, n_sentences = 0;
-    unsigned n_letters = 0, n_wide = 0, n_glue = 0, n_commas = 0;
-    unsigned n_pipes = 0, n_tags = 0, kinds = 0;
-    for (size_t i = 0; i < len;) {
+    unsigned n_sentences = 0, n_wide = 0, n_tags = 0;
+    struct counts c = { .starts = cn->starts, .maybe_space = true,
+                        .maybe_underscore = true };
+    size_t loop_len = len;      /* 0 when the block scan did the line */
+#if defined(__SSE2__)
+    if (block_features(s, len, avail, &c, &n_sentences, &n_tags))
+        loop_len = 0;
+#else
+    (void)avail;
+#endif
+    for (size_t i = 0; i < loop_len;) {
         uint8_t b = s[i];
         unsigned ac = ascii_class[b];
         if (b == ' ') {
             /* Fast path: the space after a word. */
             if (in_word && word_has_letter) {
-                n_words++;
-                n_lower += word_first == CH_LOWER;
-                n_cased += word_first != 0;
+                c.n_words++;
+                c.n_lower += word_first == CH_LOWER;
+                c.n_cased += word_first != 0;
             }
             in_word = false;
             n_sentences += prev_end;
@@ -489,9 +790,8 @@ static void line_features(const char *text, struct line *ln)
             continue;
         }
         if (boundary && (b >= 0x80 || (ac & (CH_LOWER | CH_UPPER |
-                                             CH_DIGIT))) &&
-            i + 2 < len && may_start_phrase(s + i))
-            kinds |= phrase_at(s, len, i);
+                                             CH_DIGIT))) && i + 2 < len)
+            add_start(&c, i);
         if (ac == CH_LOWER) {
             /* Fast path: a run of lowercase ASCII letters, measured 8
              * bytes at a time (no branch per letter to mispredict). */
@@ -515,7 +815,7 @@ static void line_features(const char *text, struct line *ln)
                 word_has_letter = true;
                 word_first = CH_LOWER;
             }
-            n_letters += (unsigned)(j - i);
+            c.n_letters += (unsigned)(j - i);
             lower_run = (prev & CH_LOWER) ? lower_run + (unsigned)(j - i) :
                                             (unsigned)(j - i);
             prev = CH_LOWER;
@@ -544,9 +844,9 @@ static void line_features(const char *text, struct line *ln)
         }
         if (cls & CH_SPACE) {
             if (in_word && word_has_letter) {
-                n_words++;
-                n_lower += word_first == CH_LOWER;
-                n_cased += word_first != 0;
+                c.n_words++;
+                c.n_lower += word_first == CH_LOWER;
+                c.n_cased += word_first != 0;
             }
             in_word = false;
             if (prev_end)
@@ -562,24 +862,24 @@ static void line_features(const char *text, struct line *ln)
                 word_first = cls & (CH_LOWER | CH_UPPER);
             }
         }
-        n_letters += letter;
+        c.n_letters += letter;
         n_wide += wide;
         /* A capitalised word glued to a word or a question before it:
          * "LandHow", "Institutions?100" -- not "YouTube", "Cdc25C". */
         if ((cls & CH_UPPER) && i + n < len &&
             ascii_class[s[i + n]] == CH_LOWER) {
             if ((prev & CH_LOWER) && lower_run >= 2)
-                n_glue++;
+                c.n_glue++;
             else if (prev_end && i >= 2 && (s[i - 1] == '?' ||
                                             s[i - 1] == '!'))
-                n_glue++;
+                c.n_glue++;
         }
         if (cp < 0x80 && !letter) {
             if ((cls & CH_DIGIT) && i >= 2 &&
                 (s[i - 1] == '?' || s[i - 1] == '!'))
-                n_glue++;
-            n_commas += cp == ',';
-            n_pipes += cp == '|';
+                c.n_glue++;
+            c.n_commas += cp == ',';
+            c.n_pipes += cp == '|';
             if (cp == '<' && i + 1 < len &&
                 (s[i + 1] == '/' || (ascii_class[s[i + 1]] &
                                      (CH_LOWER | CH_UPPER))) &&
@@ -595,21 +895,23 @@ static void line_features(const char *text, struct line *ln)
         i += n;
     }
     if (in_word && word_has_letter) {
-        n_words++;
-        n_lower += word_first == CH_LOWER;
-        n_cased += word_first != 0;
+        c.n_words++;
+        c.n_lower += word_first == CH_LOWER;
+        c.n_cased += word_first != 0;
     }
-    ln->n_words = n_words;
-    ln->n_lower = n_lower;
-    ln->n_cased = n_cased;
+    ln->n_words = c.n_words;
+    ln->n_lower = c.n_lower;
+    ln->n_cased = c.n_cased;
     ln->n_sentences = n_sentences;
-    ln->n_letters = n_letters;
+    ln->n_letters = c.n_letters;
     ln->n_wide = n_wide;
-    ln->n_glue = n_glue;
-    ln->n_commas = n_commas;
-    ln->n_pipes = n_pipes;
+    ln->n_glue = c.n_glue;
+    ln->n_commas = c.n_commas;
+    ln->n_pipes = c.n_pipes;
     ln->n_tags = n_tags;
-    ln->kinds = kinds;
+    cn->n_starts = c.n_starts;
+    cn->maybe_space = c.maybe_space;
+    cn->maybe_underscore = c.maybe_underscore;
     /* Ends with . ! ? … : possibly followed by closing quotes/brackets. */
     size_t e = len;
     while (e > 0) {
@@ -659,7 +961,7 @@ static double lower_share(const struct line *ln)
 }
 
 /* True when the line is only bracketed placeholders ("[logo.png]"). */
-static bool is_placeholder(const char *s, size_t len)
+static bool is_placeholder(const char *s, size_t len, bool maybe_space)
 {
     if (len < 2)
         return false;
@@ -673,7 +975,7 @@ static bool is_placeholder(const char *s, size_t len)
     static const char *const exts[] = {
         ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg",
     };
-    if (len > 64 || memchr(s, ' ', len))
+    if (len > 64 || (maybe_space && memchr(s, ' ', len)))
         return false;
     for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
         size_t el = strlen(exts[k]);
@@ -694,8 +996,67 @@ static bool has_form_field(const char *s, size_t len)
     return false;
 }
 
+/*
+ * The kinds (among want) of the phrases that start at the places
+ * line_features() noted; when there were too many to note, the line is
+ * walked again for them. Done only when the class depends on it, so long
+ * lines (which no list applies to) never pay for the vocabulary.
+ */
+static unsigned line_phrases(const char *text, const struct line *ln,
+                             const struct counts *cn, unsigned want)
+{
+    const uint8_t *s = (const uint8_t *)text + ln->start + ln->skip;
+    size_t len = ln->len - ln->skip;
+    unsigned found = 0;
+    if (cn->n_starts <= STARTS_MAX) {
+        /* Lines of 9+ words only count the long phrases: their first 8
+         * bytes tell them from common words ("this", "you", "all"). */
+        bool wide = !(want & ~(unsigned)(PH_STRONG | PH_NOTICE));
+        for (size_t k = 0; k < cn->n_starts && !(found & want); k++) {
+            size_t i = cn->starts[k];
+            if (s[i] < 0x80) {
+                uint64_t w = load_folded8(s + i, cn->avail - i);
+                if (wide ? len - i < 8 ||
+                           !bloom_has(bloom8, bloom_wide(w)) :
+                           !bloom_has(bloom4,
+                                      bloom_wide(w & 0xFFFFFFFFull)))
+                    continue;
+            }
+            found |= phrase_at(s, len, cn->avail, i);
+        }
+        return found & want;
+    }
+    /* Overflow: the same places, found by the character loop's rule (a
+     * letter, digit or non-ASCII character after a non-letter). */
+    bool boundary = true;
+    for (size_t i = 0; i < len && !(found & want);) {
+        uint32_t cp = s[i];
+        size_t n = 1;
+        bool letter, wide;
+        if (cp < 0x80) {
+            letter = is_ascii_letter((unsigned char)cp);
+        } else {
+            n = th_text_utf8_decode(s + i, len - i, &cp);
+            if (!n) {
+                n = 1;
+                cp = 0xFFFD;
+            }
+            unicode_class(cp, &letter, &wide);
+        }
+        if (boundary && (s[i] >= 0x80 ||
+                         (ascii_class[s[i]] & (CH_LOWER | CH_UPPER |
+                                               CH_DIGIT))) &&
+            i + 2 < len)
+            found |= phrase_at(s, len, cn->avail, i);
+        boundary = !letter;
+        i += n;
+    }
+    return found & want;
+}
+
 /* First class of a line from its own features. */
-static enum line_class classify_line(const char *text, struct line *ln)
+static enum line_class classify_line(const char *text, struct line *ln,
+                                     const struct counts *cn)
 {
     const char *s = text + ln->start + ln->skip;
     size_t len = ln->len - ln->skip;
@@ -711,14 +1072,16 @@ static enum line_class classify_line(const char *text, struct line *ln)
         ln->markup = true;
         return LC_BAD;
     }
-    if (is_placeholder(s, len) || has_form_field(s, len)) {
+    if (is_placeholder(s, len, cn->maybe_space) ||
+        (cn->maybe_underscore && has_form_field(s, len))) {
         ln->boiler = true;
         return LC_BAD;
     }
     unsigned want = (words <= 40 ? PH_STRONG : 0u) |
                     (words <= 120 ? PH_NOTICE : 0u) |
                     (words <= 8 ? PH_WEAK : 0u);
-    if (ln->kinds & want) {
+    ln->kinds = want ? line_phrases(text, ln, cn, want) : 0;
+    if (ln->kinds) {
         ln->boiler = true;
         ln->vocab = true;
         return LC_BAD;
@@ -1049,30 +1412,38 @@ int th_text_clean(const char *data, size_t len,
     if (!opts)
         opts = &defaults;
     pthread_once(&phrase_once, build_phrase_index);
-    size_t n = 1;
-    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + len - p)));
-         p++)
-        n++;
-    struct line *lines = calloc(n, sizeof(*lines));
+    /* One pass over the newlines; the array grows as needed. */
+    size_t cap = len / 32 + 16, n = 0;
+    struct line *lines = malloc(cap * sizeof(*lines));
     if (!lines)
         return TH_ENOMEM;
-    size_t k = 0, start = 0;
-    for (;;) {
+    for (size_t start = 0;;) {
         const char *nl = memchr(data + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - data) : len;
-        lines[k].start = start;
-        lines[k].len = end - start;
-        k++;
+        if (n == cap) {
+            struct line *grown = realloc(lines, 2 * cap * sizeof(*lines));
+            if (!grown) {
+                free(lines);
+                return TH_ENOMEM;
+            }
+            lines = grown;
+            cap *= 2;
+        }
+        memset(&lines[n], 0, sizeof(lines[n]));
+        lines[n].start = start;
+        lines[n].len = end - start;
+        n++;
         if (!nl)
             break;
         start = end + 1;
     }
-    n = k;
     size_t base = out->len;
     int rc = mark_repeats(data, lines, n);
     if (rc < 0)
         goto out_free;
     size_t n_split = 0;
+    uint32_t starts[STARTS_MAX];
+    struct counts cn = { .starts = starts };
     for (size_t i = 0; i < n; i++) {
         struct line *ln = &lines[i];
         if (ln->len == 0) {
@@ -1085,8 +1456,8 @@ int th_text_clean(const char *data, size_t len,
             ln->cls = ln->first = LC_BAD;
             continue;
         }
-        line_features(data, ln);
-        ln->cls = classify_line(data, ln);
+        line_features(data, len, ln, &cn);
+        ln->cls = classify_line(data, ln, &cn);
         ln->first = ln->cls;
     }
     rc = decide(data, lines, n, opts);

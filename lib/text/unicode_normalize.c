@@ -55,6 +55,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "thresh/text.h"
 #include "text_internal.h"
@@ -261,6 +264,31 @@ bool th_text_is_valid_utf8(const char *data, size_t len)
 {
     const uint8_t *s = (const uint8_t *)data;
     size_t i = 0;
+#if defined(__SSE2__)
+    /* ASCII, the bulk of it, 32 bytes per step */
+    while (i + 32 <= len) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (s + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b))) {
+            /* decode up to the end of this stretch, then go on */
+            size_t stop = i + 32;
+            while (i < stop) {
+                if (s[i] < 0x80) {
+                    i++;
+                    continue;
+                }
+                uint32_t cp;
+                size_t n = th_text_utf8_decode(s + i, len - i, &cp);
+                if (!n)
+                    return false;
+                i += n;
+            }
+            continue;
+        }
+        i += 32;
+    }
+#endif
     while (i < len) {
         if (i + 8 <= len) {
             uint64_t w;
@@ -805,6 +833,38 @@ static bool plain_chunk(const uint8_t *p)
     return true;
 }
 
+#if defined(__SSE2__)
+/*
+ * plain_chunk() for 16 bytes at a time with SSE2: from pos (after a plain
+ * byte) skip every 16 bytes that are plain bytes and single spaces each
+ * followed by a plain byte; returns where that stops.
+ */
+static size_t plain_run_16(const uint8_t *in, size_t len, size_t pos)
+{
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i del = _mm_set1_epi8(0x7F);
+    const __m128i amp = _mm_set1_epi8('&');
+    while (pos + 16 <= len) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (in + pos));
+        /* 0x21..0x7E but '&' (bytes >= 0x80 are negative) */
+        unsigned plain = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v,
+                                                                    space)) &
+                         ~(unsigned)_mm_movemask_epi8(
+                             _mm_or_si128(_mm_cmpeq_epi8(v, del),
+                                          _mm_cmpeq_epi8(v, amp)));
+        unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, space));
+        unsigned bad = (~(plain | sp) & 0xFFFFu) | (sp & ~(plain >> 1));
+        if (bad) {
+            /* the bytes before the first bad one are fine */
+            return pos + (size_t)__builtin_ctz(bad);
+        }
+        pos += 16;
+    }
+    return pos;
+}
+#endif
+
 /* One pass: everything but mojibake. Appends to out. */
 static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
                           struct th_buf *out,
@@ -825,6 +885,9 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
              * between two plain bytes needs no pending state. */
             size_t start = nm.pos, pos = start + 1;
             for (;;) {
+#if defined(__SSE2__)
+                pos = plain_run_16(in, len, pos);
+#endif
                 while (pos + 8 <= len && plain_chunk(in + pos))
                     pos += 8;
                 while (pos < len && plain_byte[in[pos]])
