@@ -482,9 +482,18 @@ static int stream_next(struct token_stream *v)
  * Are the n-grams at a and b equal as strings, tokens joined by sep (0 for
  * none)? Pairwise-equal tokens settle it; otherwise compare byte streams.
  */
-static bool ngram_equal(const struct th_slice *w, size_t a, size_t b,
+static bool ngram_equal(const struct ngram_ctx *cx, size_t a, size_t b,
                         size_t n, char sep)
 {
+    const struct th_slice *w = cx->words;
+    if (!sep) {
+        /* concatenated: two ranges of the token stream */
+        const struct boundary *bd = cx->b;
+        uint64_t la = bd[a + n].bytes - bd[a].bytes;
+        return la == bd[b + n].bytes - bd[b].bytes &&
+               memcmp(cx->stream + bd[a].bytes, cx->stream + bd[b].bytes,
+                      la) == 0;
+    }
     bool pairwise = true;
     for (size_t k = 0; k < n && pairwise; k++)
         pairwise = w[a + k].len == w[b + k].len &&
@@ -507,14 +516,14 @@ static bool ngram_equal(const struct th_slice *w, size_t a, size_t b,
  * was present, 0 when inserted, < 0 on allocation failure; *entry_out is
  * the entry either way.
  */
-static int gram_lookup(struct gram_set *s, const struct th_slice *words,
+static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
                        uint64_t key, uint32_t start, size_t n, char sep,
                        struct gram_entry **entry_out)
 {
     size_t j = key & s->mask;
     while (s->slots[j].key) {
         struct gram_entry *e = &s->slots[j];
-        if (e->key == key && ngram_equal(words, e->first, start, n, sep)) {
+        if (e->key == key && ngram_equal(cx, e->first, start, n, sep)) {
             *entry_out = e;
             return 1;
         }
@@ -647,33 +656,13 @@ static inline unsigned count_marked(uint64_t x)
 }
 
 /*
- * A token of at most 8 bytes as a little-endian number, by two overlapping
- * loads inside the token (no byte past its end is read).
- */
-static inline uint64_t load_token(const uint8_t *p, size_t len)
-{
-    if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + len - 4, 4);
-        return a | (uint64_t)b << (8 * (len - 4));
-    }
-    if (len >= 2) {
-        uint16_t a, b;
-        memcpy(&a, p, 2);
-        memcpy(&b, p + len - 2, 2);
-        return a | (uint64_t)b << (8 * (len - 2));
-    }
-    return len ? p[0] : 0;
-}
-
-/*
  * The token stream (one copy of every token, 16 zero bytes after) and the
  * boundaries: per token H(token) mod p, its characters (bytes that are not
  * UTF-8 continuation bytes; the decoder's count from 64 bytes on) and
  * whether it holds a space, from 8-byte words, then the prefix sums. A
- * token of up to 8 bytes is one word: loaded, stored into the stream with
- * one 8-byte store (the next token overwrites the excess) and hashed as is.
+ * token of up to 8 bytes is one word: loaded without a length branch
+ * (th_ft_load_short), stored into the stream with one 8-byte store (the
+ * next token overwrites the excess) and hashed as is.
  */
 static int build_boundaries(struct ngram_ctx *cx)
 {
@@ -698,13 +687,15 @@ static int build_boundaries(struct ngram_ctx *cx)
         uint8_t *p = stream + off;
         uint64_t h, x;
         unsigned cont;  /* continuation bytes */
-        if (len <= 8) {
-            x = load_token(src, len);
+        if (len - 1 < 8) {
+            x = th_ft_load_short(src, len) & th_ft_low_bytes(len);
             memcpy(p, &x, 8);
             h = m61_reduce(x);
             cont = count_marked(continuation_bytes(x));
-            spaces |= zero_bytes(x ^ BYTES(' ')) &
-                      (len ? ~0ull >> (64 - 8 * len) : 0);
+            spaces |= zero_bytes(x ^ BYTES(' ')) & th_ft_low_bytes(len);
+        } else if (len == 0) {
+            x = h = 0;
+            cont = 0;
         } else {
             memcpy(p, src, len);
             /* Horner from the last chunk: 2^64 = 256^8 (mod p) */
@@ -836,7 +827,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
         uint64_t hj = joined_hash(cx, i, n);
         uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
-        int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, ' ', &en);
+        int rc = gram_lookup(&set, cx, key, (uint32_t)i, n, ' ', &en);
         if (rc < 0)
             return rc;
         en->count++;
@@ -878,7 +869,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         uint64_t hc = concat_hash(cx, i, n);
         uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
         struct gram_entry *en;
-        int rc = gram_lookup(&set, cx->words, key, (uint32_t)i, n, 0, &en);
+        int rc = gram_lookup(&set, cx, key, (uint32_t)i, n, 0, &en);
         if (rc < 0)
             return rc;
         if (rc == 1) {
