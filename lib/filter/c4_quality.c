@@ -147,6 +147,98 @@ static size_t remove_citations(const char *s, size_t start, size_t end,
     return o;
 }
 
+/* Phrases searched in every lowercased line (find_phrases() bits). */
+enum {
+    PH_LOREM = 1 << 0,        /* "lorem ipsum" */
+    PH_JAVASCRIPT = 1 << 1,   /* "javascript" */
+    PH_TERMS = 1 << 2,        /* "terms of use" */
+    PH_PRIVACY = 1 << 3,      /* "privacy policy" */
+    PH_COOKIE = 1 << 4,       /* "cookie" (four phrases hold it) */
+};
+
+#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
+
+/* Bit 7 of every zero byte of x. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
+}
+
+/* Does s[0..n) hold needle at offset at (which may be out of range)? */
+static inline bool phrase_at(const char *s, size_t n, size_t i, size_t back,
+                             const char *needle, size_t len)
+{
+    return i >= back && i - back + len <= n &&
+           memcmp(s + i - back, needle, len) == 0;
+}
+
+/*
+ * Which phrases occur in the lowercased line s[0..n), in one pass: each
+ * phrase has an anchor byte, rare in text, at a fixed offset ('p' of
+ * "ipsum", 'j', 'f' of "of", 'v', 'k'); every occurrence of a phrase holds
+ * its anchor, so checking the phrase around each anchor byte (found 8
+ * bytes at a time) finds them all. Five memmem calls a line cost more.
+ */
+static unsigned find_phrases(const char *s, size_t n)
+{
+    unsigned found = 0;
+    size_t i = 0;
+    for (;;) {
+        uint64_t m = 0;
+        size_t base = i;
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            m = zero_bytes(x ^ BYTES('p')) | zero_bytes(x ^ BYTES('j')) |
+                zero_bytes(x ^ BYTES('f')) | zero_bytes(x ^ BYTES('v')) |
+                zero_bytes(x ^ BYTES('k'));
+            base = i;
+            i += 8;
+            if (m)
+                break;
+        }
+        if (!m) {
+            /* the tail, byte by byte */
+            base = i;
+            for (; i < n; i++) {
+                char c = s[i];
+                if (c == 'p' || c == 'j' || c == 'f' || c == 'v' || c == 'k')
+                    m |= 0x80ull << (8 * (i - base));
+            }
+            if (!m)
+                return found;
+        }
+        while (m) {
+            size_t at = base + (size_t)__builtin_ctzll(m) / 8;
+            m &= m - 1;
+            switch (s[at]) {
+            case 'p':
+                if (phrase_at(s, n, at, 7, "lorem ipsum", 11))
+                    found |= PH_LOREM;
+                break;
+            case 'j':
+                if (phrase_at(s, n, at, 0, "javascript", 10))
+                    found |= PH_JAVASCRIPT;
+                break;
+            case 'f':
+                if (phrase_at(s, n, at, 7, "terms of use", 12))
+                    found |= PH_TERMS;
+                break;
+            case 'v':
+                if (phrase_at(s, n, at, 3, "privacy policy", 14))
+                    found |= PH_PRIVACY;
+                break;
+            default:
+                if (phrase_at(s, n, at, 3, "cookie", 6))
+                    found |= PH_COOKIE;
+                break;
+            }
+        }
+        if (i >= n)
+            return found;
+    }
+}
+
 static bool has_terminal_punct(const char *s, size_t n)
 {
     if (!n)
@@ -221,13 +313,12 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
             continue;
         }
         size_t ln = th_ft_lower(line, n, lower);
-        if (opts->filter_lorem_ipsum &&
-            th_ft_find(lower, ln, "lorem ipsum", 11)) {
+        unsigned found = find_phrases(lower, ln);
+        if (opts->filter_lorem_ipsum && (found & PH_LOREM)) {
             *reason_out = "lorem_ipsum";
             return 0;
         }
-        if (opts->filter_javascript &&
-            th_ft_find(lower, ln, "javascript", 10)) {
+        if (opts->filter_javascript && (found & PH_JAVASCRIPT)) {
             st->dropped_javascript++;
             continue;
         }
@@ -236,10 +327,9 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
             return 0;
         }
         if (opts->filter_policy) {
-            /* four of the six phrases contain "cookie": one scan for them */
-            bool policy = th_ft_find(lower, ln, "terms of use", 12) ||
-                          th_ft_find(lower, ln, "privacy policy", 14);
-            if (!policy && th_ft_find(lower, ln, "cookie", 6))
+            /* four of the six phrases contain "cookie": checked with it */
+            bool policy = (found & (PH_TERMS | PH_PRIVACY)) != 0;
+            if (!policy && (found & PH_COOKIE))
                 for (size_t k = 2; k < 6 && !policy; k++)
                     policy = th_ft_find(lower, ln, policy_phrases[k],
                                         strlen(policy_phrases[k])) != NULL;

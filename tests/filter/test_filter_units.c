@@ -236,6 +236,39 @@ static void ngram_statistics_match_naive_reference(void)
                 printf("#   doc %d dup %zu-gram: got %zu want %zu\n", doc, g,
                        st.dup_ngram_chars[g - 5], total);
         }
+        /* without statistics (bounds, early exits) the decision is the
+         * same, whatever the thresholds: each rule alone, at thresholds
+         * just below and above the document's own fraction */
+        for (int r = 0; r < 9; r++) {
+            for (int side = 0; side < 2; side++) {
+                struct th_gopher_repetition_opts one = o;
+                one.dup_line_frac = one.dup_para_frac = 0;
+                one.dup_line_char_frac = one.dup_para_char_frac = 0;
+                memset(one.top_ngram_frac, 0, sizeof(one.top_ngram_frac));
+                memset(one.dup_ngram_frac, 0, sizeof(one.dup_ngram_frac));
+                double f = r < 3 ? st.top_ngram_frac[r]
+                                 : st.dup_ngram_frac[r - 3];
+                double thr = side ? f * 1.02 + 1e-9 : f * 0.98;
+                if (thr <= 0)
+                    continue;
+                if (r < 3)
+                    one.top_ngram_frac[r] = thr;
+                else
+                    one.dup_ngram_frac[r - 3] = thr;
+                const char *with, *without;
+                struct th_gopher_repetition_stats s2;
+                CHECK(th_gopher_repetition(&one, text, tl, w, n, arena, &s2,
+                                           &with, &err) == 0);
+                CHECK(th_gopher_repetition(&one, text, tl, w, n, arena,
+                                           NULL, &without, &err) == 0);
+                if (!(with == without || (with && without &&
+                                          !strcmp(with, without))) &&
+                    bad++ < 5)
+                    printf("#   doc %d rule %d: %s with statistics, %s "
+                           "without\n", doc, r, with ? with : "keep",
+                           without ? without : "keep");
+            }
+        }
     }
     CHECK_EQ_INT(bad, 0);
 }
@@ -301,6 +334,42 @@ static void c4_rewrites_lines(void)
     CHECK(th_c4_quality(&o, curly, strlen(curly), &simple_tok, arena, &out,
                         NULL, &reason, &err) == 0);
     CHECK_EQ_STR(reason, "curly_bracket");
+    /* the phrases in any case, at any place of a line, near-misses kept */
+    static const struct {
+        const char *line;   /* one line of text */
+        int js;             /* dropped as javascript */
+        int policy;         /* dropped as policy */
+    } lines[] = {
+        {"JavaScript is off in this browser", 1, 0},
+        {"this browser runs javascript", 1, 0},
+        {"java script is two words here", 0, 0},
+        {"Read our Terms of Use now", 0, 1},
+        {"read our terms of uses", 0, 1},
+        {"read our terms of  use", 0, 0},
+        {"see the PRIVACY POLICY", 0, 1},
+        {"the privacy policies differ", 0, 0},
+        {"this site uses Cookies here", 0, 1},
+        {"we bake cookies every day", 0, 0},
+        {"about the use of cookies", 0, 1},
+        {"cookie policy x", 0, 1},
+        {"ask kevin for a fork of it", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        struct th_c4_quality_stats st;
+        CHECK(th_c4_quality(&o, lines[i].line, strlen(lines[i].line),
+                            &simple_tok, arena, &out, &st, &reason,
+                            &err) == 0);
+        if ((int)st.dropped_javascript != lines[i].js ||
+            (int)st.dropped_policy != lines[i].policy)
+            printf("#   c4 line '%s': javascript %zu policy %zu\n",
+                   lines[i].line, st.dropped_javascript, st.dropped_policy);
+        CHECK_EQ_INT(st.dropped_javascript, lines[i].js);
+        CHECK_EQ_INT(st.dropped_policy, lines[i].policy);
+    }
+    const char *lorem_long = "x y z and then LOREM IPSUM";
+    CHECK(th_c4_quality(&o, lorem_long, strlen(lorem_long), &simple_tok,
+                        arena, &out, NULL, &reason, &err) == 0);
+    CHECK_EQ_STR(reason, "lorem_ipsum");
     /* lorem ipsum on a two-word line does not drop the document */
     const char *lorem = "Lorem ipsum\nsome words here.";
     CHECK(th_c4_quality(&o, lorem, strlen(lorem), &simple_tok, arena, &out,
