@@ -600,20 +600,30 @@ static int pass_contraction(const char *s, size_t n, struct nlp_str *o,
  * compares the literal a+b case-insensitively where its first byte occurs.
  * The passes themselves then run only for those (rare) contractions.
  */
+/* Can c (either case) start a contraction literal: c d g l m w ' ? */
+static bool first_of_contraction(unsigned char c)
+{
+    static const uint8_t first[128] = {
+        ['c'] = 1, ['d'] = 1, ['g'] = 1, ['l'] = 1, ['m'] = 1, ['w'] = 1,
+        ['C'] = 1, ['D'] = 1, ['G'] = 1, ['L'] = 1, ['M'] = 1, ['W'] = 1,
+        ['\''] = 1,
+    };
+    return c < 128 && first[c];
+}
+
 static unsigned contractions_present(const char *s, size_t n)
 {
     static const size_t n_c = sizeof(contractions) / sizeof(contractions[0]);
     unsigned mask = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        if (!first_of_contraction((unsigned char)c))
+            continue;
         /* every literal starts a word (\b) or follows a space (" 't") */
         if (i > 0 && is_word_byte((unsigned char)s[i - 1]))
             continue;
         if (c >= 'A' && c <= 'Z')
             c = (char)(c + 32);
-        if (c != 'c' && c != 'd' && c != 'g' && c != 'l' && c != 'm' &&
-            c != 'w' && c != '\'')
-            continue;
         for (size_t k = 0; k < n_c; k++)
             if (contractions[k].a[0] == c &&
                 ci_eq(s, n, i, contractions[k].a) &&
@@ -739,19 +749,26 @@ static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
         if (cmask & (1u << k))
             RUN(pass_contraction(CUR_S, CUR_N, OUT, &contractions[k]));
 
-    /* text.split() */
+    /* text.split() (ASCII bytes classified inline) */
     const char *t = CUR_S;
+    const unsigned char *tu = (const unsigned char *)t;
     size_t tn = CUR_N;
     size_t i = 0;
     while (i < tn) {
-        size_t l;
-        if (cls_at(t, tn, i, &l) & NLP_SPACE) {
+        size_t l = 1;
+        if (tu[i] < 0x80 ? (nlp_ascii_class[tu[i]] & NLP_SPACE)
+                         : (cls_at(t, tn, i, &l) & NLP_SPACE)) {
             i += l;
             continue;
         }
         size_t j = i;
-        while (j < tn && !(cls_at(t, tn, j, &l) & NLP_SPACE))
+        while (j < tn) {
+            l = 1;
+            if (tu[j] < 0x80 ? (nlp_ascii_class[tu[j]] & NLP_SPACE)
+                             : (cls_at(t, tn, j, &l) & NLP_SPACE))
+                break;
             j += l;
+        }
         int rc = emit(t + i, j - i, ctx);
         if (rc < 0)
             return rc;
