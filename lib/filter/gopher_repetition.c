@@ -256,18 +256,34 @@ static inline uint64_t m61_reduce(uint64_t x)
     return (x & M61) + (x >> 61);
 }
 
-/* v * 256^off mod p: 2^61 = 1, so a rotation of the 61-bit word. */
+/* v * 2^r mod p (r < 61): 2^61 = 1, so a rotation of the 61-bit word. */
+static inline uint64_t m61_rotl(uint64_t v, unsigned r)
+{
+    return r ? ((v << r) & M61) | (v >> (61 - r)) : v;
+}
+
+/* v * 2^-r mod p (r < 61). */
+static inline uint64_t m61_rotr(uint64_t v, unsigned r)
+{
+    return r ? ((v << (61 - r)) & M61) | (v >> r) : v;
+}
+
+/* The rotation of 256^off: 8 off mod 61. */
+static inline unsigned m61_rot_of(uint64_t off)
+{
+    return (unsigned)((off % 61) * 8 % 61);
+}
+
+/* v * 256^off mod p. */
 static inline uint64_t m61_shift(uint64_t v, uint64_t off)
 {
-    unsigned r = (unsigned)((off % 61) * 8 % 61);
-    return r ? ((v << r) & M61) | (v >> (61 - r)) : v;
+    return m61_rotl(v, m61_rot_of(off));
 }
 
 /* v * 256^-off mod p. */
 static inline uint64_t m61_unshift(uint64_t v, uint64_t off)
 {
-    unsigned r = (unsigned)((off % 61) * 8 % 61);
-    return r ? ((v << (61 - r)) & M61) | (v >> r) : v;
+    return m61_rotr(v, m61_rot_of(off));
 }
 
 /* The canonical value of a sum (p and 0 are the same number). */
@@ -285,6 +301,8 @@ struct gram_entry {
 struct gram_set {
     struct gram_entry *slots; /* open addressing, linear probing */
     size_t mask;              /* capacity - 1 */
+    unsigned shift;           /* 64 - log2(capacity): a key's home slot is
+                                 its top bits (keys are products) */
     size_t used;              /* occupied */
     struct th_arena *arena;   /* where slots come from */
 };
@@ -308,6 +326,7 @@ struct ngram_ctx {
     size_t n_cand_dup;            /* their count */
     uint64_t *tok_key;            /* per token: hash of its bytes */
     uint64_t *tok_hash;           /* per token: H(token) mod p */
+    uint8_t *rot;                 /* per boundary: m61_rot_of(bytes) */
     uint8_t *lone;                /* per position: bit 0 set when the
                                      first C_PREFIX bytes of the
                                      concatenated stream from here occur at
@@ -421,6 +440,15 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
     return 0;
 }
 
+/*
+ * Set key of an n-gram from its hash (mod p) and length: a product, whose
+ * top bits pick the slot; never 0 (the empty slot).
+ */
+static inline uint64_t gram_key(uint64_t hash, uint64_t chars)
+{
+    return ((hash * 0x9e3779b97f4a7c15ull) ^ chars) | 1;
+}
+
 static int gram_set_init(struct gram_set *s, struct th_arena *arena,
                          size_t expect)
 {
@@ -432,6 +460,7 @@ static int gram_set_init(struct gram_set *s, struct th_arena *arena,
     if (!s->slots)
         return TH_ENOMEM;
     s->mask = c - 1;
+    s->shift = 64 - (unsigned)__builtin_ctzll(c);
     s->used = 0;
     return 0;
 }
@@ -445,13 +474,14 @@ static int gram_set_grow(struct gram_set *s)
     for (size_t i = 0; i <= s->mask; i++) {
         if (!s->slots[i].key)
             continue;
-        size_t j = s->slots[i].key & (cap - 1);
+        size_t j = s->slots[i].key >> (s->shift - 1);
         while (slots[j].key)
             j = (j + 1) & (cap - 1);
         slots[j] = s->slots[i];
     }
     s->slots = slots;   /* the old slots stay in the arena until reset */
     s->mask = cap - 1;
+    s->shift--;
     return 0;
 }
 
@@ -520,7 +550,7 @@ static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
                        uint64_t key, uint32_t start, size_t n, char sep,
                        struct gram_entry **entry_out)
 {
-    size_t j = key & s->mask;
+    size_t j = key >> s->shift;
     while (s->slots[j].key) {
         struct gram_entry *e = &s->slots[j];
         if (e->key == key && ngram_equal(cx, e->first, start, n, sep)) {
@@ -535,7 +565,7 @@ static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
         int rc = gram_set_grow(s);
         if (rc < 0)
             return rc;
-        j = key & s->mask;       /* the entry moved: find it again */
+        j = key >> s->shift;     /* the entry moved: find it again */
         while (s->slots[j].key != key || s->slots[j].first != start)
             j = (j + 1) & s->mask;
         *entry_out = &s->slots[j];
@@ -548,7 +578,7 @@ static inline uint64_t concat_hash(const struct ngram_ctx *cx, size_t i,
                                    size_t n)
 {
     const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
-    return m61_norm(m61_unshift(m61_sub(e->g, s->g), s->bytes));
+    return m61_norm(m61_rotr(m61_sub(e->g, s->g), cx->rot[i]));
 }
 
 /* Hash of the n-gram at i, tokens joined by spaces (needs build_joined). */
@@ -673,14 +703,18 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
     uint64_t *hashes = scratch(cx, (n + 1) * sizeof(*hashes), false);
     uint8_t *stream = scratch(cx, total + 16, false);
-    if (!b || !keys || !hashes || !stream)
+    uint8_t *rot = scratch(cx, n + 1, false);
+    if (!b || !keys || !hashes || !stream || !rot)
         return TH_ENOMEM;
+    cx->rot = rot;
     cx->b = b;
     cx->tok_key = keys;
     cx->tok_hash = hashes;
     cx->stream = stream;
     b[0] = (struct boundary){0, 0, 0, 0};
     uint64_t off = 0, spaces = 0;
+    unsigned r = 0;                 /* m61_rot_of(off), kept up to date */
+    rot[0] = 0;
     for (size_t k = 0; k < n; k++) {
         size_t len = cx->words[k].len;
         const uint8_t *src = (const uint8_t *)cx->words[k].ptr;
@@ -719,10 +753,13 @@ static int build_boundaries(struct ngram_ctx *cx)
         hashes[k] = h;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
-        nb->g = m61_add(cb->g, m61_shift(h, off));
+        nb->g = m61_add(cb->g, m61_rotl(h, r));
         nb->chars = cb->chars + nchars;
         off += len;
         nb->bytes = off;
+        r += len < 8 ? 8 * (unsigned)len : (unsigned)(len % 61) * 8;
+        r = r < 61 ? r : r < 122 ? r - 61 : r % 61;
+        rot[k + 1] = (uint8_t)r;
     }
     memset(stream + total, 0, 16);
     cx->space_in_token = spaces != 0;
@@ -825,7 +862,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars + n - 1;
         uint64_t hj = joined_hash(cx, i, n);
-        uint64_t key = mix64(hj ^ (cl * 0x2545f4914f6cdd1dull));
+        uint64_t key = gram_key(hj, cl);
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx, key, (uint32_t)i, n, ' ', &en);
         if (rc < 0)
@@ -867,7 +904,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
         uint64_t hc = concat_hash(cx, i, n);
-        uint64_t key = mix64(hc ^ (cl * 0x2545f4914f6cdd1dull));
+        uint64_t key = gram_key(hc, cl);
         struct gram_entry *en;
         int rc = gram_lookup(&set, cx, key, (uint32_t)i, n, 0, &en);
         if (rc < 0)
