@@ -565,14 +565,14 @@ struct block {
     uint64_t digit;     /* 0-9 */
     uint64_t space;     /* ' ' '\t' */
     uint64_t qe;        /* ? ! */
-    uint64_t dot;       /* . */
-    uint64_t ell;       /* 0xA6: the last byte of U+2026 '…' */
+    uint64_t end;       /* . ? ! and 0xA6 (the last byte of '…') */
     uint64_t comma;     /* , */
+    uint64_t high;      /* >= 0x80 */
+    uint64_t rare;      /* | < _: the four below are set only if any */
     uint64_t pipe;      /* | */
     uint64_t lt;        /* < */
     uint64_t slash;     /* / */
     uint64_t underscore; /* _ */
-    uint64_t high;      /* >= 0x80 */
 };
 
 static uint64_t mask16(__m128i m, unsigned q)
@@ -580,34 +580,47 @@ static uint64_t mask16(__m128i m, unsigned q)
     return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * q);
 }
 
+/* x in [lo, lo + n): (x - lo) ^ 0x80 < n - 128, signed */
+#define RANGE(v, lo, n) _mm_cmplt_epi8(_mm_add_epi8(v, \
+        _mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)((n) - 128)))
+#define EQ(v, c) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(c)))
+
+static __m128i load16(const uint8_t *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
 /* Classify the first nq (1..4) groups of 16 of the 64 bytes at p. */
 static void classify_block(const uint8_t *p, unsigned nq, struct block *b)
 {
     memset(b, 0, sizeof(*b));
     for (unsigned q = 0; q < nq; q++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
-                                    (p + 16 * q));
-        /* x in [lo, lo + n): (x - lo) ^ 0x80 < n - 128, signed */
-#define RANGE(lo, n) _mm_cmplt_epi8(_mm_add_epi8(v, \
-            _mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)((n) - 128)))
-#define EQ(c) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(c)))
-        b->lower |= mask16(RANGE('a', 26), q);
-        b->upper |= mask16(RANGE('A', 26), q);
-        b->digit |= mask16(RANGE('0', 10), q);
-        b->space |= mask16(_mm_or_si128(EQ(' '), EQ('\t')), q);
-        b->qe |= mask16(_mm_or_si128(EQ('?'), EQ('!')), q);
-        b->dot |= mask16(EQ('.'), q);
-        b->ell |= mask16(EQ(0xA6), q);
-        b->comma |= mask16(EQ(','), q);
-        b->pipe |= mask16(EQ('|'), q);
-        b->lt |= mask16(EQ('<'), q);
-        b->slash |= mask16(EQ('/'), q);
-        b->underscore |= mask16(EQ('_'), q);
+        __m128i v = load16(p + 16 * q);
+        __m128i qe = _mm_or_si128(EQ(v, '?'), EQ(v, '!'));
+        b->lower |= mask16(RANGE(v, 'a', 26), q);
+        b->upper |= mask16(RANGE(v, 'A', 26), q);
+        b->digit |= mask16(RANGE(v, '0', 10), q);
+        b->space |= mask16(_mm_or_si128(EQ(v, ' '), EQ(v, '\t')), q);
+        b->qe |= mask16(qe, q);
+        b->end |= mask16(_mm_or_si128(qe, _mm_or_si128(EQ(v, '.'),
+                                                       EQ(v, 0xA6))), q);
+        b->comma |= mask16(EQ(v, ','), q);
         b->high |= mask16(v, q);
-#undef RANGE
-#undef EQ
+        b->rare |= mask16(_mm_or_si128(EQ(v, '|'), _mm_or_si128(
+                              EQ(v, '<'), EQ(v, '_'))), q);
+    }
+    if (!b->rare)
+        return;
+    for (unsigned q = 0; q < nq; q++) {
+        __m128i v = load16(p + 16 * q);
+        b->pipe |= mask16(EQ(v, '|'), q);
+        b->lt |= mask16(EQ(v, '<'), q);
+        b->slash |= mask16(EQ(v, '/'), q);
+        b->underscore |= mask16(EQ(v, '_'), q);
     }
 }
+#undef RANGE
+#undef EQ
 
 /* True when every byte >= 0x80 of s[from, len) is in a U+2000..U+203F
  * character (E2 80 xx: quotes, dashes, '…'), none of them a letter. */
@@ -644,7 +657,8 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
                            unsigned *n_tags)
 {
     uint64_t c_lower = 0, c_lower2 = 0, c_qe = 0, c_end = 0, c_letter = 0;
-    uint64_t c_seen = 0;
+    uint64_t c_seek = 0;    /* a word without a letter yet goes on */
+    uint64_t c_word = 0;    /* the last byte was inside a word */
     bool checked = false;
     struct counts r = *c;
     unsigned sentences = 0, tags = 0;
@@ -671,7 +685,7 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
         any_space |= space;
         any_underscore |= b.underscore & valid;
         uint64_t letter = lower | upper;
-        uint64_t end = (qe | b.dot | b.ell) & valid;
+        uint64_t end = b.end & valid;
         uint64_t next_lower = lower >> 1;
         if (o + 64 < len && ascii_class[s[o + 64]] == CH_LOWER)
             next_lower |= 1ull << 63;
@@ -689,6 +703,7 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
         if (ends)
             sentences += count_bits(ends);
         uint64_t comma = b.comma & valid, pipe = b.pipe & valid;
+        /* (pipe, lt, slash, underscore are 0 unless rare is set) */
         if (comma | pipe) {
             r.n_commas += count_bits(comma);
             r.n_pipes += count_bits(pipe);
@@ -704,14 +719,18 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
             size_t i = o + (size_t)__builtin_ctzll(tag);
             tags += memchr(s + i + 1, '>', len - i - 1) != NULL;
         }
-        /* seen[k]: a letter at or before k in the same word */
-        uint64_t g = letter, p = ~space & valid;
-        for (unsigned k = 1; k < 64; k *= 2) {
-            g |= p & (g << k);
-            p &= (p << k) | ((1ull << k) - 1);
-        }
-        uint64_t seen = g | (p & (c_seen ? ~0ull : 0));
-        uint64_t first = letter & ~((seen << 1) | c_seen);
+        /* The first letter of each word: add 1 at every word start to
+         * the mask of its non-letters; the carry runs through them and
+         * stops on the word's first letter (or on the space after it,
+         * harmlessly). A word still without a letter at the end of the
+         * 64 carries on into the next 64 the same way. */
+        uint64_t word = ~space & valid;
+        uint64_t starts_w = word & ~((word << 1) | c_word);
+        uint64_t other = word & ~letter;
+        uint64_t sum;
+        uint64_t carry = __builtin_add_overflow(other, starts_w, &sum);
+        carry |= __builtin_add_overflow(sum, c_seek, &sum);
+        uint64_t first = sum & letter;
         if (first) {
             unsigned nw = count_bits(first);
             r.n_words += nw;
@@ -731,7 +750,8 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
         c_qe = qe >> 63;
         c_end = end >> 63;
         c_letter = letter >> 63;
-        c_seen = seen >> 63;
+        c_seek = carry;
+        c_word = word >> 63;
     }
     r.maybe_space = any_space != 0;
     r.maybe_underscore = any_underscore != 0;
@@ -977,6 +997,8 @@ static bool is_placeholder(const char *s, size_t len, bool maybe_space)
     };
     if (len > 64 || (maybe_space && memchr(s, ' ', len)))
         return false;
+    if (len < 5 || (s[len - 4] != '.' && s[len - 5] != '.'))
+        return false;   /* (every name below has 4 or 5 bytes) */
     for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
         size_t el = strlen(exts[k]);
         if (len > el && strncasecmp(s + len - el, exts[k], el) == 0)

@@ -265,28 +265,21 @@ bool th_text_is_valid_utf8(const char *data, size_t len)
     const uint8_t *s = (const uint8_t *)data;
     size_t i = 0;
 #if defined(__SSE2__)
-    /* ASCII, the bulk of it, 32 bytes per step */
-    while (i + 32 <= len) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)
-                                    (s + i + 16));
-        if (_mm_movemask_epi8(_mm_or_si128(a, b))) {
-            /* decode up to the end of this stretch, then go on */
-            size_t stop = i + 32;
-            while (i < stop) {
-                if (s[i] < 0x80) {
-                    i++;
-                    continue;
-                }
-                uint32_t cp;
-                size_t n = th_text_utf8_decode(s + i, len - i, &cp);
-                if (!n)
-                    return false;
-                i += n;
-            }
+    /* ASCII, the bulk of it, 16 bytes per step; a character that is not
+     * is decoded where the byte mask says it starts */
+    while (i + 16 <= len) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128(
+            (const __m128i *)(const void *)(s + i)));
+        if (!m) {
+            i += 16;
             continue;
         }
-        i += 32;
+        i += (size_t)__builtin_ctz(m);
+        uint32_t cp;
+        size_t n = th_text_utf8_decode(s + i, len - i, &cp);
+        if (!n)
+            return false;
+        i += n;
     }
 #endif
     while (i < len) {
@@ -835,29 +828,40 @@ static bool plain_chunk(const uint8_t *p)
 
 #if defined(__SSE2__)
 /*
- * plain_chunk() for 16 bytes at a time with SSE2: from pos (after a plain
- * byte) skip every 16 bytes that are plain bytes and single spaces each
- * followed by a plain byte; returns where that stops.
+ * The plain run, 16 bytes at a time with SSE2: from pos (just after a
+ * plain byte) skip bytes that normalizing leaves as they are: plain
+ * bytes, a single space between two plain bytes, and one or two line
+ * breaks between two plain bytes (written back as they were, so whole
+ * paragraphs become one copy). Returns the position after the last plain
+ * byte of the stretch; the byte loop goes on from there.
  */
 static size_t plain_run_16(const uint8_t *in, size_t len, size_t pos)
 {
     const __m128i space = _mm_set1_epi8(' ');
     const __m128i del = _mm_set1_epi8(0x7F);
     const __m128i amp = _mm_set1_epi8('&');
+    const __m128i nl = _mm_set1_epi8('\n');
     while (pos + 16 <= len) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
                                     (in + pos));
         /* 0x21..0x7E but '&' (bytes >= 0x80 are negative) */
-        unsigned plain = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v,
-                                                                    space)) &
-                         ~(unsigned)_mm_movemask_epi8(
-                             _mm_or_si128(_mm_cmpeq_epi8(v, del),
-                                          _mm_cmpeq_epi8(v, amp)));
+        unsigned p = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, space)) &
+                     ~(unsigned)_mm_movemask_epi8(
+                         _mm_or_si128(_mm_cmpeq_epi8(v, del),
+                                      _mm_cmpeq_epi8(v, amp)));
         unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, space));
-        unsigned bad = (~(plain | sp) & 0xFFFFu) | (sp & ~(plain >> 1));
+        unsigned n = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        /* the byte before pos is plain; after the 16 counts as not */
+        unsigned prev_p = (p << 1) | 1, prev2_p = (p << 2) | 3;
+        unsigned next_p = p >> 1, next2_p = p >> 2;
+        unsigned bad = (~(p | sp | n) & 0xFFFFu) |
+                       (sp & ~(prev_p & next_p)) |
+                       (n & ~(prev_p | ((n << 1) & prev2_p))) |
+                       (n & ~(next_p | ((n >> 1) & next2_p)));
         if (bad) {
-            /* the bytes before the first bad one are fine */
-            return pos + (size_t)__builtin_ctz(bad);
+            /* end after the last plain byte before the first bad one */
+            unsigned before = p & ((1u << __builtin_ctz(bad)) - 1);
+            return before ? pos + 32 - (size_t)__builtin_clz(before) : pos;
         }
         pos += 16;
     }
