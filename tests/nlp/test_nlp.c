@@ -179,6 +179,112 @@ struct worker {
     int ok;              /* all rounds agreed */
 };
 
+/* CPU seconds of th_nlp_word_tokenize plus th_nlp_count_sentences. */
+static double time_text(const char *text, size_t size)
+{
+    struct timespec t0, t1;
+    struct th_slice *out;
+    size_t n, ns;
+    struct th_error err;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    CHECK(th_nlp_word_tokenize(nlp, text, size, arena, &out, &n, &err) == 0);
+    CHECK(n > size / 64);
+    th_arena_reset(arena);
+    CHECK(th_nlp_count_sentences(nlp, text, size, arena, &ns, &err) == 0);
+    CHECK(ns > 0);
+    th_arena_reset(arena);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    return (double)(t1.tv_sec - t0.tv_sec) +
+           (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Fill buf (room for size + 1) with unit k of a shape, k = 0, 1, ... */
+typedef size_t (*unit_fn)(char *buf, size_t k);
+
+static size_t unit_prose(char *buf, size_t k)
+{
+    static const char *const parts[] = {
+        "The committee said it's \"too early\" to decide (again). ",
+        "Mr. Smith paid $3.50, i.e. 10% more, on Jan. 5 -- didn't he? ",
+        "Yes! \u201cWe can't wait,\u201d they wrote... ",
+        "See www.example.com/a-b or e-mail x@y.org; 1,000 people came. ",
+    };
+    const char *p = parts[k % 4];
+    size_t l = strlen(p);
+    memcpy(buf, p, l);
+    return l;
+}
+
+static size_t unit_same_line(char *buf, size_t k)
+{
+    (void)k;
+    static const char line[] = "The quick brown fox jumps over the lazy "
+                               "dog. It's fine!\n";
+    memcpy(buf, line, sizeof(line) - 1);
+    return sizeof(line) - 1;
+}
+
+static size_t unit_distinct_line(char *buf, size_t k)
+{
+    return (size_t)snprintf(buf, 96, "Line %zu: word%zu, (x%zu) said "
+                            "\"%zu\".\n", k, k * 7, k % 997, k / 3);
+}
+
+/* units units of a shape, or (units 0) whole units up to size bytes. */
+static char *make_text(unit_fn unit, size_t size, size_t units,
+                       size_t *len_out)
+{
+    if (units)
+        size = units * 96;     /* every unit is shorter than 96 bytes */
+    char *text = malloc(size + 128);
+    size_t len = 0;
+    for (size_t k = 0; (units ? k < units : len + 96 < size); k++)
+        len += unit(text + len, k);
+    text[len] = 0;
+    *len_out = len;
+    return text;
+}
+
+/*
+ * Issue 6 part 7, for the tokenizer: one long line (100 MB; the
+ * THRESH_SCALE_MB environment variable shrinks it for sanitizer builds),
+ * 10^6 identical lines and 10^6 distinct lines. Each also runs at a tenth
+ * of its size; the full size must take at most 40x as long (linear is
+ * 10x) and finish within a generous bound.
+ */
+static void test_issue_scale(void)
+{
+    const char *env = getenv("THRESH_SCALE_MB");
+    size_t mb = env && atoi(env) > 0 ? (size_t)atoi(env) : 100;
+    struct {
+        const char *name;
+        unit_fn unit;
+        size_t size;       /* bytes, for the long line */
+        size_t units;      /* lines, for the line shapes */
+    } shapes[] = {
+        {"one long line", unit_prose, mb << 20, 0},
+        {"identical lines", unit_same_line, 0, 1000000},
+        {"distinct lines", unit_distinct_line, 0, 1000000},
+    };
+    setup();
+    for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        size_t len_small, len_big;
+        size_t size = shapes[i].size, units = shapes[i].units;
+        char *small = make_text(shapes[i].unit, size / 10, units / 10,
+                                &len_small);
+        double t_small = time_text(small, len_small);
+        free(small);
+        char *big = make_text(shapes[i].unit, size, units, &len_big);
+        double t_big = time_text(big, len_big);
+        free(big);
+        printf("# %s: %.1f MB in %.2f s, %.1f MB in %.2f s (%.0f MB/s)\n",
+               shapes[i].name, (double)len_small / 1e6, t_small,
+               (double)len_big / 1e6, t_big, (double)len_big / 1e6 / t_big);
+        CHECK(t_big < 40 * t_small + 1.0);
+        CHECK(t_big < 200.0);
+    }
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -549,6 +655,7 @@ static const struct th_test tests[] = {
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
+    {"issue_scale", test_issue_scale},
     {"shared_across_threads", test_shared_across_threads},
     {"parity_with_nltk", test_parity},
     {"unseen_word_counts", test_unseen_word_counts},
