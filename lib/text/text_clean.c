@@ -562,13 +562,13 @@ static unsigned count_bits(uint64_t x)
 struct block {
     uint64_t lower;     /* a-z */
     uint64_t upper;     /* A-Z */
-    uint64_t digit;     /* 0-9 */
     uint64_t space;     /* ' ' '\t' */
-    uint64_t qe;        /* ? ! */
     uint64_t end;       /* . ? ! and 0xA6 (the last byte of '…') */
     uint64_t comma;     /* , */
     uint64_t high;      /* >= 0x80 */
-    uint64_t rare;      /* | < _: the four below are set only if any */
+    uint64_t rare;      /* ? ! | < _: the masks below are set only if any */
+    uint64_t qe;        /* ? ! */
+    uint64_t digit;     /* 0-9 */
     uint64_t pipe;      /* | */
     uint64_t lt;        /* < */
     uint64_t slash;     /* / */
@@ -599,20 +599,20 @@ static void classify_block(const uint8_t *p, unsigned nq, struct block *b)
         __m128i qe = _mm_or_si128(EQ(v, '?'), EQ(v, '!'));
         b->lower |= mask16(RANGE(v, 'a', 26), q);
         b->upper |= mask16(RANGE(v, 'A', 26), q);
-        b->digit |= mask16(RANGE(v, '0', 10), q);
         b->space |= mask16(_mm_or_si128(EQ(v, ' '), EQ(v, '\t')), q);
-        b->qe |= mask16(qe, q);
         b->end |= mask16(_mm_or_si128(qe, _mm_or_si128(EQ(v, '.'),
                                                        EQ(v, 0xA6))), q);
         b->comma |= mask16(EQ(v, ','), q);
         b->high |= mask16(v, q);
-        b->rare |= mask16(_mm_or_si128(EQ(v, '|'), _mm_or_si128(
-                              EQ(v, '<'), EQ(v, '_'))), q);
+        b->rare |= mask16(_mm_or_si128(_mm_or_si128(qe, EQ(v, '|')),
+                          _mm_or_si128(EQ(v, '<'), EQ(v, '_'))), q);
     }
     if (!b->rare)
         return;
     for (unsigned q = 0; q < nq; q++) {
         __m128i v = load16(p + 16 * q);
+        b->qe |= mask16(_mm_or_si128(EQ(v, '?'), EQ(v, '!')), q);
+        b->digit |= mask16(RANGE(v, '0', 10), q);
         b->pipe |= mask16(EQ(v, '|'), q);
         b->lt |= mask16(EQ(v, '<'), q);
         b->slash |= mask16(EQ(v, '/'), q);
@@ -703,7 +703,7 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
         if (ends)
             sentences += count_bits(ends);
         uint64_t comma = b.comma & valid, pipe = b.pipe & valid;
-        /* (pipe, lt, slash, underscore are 0 unless rare is set) */
+        /* (qe, digit, pipe, lt, slash, underscore: 0 unless rare) */
         if (comma | pipe) {
             r.n_commas += count_bits(comma);
             r.n_pipes += count_bits(pipe);

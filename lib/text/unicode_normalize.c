@@ -268,6 +268,17 @@ bool th_text_is_valid_utf8(const char *data, size_t len)
     /* ASCII, the bulk of it, 16 bytes per step; a character that is not
      * is decoded where the byte mask says it starts */
     while (i + 16 <= len) {
+        if (i + 64 <= len) {
+            const __m128i *p = (const __m128i *)(const void *)(s + i);
+            __m128i any = _mm_or_si128(
+                _mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1)),
+                _mm_or_si128(_mm_loadu_si128(p + 2),
+                             _mm_loadu_si128(p + 3)));
+            if (!_mm_movemask_epi8(any)) {
+                i += 64;
+                continue;
+            }
+        }
         unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128(
             (const __m128i *)(const void *)(s + i)));
         if (!m) {
@@ -888,34 +899,66 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
             /* The common case: words separated by single spaces. A space
              * between two plain bytes needs no pending state. */
             size_t start = nm.pos, pos = start + 1;
-            for (;;) {
-#if defined(__SSE2__)
-                pos = plain_run_16(in, len, pos);
-#endif
-                while (pos + 8 <= len && plain_chunk(in + pos))
-                    pos += 8;
-                while (pos < len && plain_byte[in[pos]])
-                    pos++;
-                if (pos + 1 < len && in[pos] == ' ' && plain_byte[in[pos + 1]])
-                    pos += 2;
-                else
-                    break;
-            }
-            /* A ';' that may close an entity is written on its own. */
-            if (nm.amp != NO_AMP && amp_live(&nm)) {
-                size_t reach = out->len + (pos - start) - nm.amp;
-                size_t n = pos - start;
-                if (reach > ENTITY_MAX)
-                    n -= reach - ENTITY_MAX;
-                const uint8_t *semi = n ? memchr(in + start, ';', n) : NULL;
-                if (semi)
-                    pos = (size_t)(semi - in);
-            }
-            nm.pos = pos;
             if (nm.pend_nl | nm.pend_sp)
                 flush_pending(&nm);
-            memcpy(out->ptr + out->len, in + start, pos - start);
-            out->len += pos - start;
+            for (;;) {
+                for (;;) {
+#if defined(__SSE2__)
+                    pos = plain_run_16(in, len, pos);
+#endif
+                    while (pos + 8 <= len && plain_chunk(in + pos))
+                        pos += 8;
+                    while (pos < len && plain_byte[in[pos]])
+                        pos++;
+                    if (pos + 1 < len && in[pos] == ' ' &&
+                        plain_byte[in[pos + 1]])
+                        pos += 2;
+                    else
+                        break;
+                }
+                /* A ';' that may close an entity is written on its own. */
+                bool cut = false;
+                if (nm.amp != NO_AMP && amp_live(&nm)) {
+                    size_t reach = out->len + (pos - start) - nm.amp;
+                    size_t n = pos - start;
+                    if (reach > ENTITY_MAX)
+                        n -= reach - ENTITY_MAX;
+                    const uint8_t *semi = n ? memchr(in + start, ';', n)
+                                            : NULL;
+                    if (semi) {
+                        pos = (size_t)(semi - in);
+                        cut = true;
+                    }
+                }
+                nm.pos = pos;
+                memcpy(out->ptr + out->len, in + start, pos - start);
+                out->len += pos - start;
+                if (cut)
+                    break;
+                /* Spaces and line breaks between two plain bytes become
+                 * what the pending logic makes of them (one space, one or
+                 * two line breaks); the run goes on after them. No entity
+                 * spans whitespace, so '&' before it no longer matters. */
+                size_t g = pos;
+                unsigned n_nl = 0;
+                while (g < len && (in[g] == ' ' || in[g] == '\n')) {
+                    n_nl += in[g] == '\n';
+                    g++;
+                }
+                if (g == pos || g >= len || !plain_byte[in[g]])
+                    break;
+                if (n_nl) {
+                    out->ptr[out->len++] = '\n';
+                    if (n_nl > 1)
+                        out->ptr[out->len++] = '\n';
+                } else {
+                    out->ptr[out->len++] = ' ';
+                }
+                nm.amp = NO_AMP;
+                start = g;
+                pos = g + 1;
+                nm.pos = g;
+            }
             continue;
         }
         if (c == ' ') {
