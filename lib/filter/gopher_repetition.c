@@ -749,7 +749,7 @@ static int build_boundaries(struct ngram_ctx *cx)
         }
         uint64_t nchars = len < 64 ? len - cont
                                    : th_ft_count_chars((const char *)p, len);
-        keys[k] = mix64(h ^ ((uint64_t)len * 0x9e3779b97f4a7c15ull));
+        keys[k] = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
         hashes[k] = h;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
@@ -834,10 +834,11 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     return !wrapped;
 }
 
-static size_t table_expect(size_t n_words)
+static size_t table_expect(size_t n_candidates)
 {
-    /* the prefilter settles most positions: few reach the sets */
-    return n_words / 4 < 4096 ? n_words / 4 + 16 : 4096;
+    /* only the positions the prefilter left can be inserted (the set
+     * grows past 4096 entries if it must) */
+    return n_candidates < 4096 ? n_candidates + 8 : 4096;
 }
 
 /* find_top_duplicate over the space-joined n-grams: len(top) * count. */
@@ -846,7 +847,7 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set set;
     *chars_out = 0;
-    if (gram_set_init(&set, cx->arena, table_expect(cx->n_words)) < 0)
+    if (gram_set_init(&set, cx->arena, table_expect(cx->n_cand_top)) < 0)
         return TH_ENOMEM;
     /* every n-gram counts at least once: the first one is the default */
     uint32_t best_first = 0, best_count = 1;
@@ -884,7 +885,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set set;
     *chars_out = 0;
-    if (gram_set_init(&set, cx->arena, table_expect(cx->n_words)) < 0)
+    if (gram_set_init(&set, cx->arena, table_expect(cx->n_cand_dup)) < 0)
         return TH_ENOMEM;
     size_t i = 0, total = 0, k = 0;
     for (;;) {
