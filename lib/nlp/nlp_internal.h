@@ -143,6 +143,8 @@ struct th_nlp {
      * with letter c (L < 32); built by th_nlp_new from params.
      */
     uint32_t special_len[26];
+    bool ascii_types;        /* abbreviation and collocation-first types
+                                are all ASCII (Punkt fast path) */
 };
 
 /* Fill nlp->special_len from nlp->params (punkt.c). */

@@ -749,14 +749,92 @@ static void mark_special(struct th_nlp *nlp, const char *type)
                                             : (uint32_t)1 << 31;
 }
 
+static bool is_ascii_str(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
 void nlp_punkt_prepare(struct th_nlp *nlp)
 {
     const struct nlp_punkt_params *p = nlp->params;
     memset(nlp->special_len, 0, sizeof(nlp->special_len));
-    for (size_t i = 0; i < p->n_abbrevs; i++)
+    nlp->ascii_types = true;
+    for (size_t i = 0; i < p->n_abbrevs; i++) {
         mark_special(nlp, p->abbrevs[i]);
-    for (size_t i = 0; i < p->n_collocs; i++)
+        nlp->ascii_types &= is_ascii_str(p->abbrevs[i]);
+    }
+    for (size_t i = 0; i < p->n_collocs; i++) {
         mark_special(nlp, p->collocs[i].first);
+        nlp->ascii_types &= is_ascii_str(p->collocs[i].first);
+    }
+}
+
+/*
+ * '.' after a word with non-ASCII letters (see fast_decision): 1 when it
+ * surely breaks, else -1. Every code point must be a word character (so
+ * the word is one Punkt token), at least two of them (not an initial),
+ * one not a digit (not a number), and one whose lowercase is non-ASCII,
+ * so that its type cannot be an abbreviation or collocation type when all
+ * of those are ASCII.
+ */
+static int fast_unicode_word(const struct th_nlp *nlp,
+                             const unsigned char *w, size_t wl)
+{
+    if (!nlp->ascii_types)
+        return -1;
+    size_t i = 0, ncp = 0;
+    bool nondigit = false, lower_nonascii = false;
+    while (i < wl) {
+        size_t l;
+        uint32_t cp = nlp_decode(w + i, wl - i, &l);
+        unsigned cls = nlp_class_of(cp);
+        if (!(cls & NLP_WORD))
+            return -1;
+        nondigit |= !(cls & NLP_DIGIT);
+        lower_nonascii |= cp >= 0x80 && nlp_tolower(cp) >= 0x80;
+        i += l;
+        ncp++;
+    }
+    return ncp >= 2 && nondigit && lower_nonascii ? 1 : -1;
+}
+
+/*
+ * '.' after a word of ASCII digits (see fast_decision): the type is
+ * ##number##, so second_pass asks the orthographic heuristic about the
+ * next token t2 and keeps the break unless it answers "false". It cannot
+ * when t2 starts with an upper-case letter, or is one non-word character
+ * other than ; : ! ?. Left to the full procedure: anything else, digits
+ * that are an abbreviation type, and a collocation (##number##, t2).
+ */
+static int fast_number(const struct th_nlp *nlp, const char *text,
+                       const struct cand *c, size_t wl)
+{
+    const struct nlp_punkt_params *p = nlp->params;
+    const size_t nl = sizeof(number_type) - 1;
+    if (in_sorted(p->abbrevs, p->n_abbrevs, text + c->word_start, wl))
+        return -1;
+    if (c->next_start == NO_POS) {
+        char a = text[c->pos + 1];
+        if (a == ';' || a == ':' || a == '!' || a == '?' ||
+            is_colloc(p, number_type, nl, &a, 1))
+            return -1;
+        return 1;
+    }
+    const unsigned char *t = (const unsigned char *)text + c->next_start;
+    size_t tl = c->after_end - c->next_start, e = 1;
+    if (t[0] < 'A' || t[0] > 'Z')
+        return -1;
+    while (e < tl && e < 64 && (t[e] | 0x20) >= 'a' && (t[e] | 0x20) <= 'z')
+        e++;
+    if (e == 64 || (e < tl && !is_nonword_byte(t[e])))
+        return -1;
+    char low[64];
+    for (size_t k = 0; k < e; k++)
+        low[k] = (char)(t[k] | 0x20);
+    return is_colloc(p, number_type, nl, low, e) ? -1 : 1;
 }
 
 /*
@@ -766,16 +844,18 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
  *    (it ends the word before it and is followed by a non-word character
  *    or whitespace), first_pass marks it a sentence break, and after_tok
  *    gives at least one token after it.
- *  - '.' after a word of 2-31 ASCII letters and digits, at least one of
+ *  - '.' after a word of 2-63 ASCII letters and digits, at least one of
  *    them a letter (so not a number: _RE_NUMERIC allows only digits and
  *    , . -), that is neither an abbreviation type nor a collocation's
  *    first type (special_len says which lengths and first letters occur
  *    at all, so most words need no lookup; the others are looked up
  *    exactly): "word." is the context's first token (letters and digits
- *    never end a Punkt word; the period is
- *    followed by whitespace or a non-word character), first_pass marks it
- *    a sentence break, and second_pass keeps it (no collocation, not an
- *    abbreviation or ellipsis, not an initial, not a number).
+ *    never end a Punkt word; the period is followed by whitespace or a
+ *    non-word character), first_pass marks it a sentence break, and
+ *    second_pass keeps it (no collocation, not an abbreviation or
+ *    ellipsis, not an initial, not a number).
+ *  - the same for words with non-ASCII letters (fast_unicode_word) and
+ *    for numbers (fast_number).
  */
 static int fast_decision(const struct th_nlp *nlp, const char *text,
                          const struct cand *c)
@@ -783,25 +863,31 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (text[c->pos] != '.')
         return 1;
     size_t wl = c->word_end - c->word_start;
-    if (wl < 2 || wl > 31)
+    if (wl == 0 || wl > 63)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
-    bool letter = false;
+    bool letter = false, ascii = true;
     for (size_t k = 0; k < wl; k++) {
         unsigned char b = w[k] | 0x20;
-        if (b >= 'a' && b <= 'z')
+        if (w[k] >= 0x80)
+            ascii = false;
+        else if (b >= 'a' && b <= 'z')
             letter = true;
         else if (w[k] < '0' || w[k] > '9')
             return -1;
     }
+    if (!ascii)
+        return fast_unicode_word(nlp, w, wl);
     if (!letter)
-        return -1;          /* a number: its own second-pass rule */
+        return fast_number(nlp, text, c, wl);
+    if (wl < 2)
+        return -1;          /* an initial */
     unsigned char first = w[0] | 0x20;
     if (first >= 'a' && first <= 'z' &&
-        !((nlp->special_len[first - 'a'] >> wl) & 1))
+        !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
         return 1;
     /* an abbreviation or collocation of this length may exist: look up */
-    char low[32];
+    char low[64];
     for (size_t k = 0; k < wl; k++)
         low[k] = (char)(w[k] | 0x20);
     const struct nlp_punkt_params *p = nlp->params;
