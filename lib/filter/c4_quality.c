@@ -156,14 +156,6 @@ enum {
     PH_COOKIE = 1 << 4,       /* "cookie" (four phrases hold it) */
 };
 
-#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
-
-/* Bit 7 of every zero byte of x. */
-static inline uint64_t zero_bytes(uint64_t x)
-{
-    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
-}
-
 /* Does s[0..n) hold needle at offset at (which may be out of range)? */
 static inline bool phrase_at(const char *s, size_t n, size_t i, size_t back,
                              const char *needle, size_t len)
@@ -189,9 +181,11 @@ static unsigned find_phrases(const char *s, size_t n)
         while (i + 8 <= n) {
             uint64_t x;
             memcpy(&x, s + i, 8);
-            m = zero_bytes(x ^ BYTES('p')) | zero_bytes(x ^ BYTES('j')) |
-                zero_bytes(x ^ BYTES('f')) | zero_bytes(x ^ BYTES('v')) |
-                zero_bytes(x ^ BYTES('k'));
+            m = th_ft_zero_bytes(x ^ TH_FT_BYTES('p')) |
+                th_ft_zero_bytes(x ^ TH_FT_BYTES('j')) |
+                th_ft_zero_bytes(x ^ TH_FT_BYTES('f')) |
+                th_ft_zero_bytes(x ^ TH_FT_BYTES('v')) |
+                th_ft_zero_bytes(x ^ TH_FT_BYTES('k'));
             base = i;
             i += 8;
             if (m)

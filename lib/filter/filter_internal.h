@@ -1,12 +1,84 @@
 /*
  * Entry points shared between the files of the filter module (not public):
  * the two phases of the Gopher repetition filter, so the chain can skip
- * tokenization when the line rules already drop a document.
+ * tokenization when the line rules already drop a document, and Gopher
+ * quality split into its token statistics and its decision, so the chain
+ * gathers the token statistics in the repetition filter's pass over the
+ * tokens.
  */
 #ifndef THRESH_FILTER_INTERNAL_H
 #define THRESH_FILTER_INTERNAL_H
 
+#include <stdint.h>
+
 #include "thresh/filter.h"
+#include "filter_text.h"
+
+/* Gopher quality's statistics of a token list (any order of tokens). */
+struct th_ft_token_stats {
+    size_t n_non_symbol;      /* tokens with a char outside PUNCTUATION */
+    size_t non_symbol_chars;  /* their characters */
+    size_t n_alpha;           /* tokens with an alphabetic character */
+    size_t stop_count;        /* stop-word occurrences */
+    unsigned stop_seen;       /* bit i: stop word i present */
+};
+
+/*
+ * Stop words by slot: a token's key is its bytes as a little-endian number
+ * with its length in the top byte; (key * TH_FT_STOP_MAGIC) >> 61 sends
+ * the eight stop words to eight distinct slots (gopher_quality.c).
+ */
+#define TH_FT_STOP_MAGIC 0xb85544caef0756b9ull
+struct th_ft_stop_slot {
+    uint64_t key;             /* the stop word's key */
+    unsigned bit;             /* 1 << its index (the, be, to, of, and,
+                                 that, have, with) */
+};
+extern const struct th_ft_stop_slot th_ft_stop_slots[8];
+
+/*
+ * Add an ASCII token of 1 to 8 bytes, given as its little-endian word x
+ * (bytes past the token zero or copies of its bytes; no byte >= 0x80):
+ * letters, digits, tab, LF and space are not in PUNCTUATION_SET, every
+ * other ASCII byte is. No branch.
+ */
+static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
+                                           uint64_t x, size_t len)
+{
+    uint64_t own = x & th_ft_low_bytes(len);
+    uint64_t letter = th_ft_in_range(x | TH_FT_BYTES(0x20), 'a', 'z');
+    uint64_t other = th_ft_in_range(x, '0', '9') |
+                     th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
+                     th_ft_zero_bytes(x ^ TH_FT_BYTES('\t')) |
+                     th_ft_zero_bytes(x ^ TH_FT_BYTES('\n'));
+    /* masked-off zero bytes are neither letters, digits nor spaces */
+    letter &= th_ft_low_bytes(len);
+    other &= th_ft_low_bytes(len);
+    size_t ns = (letter | other) != 0;
+    ts->n_non_symbol += ns;
+    ts->non_symbol_chars += len & (0 - ns);
+    ts->n_alpha += letter != 0;
+    uint64_t key = own | (uint64_t)len << 56;
+    const struct th_ft_stop_slot *slot =
+        &th_ft_stop_slots[(key * TH_FT_STOP_MAGIC) >> 61];
+    unsigned hit = slot->bit & (0u - (slot->key == key));
+    ts->stop_count += hit != 0;
+    ts->stop_seen |= hit;
+}
+
+/* Add any token (the general path: UTF-8, long tokens). */
+void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
+                             bool terminal);
+
+/*
+ * Gopher quality's decision from the token statistics of the n_words
+ * tokens of text (th_gopher_quality() is this after a pass over them).
+ */
+void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
+                          const char *text, size_t len, size_t n_words,
+                          const struct th_ft_token_stats *ts,
+                          struct th_gopher_quality_stats *stats,
+                          const char **reason_out);
 
 /* Paragraph and line rules; fills st (zeroed first) and *reason_out. */
 int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
@@ -23,5 +95,16 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
                            struct th_arena *arena, bool all,
                            struct th_gopher_repetition_stats *st,
                            const char **reason_out, struct th_error *err);
+
+/*
+ * th_ft_repetition_words() that also adds every token to quality (Gopher
+ * quality's statistics, terminal: its terminal_in_punctuation option) in
+ * its own pass over the tokens.
+ */
+int th_ft_repetition_words_quality(
+    const struct th_gopher_repetition_opts *opts,
+    const struct th_slice *words, size_t n_words, struct th_arena *arena,
+    struct th_gopher_repetition_stats *st, const char **reason_out,
+    struct th_ft_token_stats *quality, bool terminal, struct th_error *err);
 
 #endif

@@ -123,6 +123,31 @@ static inline size_t th_ft_lower_cap(size_t n)
     return n * 3 / 2 + 4;
 }
 
+/* ---- 8 bytes at a time (SWAR) ---------------------------------------- */
+
+/* The byte b in every byte of a word. */
+#define TH_FT_BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
+
+/* Bit 7 of every zero byte of x. */
+static inline uint64_t th_ft_zero_bytes(uint64_t x)
+{
+    return ~(((x & TH_FT_BYTES(0x7f)) + TH_FT_BYTES(0x7f)) | x) &
+           TH_FT_BYTES(0x80);
+}
+
+/* Bit 7 of every byte of x (each < 0x80) in [lo, hi]. */
+static inline uint64_t th_ft_in_range(uint64_t x, unsigned lo, unsigned hi)
+{
+    return (x + TH_FT_BYTES(0x80 - lo)) & ~(x + TH_FT_BYTES(0x7f - hi)) &
+           TH_FT_BYTES(0x80);
+}
+
+/* Number of bytes of x with bit 7 set (x holds bits 7 only). */
+static inline unsigned th_ft_count_marked(uint64_t x)
+{
+    return (unsigned)(((x >> 7) * TH_FT_BYTES(1)) >> 56);
+}
+
 /*
  * The bytes of a token of 1 to 8 bytes as one little-endian word, byte j
  * taken from p[min(j, len - 1)]: no byte past the token is read, and no

@@ -599,6 +599,10 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     const char *text = doc->text.ptr;
     size_t len = doc->text.len;
+    /* Gopher quality's token statistics come from the repetition filter's
+     * pass over the tokens when both run */
+    struct th_ft_token_stats qts = {0};
+    bool quality_done = false;
     if (o->gopher_repetition) {
         struct th_gopher_repetition_stats rs;
         if ((rc = th_ft_repetition_text(&o->repetition, text, len, arena,
@@ -608,18 +612,27 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
             goto drop;
         if ((rc = cached_words(&wc, arena, err)) < 0)
             return rc;
-        if ((rc = th_ft_repetition_words(&o->repetition, wc.words, wc.n,
-                                         arena, false, &rs, &reason,
-                                         err)) < 0)
+        rc = o->gopher_quality
+                 ? th_ft_repetition_words_quality(
+                       &o->repetition, wc.words, wc.n, arena, &rs, &reason,
+                       &qts, o->quality.terminal_in_punctuation, err)
+                 : th_ft_repetition_words(&o->repetition, wc.words, wc.n,
+                                          arena, false, &rs, &reason, err);
+        if (rc < 0)
             return rc;
         if (reason)
             goto drop;
+        quality_done = o->gopher_quality;
     }
     if (o->gopher_quality) {
         if ((rc = cached_words(&wc, arena, err)) < 0)
             return rc;
-        th_gopher_quality(&o->quality, text, len, wc.words, wc.n, NULL,
-                          &reason);
+        if (quality_done)
+            th_ft_quality_decide(&o->quality, text, len, wc.n, &qts, NULL,
+                                 &reason);
+        else
+            th_gopher_quality(&o->quality, text, len, wc.words, wc.n, NULL,
+                              &reason);
         if (reason)
             goto drop;
     }

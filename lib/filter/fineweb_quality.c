@@ -69,14 +69,6 @@ static bool is_blank(const char *s, size_t n)
     return a == b;
 }
 
-#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
-
-/* Bit 7 of every byte of x (each < 0x80) in [lo, hi]. */
-static inline uint64_t in_range(uint64_t x, unsigned lo, unsigned hi)
-{
-    return (x + BYTES(0x80 - lo)) & ~(x + BYTES(0x7f - hi)) & BYTES(0x80);
-}
-
 /*
  * Maximal runs of non-whitespace characters (Python str.isspace) in
  * s[0..n). Eight ASCII bytes at a time: a run starts at a non-space byte
@@ -92,13 +84,14 @@ static size_t count_runs(const char *s, size_t n)
         if (i + 8 <= n) {
             uint64_t x;
             memcpy(&x, p + i, 8);
-            if (!(x & BYTES(0x80))) {
-                uint64_t sp = in_range(x, 9, 13) | in_range(x, 0x1c, 0x20);
-                uint64_t word = ~sp & BYTES(0x80);
+            if (!(x & TH_FT_BYTES(0x80))) {
+                uint64_t sp = th_ft_in_range(x, 9, 13) |
+                              th_ft_in_range(x, 0x1c, 0x20);
+                uint64_t word = ~sp & TH_FT_BYTES(0x80);
                 /* space flags moved one byte up, the previous one below */
                 uint64_t before = (sp << 8) | (prev_space << 7);
                 uint64_t starts = word & before;
-                runs += (size_t)(((starts >> 7) * BYTES(1)) >> 56);
+                runs += th_ft_count_marked(starts);
                 prev_space = sp >> 63;
                 i += 8;
                 continue;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "thresh/filter.h"
+#include "filter_internal.h"
 #include "filter_text.h"
 #include "../core/banned.h"
 
@@ -66,22 +67,17 @@ static int stop_word_index(struct th_slice w)
 }
 
 /*
- * Stop words as keys: the bytes as a little-endian number, the length in
- * the top byte (the words hold no zero byte, so value and length agree or
- * neither does). STOP_MAGIC sends the eight keys to eight distinct slots
- * of stop_slots (key * STOP_MAGIC >> 61): one multiplication and one
- * comparison per token, no branch.
+ * Stop words as keys (filter_internal.h): the bytes as a little-endian
+ * number, the length in the top byte (the words hold no zero byte, so
+ * value and length agree or neither does), in the slots TH_FT_STOP_MAGIC
+ * sends them to: one multiplication and one comparison per token.
  */
 #define LE2(a, b) ((uint64_t)(a) | (uint64_t)(b) << 8)
 #define LE3(a, b, c) (LE2(a, b) | (uint64_t)(c) << 16)
 #define LE4(a, b, c, d) (LE3(a, b, c) | (uint64_t)(d) << 24)
 #define STOP_KEY(v, len) ((v) | (uint64_t)(len) << 56)
-#define STOP_MAGIC 0xb85544caef0756b9ull
 
-static const struct {
-    uint64_t key;       /* STOP_KEY of the stop word */
-    unsigned bit;       /* 1 << its stop_word_index() */
-} stop_slots[8] = {
+const struct th_ft_stop_slot th_ft_stop_slots[8] = {
     {STOP_KEY(LE4('t', 'h', 'a', 't'), 4), 1u << 5},
     {STOP_KEY(LE4('w', 'i', 't', 'h'), 4), 1u << 7},
     {STOP_KEY(LE2('o', 'f'), 2), 1u << 3},
@@ -91,14 +87,6 @@ static const struct {
     {STOP_KEY(LE4('h', 'a', 'v', 'e'), 4), 1u << 6},
     {STOP_KEY(LE2('t', 'o'), 2), 1u << 2},
 };
-
-/* 1 << index of the stop word of value v and length len, or 0. */
-static inline unsigned stop_word_bits(uint64_t v, size_t len)
-{
-    uint64_t key = STOP_KEY(v, len);
-    unsigned slot = (unsigned)((key * STOP_MAGIC) >> 61);
-    return stop_slots[slot].bit & (0u - (stop_slots[slot].key == key));
-}
 
 /*
  * Byte classes: bit 0 an ASCII character of PUNCTUATION_SET, bit 1 an ASCII
@@ -123,41 +111,11 @@ static const uint8_t byte_class[256] = {
     4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
-#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
-
-/* Bit 7 of every byte of x (each < 0x80) in [lo, hi]. */
-static inline uint64_t in_range(uint64_t x, unsigned lo, unsigned hi)
-{
-    return (x + BYTES(0x80 - lo)) & ~(x + BYTES(0x7f - hi)) & BYTES(0x80);
-}
-
-/* Bit 7 of every zero byte of x. */
-static inline uint64_t zero_bytes(uint64_t x)
-{
-    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
-}
-
 /* Scan one token: characters, non-punctuation and alphabetic presence. */
 static void scan_token(struct th_slice w, bool terminal, size_t *chars,
                        bool *non_symbol, bool *alpha)
 {
     const uint8_t *p = (const uint8_t *)w.ptr;
-    if (w.len - 1 < 8) {
-        /* ASCII: a letter, a digit, tab, LF or space is not in
-         * PUNCTUATION_SET; every other ASCII byte is */
-        uint64_t x = th_ft_load_short(p, w.len);
-        if (!(x & BYTES(0x80))) {
-            uint64_t letter = in_range(x | BYTES(0x20), 'a', 'z');
-            uint64_t other = in_range(x, '0', '9') |
-                             zero_bytes(x ^ BYTES(' ')) |
-                             zero_bytes(x ^ BYTES('\t')) |
-                             zero_bytes(x ^ BYTES('\n'));
-            *chars = w.len;
-            *non_symbol = (letter | other) != 0;
-            *alpha = letter != 0;
-            return;
-        }
-    }
     /* ASCII: AND of the classes keeps bit 0 when every byte is punctuation,
      * OR collects letters and non-ASCII bytes */
     unsigned all = 1, any = 0;
@@ -238,53 +196,53 @@ static bool ends_with_ellipsis(const char *s, size_t start, size_t end)
            th_ft_ends_with(s + start, end - start, "\xe2\x80\xa6", 3);
 }
 
+void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
+                             bool terminal)
+{
+    if (w.len - 1 < 8) {
+        uint64_t x = th_ft_load_short((const uint8_t *)w.ptr, w.len);
+        if (!(x & TH_FT_BYTES(0x80))) {
+            th_ft_quality_add_ascii(ts, x, w.len);
+            return;
+        }
+    }
+    size_t chars;
+    bool ns, alpha;
+    scan_token(w, terminal, &chars, &ns, &alpha);
+    if (ns) {
+        ts->n_non_symbol++;
+        ts->non_symbol_chars += chars;
+    }
+    ts->n_alpha += alpha;
+    int s = stop_word_index(w);
+    if (s >= 0) {
+        ts->stop_count++;
+        ts->stop_seen |= 1u << s;
+    }
+}
+
 void th_gopher_quality(const struct th_gopher_quality_opts *opts,
                        const char *text, size_t len,
                        const struct th_slice *words, size_t n_words,
                        struct th_gopher_quality_stats *stats,
                        const char **reason_out)
 {
-    size_t n_non_symbol = 0, non_symbol_chars = 0, n_alpha = 0;
-    size_t stop_count = 0;
-    unsigned stop_seen = 0;
-    for (size_t i = 0; i < n_words; i++) {
-        size_t tl = words[i].len;
-        if (tl - 1 < 8) {
-            /* an ASCII token of 1 to 8 bytes: one word, no branch on the
-             * length or the classes */
-            uint64_t x = th_ft_load_short((const uint8_t *)words[i].ptr, tl);
-            if (!(x & BYTES(0x80))) {
-                uint64_t letter = in_range(x | BYTES(0x20), 'a', 'z');
-                uint64_t other = in_range(x, '0', '9') |
-                                 zero_bytes(x ^ BYTES(' ')) |
-                                 zero_bytes(x ^ BYTES('\t')) |
-                                 zero_bytes(x ^ BYTES('\n'));
-                size_t ns = (letter | other) != 0;
-                n_non_symbol += ns;
-                non_symbol_chars += tl & (0 - ns);
-                n_alpha += letter != 0;
-                unsigned hit = stop_word_bits(x & th_ft_low_bytes(tl), tl);
-                stop_count += hit != 0;
-                stop_seen |= hit;
-                continue;
-            }
-        }
-        size_t chars;
-        bool ns, alpha;
-        scan_token(words[i], opts->terminal_in_punctuation, &chars, &ns,
-                   &alpha);
-        if (ns) {
-            n_non_symbol++;
-            non_symbol_chars += chars;
-        }
-        n_alpha += alpha;
-        int s = stop_word_index(words[i]);
-        if (s >= 0) {
-            stop_count++;
-            stop_seen |= 1u << s;
-        }
-    }
-    size_t n_unique_stop = (size_t)__builtin_popcount(stop_seen);
+    struct th_ft_token_stats ts = {0};
+    for (size_t i = 0; i < n_words; i++)
+        th_ft_quality_add_token(&ts, words[i], opts->terminal_in_punctuation);
+    th_ft_quality_decide(opts, text, len, n_words, &ts, stats, reason_out);
+}
+
+void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
+                          const char *text, size_t len, size_t n_words,
+                          const struct th_ft_token_stats *ts,
+                          struct th_gopher_quality_stats *stats,
+                          const char **reason_out)
+{
+    size_t n_non_symbol = ts->n_non_symbol;
+    size_t non_symbol_chars = ts->non_symbol_chars, n_alpha = ts->n_alpha;
+    size_t stop_count = ts->stop_count;
+    size_t n_unique_stop = (size_t)__builtin_popcount(ts->stop_seen);
 
     double nw = (double)n_words;
     size_t hashes = th_ft_count_substr(text, len, "#", 1);

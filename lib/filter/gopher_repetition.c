@@ -327,6 +327,9 @@ struct ngram_ctx {
     uint64_t *tok_key;            /* per token: hash of its bytes */
     uint64_t *tok_hash;           /* per token: H(token) mod p */
     uint8_t *rot;                 /* per boundary: m61_rot_of(bytes) */
+    struct th_ft_token_stats *quality; /* Gopher quality's token
+                                     statistics to gather, or NULL */
+    bool terminal;                /* its terminal_in_punctuation */
     uint8_t *lone;                /* per position: bit 0 set when the
                                      first C_PREFIX bytes of the
                                      concatenated stream from here occur at
@@ -665,24 +668,10 @@ static int list_candidates(struct ngram_ctx *cx)
     return 0;
 }
 
-#define BYTES(b) ((uint64_t)(b) * 0x0101010101010101ull)
-
-/* Bit 7 of every zero byte of x. */
-static inline uint64_t zero_bytes(uint64_t x)
-{
-    return ~(((x & BYTES(0x7f)) + BYTES(0x7f)) | x) & BYTES(0x80);
-}
-
 /* Bit 7 of every UTF-8 continuation byte (10xxxxxx) of x. */
 static inline uint64_t continuation_bytes(uint64_t x)
 {
-    return x & ~(x << 1) & BYTES(0x80);
-}
-
-/* Number of bytes of x with bit 7 set (x holds bits 7 only). */
-static inline unsigned count_marked(uint64_t x)
-{
-    return (unsigned)(((x >> 7) * BYTES(1)) >> 56);
+    return x & ~(x << 1) & TH_FT_BYTES(0x80);
 }
 
 /*
@@ -725,26 +714,38 @@ static int build_boundaries(struct ngram_ctx *cx)
             x = th_ft_load_short(src, len) & th_ft_low_bytes(len);
             memcpy(p, &x, 8);
             h = m61_reduce(x);
-            cont = count_marked(continuation_bytes(x));
-            spaces |= zero_bytes(x ^ BYTES(' ')) & th_ft_low_bytes(len);
+            cont = th_ft_count_marked(continuation_bytes(x));
+            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
+                      th_ft_low_bytes(len);
+            if (cx->quality && !(x & TH_FT_BYTES(0x80)))
+                th_ft_quality_add_ascii(cx->quality, x, len);
+            else if (cx->quality)
+                th_ft_quality_add_token(cx->quality, cx->words[k],
+                                        cx->terminal);
         } else if (len == 0) {
             x = h = 0;
             cont = 0;
+            if (cx->quality)
+                th_ft_quality_add_token(cx->quality, cx->words[k],
+                                        cx->terminal);
         } else {
+            if (cx->quality)
+                th_ft_quality_add_token(cx->quality, cx->words[k],
+                                        cx->terminal);
             memcpy(p, src, len);
             /* Horner from the last chunk: 2^64 = 256^8 (mod p) */
             size_t c = (len - 1) / 8;
             memcpy(&x, p + 8 * c, 8);
             x &= ~0ull >> (64 - 8 * (len - 8 * c));
             h = m61_reduce(x);
-            cont = count_marked(continuation_bytes(x));
-            spaces |= zero_bytes(x ^ BYTES(' ')) &
+            cont = th_ft_count_marked(continuation_bytes(x));
+            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
                       ~0ull >> (64 - 8 * (len - 8 * c));
             while (c--) {
                 memcpy(&x, p + 8 * c, 8);
                 h = m61_add(m61_shift(h, 8), m61_reduce(x));
-                cont += count_marked(continuation_bytes(x));
-                spaces |= zero_bytes(x ^ BYTES(' '));
+                cont += th_ft_count_marked(continuation_bytes(x));
+                spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' '));
             }
         }
         uint64_t nchars = len < 64 ? len - cont
@@ -977,11 +978,13 @@ out_nomem:
     return th_error_set(err, rc, "gopher repetition: out of scratch memory");
 }
 
-int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
-                           const struct th_slice *words, size_t n_words,
-                           struct th_arena *arena, bool all,
-                           struct th_gopher_repetition_stats *st,
-                           const char **reason_out, struct th_error *err)
+static int repetition_words(const struct th_gopher_repetition_opts *opts,
+                            const struct th_slice *words, size_t n_words,
+                            struct th_arena *arena, bool all,
+                            struct th_gopher_repetition_stats *st,
+                            const char **reason_out,
+                            struct th_ft_token_stats *quality, bool terminal,
+                            struct th_error *err)
 {
     const char *reason = *reason_out;
     size_t lt = st->len_text;
@@ -990,7 +993,8 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
         return th_error_set(err, TH_ELIMIT, "gopher repetition: too many "
                             "words");
     struct ngram_ctx cx = {.words = words, .n_words = n_words,
-                           .arena = arena};
+                           .arena = arena, .quality = quality,
+                           .terminal = terminal};
     int rc = build_boundaries(&cx);
     cx.lone = scratch(&cx, n_words + 1, true);
     if (rc == 0 && !cx.lone)
@@ -1042,6 +1046,26 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;
     return 0;
+}
+
+int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
+                           const struct th_slice *words, size_t n_words,
+                           struct th_arena *arena, bool all,
+                           struct th_gopher_repetition_stats *st,
+                           const char **reason_out, struct th_error *err)
+{
+    return repetition_words(opts, words, n_words, arena, all, st, reason_out,
+                            NULL, false, err);
+}
+
+int th_ft_repetition_words_quality(
+    const struct th_gopher_repetition_opts *opts,
+    const struct th_slice *words, size_t n_words, struct th_arena *arena,
+    struct th_gopher_repetition_stats *st, const char **reason_out,
+    struct th_ft_token_stats *quality, bool terminal, struct th_error *err)
+{
+    return repetition_words(opts, words, n_words, arena, false, st,
+                            reason_out, quality, terminal, err);
 }
 
 int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,

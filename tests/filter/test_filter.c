@@ -513,6 +513,68 @@ static void fineweb_chain_nlp_tokenizer(void)
     CHECK(n >= 6700);
 }
 
+/*
+ * The chain shares work between filters (Gopher quality's token statistics
+ * come from the repetition filter's pass): its decision must be the one of
+ * the four filters run one after the other, in both presets.
+ */
+static void chain_equals_filters_in_sequence(void)
+{
+    const struct parity_set *ps = setup();
+    if (!ps || !nlp_ready()) {
+        CHECK(0);
+        return;
+    }
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    int bad = 0, n = 0;
+    for (int preset = 0; preset < 2; preset++) {
+        enum th_filter_preset p = preset ? TH_PRESET_DATATROVE
+                                         : TH_PRESET_FINEWEB_V1;
+        struct th_filters_opts opts;
+        th_filters_opts_init(&opts, p);
+        struct th_filters *f;
+        struct th_error err;
+        CHECK(th_filters_new(&f, &opts, &err) == 0);
+        for (size_t i = 0; i < ps->n_docs; i++) {
+            const struct parity_doc *d = &ps->docs[i];
+            th_arena_reset(arena);
+            struct th_doc doc;
+            th_doc_init(&doc);
+            doc.text = (struct th_slice){d->text, d->len};
+            CHECK(th_filters_apply(f, &doc, "filters", &tok, arena,
+                                   &err) == 0);
+            const char *got = doc.verdict == TH_DROP ? doc.drop_reason
+                                                     : NULL;
+            struct th_slice *w = NULL, out = {d->text, d->len};
+            size_t nw = 0;
+            const char *want = NULL;
+            CHECK(nlp_words(d->text, d->len, arena, &w, &nw, &err, nlp) == 0);
+            CHECK(th_gopher_repetition(&opts.repetition, d->text, d->len, w,
+                                       nw, arena, NULL, &want, &err) == 0);
+            if (!want)
+                th_gopher_quality(&opts.quality, d->text, d->len, w, nw,
+                                  NULL, &want);
+            if (!want)
+                CHECK(th_c4_quality(&opts.c4, d->text, d->len, &tok, arena,
+                                    &out, NULL, &want, &err) == 0);
+            if (!want)
+                CHECK(th_fineweb_quality(&opts.fineweb, out.ptr, out.len,
+                                         &tok, arena, NULL, &want,
+                                         &err) == 0);
+            if (!same_reason(got, want) && bad++ < MAX_REPORT)
+                printf("#   %s %s: chain %s, in sequence %s\n",
+                       th_filter_preset_name(p), d->id, got ? got : "keep",
+                       want ? want : "keep");
+            n++;
+        }
+        th_filters_free(f);
+    }
+    printf("# chain vs filters in sequence: %d runs, %d differences\n", n,
+           bad);
+    CHECK(n >= 13400);
+    CHECK_EQ_INT(bad, 0);
+}
+
 static const struct th_test tests[] = {
     {"gopher_quality_reference_words", gopher_quality_reference_words},
     {"gopher_repetition_reference_words", gopher_repetition_reference_words},
@@ -522,6 +584,7 @@ static const struct th_test tests[] = {
     {"allow_list_is_small", allow_list_is_small},
     {"every_filter_alone_nlp_tokenizer", every_filter_alone_nlp_tokenizer},
     {"fineweb_chain_nlp_tokenizer", fineweb_chain_nlp_tokenizer},
+    {"chain_equals_filters_in_sequence", chain_equals_filters_in_sequence},
 };
 
 TH_TEST_MAIN(tests)
