@@ -675,6 +675,88 @@ static double score_set(const char *set, double bar)
     return f1;
 }
 
+/*
+ * Pieces of real pages with repairs mixed in (mojibake, entities, removed
+ * and combining characters, promo labels, odd whitespace), made by a
+ * fixed random sequence: normalize must be idempotent and valid,
+ * normalize + clean must be idempotent and valid, and clean must take
+ * the raw bytes too.
+ */
+static void clean_is_idempotent_on_mutated_pages(void)
+{
+    static const char *const pieces[] = {
+        "\xc3", "\xc2", "\xc3\xa9", "\xc3\x83\xc2\xa9", "&amp;", "&#233;",
+        "&", ";", "\x7f", "\x01", "\r", "\n", "\n\n\n", " ", "  ", "\t",
+        "\xc2\xa0", "\xcc\x81", "\xe2\x80\x8b", "\xef\xbf\xbf",
+        "\xc3\xaf\xc2\xbf\xc2\xbf", "\x80", "\xff", "e\xcc\x81",
+        "SEE ALSO:", "Read more", "Related:", "cookie", "...", "|", "<a>",
+        "____", "[x.png]", "* ", "Home", "\xe2\x80\x99", "\xe2\x80\xa6",
+        "?A", "!1", "railsThe", "\xd0\xbf\xd1\x80",
+    };
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/extraction-dev", th_test_shared_data());
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("# skip: no %s\n", dir);
+        return;
+    }
+    int failures = 0, n_cases = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && failures < 3) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[8192];
+        size_t dl;
+        snprintf(path, sizeof(path), "%s/%s/dirty_bs4.txt", dir, e->d_name);
+        char *dirty = read_file(path, &dl);
+        for (int k = 0; dirty && dl > 0 && k < 4; k++) {
+            struct th_buf in;
+            th_buf_init(&in, 0);
+            size_t a = rng() % dl, n = 50 + rng() % 3000;
+            if (n > dl - a)
+                n = dl - a;
+            th_buf_append(&in, dirty + a, n);
+            for (unsigned m = rng() % 30; m > 0; m--) {
+                const char *p = pieces[rng() % (sizeof(pieces) /
+                                                sizeof(pieces[0]))];
+                size_t at = in.len ? rng() % in.len : 0, pl = strlen(p);
+                if (th_buf_reserve(&in, pl) < 0)
+                    break;
+                memmove(in.ptr + at + pl, in.ptr + at, in.len - at);
+                memcpy(in.ptr + at, p, pl);
+                in.len += pl;
+            }
+            size_t n1, n2, c1, c2;
+            char *once = norm(in.ptr, in.len, TH_TEXT_NORMALIZE_DEFAULT, &n1);
+            char *twice = norm(once, n1, TH_TEXT_NORMALIZE_DEFAULT, &n2);
+            char *clean1 = clean_text(in.ptr, in.len, &c1);
+            char *clean2 = clean_text(clean1, c1, &c2);
+            struct th_buf raw;
+            th_buf_init(&raw, 0);
+            CHECK_EQ_INT(th_text_clean(in.ptr, in.len, NULL, &raw, NULL), 0);
+            bool ok = th_text_is_valid_utf8(once, n1) && n1 == n2 &&
+                      !memcmp(once, twice, n1) &&
+                      th_text_is_valid_utf8(clean1, c1) && c1 == c2 &&
+                      !memcmp(clean1, clean2, c1);
+            if (!ok && failures++ < 3)
+                printf("#   not stable on a piece of %s (%zu bytes)\n",
+                       e->d_name, in.len);
+            n_cases++;
+            free(once);
+            free(twice);
+            free(clean1);
+            free(clean2);
+            th_buf_release(&raw);
+            th_buf_release(&in);
+        }
+        free(dirty);
+    }
+    closedir(d);
+    printf("# %d mutated pieces of pages\n", n_cases);
+    CHECK(n_cases > 400);
+    CHECK_EQ_INT(failures, 0);
+}
+
 static void clean_extraction_dev_bar(void)
 {
     score_set("extraction-dev", 0.90);
@@ -703,6 +785,8 @@ static const struct th_test tests[] = {
     {"clean_splits_glued_promo", clean_splits_glued_promo},
     {"clean_drops_error_page", clean_drops_error_page},
     {"clean_keeps_tiny_text", clean_keeps_tiny_text},
+    {"clean_is_idempotent_on_mutated_pages",
+     clean_is_idempotent_on_mutated_pages},
     {"clean_extraction_dev_bar", clean_extraction_dev_bar},
     {"clean_cleaneval_bar", clean_cleaneval_bar},
 };
