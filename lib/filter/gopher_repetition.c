@@ -792,15 +792,17 @@ static void build_joined(struct ngram_ctx *cx)
  * Hence len * M = sum_k M (chars(g_k) + 1) - M <= n * V, where V is the
  * largest min(M2, count(t)) * (chars(t) + 1) over the tokens t. Counts come
  * from count-min sketches (one cell a key, 8 cells a token), which never
- * undercount; a cell that would wrap voids the bound. Returns false when
- * no bound is available; *v_out gets V otherwise.
+ * undercount (documents of 65535 tokens or more, whose 16-bit cells could
+ * wrap, get no bound). Returns false when no bound is available; *v_out
+ * gets V otherwise.
  */
 static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
 {
     size_t n = cx->n_words, cells = 64;
-    if (n < 2 || cx->space_in_token)
+    /* below 65535 tokens no 16-bit cell can wrap */
+    if (n < 2 || n >= 65535 || cx->space_in_token)
         return false;
-    while (cells < n * 8 && cells < ((size_t)1 << 24))
+    while (cells < n * 8)
         cells <<= 1;
     struct ngram_ctx *mcx = (struct ngram_ctx *)cx;
     size_t mark = cx->n_heap;
@@ -812,19 +814,17 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     }
     const uint64_t *k = cx->tok_key;
     int shift = 64 - __builtin_ctzll(cells);
-    unsigned m2 = 0, wrapped = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t *u = &uni[k[i] >> shift];
-        wrapped |= ++*u == 0;
-        if (i + 1 < n) {
-            uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-            uint16_t *c = &bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift];
-            wrapped |= ++*c == 0;
-            m2 = *c > m2 ? *c : m2;
-        }
+    for (size_t i = 0; i + 1 < n; i++) {
+        uni[k[i] >> shift]++;
+        uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
+        bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift]++;
     }
+    uni[k[n - 1] >> shift]++;
+    unsigned m2 = 0;
+    for (size_t c = 0; c < cells; c++)
+        m2 = bi[c] > m2 ? bi[c] : m2;
     uint64_t v = 0;
-    for (size_t i = 0; i < n && !wrapped; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned c = uni[k[i] >> shift];
         uint64_t m = c < m2 ? c : m2;
         uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
@@ -832,7 +832,7 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     }
     scratch_release(mcx, mark);
     *v_out = v;
-    return !wrapped;
+    return true;
 }
 
 static size_t table_expect(size_t n_candidates)
@@ -898,8 +898,9 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         i = cx->cand_dup[k];
         if (i + n > cx->n_words)
             break;
-        if ((cx->lone[i] & 4) || ((cx->lone[i] & 1) &&
-            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX)) {
+        /* (candidates never have bit 2: their 5-gram was not settled) */
+        if ((cx->lone[i] & 1) &&
+            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX) {
             i++;           /* unique: not seen before, never matched later */
             continue;
         }
