@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build and run every test: the normal build (gcc), then the whole suite
-# again under ASan+UBSan, then a short libFuzzer smoke run of every fuzz
-# target (clang). Ends with one line "N passed, N failed" over all of it.
+# Build and run every test: the normal build (gcc), the same with the SIMD
+# fast paths compiled out, then the whole suite again under ASan+UBSan,
+# then a short libFuzzer smoke run of every fuzz target (clang). Ends with
+# one line "N passed, N failed" over all of it.
 # THRESH_FUZZ_SECONDS (default 10) sets the fuzzing time per target and
 # THRESH_FUZZ_SEED (default 1) its seed.
 set -uo pipefail
@@ -37,6 +38,19 @@ if meson setup build-test --buildtype=debugoptimized -Dwerror=true >/dev/null \
     count build-test
 else
     echo "FAILED: gcc build" >&2; failed=$((failed + 1))
+fi
+
+echo "== portable build (SIMD paths off: -U__SSE2__)" >&2
+# every SSE2 fast path has a plain C fallback; this runs the suite on those
+rm -rf build-nosimd
+if meson setup build-nosimd --buildtype=debugoptimized -Dwerror=true \
+      -Dc_args=-U__SSE2__ >/dev/null \
+   && ninja -C build-nosimd >/dev/null; then
+    passed=$((passed + 1))
+    meson test -C build-nosimd --print-errorlogs --num-processes 2 >&2 || true
+    count build-nosimd
+else
+    echo "FAILED: portable build" >&2; failed=$((failed + 1))
 fi
 
 echo "== ASan+UBSan" >&2
