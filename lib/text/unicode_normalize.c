@@ -904,10 +904,13 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
             for (;;) {
                 for (;;) {
 #if defined(__SSE2__)
+                    /* it stops at a byte that ends the run or near the
+                     * end, where 8 at a time may still go on */
                     pos = plain_run_16(in, len, pos);
+                    if (pos + 16 > len)
 #endif
-                    while (pos + 8 <= len && plain_chunk(in + pos))
-                        pos += 8;
+                        while (pos + 8 <= len && plain_chunk(in + pos))
+                            pos += 8;
                     while (pos < len && plain_byte[in[pos]])
                         pos++;
                     if (pos + 1 < len && in[pos] == ' ' &&
@@ -1078,7 +1081,17 @@ static bool is_cont(uint32_t cp)
 /* The main pass will drop cp (see classify()). */
 static bool removed_later(uint32_t cp)
 {
+    if (cp >= 0x20 && cp < 0x7F)
+        return false;
     return classify(&cp) == CP_REMOVE;
+}
+
+/* removed_later() of a continuation (U+0081, 8D, 8F, 90, 9D, 00AD): the
+ * only dropped characters that the stack holds. */
+static bool removed_cont(uint32_t cp)
+{
+    return cp == 0x81 || cp == 0x8D || cp == 0x8F || cp == 0x90 ||
+           cp == 0x9D || cp == 0xAD;
 }
 
 /*
@@ -1176,7 +1189,7 @@ static void moji_push(struct moji_stack *m, uint32_t cp, bool closed)
         /* Only the last four can still join a group (see above). */
         size_t j = m->top > 4 ? m->top - 4 : 0;
         for (; j < m->top; j++)
-            if (removed_later(m->st[j]) &&
+            if (removed_cont(m->st[j]) &&
                 !may_join_group(m->st, m->top, j, closed))
                 break;
         if (j == m->top || np + 3 > MOJI_PENDING)
@@ -1232,7 +1245,7 @@ static int mojibake_round(const uint8_t *s, size_t len, struct th_buf *out)
     /* At the end no group can take a dropped continuation any more. */
     for (;;) {
         size_t j = ms.top > 4 ? ms.top - 4 : 0;
-        while (j < ms.top && !removed_later(ms.st[j]))
+        while (j < ms.top && !removed_cont(ms.st[j]))
             j++;
         if (j == ms.top)
             break;
