@@ -26,7 +26,10 @@
  * short documents, which dominate web crawls, and it is not what the
  * FineWeb recipe this module reproduces does.
  */
+#if defined(__x86_64__) || defined(__i386__)
+#define MINHASH_X86 1
 #include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +146,7 @@ static void sign_generic(const uint32_t *seeds, size_t n_padded,
 
 #define ZBLOCK 256
 
+#ifdef MINHASH_X86
 /*
  * AVX2: 16 values are two ymm registers kept across a block of up to 256
  * folded shingle hashes; per shingle and register: xor, the fmix32 steps
@@ -217,6 +221,8 @@ static void sign_avx512(const uint32_t *seeds, size_t n_padded,
     }
 }
 
+#endif /* MINHASH_X86 */
+
 int th_minhash_new(struct th_minhash **out,
                    const struct th_minhash_params *params,
                    struct th_error *err)
@@ -248,6 +254,8 @@ int th_minhash_new(struct th_minhash **out,
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
         mh->seeds[i] = (uint32_t)(z ^ (z >> 31));
     }
+    mh->sign = sign_generic;
+#ifdef MINHASH_X86
     __builtin_cpu_init();
     if (params->portable)
         mh->sign = sign_generic;
@@ -255,8 +263,7 @@ int th_minhash_new(struct th_minhash **out,
         mh->sign = sign_avx512;
     else if (__builtin_cpu_supports("avx2"))
         mh->sign = sign_avx2;
-    else
-        mh->sign = sign_generic;
+#endif
     *out = mh;
     return 0;
 }
