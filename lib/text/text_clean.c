@@ -679,13 +679,15 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
     for (size_t o = 0; o < len; o += 64) {
         struct block b;
         unsigned nq = len - o >= 64 ? 4 : (unsigned)(len - o + 15) / 16;
-        if (o + 16 * nq <= avail) {
-            classify_block(s + o, nq, &b);
-        } else {
-            uint8_t tmp[64] = { 0 };
+        uint8_t tmp[64];
+        const uint8_t *p = s + o;
+        if (o + 16 * nq > avail) {
+            /* the end of the text: classify a copy */
+            memset(tmp, 0, sizeof(tmp));
             memcpy(tmp, s + o, avail - o);
-            classify_block(tmp, nq, &b);
+            p = tmp;
         }
+        classify_block(p, nq, &b);
         uint64_t valid = len - o >= 64 ? ~0ull : (1ull << (len - o)) - 1;
         if ((b.high & valid) && !checked) {
             if (!only_general_punctuation(s, o, len))
