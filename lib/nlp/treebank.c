@@ -742,12 +742,23 @@ static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
         RUN(pass_clitics(CUR_S, CUR_N, OUT, clitic_e5, true));
     }
 
-    /* CONTRACTIONS2 and CONTRACTIONS3 */
+    /*
+     * CONTRACTIONS2 and CONTRACTIONS3. A CONTRACTIONS2 rewrite pads with
+     * spaces and so can create a CONTRACTIONS3 match (" 'tis" in
+     * "cannot'tis"): the mask is taken again before those when one ran.
+     */
     unsigned cmask = contractions_present(CUR_S, CUR_N);
+    bool ran = false;
     for (size_t k = 0; cmask && k < sizeof(contractions) /
-                                    sizeof(contractions[0]); k++)
-        if (cmask & (1u << k))
+                                    sizeof(contractions[0]); k++) {
+        if (ran && contractions[k].lead_space &&
+            !contractions[k - 1].lead_space)
+            cmask = contractions_present(CUR_S, CUR_N);
+        if (cmask & (1u << k)) {
             RUN(pass_contraction(CUR_S, CUR_N, OUT, &contractions[k]));
+            ran = true;
+        }
+    }
 
     /* text.split() (ASCII bytes classified inline) */
     const char *t = CUR_S;
