@@ -70,21 +70,42 @@ static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
 void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
                              bool terminal);
 
+/* Gopher quality's line statistics (lines of text.splitlines()). */
+struct th_ft_line_stats {
+    size_t n_lines;           /* lines */
+    size_t bullets;           /* lines whose lstrip() starts with - or • */
+    size_t end_ellipsis;      /* lines whose rstrip() ends with ... or … */
+    bool done;                /* every line of the text was added */
+};
+
+/* Add the line text[start, end) to ls. */
+void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
+                            size_t start, size_t end);
+
 /*
  * Gopher quality's decision from the token statistics of the n_words
- * tokens of text (th_gopher_quality() is this after a pass over them).
+ * tokens of text and, unless lines is NULL or not done, its line
+ * statistics (th_gopher_quality() is this after a pass over the tokens).
  */
 void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
                           const char *text, size_t len, size_t n_words,
                           const struct th_ft_token_stats *ts,
+                          const struct th_ft_line_stats *lines,
                           struct th_gopher_quality_stats *stats,
                           const char **reason_out);
 
-/* Paragraph and line rules; fills st (zeroed first) and *reason_out. */
+/*
+ * Paragraph and line rules; fills st (zeroed first) and *reason_out. With
+ * quality_lines non-NULL, the lines it splits (when they are splitlines()
+ * lines, the fineweb-v1 preset) also go to Gopher quality's line
+ * statistics, and quality_lines->done tells whether they did.
+ */
 int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
                           const char *text, size_t len, struct th_arena *arena,
                           bool all, struct th_gopher_repetition_stats *st,
-                          const char **reason_out, struct th_error *err);
+                          const char **reason_out,
+                          struct th_ft_line_stats *quality_lines,
+                          struct th_error *err);
 
 /*
  * N-gram rules after th_ft_repetition_text() on the same st; *reason_out is

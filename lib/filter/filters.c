@@ -599,14 +599,17 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     const char *text = doc->text.ptr;
     size_t len = doc->text.len;
-    /* Gopher quality's token statistics come from the repetition filter's
-     * pass over the tokens when both run */
+    /* Gopher quality's token (and, with splitlines() lines, line)
+     * statistics come from the repetition filter's passes when both run */
     struct th_ft_token_stats qts = {0};
+    struct th_ft_line_stats qls = {0, 0, 0, false};
     bool quality_done = false;
     if (o->gopher_repetition) {
         struct th_gopher_repetition_stats rs;
         if ((rc = th_ft_repetition_text(&o->repetition, text, len, arena,
-                                        false, &rs, &reason, err)) < 0)
+                                        false, &rs, &reason,
+                                        o->gopher_quality ? &qls : NULL,
+                                        err)) < 0)
             return rc;
         if (reason)
             goto drop;
@@ -628,8 +631,8 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
         if ((rc = cached_words(&wc, arena, err)) < 0)
             return rc;
         if (quality_done)
-            th_ft_quality_decide(&o->quality, text, len, wc.n, &qts, NULL,
-                                 &reason);
+            th_ft_quality_decide(&o->quality, text, len, wc.n, &qts, &qls,
+                                 NULL, &reason);
         else
             th_gopher_quality(&o->quality, text, len, wc.words, wc.n, NULL,
                               &reason);

@@ -230,12 +230,22 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
     struct th_ft_token_stats ts = {0};
     for (size_t i = 0; i < n_words; i++)
         th_ft_quality_add_token(&ts, words[i], opts->terminal_in_punctuation);
-    th_ft_quality_decide(opts, text, len, n_words, &ts, stats, reason_out);
+    th_ft_quality_decide(opts, text, len, n_words, &ts, NULL, stats,
+                         reason_out);
+}
+
+void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
+                            size_t start, size_t end)
+{
+    ls->n_lines++;
+    ls->bullets += starts_with_bullet(text, start, end);
+    ls->end_ellipsis += ends_with_ellipsis(text, start, end);
 }
 
 void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
                           const char *text, size_t len, size_t n_words,
                           const struct th_ft_token_stats *ts,
+                          const struct th_ft_line_stats *lines,
                           struct th_gopher_quality_stats *stats,
                           const char **reason_out)
 {
@@ -247,13 +257,15 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
     double nw = (double)n_words;
     size_t hashes = th_ft_count_substr(text, len, "#", 1);
     size_t ellipses = count_ellipses(text, len);
-    size_t n_lines = 0, bullets = 0, end_ellipsis = 0;
-    size_t pos = 0, ls, le;
-    while (th_ft_next_line(text, len, &pos, &ls, &le)) {
-        n_lines++;
-        bullets += starts_with_bullet(text, ls, le);
-        end_ellipsis += ends_with_ellipsis(text, ls, le);
+    struct th_ft_line_stats own = {0, 0, 0, false};
+    if (!lines || !lines->done) {
+        size_t pos = 0, ls, le;
+        while (th_ft_next_line(text, len, &pos, &ls, &le))
+            th_ft_quality_add_line(&own, text, ls, le);
+        lines = &own;
     }
+    size_t n_lines = lines->n_lines, bullets = lines->bullets;
+    size_t end_ellipsis = lines->end_ellipsis;
     double avg = n_non_symbol ? (double)non_symbol_chars / (double)n_non_symbol
                               : NAN;
     double hash_ratio = n_words ? (double)hashes / nw : 0;

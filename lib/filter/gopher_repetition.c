@@ -191,7 +191,8 @@ static int scan_paragraphs(const char *text, size_t len,
 /* Lines: text.splitlines() (fineweb-v1) or re.split("\n+", text). */
 static int scan_lines(const char *text, size_t len, bool newline_runs,
                       struct th_arena *arena,
-                      struct th_gopher_repetition_stats *st)
+                      struct th_gopher_repetition_stats *st,
+                      struct th_ft_line_stats *quality_lines)
 {
     struct piece_set set;
     int rc = piece_set_init(&set, arena, 64);
@@ -205,7 +206,11 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
                             &st->line_dup_chars);
             if (rc < 0)
                 return rc;
+            if (quality_lines)
+                th_ft_quality_add_line(quality_lines, text, ls, le);
         }
+        if (quality_lines)
+            quality_lines->done = true;
         return 0;
     }
     size_t start = 0, i = 0;
@@ -939,7 +944,9 @@ static double frac(size_t num, size_t den)
 int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
                           const char *text, size_t len, struct th_arena *arena,
                           bool all, struct th_gopher_repetition_stats *st,
-                          const char **reason_out, struct th_error *err)
+                          const char **reason_out,
+                          struct th_ft_line_stats *quality_lines,
+                          struct th_error *err)
 {
     const char *reason = NULL;
     int rc;
@@ -960,8 +967,8 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
     if (reason && !all)
         goto out;
 
-    if ((rc = scan_lines(text, len, opts->lines_by_newline_runs, arena,
-                         st)) < 0)
+    if ((rc = scan_lines(text, len, opts->lines_by_newline_runs, arena, st,
+                         quality_lines)) < 0)
         goto out_nomem;
     st->dup_line_frac = frac(st->line_dups, st->n_lines);
     st->dup_line_char_frac = frac(st->line_dup_chars, lt);
@@ -1079,7 +1086,7 @@ int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
     struct th_gopher_repetition_stats local;
     struct th_gopher_repetition_stats *st = stats ? stats : &local;
     int rc = th_ft_repetition_text(opts, text, len, arena, stats != NULL, st,
-                                   reason_out, err);
+                                   reason_out, NULL, err);
     if (rc < 0 || (*reason_out && !stats))
         return rc;
     return th_ft_repetition_words(opts, words, n_words, arena,
