@@ -813,7 +813,8 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     size_t mark = cx->n_heap;
     uint16_t *uni = scratch(mcx, cells * sizeof(*uni), true);
     uint16_t *bi = scratch(mcx, cells * sizeof(*bi), true);
-    if (!uni || !bi) {
+    uint32_t *bi_cell = scratch(mcx, n * sizeof(*bi_cell), false);
+    if (!uni || !bi || !bi_cell) {
         scratch_release(mcx, mark);
         return false;
     }
@@ -822,12 +823,13 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     for (size_t i = 0; i + 1 < n; i++) {
         uni[k[i] >> shift]++;
         uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-        bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift]++;
+        bi_cell[i] = (uint32_t)((pair * 0xc4ceb9fe1a85ec53ull) >> shift);
+        bi[bi_cell[i]]++;
     }
     uni[k[n - 1] >> shift]++;
-    unsigned m2 = 0;
-    for (size_t c = 0; c < cells; c++)
-        m2 = bi[c] > m2 ? bi[c] : m2;
+    unsigned m2 = 0;     /* the largest count of the cells in use */
+    for (size_t i = 0; i + 1 < n; i++)
+        m2 = bi[bi_cell[i]] > m2 ? bi[bi_cell[i]] : m2;
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = uni[k[i] >> shift];
