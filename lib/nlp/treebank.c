@@ -1196,9 +1196,10 @@ struct window {
     uint64_t dot;     /* '.' */
     uint64_t alnum;   /* ASCII letters and digits */
     uint64_t cand;    /* c g l w (either case) starting a run of exactly
-                         5 or 6 ASCII letters and digits: where a MacIntyre
-                         contraction word may be (runs cut by the window's
-                         end are not seen: only whole chunks use this) */
+                         5 or 6 ASCII letters and digits whose 3rd and 4th
+                         are equal: where a MacIntyre contraction word may
+                         be (runs cut by the window's end are not seen:
+                         only whole chunks use this) */
 };
 
 #ifdef __SSE2__
@@ -1282,7 +1283,15 @@ static void classify64(const unsigned char *p, struct window *w)
     uint64_t a5 = alnum & (alnum >> 1) & (alnum >> 2) & (alnum >> 3) &
                   (alnum >> 4);
     uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
-    w->cand = cws & a5 & ~a7;
+    uint64_t cand = cws & a5 & ~a7;
+    /* every contraction word doubles its 3rd letter: caNNot giMMe goNNa
+       goTTa leMMe waNNa (the run has 5+ bytes, so p[k + 3] is in range) */
+    for (uint64_t c = cand; c; c &= c - 1) {
+        int k = __builtin_ctzll(c);
+        if ((p[k + 2] | 0x20) != (p[k + 3] | 0x20))
+            cand &= ~((uint64_t)1 << k);
+    }
+    w->cand = cand;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence). */
