@@ -13,6 +13,15 @@
  * once; passes only ever add spaces, backquotes and apostrophes, which are
  * added to the set), so a plain sentence costs a few passes.
  *
+ * Speed: the pipeline runs only where it may change something. Most words
+ * never reach it: nlp_treebank_tokens() finds chunks (whitespace-free
+ * runs) with 64-byte bit masks and emits the ones made of bytes no rule
+ * touches in one loop (window_bulk), decides a few more shapes from the
+ * masks (window_kind), a byte loop, or fixed piece shapes (fast_pieces,
+ * padded_pieces); only the rest, about 1% of chunks, goes through the
+ * pipeline, in runs with the whitespace around them. Each tier decides
+ * exactly what the pipeline would (the fuzz target compares them).
+ *
  * Rejected: a single-pass hand tokenizer. The rewrites interact (padding
  * from one rule creates the spaces a later rule matches on, e.g. "n't "
  * needs the space that the final-period rule inserts), and reproducing
@@ -1472,9 +1481,10 @@ static bool plain_piece(const char *s, size_t p0, size_t p,
  * between them. Padded parts: one of [;@#$%&?!*](){}<>], a quote NLTK
  * pads (« “ ‘ „ » ” ’), two or more dots (\.{2,}), exactly two dashes
  * (--), a , or : not followed by a digit (or another , :); before a
- * digit , and : are plain. Plain segments: the bytes the fast loop accepts (single dots and
- * dashes included), no contraction word. At most 16 pieces (one when
- * the chunk is a single padded part such as "&" or "...").
+ * digit , and : are plain. Plain segments: the bytes the fast loop
+ * accepts (single dots and dashes included), no contraction word. At
+ * most 16 pieces (one when the chunk is a single padded part such as "&"
+ * or "...").
  */
 static bool padded_pieces(const struct th_nlp *nlp, const char *s,
                           size_t c0, size_t c1, size_t tail_start,
