@@ -1179,8 +1179,9 @@ static bool cut_promo(const char *text, struct line *ln)
 
 
 /*
- * Mark lines whose exact text occurs more than once (an open-addressing
- * table of line hashes with counts; linear in the number of lines).
+ * Mark lines whose exact text (after a cut promo) occurs more than once
+ * (an open-addressing table of line hashes with counts; linear in the
+ * number of lines).
  */
 static int mark_repeats(const char *text, struct line *lines, size_t n)
 {
@@ -1197,7 +1198,8 @@ static int mark_repeats(const char *text, struct line *lines, size_t n)
         return TH_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = th_hash64(text + lines[i].start, lines[i].len, 0) | 1;
+        uint64_t h = th_hash64(text + lines[i].start + lines[i].skip,
+                               lines[i].len - lines[i].skip, 0) | 1;
         lines[i].hash = h;
         size_t k = (size_t)h & (cap - 1);
         while (keys[k] && keys[k] != h)
@@ -1475,10 +1477,15 @@ int th_text_clean(const char *data, size_t len,
         start = end + 1;
     }
     size_t base = out->len;
+    /* Promos are cut first: repetition is judged on what a line keeps,
+     * the text that cleaning the output again sees. */
+    size_t n_split = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].len && cut_promo(data, &lines[i]))
+            n_split++;
     int rc = mark_repeats(data, lines, n);
     if (rc < 0)
         goto out_free;
-    size_t n_split = 0;
     uint32_t starts[STARTS_MAX];
     struct counts cn = { .starts = starts };
     for (size_t i = 0; i < n; i++) {
@@ -1487,8 +1494,6 @@ int th_text_clean(const char *data, size_t len,
             ln->cls = ln->first = LC_SHORT;
             continue;
         }
-        if (cut_promo(data, ln))
-            n_split++;
         if (ln->skip >= ln->len) {
             ln->cls = ln->first = LC_BAD;
             continue;
