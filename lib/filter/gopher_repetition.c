@@ -645,21 +645,31 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
  * Positions the passes must visit. Bit 2 of lone: bit 0 and the 5-gram
  * from here is at least C_PREFIX bytes long, so every 5..10-gram here is
  * unique; bit 3: every 2..4-gram here is unique (bit 1 and, in the stream
- * case, a 2-gram of at least J_PREFIX bytes). The passes only walk the
- * other positions: settled ones only advance a scan by one.
+ * case, a 2-gram of at least J_PREFIX bytes), listed only when an exact
+ * top pass will run. The passes only walk the other positions: settled
+ * ones only advance a scan by one.
  */
-static int list_candidates(struct ngram_ctx *cx)
+static int list_candidates(struct ngram_ctx *cx, bool want_top)
 {
     size_t n = cx->n_words;
     const struct boundary *b = cx->b;
-    cx->cand_top = scratch(cx, (n + 1) * sizeof(uint32_t), false);
+    cx->cand_top = want_top ? scratch(cx, (n + 1) * sizeof(uint32_t), false)
+                            : NULL;
     cx->cand_dup = scratch(cx, (n + 1) * sizeof(uint32_t), false);
-    if (!cx->cand_top || !cx->cand_dup)
+    if ((want_top && !cx->cand_top) || !cx->cand_dup)
         return TH_ENOMEM;
+    size_t n_dup = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t l = cx->lone[i];
         if ((l & 1) && i + 5 <= n && b[i + 5].bytes - b[i].bytes >= C_PREFIX)
             l |= 4;
+        cx->lone[i] = l;
+        cx->cand_dup[n_dup] = (uint32_t)i;
+        n_dup += !(l & 4);
+    }
+    cx->n_cand_dup = n_dup;
+    for (size_t i = 0; want_top && i < n; i++) {
+        uint8_t l = cx->lone[i];
         if ((l & 2) && (cx->joined_by_tokens ||
                         (i + 2 <= n &&
                          b[i + 2].bytes - b[i].bytes + 1 >= J_PREFIX)))
@@ -667,8 +677,6 @@ static int list_candidates(struct ngram_ctx *cx)
         cx->lone[i] = l;
         if (!(l & 8))
             cx->cand_top[cx->n_cand_top++] = (uint32_t)i;
-        if (!(l & 4))
-            cx->cand_dup[cx->n_cand_dup++] = (uint32_t)i;
     }
     return 0;
 }
@@ -1029,7 +1037,7 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
                                : mark_lone_joined_by_tokens(&cx);
     }
     if (rc == 0)
-        rc = list_candidates(&cx);
+        rc = list_candidates(&cx, exact_top);
     for (int t = 0; rc == 0 && t < TH_GOPHER_TOP_NGRAMS; t++) {
         size_t n = (size_t)t + 2;
         st->has_top_ngram[t] = n_words >= n;
