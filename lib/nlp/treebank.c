@@ -1576,6 +1576,70 @@ static int sink_copy_emit(const char *tok, size_t len, void *ctx)
 }
 
 /*
+ * The byte loop and scan_chunk() for the chunk at c0 (sets *i to its
+ * end): the kind, with the pieces when CHUNK_PIECES.
+ */
+static enum chunk_kind byte_loop_kind(const struct th_nlp *nlp,
+                                      const char *s, size_t n, size_t c0,
+                                      size_t tail_start, size_t end,
+                                      size_t *i_out, struct piece *pieces,
+                                      size_t *n_pieces)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    enum chunk_kind kind = CHUNK_RUN;
+    size_t i = c0;
+    unsigned acc = 0, f = F_WS;
+    while (i < n) {
+        f = fast_class[u[i]];
+        if (f & (F_WS | F_STOP | F_CHECK)) {
+            if (!(f & F_CHECK))
+                break;
+            size_t l = check_cp(u + i, n - i, nlp->pad_dashes);
+            if (!l) {
+                f = F_STOP;
+                break;
+            }
+            acc |= F_NW;
+            i += l;
+            f = F_WS;
+            continue;
+        }
+        if ((f & acc & (F_DOT | F_DASH)) && u[i - 1] == u[i]) {
+            f = F_STOP;     /* .. or --: scan_chunk decides */
+            break;
+        }
+        acc |= f;
+        i++;
+        f = F_WS;
+    }
+    size_t body = i;
+    if (f & F_WS) {
+        if (!(acc & F_DOT) || i < tail_start)
+            kind = CHUNK_WHOLE;
+        else if (u[i - 1] == '.' && i == end && i - c0 >= 2)
+            kind = CHUNK_SPLIT_LAST;    /* final period: "word" "." */
+    } else if (i > c0 && (byte_class[u[i]] & B_PUNCT) &&
+               (i + 1 == n || is_ascii_ws(u[i + 1])) &&
+               i + 1 < tail_start) {
+        kind = CHUNK_SPLIT_LAST;
+        i++;
+    }
+    if (kind != CHUNK_RUN && maybe_contraction(s + c0, body - c0, acc))
+        kind = CHUNK_RUN;
+    if (kind == CHUNK_RUN) {
+        i = c0;
+        kind = scan_chunk(s, n, c0, tail_start, end, &i);
+        if (kind == CHUNK_RUN &&
+            (fast_pieces(s, n, c0, i, tail_start, pieces, n_pieces) ||
+             padded_pieces(nlp, s, c0, i, tail_start, pieces,
+                           n_pieces)))
+            kind = CHUNK_PIECES;
+    }
+    *i_out = i;
+    return kind;
+}
+
+/*
  * NLTKWordTokenizer.tokenize(s), chunk by chunk (a chunk is a maximal run
  * of non-whitespace bytes).
  *
@@ -1676,54 +1740,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
                 padded_pieces(nlp, s, c0, i, tail_start, pieces, &n_pieces))
                 kind = CHUNK_PIECES;
         } else {
-        i = c0;
-        unsigned acc = 0, f = F_WS;
-        while (i < n) {
-            f = fast_class[u[i]];
-            if (f & (F_WS | F_STOP | F_CHECK)) {
-                if (!(f & F_CHECK))
-                    break;
-                size_t l = check_cp(u + i, n - i, nlp->pad_dashes);
-                if (!l) {
-                    f = F_STOP;
-                    break;
-                }
-                acc |= F_NW;
-                i += l;
-                f = F_WS;
-                continue;
-            }
-            if ((f & acc & (F_DOT | F_DASH)) && u[i - 1] == u[i]) {
-                f = F_STOP;     /* .. or --: scan_chunk decides */
-                break;
-            }
-            acc |= f;
-            i++;
-            f = F_WS;
-        }
-        size_t body = i;
-        if (f & F_WS) {
-            if (!(acc & F_DOT) || i < tail_start)
-                kind = CHUNK_WHOLE;
-            else if (u[i - 1] == '.' && i == end && i - c0 >= 2)
-                kind = CHUNK_SPLIT_LAST;    /* final period: "word" "." */
-        } else if (i > c0 && (byte_class[u[i]] & B_PUNCT) &&
-                   (i + 1 == n || is_ascii_ws(u[i + 1])) &&
-                   i + 1 < tail_start) {
-            kind = CHUNK_SPLIT_LAST;
-            i++;
-        }
-        if (kind != CHUNK_RUN && maybe_contraction(s + c0, body - c0, acc))
-            kind = CHUNK_RUN;
-        if (kind == CHUNK_RUN) {
-            i = c0;
-            kind = scan_chunk(s, n, c0, tail_start, end, &i);
-            if (kind == CHUNK_RUN &&
-                (fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces) ||
-                 padded_pieces(nlp, s, c0, i, tail_start, pieces,
-                               &n_pieces)))
-                kind = CHUNK_PIECES;
-        }
+            kind = byte_loop_kind(nlp, s, n, c0, tail_start, end, &i,
+                                  pieces, &n_pieces);
         }
         if (kind == CHUNK_RUN) {
             if (run_start == SIZE_MAX)
