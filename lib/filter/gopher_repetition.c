@@ -399,9 +399,11 @@ static void scratch_release(struct ngram_ctx *cx, size_t mark)
 /*
  * Set bit in cx->lone for positions whose width-byte prefix (8 or 16) of
  * the stream (tokens joined by sep) occurs at no other token start.
- * Counted in a count-min sketch of saturating byte counters (two cells per
- * key, 16 cells per token: it stays in the L1/L2 cache where a hash set of
- * the prefixes would not). A sketch never undercounts, so "count 1" is
+ * Counted in a count-min sketch of byte cells (two cells per key, 16 cells
+ * per token: it stays in the L1/L2 cache where a hash set of the prefixes
+ * would not). Only "count 1" matters, so a cell holds 2^count - 1, capped
+ * at 255 (c = c << 1 | 1: no compare before the store), and is 1 exactly
+ * when one key went there. A sketch never undercounts, so "count 1" is
  * exact; a collision only costs a position its shortcut.
  */
 static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
@@ -434,8 +436,8 @@ static int mark_lone(struct ngram_ctx *cx, char sep, size_t width,
         uint64_t h = prefix_hash(stream, off, total - off, width);
         keys[i] = h;
         uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
-        *c1 += *c1 < 255;
-        *c2 += *c2 < 255;
+        *c1 = (uint8_t)(*c1 << 1 | 1);
+        *c2 = (uint8_t)(*c2 << 1 | 1);
     }
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)cx->b[i].bytes + (sep ? i : 0);
@@ -628,8 +630,8 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
                                  0x9e37ull));
         keys[i] = h;
         uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
-        *c1 += *c1 < 255;
-        *c2 += *c2 < 255;
+        *c1 = (uint8_t)(*c1 << 1 | 1);
+        *c2 = (uint8_t)(*c2 << 1 | 1);
     }
     for (size_t i = 0; i + 2 <= n; i++) {
         uint64_t h = keys[i];
@@ -821,23 +823,23 @@ static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
     size_t mark = cx->n_heap;
     uint16_t *uni = scratch(mcx, cells * sizeof(*uni), true);
     uint16_t *bi = scratch(mcx, cells * sizeof(*bi), true);
-    uint32_t *bi_cell = scratch(mcx, n * sizeof(*bi_cell), false);
-    if (!uni || !bi || !bi_cell) {
+    if (!uni || !bi) {
         scratch_release(mcx, mark);
         return false;
     }
     const uint64_t *k = cx->tok_key;
     int shift = 64 - __builtin_ctzll(cells);
+    /* m2, the largest count of the cells in use: counts only grow, so it
+     * is the largest count a cell reaches as it is incremented */
+    unsigned m2 = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         uni[k[i] >> shift]++;
         uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-        bi_cell[i] = (uint32_t)((pair * 0xc4ceb9fe1a85ec53ull) >> shift);
-        bi[bi_cell[i]]++;
+        uint16_t *cell = &bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift];
+        unsigned c = ++*cell;
+        m2 = c > m2 ? c : m2;
     }
     uni[k[n - 1] >> shift]++;
-    unsigned m2 = 0;     /* the largest count of the cells in use */
-    for (size_t i = 0; i + 1 < n; i++)
-        m2 = bi[bi_cell[i]] > m2 ? bi[bi_cell[i]] : m2;
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = uni[k[i] >> shift];
