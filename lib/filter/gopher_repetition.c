@@ -19,7 +19,7 @@
  * (arena scratch, reused across documents without page faults; a document
  * dropped by the 2-gram rule never builds the other eight), after a
  * prefilter (below) settled most positions without any set; without
- * statistics, a bound from token and 2-gram counts (top_bound()) settles
+ * statistics, a bound from token and 2-gram counts (struct top_bound) settles
  * most documents' top n-gram rules without their passes. A
  * hash hit is confirmed by comparing the two n-grams' byte streams, so hash
  * collisions never change a result.
@@ -808,48 +808,104 @@ static void build_joined(struct ngram_ctx *cx)
  * largest min(M2, count(t)) * (chars(t) + 1) over the tokens t. Counts come
  * from count-min sketches (one cell a key, 8 cells a token), which never
  * undercount (documents of 65535 tokens or more, whose 16-bit cells could
- * wrap, get no bound). Returns false when no bound is available; *v_out
- * gets V otherwise.
+ * wrap, get no bound). M2 is the largest count a 2-gram cell reaches as it
+ * is incremented (counts only grow).
+ *
+ * mark_lone_concat() computes it together with the prefilter of the
+ * concatenated stream (mark_lone(cx, 0, C_PREFIX, 1)): two passes over the
+ * tokens instead of four (the counting passes share one loop, the passes
+ * reading the final counts another).
  */
-static bool top_bound(const struct ngram_ctx *cx, uint64_t *v_out)
+struct top_bound {
+    uint16_t *uni;            /* token counts, or NULL: no bound */
+    uint16_t *bi;             /* 2-gram counts */
+    int shift;                /* 64 - log2(cells): a key's cell */
+    unsigned m2;              /* the largest 2-gram count */
+    uint64_t v;               /* V, the bound over n */
+};
+
+/* The bound's counting for token i (token keys from build_boundaries). */
+static inline void bound_count(struct top_bound *tb, const uint64_t *k,
+                               size_t i, size_t n)
 {
-    size_t n = cx->n_words, cells = 64;
-    /* below 65535 tokens no 16-bit cell can wrap */
-    if (n < 2 || n >= 65535 || cx->space_in_token)
-        return false;
-    while (cells < n * 8)
-        cells <<= 1;
-    struct ngram_ctx *mcx = (struct ngram_ctx *)cx;
-    size_t mark = cx->n_heap;
-    uint16_t *uni = scratch(mcx, cells * sizeof(*uni), true);
-    uint16_t *bi = scratch(mcx, cells * sizeof(*bi), true);
-    if (!uni || !bi) {
-        scratch_release(mcx, mark);
-        return false;
-    }
-    const uint64_t *k = cx->tok_key;
-    int shift = 64 - __builtin_ctzll(cells);
-    /* m2, the largest count of the cells in use: counts only grow, so it
-     * is the largest count a cell reaches as it is incremented */
-    unsigned m2 = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        uni[k[i] >> shift]++;
+    tb->uni[k[i] >> tb->shift]++;
+    if (i + 1 < n) {
         uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-        uint16_t *cell = &bi[(pair * 0xc4ceb9fe1a85ec53ull) >> shift];
+        uint16_t *cell = &tb->bi[(pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift];
         unsigned c = ++*cell;
-        m2 = c > m2 ? c : m2;
+        tb->m2 = c > tb->m2 ? c : tb->m2;
     }
-    uni[k[n - 1] >> shift]++;
-    uint64_t v = 0;
+}
+
+/* The bound's maximum for token i, once every count is final. */
+static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
+                             size_t i)
+{
+    unsigned c = tb->uni[cx->tok_key[i] >> tb->shift];
+    uint64_t m = c < tb->m2 ? c : tb->m2;
+    uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
+    tb->v = x > tb->v ? x : tb->v;
+}
+
+/*
+ * mark_lone(cx, 0, C_PREFIX, 1) and, when want_bound, the top bound:
+ * *have_bound tells whether *bound_out holds V (no bound for long
+ * documents, spaces inside tokens, or when its scratch is not available).
+ */
+static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
+                            bool *have_bound, uint64_t *bound_out)
+{
+    size_t n = cx->n_words, cells = 64, bcells = 64;
+    *have_bound = false;
+    /* below 65535 tokens no 16-bit cell can wrap */
+    want_bound = want_bound && n >= 2 && n < 65535 && !cx->space_in_token;
+    while (cells < n * 16 && cells < ((size_t)1 << 24))
+        cells <<= 1;
+    while (want_bound && bcells < n * 8)
+        bcells <<= 1;
+    size_t total = (size_t)cx->b[n].bytes;
+    size_t mark = cx->n_heap;
+    uint8_t *sketch = scratch(cx, cells, true);
+    uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
+    if (!sketch || !keys) {
+        scratch_release(cx, mark);
+        return TH_ENOMEM;
+    }
+    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0};
+    if (want_bound) {
+        tb.uni = scratch(cx, bcells * sizeof(*tb.uni), true);
+        tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
+        if (!tb.uni || !tb.bi)
+            tb.uni = NULL;
+    }
+    const uint8_t *stream = cx->stream;
+    const struct boundary *b = cx->b;
+    size_t mask = cells - 1;
     for (size_t i = 0; i < n; i++) {
-        unsigned c = uni[k[i] >> shift];
-        uint64_t m = c < m2 ? c : m2;
-        uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
-        v = x > v ? x : v;
+        size_t off = (size_t)b[i].bytes;
+        uint64_t h = prefix_hash(stream, off, total - off, C_PREFIX);
+        keys[i] = h;
+        uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
+        *c1 = (uint8_t)(*c1 << 1 | 1);
+        *c2 = (uint8_t)(*c2 << 1 | 1);
+        if (tb.uni)
+            bound_count(&tb, cx->tok_key, i, n);
     }
-    scratch_release(mcx, mark);
-    *v_out = v;
-    return true;
+    for (size_t i = 0; i < n; i++) {
+        size_t off = (size_t)b[i].bytes;
+        uint64_t h = keys[i];
+        if (total - off >= C_PREFIX &&
+            (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
+            cx->lone[i] |= 1;
+        if (tb.uni)
+            bound_max(&tb, cx, i);
+    }
+    scratch_release(cx, mark);
+    if (tb.uni) {
+        *have_bound = true;
+        *bound_out = tb.v;
+    }
+    return 0;
 }
 
 static size_t table_expect(size_t n_candidates)
@@ -1019,14 +1075,13 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     cx.lone = scratch(&cx, n_words + 1, true);
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
-    if (rc == 0)
-        rc = mark_lone(&cx, 0, C_PREFIX, 1);
-
     /* without statistics, rules the bound settles need no exact pass */
+    bool have_bound = false;
+    uint64_t bound = 0;
+    if (rc == 0)
+        rc = mark_lone_concat(&cx, !all, &have_bound, &bound);
     bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
     bool exact_top = all;
-    uint64_t bound;
-    bool have_bound = rc == 0 && !all && top_bound(&cx, &bound);
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++) {
         settled[t] = have_bound &&
                      !(frac((size_t)bound * (size_t)(t + 2), lt) >
