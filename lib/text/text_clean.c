@@ -112,6 +112,8 @@ struct line {
     bool markup;            /* leftover markup: dropped, costs little */
     bool vocab;             /* boilerplate by its words (share, related) */
     bool repeated;          /* same text elsewhere in the document */
+    bool repeat_test;       /* its class hangs on "repeated" (a short
+                               line that no earlier rule settled) */
     enum line_class first;  /* class from the line's own features */
     enum line_class cls;    /* current class */
     bool keep;              /* final decision */
@@ -265,6 +267,9 @@ static const char *const promo_labels[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* strlen() of each promo label (build_phrase_index). */
+static size_t promo_label_lens[COUNT(promo_labels)];
+
 /* Which list a phrase comes from. */
 enum phrase_kind {
     PH_STRONG = 1 << 0,     /* strong_phrases */
@@ -308,6 +313,14 @@ static uint8_t bloom8[65536 / 8];  /* first 8 bytes of long phrases that
                                       count in lines of 9+ words */
 static size_t n_phrases;
 static pthread_once_t phrase_once = PTHREAD_ONCE_INIT;
+
+#if defined(__SSE2__) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define TEXT_CPU_DISPATCH 1
+/* The CPU has POPCNT, BMI1, BMI2 and AVX2 (set by build_phrase_index):
+ * block_features_fast() may run. */
+static bool cpu_fast;
+#endif
 
 /* ASCII case folding by table (the hot loop calls it per word start). */
 static unsigned char fold_table[256];
@@ -373,6 +386,15 @@ static void add_phrases(const char *const *list, size_t n, uint8_t kind)
 static void build_phrase_index(void)
 {
     build_bmp_class();
+    for (size_t i = 0; i < COUNT(promo_labels); i++)
+        promo_label_lens[i] = strlen(promo_labels[i]);
+#if defined(TEXT_CPU_DISPATCH)
+    __builtin_cpu_init();
+    cpu_fast = __builtin_cpu_supports("popcnt") &&
+               __builtin_cpu_supports("bmi") &&
+               __builtin_cpu_supports("bmi2") &&
+               __builtin_cpu_supports("avx2");
+#endif
     for (unsigned c = 0; c < 256; c++)
         fold_table[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     add_phrases(strong_phrases, COUNT(strong_phrases), PH_STRONG);
@@ -401,7 +423,8 @@ static void build_phrase_index(void)
 }
 
 /* load_folded() of the 8 bytes at p, n of which may be read. */
-static uint64_t load_folded8(const unsigned char *p, size_t n)
+static inline __attribute__((always_inline))
+uint64_t load_folded8(const unsigned char *p, size_t n)
 {
     if (n < 8)
         return load_folded(p, n);
@@ -480,7 +503,7 @@ static size_t promo_label_len(const char *s, size_t len)
     if (!memchr(s, ':', len < 24 ? len : 24))
         return 0;
     for (size_t i = 0; i < COUNT(promo_labels); i++) {
-        size_t n = strlen(promo_labels[i]);
+        size_t n = promo_label_lens[i];
         if (n + 1 > len || s[n] != ':')
             continue;
         size_t k = 0;
@@ -563,7 +586,8 @@ static void add_start(struct counts *c, size_t i)
 
 #if defined(__SSE2__)
 /* Portable popcount (no -mpopcnt on the x86-64 baseline). */
-static unsigned count_bits(uint64_t x)
+static inline __attribute__((always_inline))
+unsigned count_bits(uint64_t x)
 {
     x = x - ((x >> 1) & 0x5555555555555555ull);
     x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
@@ -588,7 +612,8 @@ struct block {
     uint64_t underscore; /* _ */
 };
 
-static uint64_t mask16(__m128i m, unsigned q)
+static inline __attribute__((always_inline))
+uint64_t mask16(__m128i m, unsigned q)
 {
     return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * q);
 }
@@ -598,13 +623,15 @@ static uint64_t mask16(__m128i m, unsigned q)
         _mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)((n) - 128)))
 #define EQ(v, c) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(c)))
 
-static __m128i load16(const uint8_t *p)
+static inline __attribute__((always_inline))
+__m128i load16(const uint8_t *p)
 {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
 
 /* Classify the first nq (1..4) groups of 16 of the 64 bytes at p. */
-static void classify_block(const uint8_t *p, unsigned nq, struct block *b)
+static inline __attribute__((always_inline))
+void classify_block(const uint8_t *p, unsigned nq, struct block *b)
 {
     memset(b, 0, sizeof(*b));
     for (unsigned q = 0; q < nq; q++) {
@@ -665,9 +692,10 @@ static bool only_general_punctuation(const uint8_t *s, size_t from,
  * having changed nothing, for any other non-ASCII byte: the character
  * loop then does the line.
  */
-static bool block_features(const uint8_t *s, size_t len, size_t avail,
-                           struct counts *c, unsigned *n_sentences,
-                           unsigned *n_tags)
+static inline __attribute__((always_inline))
+bool block_features(const uint8_t *s, size_t len, size_t avail,
+                    struct counts *c, unsigned *n_sentences,
+                    unsigned *n_tags)
 {
     uint64_t c_lower = 0, c_lower2 = 0, c_qe = 0, c_end = 0, c_letter = 0;
     uint64_t c_seek = 0;    /* a word without a letter yet goes on */
@@ -753,8 +781,11 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
             r.n_lower += count_bits(first & lower);
         }
         /* phrase starts: a letter after a non-letter (digits start only
-         * error phrases, which line_phrases() never looks for) */
-        uint64_t starts = letter & ~((letter << 1) | c_letter);
+         * error phrases, which line_phrases() never looks for); none
+         * once the line has more than 120 words, where no list counts
+         * (classify_line) */
+        uint64_t starts = r.n_words > 120 ? 0 :
+                          letter & ~((letter << 1) | c_letter);
         for (; starts; starts &= starts - 1) {
             size_t i = o + (size_t)__builtin_ctzll(starts);
             if (i + 2 < len)
@@ -775,6 +806,31 @@ static bool block_features(const uint8_t *s, size_t len, size_t avail,
     *n_tags += tags;
     return true;
 }
+
+/*
+ * block_features() compiled twice: for the x86-64 baseline, and for CPUs
+ * with POPCNT, BMI1/2 and AVX2 (chosen once at run time), where the bit
+ * counts become one instruction (gcc recognizes count_bits()), the bit
+ * loops use tzcnt/blsr and the SSE2 code gets 3-operand VEX forms. Same
+ * source, same results; the dispatch is skipped without the GNU target
+ * attribute.
+ */
+static bool block_features_base(const uint8_t *s, size_t len, size_t avail,
+                                struct counts *c, unsigned *n_sentences,
+                                unsigned *n_tags)
+{
+    return block_features(s, len, avail, c, n_sentences, n_tags);
+}
+
+#if defined(TEXT_CPU_DISPATCH)
+__attribute__((target("popcnt,bmi,bmi2,lzcnt,avx2")))
+static bool block_features_fast(const uint8_t *s, size_t len, size_t avail,
+                                struct counts *c, unsigned *n_sentences,
+                                unsigned *n_tags)
+{
+    return block_features(s, len, avail, c, n_sentences, n_tags);
+}
+#endif
 #endif
 
 /* Compute the features of line ln (from ln->start + ln->skip); the
@@ -800,8 +856,16 @@ static void line_features(const char *text, size_t text_len,
                         .maybe_underscore = true };
     size_t loop_len = len;      /* 0 when the block scan did the line */
 #if defined(__SSE2__)
-    if (block_features(s, len, avail, &c, &n_sentences, &n_tags))
+#if defined(TEXT_CPU_DISPATCH)
+    if (cpu_fast ? block_features_fast(s, len, avail, &c, &n_sentences,
+                                       &n_tags) :
+                   block_features_base(s, len, avail, &c, &n_sentences,
+                                       &n_tags))
         loop_len = 0;
+#else
+    if (block_features_base(s, len, avail, &c, &n_sentences, &n_tags))
+        loop_len = 0;
+#endif
 #else
     (void)avail;
 #endif
@@ -825,7 +889,8 @@ static void line_features(const char *text, size_t text_len,
             continue;
         }
         if (boundary && (b >= 0x80 || (ac & (CH_LOWER | CH_UPPER |
-                                             CH_DIGIT))) && i + 2 < len)
+                                             CH_DIGIT))) && i + 2 < len &&
+            c.n_words <= 120)   /* beyond, no list counts */
             add_start(&c, i);
         if (ac == CH_LOWER) {
             /* Fast path: a run of lowercase ASCII letters, measured 8
@@ -1129,8 +1194,11 @@ static enum line_class classify_line(const char *text, struct line *ln,
         ln->boiler = true;
         return LC_BAD;
     }
-    if (ln->repeated && words < 8)
-        return LC_BAD;
+    if (words < 8) {
+        ln->repeat_test = true;     /* settled by mark_repeats() */
+        if (ln->repeated)
+            return LC_BAD;
+    }
     if (ln->truncated && words < 40)
         return words >= 5 && lower >= 0.5 ? LC_NEAR : LC_SHORT;
     if (words >= 10 && lower >= 0.5 && (ln->n_sentences || ln->n_commas))
@@ -1181,14 +1249,22 @@ static bool cut_promo(const char *text, struct line *ln)
 /*
  * Mark lines whose exact text (after a cut promo) occurs more than once
  * (an open-addressing table of line hashes with counts; linear in the
- * number of lines).
+ * number of lines), and make those a repeated text makes boilerplate so.
+ * Only lines whose class hangs on it (repeat_test: short, not settled by
+ * an earlier rule of classify_line) are hashed: the class depends on the
+ * line's text alone, so every copy of such a line is one of them, and
+ * the count among them is the count among all lines. Long lines (most of
+ * the bytes) are never hashed.
  */
 static int mark_repeats(const char *text, struct line *lines, size_t n)
 {
-    if (n < 2)
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += lines[i].repeat_test;
+    if (m < 2)
         return 0;
     size_t cap = 16;
-    while (cap < n * 2)
+    while (cap < m * 2)
         cap *= 2;
     uint64_t *keys = calloc(cap, sizeof(*keys));
     uint32_t *counts = calloc(cap, sizeof(*counts));
@@ -1198,6 +1274,8 @@ static int mark_repeats(const char *text, struct line *lines, size_t n)
         return TH_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
+        if (!lines[i].repeat_test)
+            continue;
         uint64_t h = th_hash64(text + lines[i].start + lines[i].skip,
                                lines[i].len - lines[i].skip, 0) | 1;
         lines[i].hash = h;
@@ -1208,10 +1286,14 @@ static int mark_repeats(const char *text, struct line *lines, size_t n)
         counts[k]++;
     }
     for (size_t i = 0; i < n; i++) {
+        if (!lines[i].repeat_test)
+            continue;
         size_t k = (size_t)lines[i].hash & (cap - 1);
         while (keys[k] != lines[i].hash)
             k = (k + 1) & (cap - 1);
         lines[i].repeated = counts[k] > 1;
+        if (lines[i].repeated)
+            lines[i].cls = lines[i].first = LC_BAD;
     }
     free(keys);
     free(counts);
@@ -1441,6 +1523,68 @@ static void drop_error_page(const char *text, struct line *lines, size_t n)
         lines[i].keep = false;
 }
 
+/* ------------------------------------------------------------ lines */
+
+/* The lines of a text, as split_lines() finds them. */
+struct line_list {
+    struct line *lines;     /* malloc'ed, cap entries */
+    size_t n;               /* lines found */
+    size_t cap;             /* entries allocated */
+};
+
+/* Append the line [start, end) with every feature zero. */
+static inline __attribute__((always_inline))
+int add_line(struct line_list *ll, size_t start, size_t end)
+{
+    if (ll->n == ll->cap) {
+        struct line *grown = realloc(ll->lines,
+                                     2 * ll->cap * sizeof(*ll->lines));
+        if (!grown)
+            return TH_ENOMEM;
+        ll->lines = grown;
+        ll->cap *= 2;
+    }
+    memset(&ll->lines[ll->n], 0, sizeof(ll->lines[ll->n]));
+    ll->lines[ll->n].start = start;
+    ll->lines[ll->n].len = end - start;
+    ll->n++;
+    return 0;
+}
+
+/*
+ * Split text at '\n' (the last line may be empty). With SSE2 the
+ * newlines come from one scan of 16 bytes at a time, a bit per newline:
+ * most lines of extracted text are short, and a memchr call per line
+ * cost more than the scan.
+ */
+static int split_lines(const char *text, size_t len, struct line_list *ll)
+{
+    size_t start = 0, o = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    for (; o + 16 <= len; o += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (text + o));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        for (; m; m &= m - 1) {
+            size_t end = o + (size_t)__builtin_ctz(m);
+            if (add_line(ll, start, end) < 0)
+                return TH_ENOMEM;
+            start = end + 1;
+        }
+    }
+#endif
+    for (;;) {
+        const char *p = memchr(text + o, '\n', len - o);
+        size_t end = p ? (size_t)(p - text) : len;
+        if (add_line(ll, start, end) < 0)
+            return TH_ENOMEM;
+        if (!p)
+            return 0;
+        start = o = end + 1;
+    }
+}
+
 /* ------------------------------------------------------------ API */
 
 int th_text_clean(const char *data, size_t len,
@@ -1452,30 +1596,14 @@ int th_text_clean(const char *data, size_t len,
         opts = &defaults;
     pthread_once(&phrase_once, build_phrase_index);
     /* One pass over the newlines; the array grows as needed. */
-    size_t cap = len / 32 + 16, n = 0;
-    struct line *lines = malloc(cap * sizeof(*lines));
-    if (!lines)
+    struct line_list ll = { .cap = len / 32 + 16 };
+    ll.lines = malloc(ll.cap * sizeof(*ll.lines));
+    if (!ll.lines || split_lines(data, len, &ll) < 0) {
+        free(ll.lines);
         return TH_ENOMEM;
-    for (size_t start = 0;;) {
-        const char *nl = memchr(data + start, '\n', len - start);
-        size_t end = nl ? (size_t)(nl - data) : len;
-        if (n == cap) {
-            struct line *grown = realloc(lines, 2 * cap * sizeof(*lines));
-            if (!grown) {
-                free(lines);
-                return TH_ENOMEM;
-            }
-            lines = grown;
-            cap *= 2;
-        }
-        memset(&lines[n], 0, sizeof(lines[n]));
-        lines[n].start = start;
-        lines[n].len = end - start;
-        n++;
-        if (!nl)
-            break;
-        start = end + 1;
     }
+    struct line *lines = ll.lines;
+    size_t n = ll.n;
     size_t base = out->len;
     /* Promos are cut first: repetition is judged on what a line keeps,
      * the text that cleaning the output again sees. */
@@ -1483,9 +1611,7 @@ int th_text_clean(const char *data, size_t len,
     for (size_t i = 0; i < n; i++)
         if (lines[i].len && cut_promo(data, &lines[i]))
             n_split++;
-    int rc = mark_repeats(data, lines, n);
-    if (rc < 0)
-        goto out_free;
+    int rc;
     uint32_t starts[STARTS_MAX];
     struct counts cn = { .starts = starts };
     for (size_t i = 0; i < n; i++) {
@@ -1502,6 +1628,9 @@ int th_text_clean(const char *data, size_t len,
         ln->cls = classify_line(data, ln, &cn);
         ln->first = ln->cls;
     }
+    rc = mark_repeats(data, lines, n);
+    if (rc < 0)
+        goto out_free;
     rc = decide(data, lines, n, opts);
     if (rc < 0)
         goto out_free;
@@ -1509,7 +1638,37 @@ int th_text_clean(const char *data, size_t len,
     size_t n_dropped = 0;
     bool first = true;
     static const char class_letter[] = "BSNG";
-    for (size_t i = 0; i < n; i++) {
+    if (!opts->explain) {
+        /* The kept lines joined by '\n', room reserved once. */
+        size_t total = 0, n_kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (lines[i].keep) {
+                total += lines[i].len - lines[i].skip;
+                n_kept++;
+            } else {
+                n_dropped += lines[i].len > 0;
+            }
+        }
+        if (n_kept) {
+            rc = th_buf_reserve(out, total + n_kept - 1);
+            if (rc < 0)
+                goto out_free;
+            char *o = out->ptr + out->len;
+            for (size_t i = 0; i < n; i++) {
+                const struct line *ln = &lines[i];
+                if (!ln->keep)
+                    continue;
+                if (!first)
+                    *o++ = '\n';
+                first = false;
+                memcpy(o, data + ln->start + ln->skip, ln->len - ln->skip);
+                o += ln->len - ln->skip;
+            }
+            out->len = (size_t)(o - out->ptr);
+            out->ptr[out->len] = '\0';
+        }
+    }
+    for (size_t i = 0; opts->explain && i < n; i++) {
         struct line *ln = &lines[i];
         if (!ln->keep)
             n_dropped += ln->len > 0;
