@@ -953,14 +953,35 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
     return 0;
 }
 
+/*
+ * The six greedy passes share one set, empty between passes: a pass
+ * records the slots it fills and empties just those when it is done, so it
+ * costs its inserts rather than a cleared table (a fresh set a pass meant
+ * clearing 16 bytes a slot, two slots a candidate, six times a document).
+ * A set that grew during a pass is cleared whole.
+ */
+struct dup_set {
+    struct gram_set set;      /* shared by the passes */
+    uint32_t *filled;         /* slots filled by the current pass */
+};
+
+static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
+{
+    ds->filled = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->filled),
+                         false);
+    if (!ds->filled)
+        return TH_ENOMEM;
+    return gram_set_init(&ds->set, cx->arena, table_expect(cx->n_cand_dup));
+}
+
 /* find_all_duplicate: greedy duplicate n-grams (concatenated) chars. */
 static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
-                           size_t *chars_out)
+                           struct dup_set *ds, size_t *chars_out)
 {
-    struct gram_set set;
+    struct gram_set *set = &ds->set;
+    const struct gram_entry *slots = set->slots;   /* before any growth */
+    size_t n_filled = 0;
     *chars_out = 0;
-    if (gram_set_init(&set, cx->arena, table_expect(cx->n_cand_dup)) < 0)
-        return TH_ENOMEM;
     size_t i = 0, total = 0, k = 0;
     for (;;) {
         /* positions settled for every n >= 5 just advance: jump past them */
@@ -982,16 +1003,24 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         uint64_t hc = concat_hash(cx, i, n);
         uint64_t key = gram_key(hc, cl);
         struct gram_entry *en;
-        int rc = gram_lookup(&set, cx, key, (uint32_t)i, n, 0, &en);
+        int rc = gram_lookup(set, cx, key, (uint32_t)i, n, 0, &en);
         if (rc < 0)
             return rc;
         if (rc == 1) {
             total += (size_t)cl;
             i += n;
         } else {
+            /* (a pass visits each candidate at most once) */
+            ds->filled[n_filled++] = (uint32_t)(en - set->slots);
             i++;
         }
     }
+    if (set->slots != slots)
+        memset(set->slots, 0, (set->mask + 1) * sizeof(*set->slots));
+    else
+        for (size_t j = 0; j < n_filled; j++)
+            set->slots[ds->filled[j]].key = 0;
+    set->used = 0;
     *chars_out = total;
     return 0;
 }
@@ -1107,10 +1136,14 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
             st->top_ngram_frac[t] > opts->top_ngram_frac[t])
             reason = top_reasons[t];
     }
+    struct dup_set ds = {.filled = NULL};
     for (int d = 0; rc == 0 && d < TH_GOPHER_DUP_NGRAMS; d++) {
         if (!all && (reason || !opts->dup_ngram_frac[d]))
             continue;
-        rc = dup_ngram_chars(&cx, (size_t)d + 5, &st->dup_ngram_chars[d]);
+        if (!ds.filled && (rc = dup_set_init(&cx, &ds)) < 0)
+            break;
+        rc = dup_ngram_chars(&cx, (size_t)d + 5, &ds,
+                             &st->dup_ngram_chars[d]);
         st->dup_ngram_frac[d] = frac(st->dup_ngram_chars[d], lt);
         if (!reason && opts->dup_ngram_frac[d] &&
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
