@@ -104,7 +104,6 @@ struct line {
     unsigned n_tags;        /* markup tags left over ("<mi>", "</a>") */
     unsigned kinds;         /* enum phrase_kind of the phrases it holds,
                                among those its length makes count */
-    uint64_t hash;          /* hash of the line, for repetition */
     bool bullet;            /* starts with a list marker */
     bool ends_sentence;     /* ends with sentence punctuation */
     bool truncated;         /* ends with "..." (a cut teaser) */
@@ -1075,10 +1074,10 @@ static bool is_placeholder(const char *s, size_t len, bool maybe_space)
     static const char *const exts[] = {
         ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg",
     };
-    if (len > 64 || (maybe_space && memchr(s, ' ', len)))
-        return false;
-    if (len < 5 || (s[len - 4] != '.' && s[len - 5] != '.'))
+    if (len > 64 || len < 5 || (s[len - 4] != '.' && s[len - 5] != '.'))
         return false;   /* (every name below has 4 or 5 bytes) */
+    if (maybe_space && memchr(s, ' ', len))
+        return false;
     for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
         size_t el = strlen(exts[k]);
         if (len > el && strncasecmp(s + len - el, exts[k], el) == 0)
@@ -1246,6 +1245,12 @@ static bool cut_promo(const char *text, struct line *ln)
 /* ------------------------------------------------------------ context */
 
 
+/* A line whose class hangs on its repetition, and the hash of its text. */
+struct repeat_key {
+    uint64_t hash;      /* th_hash64 of the text it keeps, | 1 */
+    size_t line;        /* its index */
+};
+
 /*
  * Mark lines whose exact text (after a cut promo) occurs more than once
  * (an open-addressing table of line hashes with counts; linear in the
@@ -1254,13 +1259,12 @@ static bool cut_promo(const char *text, struct line *ln)
  * an earlier rule of classify_line) are hashed: the class depends on the
  * line's text alone, so every copy of such a line is one of them, and
  * the count among them is the count among all lines. Long lines (most of
- * the bytes) are never hashed.
+ * the bytes) are never hashed. Their hashes are taken as the lines are
+ * classified (the text still in cache) and listed in rk[0..m).
  */
-static int mark_repeats(const char *text, struct line *lines, size_t n)
+static int mark_repeats(struct line *lines, const struct repeat_key *rk,
+                        size_t m)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        m += lines[i].repeat_test;
     if (m < 2)
         return 0;
     size_t cap = 16;
@@ -1273,27 +1277,23 @@ static int mark_repeats(const char *text, struct line *lines, size_t n)
         free(counts);
         return TH_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!lines[i].repeat_test)
-            continue;
-        uint64_t h = th_hash64(text + lines[i].start + lines[i].skip,
-                               lines[i].len - lines[i].skip, 0) | 1;
-        lines[i].hash = h;
+    for (size_t j = 0; j < m; j++) {
+        uint64_t h = rk[j].hash;
         size_t k = (size_t)h & (cap - 1);
         while (keys[k] && keys[k] != h)
             k = (k + 1) & (cap - 1);
         keys[k] = h;
         counts[k]++;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!lines[i].repeat_test)
-            continue;
-        size_t k = (size_t)lines[i].hash & (cap - 1);
-        while (keys[k] != lines[i].hash)
+    for (size_t j = 0; j < m; j++) {
+        size_t k = (size_t)rk[j].hash & (cap - 1);
+        while (keys[k] != rk[j].hash)
             k = (k + 1) & (cap - 1);
-        lines[i].repeated = counts[k] > 1;
-        if (lines[i].repeated)
-            lines[i].cls = lines[i].first = LC_BAD;
+        if (counts[k] > 1) {
+            struct line *ln = &lines[rk[j].line];
+            ln->repeated = true;
+            ln->cls = ln->first = LC_BAD;
+        }
     }
     free(keys);
     free(counts);
@@ -1614,6 +1614,12 @@ int th_text_clean(const char *data, size_t len,
     int rc;
     uint32_t starts[STARTS_MAX];
     struct counts cn = { .starts = starts };
+    struct repeat_key *rk = malloc(n * sizeof(*rk));
+    size_t m = 0;
+    if (!rk) {
+        rc = TH_ENOMEM;
+        goto out_free;
+    }
     for (size_t i = 0; i < n; i++) {
         struct line *ln = &lines[i];
         if (ln->len == 0) {
@@ -1627,8 +1633,14 @@ int th_text_clean(const char *data, size_t len,
         line_features(data, len, ln, &cn);
         ln->cls = classify_line(data, ln, &cn);
         ln->first = ln->cls;
+        if (ln->repeat_test) {
+            rk[m].hash = th_hash64(data + ln->start + ln->skip,
+                                   ln->len - ln->skip, 0) | 1;
+            rk[m++].line = i;
+        }
     }
-    rc = mark_repeats(data, lines, n);
+    rc = mark_repeats(lines, rk, m);
+    free(rk);
     if (rc < 0)
         goto out_free;
     rc = decide(data, lines, n, opts);

@@ -896,6 +896,38 @@ static size_t plain_run_16(const uint8_t *in, size_t len, size_t pos)
 }
 #endif
 
+#if defined(__SSE2__)
+/*
+ * Skip the spaces and line breaks from pos, 16 bytes at a time (lynx
+ * indents every line, so the gaps between plain runs are several bytes
+ * long). Adds to *n_nl at least 1 for one line break and at least 2 for
+ * more (all the caller asks); returns where the gap ends or where fewer
+ * than 16 bytes are left (the byte loop finishes those).
+ */
+static size_t blank_run_16(const uint8_t *in, size_t len, size_t pos,
+                           unsigned *n_nl)
+{
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i nl = _mm_set1_epi8('\n');
+    while (pos + 16 <= len) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (in + pos));
+        __m128i is_nl = _mm_cmpeq_epi8(v, nl);
+        unsigned n = (unsigned)_mm_movemask_epi8(is_nl);
+        unsigned blank = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, space), is_nl));
+        unsigned stop = ~blank & 0xFFFFu;
+        unsigned k = stop ? (unsigned)__builtin_ctz(stop) : 16;
+        n &= (1u << k) - 1;
+        *n_nl += (n != 0) + ((n & (n - 1)) != 0);
+        pos += k;
+        if (stop)
+            break;
+    }
+    return pos;
+}
+#endif
+
 /* One pass: everything but mojibake. Appends to out. */
 static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
                           struct th_buf *out,
@@ -960,6 +992,9 @@ static int normalize_pass(const uint8_t *in, size_t len, unsigned flags,
                  * spans whitespace, so '&' before it no longer matters. */
                 size_t g = pos;
                 unsigned n_nl = 0;
+#if defined(__SSE2__)
+                g = blank_run_16(in, len, g, &n_nl);
+#endif
                 while (g < len && (in[g] == ' ' || in[g] == '\n')) {
                     n_nl += in[g] == '\n';
                     g++;
@@ -1336,9 +1371,17 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
     int rc = 0, cur = 1;
 
     /* Mojibake is judged on valid text: repair bytes first (the repair
-     * itself may produce what looks like mojibake). */
+     * itself may produce what looks like mojibake). Most text is valid
+     * and holds no mojibake lead: then the main pass runs at once (no
+     * separate validity scan), and the validity of the input is learnt
+     * from it (every byte that does not decode goes through peek_cp(),
+     * which counts it in n_invalid); only when its first round met such
+     * a byte, or failed, is its work undone and the long way taken. */
     struct th_buf *next = &tmp[0];
-    if ((flags & TH_TEXT_MOJIBAKE) &&
+    bool direct = (flags & TH_TEXT_MOJIBAKE) && !may_have_mojibake(in, len);
+    struct th_text_normalize_stats saved = *stats;
+long_way:
+    if ((flags & TH_TEXT_MOJIBAKE) && !direct &&
         !th_text_is_valid_utf8((const char *)in, len)) {
         th_buf_reset(next);
         rc = normalize_pass(in, len, flags & ~TH_TEXT_NFC, next, stats,
@@ -1347,7 +1390,7 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
             goto out_release;
         use_scratch(tmp, &cur, &in, &len);
     }
-    if ((flags & TH_TEXT_MOJIBAKE) && may_have_mojibake(in, len)) {
+    if ((flags & TH_TEXT_MOJIBAKE) && !direct && may_have_mojibake(in, len)) {
         for (int k = 0; k < 3; k++) {
             next = &tmp[cur == 0 ? 1 : 0];
             th_buf_reset(next);
@@ -1367,6 +1410,15 @@ int th_text_normalize(const char *data, size_t len, unsigned flags,
         size_t edits = stats->n_invalid + stats->n_entities + stats->n_removed;
         size_t n_segments = 0;
         rc = normalize_pass(in, len, flags, out, stats, &n_segments);
+        if (direct && (rc < 0 || stats->n_invalid != saved.n_invalid)) {
+            out->len = base;
+            if (out->ptr)
+                out->ptr[base] = '\0';
+            *stats = saved;
+            direct = false;
+            goto long_way;
+        }
+        direct = false;     /* the input was valid */
         if (rc < 0 || round == 15)
             break;
         /* Only removed, decoded, repaired or composed characters can
