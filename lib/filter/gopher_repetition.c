@@ -646,7 +646,8 @@ static int mark_lone_joined_by_tokens(struct ngram_ctx *cx)
 /*
  * Positions the passes must visit. Bit 2 of lone: bit 0 and the 5-gram
  * from here is at least C_PREFIX bytes long, so every 5..10-gram here is
- * unique; bit 3: every 2..4-gram here is unique (bit 1 and, in the stream
+ * unique (set, and cand_dup listed, by mark_lone_concat() as it sets bit
+ * 0); bit 3: every 2..4-gram here is unique (bit 1 and, in the stream
  * case, a 2-gram of at least J_PREFIX bytes), listed only when an exact
  * top pass will run. The passes only walk the other positions: settled
  * ones only advance a scan by one.
@@ -657,19 +658,8 @@ static int list_candidates(struct ngram_ctx *cx, bool want_top)
     const struct boundary *b = cx->b;
     cx->cand_top = want_top ? scratch(cx, (n + 1) * sizeof(uint32_t), false)
                             : NULL;
-    cx->cand_dup = scratch(cx, (n + 1) * sizeof(uint32_t), false);
-    if ((want_top && !cx->cand_top) || !cx->cand_dup)
+    if (want_top && !cx->cand_top)
         return TH_ENOMEM;
-    size_t n_dup = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t l = cx->lone[i];
-        if ((l & 1) && i + 5 <= n && b[i + 5].bytes - b[i].bytes >= C_PREFIX)
-            l |= 4;
-        cx->lone[i] = l;
-        cx->cand_dup[n_dup] = (uint32_t)i;
-        n_dup += !(l & 4);
-    }
-    cx->n_cand_dup = n_dup;
     for (size_t i = 0; want_top && i < n; i++) {
         uint8_t l = cx->lone[i];
         if ((l & 2) && (cx->joined_by_tokens ||
@@ -848,7 +838,8 @@ static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
 }
 
 /*
- * mark_lone(cx, 0, C_PREFIX, 1) and, when want_bound, the top bound:
+ * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
+ * and, when want_bound, the top bound:
  * *have_bound tells whether *bound_out holds V (no bound for long
  * documents, spaces inside tokens, or when its scratch is not available).
  */
@@ -864,7 +855,10 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
     while (want_bound && bcells < n * 8)
         bcells <<= 1;
     size_t total = (size_t)cx->b[n].bytes;
-    size_t mark = cx->n_heap;
+    cx->cand_dup = scratch(cx, (n + 1) * sizeof(*cx->cand_dup), false);
+    if (!cx->cand_dup)
+        return TH_ENOMEM;
+    size_t mark = cx->n_heap;      /* (cand_dup is kept) */
     uint8_t *sketch = scratch(cx, cells, true);
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
     if (!sketch || !keys) {
@@ -891,15 +885,25 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         if (tb.uni)
             bound_count(&tb, cx->tok_key, i, n);
     }
+    size_t n_dup = 0;
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)b[i].bytes;
         uint64_t h = keys[i];
+        uint8_t l = cx->lone[i];
         if (total - off >= C_PREFIX &&
             (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
-            cx->lone[i] |= 1;
+            l |= 1;
+        /* bit 2 and the candidates of the duplicate passes (see
+         * list_candidates()) */
+        if ((l & 1) && i + 5 <= n && b[i + 5].bytes - off >= C_PREFIX)
+            l |= 4;
+        cx->lone[i] = l;
+        cx->cand_dup[n_dup] = (uint32_t)i;
+        n_dup += !(l & 4);
         if (tb.uni)
             bound_max(&tb, cx, i);
     }
+    cx->n_cand_dup = n_dup;
     scratch_release(cx, mark);
     if (tb.uni) {
         *have_bound = true;
