@@ -268,6 +268,8 @@ static const char *const promo_labels[] = {
 
 /* strlen() of each promo label (build_phrase_index). */
 static size_t promo_label_lens[COUNT(promo_labels)];
+/* Bytes a promo label may start with, either case (build_phrase_index). */
+static bool promo_first[256];
 
 /* Which list a phrase comes from. */
 enum phrase_kind {
@@ -387,6 +389,12 @@ static void build_phrase_index(void)
     build_bmp_class();
     for (size_t i = 0; i < COUNT(promo_labels); i++)
         promo_label_lens[i] = strlen(promo_labels[i]);
+    for (size_t i = 0; i < COUNT(promo_labels); i++) {
+        unsigned char c = (unsigned char)promo_labels[i][0];
+        promo_first[c] = true;
+        if (c >= 'a' && c <= 'z')
+            promo_first[c - 32] = true;
+    }
 #if defined(TEXT_CPU_DISPATCH)
     __builtin_cpu_init();
     cpu_fast = __builtin_cpu_supports("popcnt") &&
@@ -499,7 +507,8 @@ static unsigned phrase_kinds(const char *str, size_t len, unsigned want)
  */
 static size_t promo_label_len(const char *s, size_t len)
 {
-    if (!memchr(s, ':', len < 24 ? len : 24))
+    if (!len || !promo_first[(unsigned char)s[0]] ||
+        !memchr(s, ':', len < 24 ? len : 24))
         return 0;
     for (size_t i = 0; i < COUNT(promo_labels); i++) {
         size_t n = promo_label_lens[i];
@@ -1631,12 +1640,7 @@ int th_text_clean(const char *data, size_t len,
     struct line *lines = ll.lines;
     size_t n = ll.n;
     size_t base = out->len;
-    /* Promos are cut first: repetition is judged on what a line keeps,
-     * the text that cleaning the output again sees. */
     size_t n_split = 0;
-    for (size_t i = 0; i < n; i++)
-        if (lines[i].len && cut_promo(data, &lines[i]))
-            n_split++;
     int rc;
     uint32_t starts[STARTS_MAX];
     struct counts cn = { .starts = starts };
@@ -1652,6 +1656,9 @@ int th_text_clean(const char *data, size_t len,
             ln->cls = ln->first = LC_SHORT;
             continue;
         }
+        /* Promos are cut first: repetition is judged on what a line
+         * keeps, the text that cleaning the output again sees. */
+        n_split += cut_promo(data, ln);
         if (ln->skip >= ln->len) {
             ln->cls = ln->first = LC_BAD;
             continue;
