@@ -230,6 +230,8 @@ static double run_thresh(const char *const *inputs, size_t n, int threads,
     o.threads = threads;
     o.batch_docs = getenv("BENCH_BATCH") ? (size_t)atol(getenv("BENCH_BATCH"))
                                          : 0;
+    o.batch_bytes = getenv("BENCH_BATCH_BYTES")
+                        ? (size_t)atol(getenv("BENCH_BATCH_BYTES")) : 0;
     o.writer.compression = TH_COMPRESSION_ZSTD;
     o.writer.level = 3;
     struct th_run_summary sum;
