@@ -29,43 +29,32 @@ print(n)' "$log")
     failed=$((failed + f))
 }
 
-echo "== build (gcc, -Werror)" >&2
-rm -rf build-test
-if meson setup build-test --buildtype=debugoptimized -Dwerror=true >/dev/null \
-   && ninja -C build-test >/dev/null; then
-    passed=$((passed + 1))
-    meson test -C build-test --print-errorlogs --num-processes 2 >&2 || true
-    count build-test
-else
-    echo "FAILED: gcc build" >&2; failed=$((failed + 1))
-fi
+# suite NAME DIR TEST-ARGS -- SETUP-ARGS...: configure and build DIR (the
+# build counts as one test), run its whole test suite, count the results
+suite() {
+    local name=$1 dir=$2 targs=$3
+    shift 4
+    echo "== $name" >&2
+    rm -rf "$dir"
+    if meson setup "$dir" "$@" >/dev/null && ninja -C "$dir" >/dev/null; then
+        passed=$((passed + 1))
+        # shellcheck disable=SC2086
+        meson test -C "$dir" --print-errorlogs --num-processes 2 $targs >&2 ||
+            true
+        count "$dir"
+    else
+        echo "FAILED: $name build" >&2; failed=$((failed + 1))
+    fi
+}
 
-echo "== portable build (SIMD paths off: -U__SSE2__)" >&2
+suite "build (gcc, -Werror)" build-test "" -- \
+    --buildtype=debugoptimized -Dwerror=true
 # every SSE2 fast path has a plain C fallback; this runs the suite on those
-rm -rf build-nosimd
-if meson setup build-nosimd --buildtype=debugoptimized -Dwerror=true \
-      -Dc_args=-U__SSE2__ >/dev/null \
-   && ninja -C build-nosimd >/dev/null; then
-    passed=$((passed + 1))
-    meson test -C build-nosimd --print-errorlogs --num-processes 2 >&2 || true
-    count build-nosimd
-else
-    echo "FAILED: portable build" >&2; failed=$((failed + 1))
-fi
-
-echo "== ASan+UBSan" >&2
-rm -rf build-asan
-if CC=clang meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
-      -Db_lundef=false -Darena_debug=true \
-      -Dc_args=-fno-sanitize-recover=all >/dev/null \
-   && ninja -C build-asan >/dev/null; then
-    passed=$((passed + 1))
-    meson test -C build-asan --print-errorlogs --num-processes 2 \
-        --timeout-multiplier 4 >&2 || true
-    count build-asan
-else
-    echo "FAILED: asan build" >&2; failed=$((failed + 1))
-fi
+suite "portable build (SIMD paths off: -U__SSE2__)" build-nosimd "" -- \
+    --buildtype=debugoptimized -Dwerror=true -Dc_args=-U__SSE2__
+CC=clang suite "ASan+UBSan" build-asan "--timeout-multiplier 4" -- \
+    --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+    -Darena_debug=true -Dc_args=-fno-sanitize-recover=all
 
 echo "== libFuzzer smoke" >&2
 secs=${THRESH_FUZZ_SECONDS:-10}
