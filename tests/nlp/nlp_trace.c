@@ -118,81 +118,36 @@ static void on_unseen(const struct nlp_punkt_trace *t, void *vctx)
 
 static int run_unseen(const char *shared, const struct th_nlp *nlp)
 {
-    char path[4096];
-    struct pd_file docs, gq, sents;
-    pd_path(path, sizeof(path), shared, "docs.jsonl.gz");
-    if (pd_read_gz(path, &docs) < 0)
-        return 2;
-    pd_path(path, sizeof(path), shared, "expected-gopher_quality.jsonl.gz");
-    if (pd_read_gz(path, &gq) < 0)
-        return 2;
-    pd_path(path, sizeof(path), shared, "sentences.jsonl.gz");
-    if (pd_read_gz(path, &sents) < 0)
+    struct pd_heldout h;
+    if (pd_heldout_open(&h, shared, "sentences.jsonl.gz") < 0)
         return 2;
     struct th_arena *arena;
-    if (th_arena_new(&arena, 0, 0) < 0)
+    if (th_arena_new(&arena, 0, 0) < 0) {
+        pd_heldout_close(&h);
         return 2;
-    size_t dpos = 0, gpos = 0, spos = 0;
-    const char *dl, *gl, *sl;
-    size_t dn, gn, sn;
-    char *next_id = NULL;
-    long idx = 0;
-    if (pd_next_line(&sents, &spos, &sl, &sn)) {
-        char *line = strndup(sl, sn);
-        const char *p = pd_find_key(line, "id");
-        size_t l;
-        next_id = pd_string(&p, &l);
-        free(line);
     }
-    while (pd_next_line(&docs, &dpos, &dl, &dn) &&
-           pd_next_line(&gq, &gpos, &gl, &gn)) {
-        long doc = idx++;
-        char *dline = strndup(dl, dn), *gline = strndup(gl, gn);
-        const char *p = pd_find_key(dline, "id");
-        size_t l;
-        char *id = pd_string(&p, &l);
-        if (next_id && !strcmp(id, next_id)) {
-            free(next_id);
-            next_id = NULL;
-            if (pd_next_line(&sents, &spos, &sl, &sn)) {
-                char *line = strndup(sl, sn);
-                const char *q = pd_find_key(line, "id");
-                next_id = pd_string(&q, &l);
-                free(line);
-            }
-        } else {
-            const char *nw = strstr(gline, "\"n_words\": ");
-            p = pd_find_key(p, "text");
-            if (nw && p) {
-                size_t tlen;
-                char *text = pd_string(&p, &tlen);
-                struct unseen_ctx c = {text, doc};
-                struct nlp_span *spans = NULL;
-                size_t ns = 0;
-                nlp_punkt_spans_traced(nlp, text, tlen, &spans, &ns,
-                                       on_unseen, &c);
-                free(spans);
-                struct th_slice *w;
-                size_t n = 0;
-                struct th_error err;
-                th_arena_reset(arena);
-                th_nlp_word_tokenize(nlp, text, tlen, arena, &w, &n, &err);
-                printf("{\"u\": %ld, \"id\": ", doc);
-                put_json(id, strlen(id));
-                printf(", \"want_words\": %ld, \"got_words\": %zu}\n",
-                       strtol(nw + 11, NULL, 10), n);
-                free(text);
-            }
-        }
+    char *id, *text;
+    size_t tlen;
+    long want;
+    while (pd_heldout_next(&h, &id, &text, &tlen, &want)) {
+        struct unseen_ctx c = {text, h.index};
+        struct nlp_span *spans = NULL;
+        size_t ns = 0;
+        nlp_punkt_spans_traced(nlp, text, tlen, &spans, &ns, on_unseen, &c);
+        free(spans);
+        struct th_slice *w;
+        size_t n = 0;
+        struct th_error err;
+        th_arena_reset(arena);
+        th_nlp_word_tokenize(nlp, text, tlen, arena, &w, &n, &err);
+        printf("{\"u\": %ld, \"id\": ", h.index);
+        put_json(id, strlen(id));
+        printf(", \"want_words\": %ld, \"got_words\": %zu}\n", want, n);
+        free(text);
         free(id);
-        free(dline);
-        free(gline);
     }
-    free(next_id);
     th_arena_free(arena);
-    free(docs.data);
-    free(gq.data);
-    free(sents.data);
+    pd_heldout_close(&h);
     return 0;
 }
 

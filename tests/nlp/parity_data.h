@@ -200,4 +200,102 @@ static inline void pd_path(char *out, size_t cap, const char *shared,
     snprintf(out, cap, "%s/parity/%s", shared, file);
 }
 
+/*
+ * The held-out documents: those of docs.jsonl.gz that a per-document list
+ * file (words or sentences, in the order of docs) does not hold, each
+ * with GopherQualityFilter's n_words for it.
+ */
+struct pd_heldout {
+    struct pd_file docs;     /* docs.jsonl.gz */
+    struct pd_file gq;       /* expected-gopher_quality.jsonl.gz */
+    struct pd_file listed;   /* the list file */
+    size_t dpos, gpos, lpos; /* read positions in the three */
+    char *next_id;           /* id of the next listed document, or NULL */
+    long index;              /* index in docs of the last one returned */
+};
+
+/* The next listed id, into h->next_id (NULL at the end). */
+static inline void pd_heldout_advance(struct pd_heldout *h)
+{
+    const char *l;
+    size_t n, sl;
+    free(h->next_id);
+    h->next_id = NULL;
+    if (pd_next_line(&h->listed, &h->lpos, &l, &n)) {
+        char *line = strndup(l, n);
+        const char *p = pd_find_key(line, "id");
+        h->next_id = pd_string(&p, &sl);
+        free(line);
+    }
+}
+
+static inline void pd_heldout_close(struct pd_heldout *h)
+{
+    free(h->docs.data);
+    free(h->gq.data);
+    free(h->listed.data);
+    free(h->next_id);
+    memset(h, 0, sizeof(*h));
+}
+
+/* Open the three files under SHARED; -1 if one cannot be read. */
+static inline int pd_heldout_open(struct pd_heldout *h, const char *shared,
+                                  const char *listed_name)
+{
+    char path[4096];
+    memset(h, 0, sizeof(*h));
+    h->index = -1;
+    pd_path(path, sizeof(path), shared, "docs.jsonl.gz");
+    int rc = pd_read_gz(path, &h->docs);
+    pd_path(path, sizeof(path), shared, "expected-gopher_quality.jsonl.gz");
+    rc |= pd_read_gz(path, &h->gq);
+    pd_path(path, sizeof(path), shared, listed_name);
+    rc |= pd_read_gz(path, &h->listed);
+    if (rc < 0) {
+        pd_heldout_close(h);
+        return -1;
+    }
+    pd_heldout_advance(h);
+    return 0;
+}
+
+/*
+ * The next held-out document: true with its id and text (malloc'd, the
+ * caller frees both) and NLTK's word count; h->index is its index in
+ * docs. False at the end.
+ */
+static inline bool pd_heldout_next(struct pd_heldout *h, char **id_out,
+                                   char **text, size_t *len, long *n_words)
+{
+    const char *dl, *gl;
+    size_t dn, gn, l;
+    while (pd_next_line(&h->docs, &h->dpos, &dl, &dn) &&
+           pd_next_line(&h->gq, &h->gpos, &gl, &gn)) {
+        h->index++;
+        char *dline = strndup(dl, dn), *gline = strndup(gl, gn);
+        const char *p = pd_find_key(dline, "id");
+        char *id = pd_string(&p, &l);
+        bool found = false;
+        if (h->next_id && !strcmp(id, h->next_id)) {
+            pd_heldout_advance(h);
+        } else {
+            const char *nw = strstr(gline, "\"n_words\": ");
+            p = pd_find_key(p, "text");
+            if (nw && p) {
+                *text = pd_string(&p, len);
+                *n_words = strtol(nw + 11, NULL, 10);
+                *id_out = id;
+                id = NULL;
+                found = true;
+            }
+        }
+        free(id);
+        free(dline);
+        free(gline);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
 #endif

@@ -577,80 +577,37 @@ static void test_parity(void)
  */
 static void test_unseen_word_counts(void)
 {
-    char path[4096];
-    struct pd_file docs = {0}, gq = {0}, words = {0};
-    pd_path(path, sizeof(path), th_test_shared_data(), "docs.jsonl.gz");
-    if (pd_read_gz(path, &docs) < 0) {
+    struct pd_heldout h;
+    if (pd_heldout_open(&h, th_test_shared_data(), "words.jsonl.gz") < 0) {
         CHECK(0);
         return;
     }
-    pd_path(path, sizeof(path), th_test_shared_data(),
-            "expected-gopher_quality.jsonl.gz");
-    CHECK(pd_read_gz(path, &gq) == 0);
-    pd_path(path, sizeof(path), th_test_shared_data(), "words.jsonl.gz");
-    CHECK(pd_read_gz(path, &words) == 0);
     setup();
     verbose = getenv("NLP_PARITY_VERBOSE") != NULL;
-    size_t dpos = 0, gpos = 0, wpos = 0, seen = 0, same = 0;
-    const char *dl, *gl, *wl;
-    size_t dn, gn, wn;
-    char *next_word_id = NULL;
-    if (pd_next_line(&words, &wpos, &wl, &wn)) {
-        char *line = strndup(wl, wn);
-        const char *p = pd_find_key(line, "id");
-        size_t l;
-        next_word_id = pd_string(&p, &l);
-        free(line);
-    }
-    while (pd_next_line(&docs, &dpos, &dl, &dn) &&
-           pd_next_line(&gq, &gpos, &gl, &gn)) {
-        char *dline = strndup(dl, dn), *gline = strndup(gl, gn);
-        const char *p = pd_find_key(dline, "id");
-        size_t l;
-        char *id = pd_string(&p, &l);
-        if (next_word_id && !strcmp(id, next_word_id)) {
-            free(next_word_id);
-            next_word_id = NULL;
-            if (pd_next_line(&words, &wpos, &wl, &wn)) {
-                char *line = strndup(wl, wn);
-                const char *q = pd_find_key(line, "id");
-                next_word_id = pd_string(&q, &l);
-                free(line);
-            }
-        } else {
-            const char *nw = strstr(gline, "\"n_words\": ");
-            p = pd_find_key(p, "text");
-            if (nw && p) {
-                size_t tlen;
-                char *text = pd_string(&p, &tlen);
-                long want = strtol(nw + 11, NULL, 10);
-                struct th_slice *w;
-                size_t n;
-                struct th_error err;
-                th_arena_reset(arena);
-                CHECK(th_nlp_word_tokenize(nlp, text, tlen, arena, &w, &n,
-                                           &err) == 0);
-                seen++;
-                same += (long)n == want;
-                if ((long)n != want && verbose)
-                    printf("# unseen %s: %zu words, NLTK %ld\n", id, n,
-                           want);
-                free(text);
-            }
-        }
+    size_t seen = 0, same = 0;
+    char *id, *text;
+    size_t tlen;
+    long want;
+    while (pd_heldout_next(&h, &id, &text, &tlen, &want)) {
+        struct th_slice *w;
+        size_t n;
+        struct th_error err;
+        th_arena_reset(arena);
+        CHECK(th_nlp_word_tokenize(nlp, text, tlen, arena, &w, &n,
+                                   &err) == 0);
+        seen++;
+        same += (long)n == want;
+        if ((long)n != want && verbose)
+            printf("# unseen %s: %zu words, NLTK %ld\n", id, n, want);
+        free(text);
         free(id);
-        free(dline);
-        free(gline);
     }
     printf("# held-out word counts: %zu of %zu documents match NLTK's "
            "n_words (%.2f%%)\n", same, seen,
            seen ? 100.0 * (double)same / (double)seen : 0.0);
     CHECK(seen >= 4000);
     CHECK(same * 100 >= seen * 90);
-    free(next_word_id);
-    free(docs.data);
-    free(gq.data);
-    free(words.data);
+    pd_heldout_close(&h);
 }
 
 static void teardown(void)
