@@ -80,64 +80,63 @@ static void repetition_counts_python_splitlines(void)
     CHECK_EQ_INT(st.line_dups, 0);
 }
 
+/* th_gopher_repetition with the fineweb-v1 options over text t and its
+ * tokens w[0..n); the run must succeed. */
+static void fineweb_repetition(const char *t, const struct th_slice *w,
+                               size_t n,
+                               struct th_gopher_repetition_stats *st)
+{
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    const char *reason;
+    struct th_error err;
+    CHECK(th_gopher_repetition(&o, t, strlen(t), w, n, arena, st, &reason,
+                               &err) == 0);
+}
+
 static void top_ngram_ties_go_to_first_seen(void)
 {
     setup();
-    struct th_gopher_repetition_opts o;
-    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
     struct th_gopher_repetition_stats st;
-    const char *reason;
     struct th_error err;
     /* "aa b" and "c dd" both occur twice; "aa b" is first: 4 chars x 2 */
     const char *t = "aa b c dd aa b c dd";
     struct th_slice *w;
     size_t n;
     space_words(t, strlen(t), arena, &w, &n, &err, NULL);
-    CHECK(th_gopher_repetition(&o, t, strlen(t), w, n, arena, &st, &reason,
-                               &err) == 0);
+    fineweb_repetition(t, w, n, &st);
     CHECK_EQ_INT(st.top_ngram_chars[0], 8);
     /* the duplicated 5-grams are concatenated without spaces */
     const char *u = "one two three four five one two three four five";
     space_words(u, strlen(u), arena, &w, &n, &err, NULL);
-    CHECK(th_gopher_repetition(&o, u, strlen(u), w, n, arena, &st, &reason,
-                               &err) == 0);
+    fineweb_repetition(u, w, n, &st);
     CHECK_EQ_INT(st.dup_ngram_chars[0], 19);
 }
 
 static void joined_ngrams_with_spaces_inside_tokens(void)
 {
     setup();
-    struct th_gopher_repetition_opts o;
-    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
     struct th_gopher_repetition_stats st;
-    const char *reason;
-    struct th_error err;
     /* "a b"+"c" and "a"+"b c" both join to "a b c": one 2-gram, twice */
     static const struct th_slice w[] = {
         {"a b", 3}, {"c", 1}, {"x", 1}, {"a", 1}, {"b c", 3},
     };
     const char *t = "a b c x a b c and some padding text to be long";
-    CHECK(th_gopher_repetition(&o, t, strlen(t), w, 5, arena, &st, &reason,
-                               &err) == 0);
+    fineweb_repetition(t, w, 5, &st);
     CHECK_EQ_INT(st.top_ngram_chars[0], 10);
 }
 
 static void concatenated_ngrams_match_across_token_boundaries(void)
 {
     setup();
-    struct th_gopher_repetition_opts o;
-    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
     struct th_gopher_repetition_stats st;
-    const char *reason;
-    struct th_error err;
     /* "ab c d e f" and "a bc d e f" concatenate to the same "abcdef" */
     static const struct th_slice w[] = {
         {"ab", 2}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1},
         {"a", 1}, {"bc", 2}, {"d", 1}, {"e", 1}, {"f", 1},
     };
     const char *t = "ab c d e f a bc d e f";
-    CHECK(th_gopher_repetition(&o, t, strlen(t), w, 10, arena, &st, &reason,
-                               &err) == 0);
+    fineweb_repetition(t, w, 10, &st);
     CHECK_EQ_INT(st.dup_ngram_chars[0], 6);
 }
 

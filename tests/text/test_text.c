@@ -18,17 +18,23 @@
 
 /* ------------------------------------------------------------ helpers */
 
+/* The rest of stream f into a th_buf. */
+static void read_stream(FILE *f, struct th_buf *b)
+{
+    char chunk[65536];
+    size_t n;
+    th_buf_init(b, 0);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        th_buf_append(b, chunk, n);
+}
+
 static char *read_file(const char *path, size_t *len_out)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     struct th_buf b;
-    th_buf_init(&b, 0);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        th_buf_append(&b, chunk, n);
+    read_stream(f, &b);
     fclose(f);
     if (!b.ptr)
         th_buf_reserve(&b, 0);
@@ -199,11 +205,7 @@ static char *read_command(const char *cmd, size_t *len_out)
     if (!f)
         return NULL;
     struct th_buf b;
-    th_buf_init(&b, 0);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        th_buf_append(&b, chunk, n);
+    read_stream(f, &b);
     if (pclose(f) != 0 || !b.ptr) {
         th_buf_release(&b);
         return NULL;
