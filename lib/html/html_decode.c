@@ -81,23 +81,6 @@ static bool mostly_utf8(const uint8_t *s, size_t len, size_t bad)
     return good > wrong;
 }
 
-static size_t put_cp(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-}
-
 static int repair_utf8(const uint8_t *s, size_t len, size_t first_bad,
                        struct th_arena *arena, struct th_slice *out)
 {
@@ -113,7 +96,7 @@ static int repair_utf8(const uint8_t *s, size_t len, size_t first_bad,
             n += k;
             i += k;
         } else {
-            n += put_cp(o + n, 0xFFFD);
+            n += th_utf8_encode(0xFFFD, o + n);
             i++;
         }
     }
@@ -133,9 +116,9 @@ static int from_cp1252(const uint8_t *s, size_t len, struct th_arena *arena,
         if (c < 0x80)
             o[n++] = (char)c;
         else if (c < 0xA0)
-            n += put_cp(o + n, th_html_cp1252_c1[c - 0x80]);
+            n += th_utf8_encode(th_html_cp1252_c1[c - 0x80], o + n);
         else
-            n += put_cp(o + n, c);
+            n += th_utf8_encode(c, o + n);
     }
     *out = (struct th_slice){o, n};
     return 0;
@@ -158,7 +141,7 @@ static int from_iconv(iconv_t cd, const uint8_t *s, size_t len,
             break;
         if (errno == E2BIG || out_left < 8)
             break;                   /* cannot happen with 4x room */
-        op += put_cp(op, 0xFFFD);
+        op += th_utf8_encode(0xFFFD, op);
         out_left -= 3;
         if (errno == EINVAL)
             break;                   /* truncated sequence at the end */
