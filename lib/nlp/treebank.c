@@ -802,38 +802,51 @@ static bool is_ascii_ws(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-/* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
-/* 1: [A-Za-z0-9_]; 3: also c g l w, either case (a contraction start). */
-static const uint8_t word_bytes[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 1, 3, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 0, 0, 0, 0, 1,
-    0, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 1, 3, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 0, 0, 0, 0, 0,
+/* Byte classes of the chunk scanner (and of the contraction-word check). */
+enum {
+    B_WS = 1,       /* ASCII whitespace */
+    B_PLAIN = 2,    /* a byte no rewrite touches */
+    B_DOT = 4,      /* '.' */
+    B_PUNCT = 8,    /* , : ; ? ! */
+    B_WORD = 16,    /* [A-Za-z0-9_] */
+    B_CWORD = 32,   /* first letter of a MacIntyre contraction word */
 };
 
-static inline unsigned word_byte(unsigned char c)
-{
-    return c < 0x80 ? word_bytes[c] : 0;
-}
+/* Byte classes (enum above) of every byte; non-ASCII bytes have none. */
+static const uint8_t byte_class[256] = {
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  1,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     1,  8,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  8,  0,  4,  2,
+    18, 18, 18, 18, 18, 18, 18, 18, 18, 18,  8,  8,  0,  2,  0,  8,
+     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
+    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2, 18,
+     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
+    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+};
 
+/* Is one of the whole-word MacIntyre contractions a word of s[0..n)? */
 static bool has_contraction_word(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        while (i < n && !word_byte(u[i]))
+        while (i < n && !(byte_class[u[i]] & B_WORD))
             i++;
         size_t w = i;
-        if (i < n && word_byte(u[i]) != 3) {
-            while (i < n && word_byte(u[i]))
+        if (i < n && !(byte_class[u[i]] & B_CWORD)) {
+            while (i < n && (byte_class[u[i]] & B_WORD))
                 i++;
             continue;       /* a word not starting with c g l w */
         }
-        while (i < n && word_byte(u[i]))
+        while (i < n && (byte_class[u[i]] & B_WORD))
             i++;
         size_t len = i - w;
         if (len != 5 && len != 6)
@@ -870,36 +883,6 @@ enum chunk_kind {
     CHUNK_WHOLE,        /* one token, as it stands */
     CHUNK_SPLIT_LAST,   /* two tokens: all but the last byte, the last */
     CHUNK_PIECES,       /* tokens listed by fast_pieces() */
-};
-
-/* Byte classes of the chunk scanner. */
-enum {
-    B_WS = 1,       /* ASCII whitespace */
-    B_PLAIN = 2,    /* a byte no rewrite touches */
-    B_DOT = 4,      /* '.' */
-    B_PUNCT = 8,    /* , : ; ? ! */
-    B_WORD = 16,    /* [A-Za-z0-9_] */
-    B_CWORD = 32,   /* first letter of a MacIntyre contraction word */
-};
-
-/* Byte classes (enum above) of every byte; non-ASCII bytes have none. */
-static const uint8_t byte_class[256] = {
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  1,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     1,  8,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  8,  0,  4,  2,
-    18, 18, 18, 18, 18, 18, 18, 18, 18, 18,  8,  8,  0,  2,  0,  8,
-     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
-    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2, 18,
-     0, 18, 18, 50, 18, 18, 18, 50, 18, 18, 18, 18, 50, 18, 18, 18,
-    18, 18, 18, 18, 18, 18, 18, 50, 18, 18, 18,  0,  2,  0,  2,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
 };
 
 /*
