@@ -236,6 +236,14 @@ static double run_thresh(const char *const *inputs, size_t n, int threads,
     o.writer.level = 3;
     struct th_run_summary sum;
     struct th_error err = {0};
+    /* A run writes into an empty directory, as a real one does: renaming a
+     * shard over the previous round's costs an unlink of it (~8 ms of
+     * freeing blocks on ext4) that is not the pipeline's work. */
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'/docs '%s'/rejects", outdir,
+             outdir);
+    if (system(cmd) != 0)
+        exit(1);
     double c0 = cpu_s(), t0 = now_s();
     if (th_pipeline_run(&o, &sum, &err) < 0) {
         fprintf(stderr, "bench_io: %s\n", err.msg);

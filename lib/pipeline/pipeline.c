@@ -14,13 +14,15 @@
  * batch_docs documents or batch_bytes of text, whichever comes first), the
  * ordered section and the writer follow (input, batch), and compression is
  * per batch, so the output is byte-identical for any thread count.
- * Memory: at most 2 * threads + 2 batches exist at once, plus at most two
+ * Memory: at most 3 * threads + 2 batches exist at once, plus at most two
  * for the input the ordered consumers wait on (a reader of a later input
- * holding every batch would otherwise starve them). Readers of inputs the
- * writer does not wait on yet hold at most threads + 1 of them, so the
- * input being written always has enough batches to keep every worker busy
- * (before that cap, a reader running ahead filled the pool with batches
- * that could only wait, and the workers starved).
+ * holding every batch would otherwise starve them). Workers take the
+ * earliest batch read (by position), so the input being written always
+ * goes first; readers of later inputs hold at most 2 * threads + 1
+ * batches, which the workers fill their idle time with. That matters at
+ * the end of each input: with only threads + 1 batches read ahead (and a
+ * first-in first-out queue) the workers ran out of work while the last
+ * batch of an input was processed, and -j2 idled 8% of its run.
  * Accounting: every document read is written to exactly one of the two
  * outputs; damaged records go straight to rejects with filter_stage "read".
  *
@@ -81,11 +83,6 @@ struct batch {
     struct batch *next;          /* queue link */
 };
 
-struct queue {
-    struct batch *head;          /* oldest */
-    struct batch *tail;          /* newest */
-};
-
 struct worker {
     struct run *run;             /* back pointer */
     pthread_t thread;            /* the thread */
@@ -104,7 +101,11 @@ struct run {
     size_t n_stages;             /* selected stages */
     pthread_mutex_t lock;        /* guards everything below */
     pthread_cond_t cond;         /* any change */
-    struct queue todo;           /* read, not processed */
+    struct batch *todo;          /* read, not processed, sorted by
+                                  * position: workers take the earliest,
+                                  * so the input being written comes
+                                  * first and batches read ahead fill
+                                  * the gaps */
     struct batch *done;          /* encoded, sorted by position */
     struct batch *serial_ready;  /* waiting for the ordered section, sorted */
     bool serial_busy;            /* a worker is in the ordered section */
@@ -286,7 +287,8 @@ static bool is_head_input(const struct run *run, size_t file)
  * May a reader of input `file` take a batch now (lock held)? Output is in
  * input order, so a reader ahead of the writer only fills batches that
  * wait; it may hold at most max_ahead of them, which leaves threads + 1
- * batches to the input the writer waits on and keeps every worker fed.
+ * batches to the input the writer waits on, and the workers take that
+ * input's batches first.
  * The head input may always have two batches even over the cap (else a
  * reader of a later input holding every batch would starve the ordered
  * consumers: deadlock).
@@ -538,7 +540,7 @@ static void *worker_main(void *arg)
                 run_parked(run, w);
                 continue;
             }
-            if (run->todo.head)
+            if (run->todo)
                 break;
             if (run->reading_done) {
                 pthread_mutex_unlock(&run->lock);
@@ -546,10 +548,8 @@ static void *worker_main(void *arg)
             }
             pthread_cond_wait(&run->cond, &run->lock);
         }
-        struct batch *b = run->todo.head;
-        run->todo.head = b->next;
-        if (!run->todo.head)
-            run->todo.tail = NULL;
+        struct batch *b = run->todo;
+        run->todo = b->next;
         pthread_mutex_unlock(&run->lock);
 
         process_batch(run, w, b);
@@ -884,11 +884,7 @@ static void enqueue(struct run *run, struct batch *b)
         return;
     }
     pthread_mutex_lock(&run->lock);
-    if (run->todo.tail)
-        run->todo.tail->next = b;
-    else
-        run->todo.head = b;
-    run->todo.tail = b;
+    insert_sorted(&run->todo, b);
     pthread_cond_broadcast(&run->cond);
     pthread_mutex_unlock(&run->lock);
 }
@@ -1107,8 +1103,8 @@ int th_pipeline_run(const struct th_pipeline_options *opts_in,
     if (threads > 256)
         threads = 256;
     run.opts = &opts;
-    run.max_batches = (size_t)threads * 2 + 2;
-    run.max_ahead = (size_t)threads + 1;
+    run.max_batches = (size_t)threads * 3 + 2;
+    run.max_ahead = (size_t)threads * 2 + 1;
     pthread_mutex_init(&run.lock, NULL);
     pthread_cond_init(&run.cond, NULL);
 
@@ -1256,9 +1252,9 @@ out:
         free_stats(&merged[s]);
     }
     free_stats(&run.read_stats);
-    while (run.todo.head) {
-        struct batch *b = run.todo.head;
-        run.todo.head = b->next;
+    while (run.todo) {
+        struct batch *b = run.todo;
+        run.todo = b->next;
         batch_free(b);
     }
     while (run.done) {
