@@ -145,6 +145,7 @@ struct th_nlp {
     uint32_t special_len[26];
     bool ascii_types;        /* abbreviation and collocation-first types
                                 are all ASCII (Punkt fast path) */
+    bool period_colloc;      /* "." is a collocation's first type */
 };
 
 /* Fill nlp->special_len from nlp->params (punkt.c). */

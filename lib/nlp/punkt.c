@@ -770,20 +770,70 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
         mark_special(nlp, p->abbrevs[i]);
         nlp->ascii_types &= is_ascii_str(p->abbrevs[i]);
     }
+    nlp->period_colloc = false;
     for (size_t i = 0; i < p->n_collocs; i++) {
+        nlp->period_colloc |= !strcmp(p->collocs[i].first, ".");
         mark_special(nlp, p->collocs[i].first);
         nlp->ascii_types &= is_ascii_str(p->collocs[i].first);
     }
 }
 
 /*
- * '.' after a word with non-ASCII letters (see fast_decision): 1 when it
- * surely breaks, else -1. Every code point must be a word character (so
- * the word is one Punkt token), at least two of them (not an initial),
- * one not a digit (not a number), and one whose lowercase is non-ASCII,
- * so that its type cannot be an abbreviation or collocation type when all
- * of those are ASCII.
+ * Is c one of ) " ; } ] * : @ ( { [ ? Those are Punkt "non-word"
+ * characters that cannot start a word, so each is a one-character Punkt
+ * token, and a '.' right after one starts a token of its own.
  */
+static bool lone_period_after(unsigned char c)
+{
+    switch (c) {
+    case ')': case '"': case ';': case '}': case ']': case '*': case ':':
+    case '@': case '(': case '{': case '[':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The part of w[0..wl) after its last '-', or NULL without one. */
+static const char *memrchr_dash(const char *w, size_t wl)
+{
+    for (size_t k = wl; k > 0; k--)
+        if (w[k - 1] == '-')
+            return w + k;
+    return NULL;
+}
+
+/*
+ * The lookups of the fast decisions for an ASCII Punkt token w[0..wl)
+ * (without its period) whose type is its lowercase: first_pass's
+ * abbreviation test (the type, and its part after the last dash), and
+ * second_pass's collocation test (a collocation's first type). -1 when
+ * one may hit (the full procedure decides), 1 when none does.
+ */
+static int fast_ascii_type(const struct th_nlp *nlp, const unsigned char *w,
+                           size_t wl)
+{
+    const struct nlp_punkt_params *p = nlp->params;
+    char low[64];
+    for (size_t k = 0; k < wl; k++)
+        low[k] = (char)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] | 0x20 : w[k]);
+    const char *seg = memrchr_dash(low, wl);
+    if (in_sorted(p->abbrevs, p->n_abbrevs, low, wl) ||
+        (seg && in_sorted(p->abbrevs, p->n_abbrevs, seg,
+                          (size_t)(low + wl - seg))))
+        return -1;
+    for (size_t k = 0; k < p->n_collocs; k++)
+        if (!cmp_key(low, wl, p->collocs[k].first))
+            return -1;
+    return 1;
+}
+
+/* ‘ ’ “ ”: not word characters, but inside a Punkt word like letters. */
+static bool is_curly_quote(uint32_t cp)
+{
+    return cp >= 0x2018 && cp <= 0x201d && cp != 0x201a && cp != 0x201b;
+}
+
 static int fast_unicode_word(const struct th_nlp *nlp,
                              const unsigned char *w, size_t wl)
 {
@@ -795,7 +845,7 @@ static int fast_unicode_word(const struct th_nlp *nlp,
         size_t l;
         uint32_t cp = nlp_decode(w + i, wl - i, &l);
         unsigned cls = nlp_class_of(cp);
-        if (!(cls & NLP_WORD))
+        if (!(cls & NLP_WORD) && !is_curly_quote(cp))
             return -1;
         nondigit |= !(cls & NLP_DIGIT);
         lower_nonascii |= cp >= 0x80 && nlp_tolower(cp) >= 0x80;
@@ -818,7 +868,12 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
 {
     const struct nlp_punkt_params *p = nlp->params;
     const size_t nl = sizeof(number_type) - 1;
-    if (in_sorted(p->abbrevs, p->n_abbrevs, text + c->word_start, wl))
+    const char *w = text + c->word_start;
+    if (in_sorted(p->abbrevs, p->n_abbrevs, w, wl))
+        return -1;
+    const char *seg = memrchr_dash(w, wl);
+    if (seg && in_sorted(p->abbrevs, p->n_abbrevs, seg,
+                         (size_t)(w + wl - seg)))
         return -1;
     if (c->next_start == NO_POS) {
         char a = text[c->pos + 1];
@@ -829,6 +884,22 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     }
     const unsigned char *t = (const unsigned char *)text + c->next_start;
     size_t tl = c->after_end - c->next_start, e = 1;
+    /*
+     * A next token starting with an ASCII byte that is no letter and
+     * none of ; : , . ! ? has no case: the heuristic answers "unknown",
+     * and only a collocation could take the break back (its second type
+     * would start with that byte, or be ##number##).
+     */
+    if (t[0] < 0x80 && !((t[0] | 0x20) >= 'a' && (t[0] | 0x20) <= 'z') &&
+        !strchr(";:,.!?", t[0])) {
+        for (size_t k = 0; k < p->n_collocs; k++) {
+            char f = p->collocs[k].second[0];
+            if (!strcmp(p->collocs[k].first, number_type) &&
+                (f == (char)t[0] || f == '#'))
+                return -1;
+        }
+        return 1;
+    }
     if (t[0] < 'A' || t[0] > 'Z')
         return -1;
     while (e < tl && e < 64 && (t[e] | 0x20) >= 'a' && (t[e] | 0x20) <= 'z')
@@ -858,8 +929,18 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
  *    non-word character), first_pass marks it a sentence break, and
  *    second_pass keeps it (no collocation, not an abbreviation or
  *    ellipsis, not an initial, not a number).
- *  - the same for words with non-ASCII letters (fast_unicode_word) and
- *    for numbers (fast_number).
+ *  - the same for words with non-ASCII letters (fast_unicode_word), for
+ *    numbers (fast_number) and for ASCII words in parts joined by single
+ *    dashes, or with one apostrophe inside (fast_ascii_type: the
+ *    abbreviation test also looks at the part after the last dash).
+ *  - '.' with no word before it, or right after one of ) " ; } ] * : @
+ *    ( { [ (lone_period_after) always breaks: the '.' is a Punkt token
+ *    of its own (a candidate's '.' is never part of a multi-character
+ *    punctuation token: the context ends with the next token), which
+ *    first_pass marks a sentence break; unless "." is a collocation's
+ *    first type (period_colloc, false for English) second_pass keeps it
+ *    (no abbreviation, ellipsis, initial or number), and a token follows
+ *    it.
  */
 static int fast_decision(const struct th_nlp *nlp, const char *text,
                          const struct cand *c)
@@ -867,23 +948,44 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (text[c->pos] != '.')
         return 1;
     size_t wl = c->word_end - c->word_start;
-    if (wl == 0 || wl > 63)
+    if ((wl == 0 || lone_period_after((unsigned char)text[c->pos - 1])) &&
+        !nlp->period_colloc)
+        return 1;
+    if (wl > 63)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
-    bool letter = false, ascii = true;
+    bool letter = false, ascii = true, dash = false;
+    size_t apos = 0;    /* position of a single apostrophe, 0: none */
     for (size_t k = 0; k < wl; k++) {
         unsigned char b = w[k] | 0x20;
         if (w[k] >= 0x80)
             ascii = false;
         else if (b >= 'a' && b <= 'z')
             letter = true;
+        else if (w[k] == '-' && k > 0 && k + 1 < wl && w[k - 1] != '-')
+            dash = true;
+        else if (w[k] == '\'' && k > 0 && k + 1 < wl && !apos &&
+                 w[k - 1] != '-')
+            apos = k;
         else if (w[k] < '0' || w[k] > '9')
             return -1;
     }
+    /*
+     * One apostrophe inside: it is a Punkt non-word character, so the
+     * word before it is a token without a period and the part from it
+     * on with the period ("'s.") is the next one, no number or initial.
+     * Parts joined by single dashes: one Punkt token (a single '-' ends
+     * no word), with a letter no number, not an initial.
+     */
+    if (apos)
+        return ascii && !dash ? fast_ascii_type(nlp, w + apos, wl - apos)
+                              : -1;
     if (!ascii)
-        return fast_unicode_word(nlp, w, wl);
+        return dash ? -1 : fast_unicode_word(nlp, w, wl);
     if (!letter)
         return fast_number(nlp, text, c, wl);
+    if (dash)
+        return fast_ascii_type(nlp, w, wl);
     if (wl < 2)
         return -1;          /* an initial */
     unsigned char first = w[0] | 0x20;
@@ -891,16 +993,7 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
         !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
         return 1;
     /* an abbreviation or collocation of this length may exist: look up */
-    char low[64];
-    for (size_t k = 0; k < wl; k++)
-        low[k] = (char)(w[k] | 0x20);
-    const struct nlp_punkt_params *p = nlp->params;
-    if (in_sorted(p->abbrevs, p->n_abbrevs, low, wl))
-        return -1;
-    for (size_t k = 0; k < p->n_collocs; k++)
-        if (!cmp_key(low, wl, p->collocs[k].first))
-            return -1;
-    return 1;
+    return fast_ascii_type(nlp, w, wl);
 }
 
 static int push_break(struct splitter *sp, const struct cand *c)
