@@ -1021,56 +1021,98 @@ static bool is_closer(char c)
 }
 
 /*
+ * Where CONTRACTIONS2 cuts p[0..len) when it is one of the whole-word
+ * contractions cannot gimme gonna gotta lemme wanna (any case; all are
+ * cut after their third letter), else 0. (?=\s) after wanna holds: a
+ * chunk is followed by whitespace, or by the space the pipeline adds at
+ * the sentence's end.
+ */
+static size_t contraction_cut(const char *p, size_t len)
+{
+    if ((len != 5 && len != 6) || !(byte_class[(unsigned char)p[0]] & B_CWORD))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(byte_class[(unsigned char)p[i]] & B_WORD))
+            return 0;
+    return has_contraction_word(p, len) ? 3 : 0;
+}
+
+/* Letters, digits and '_' only (re's \w in ASCII), non-empty. */
+static bool ascii_word(const char *p, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(byte_class[(unsigned char)p[i]] & B_WORD))
+            return false;
+    return true;
+}
+
+/*
+ * A chunk with an apostrophe at q (p[0..len) the chunk, at = q - p) that
+ * no clitic form splits, when the rewrites leave it one token: a plain
+ * core, then the apostrophe and two or more word characters R. S5
+ * ('(?!re|ve|ll|m|t|s|d|n)(\w)\b) needs a boundary after R's first
+ * character, E4/E5 a space right after a one- or two-letter form, P8 a
+ * space after the apostrophe (E5's 'll 're 've are left out in any
+ * case); CONTRACTIONS2 could match d'ye and a
+ * contraction word in R, CONTRACTIONS3 needs a space before the
+ * apostrophe. With at == 0 (R alone after the apostrophe, the chunk
+ * after whitespace) the same holds except for CONTRACTIONS3's 'tis and
+ * 'twas, which a space before the chunk makes possible.
+ */
+static bool apostrophe_word(const char *p, size_t len, size_t at)
+{
+    const char *r = p + at + 1;
+    size_t rl = len - at - 1;
+    if (rl < 2 || !ascii_word(r, rl) || has_contraction_word(r, rl))
+        return false;
+    if (rl == 2 && (ci_eq(r, rl, 0, "ll") || ci_eq(r, rl, 0, "re") ||
+                    ci_eq(r, rl, 0, "ve")))
+        return false;       /* E5's 'll 're 've */
+    if (at == 0)
+        return !(rl == 3 && ci_eq(r, rl, 0, "tis")) &&
+               !(rl == 4 && ci_eq(r, rl, 0, "twas"));
+    return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at);
+}
+
+/*
  * Two more chunk shapes with a known outcome (the parity test checks them
  * against NLTK on every document):
- *  - openers ( [ { < " , a plain core, closers ) ] } > " , and at most one
- *    trailing , : ; ? ! when more than closers follows: brackets and the
- *    punctuation are padded; a '"' after an opener, after a space before
- *    the chunk, or at the sentence start becomes ``, any other '"' '';
- *  - a plain core and a clitic ('s 'm 'd 'll 're 've and upper-case forms,
- *    or n't / N'T) followed by a space or the sentence end: E4/E5 split it.
+ *  - openers ( [ { < " , a plain core, at most one , : ; ? ! right after
+ *    it, closers ) ] } > " , and at most one trailing , : ; ? ! when
+ *    more than closers follows: brackets and the punctuation are padded
+ *    (a , or : is followed by no digit); a '"' after an opener, after a
+ *    space before the chunk, or at the sentence start becomes ``, any
+ *    other '"' '';
+ *  - the sentence's last chunk (c1 == end) as openers, a plain core,
+ *    closers, one '.' and closers: the final-period rule pads the '.'
+ *    (the closers after it are ]})>"' and the rest is whitespace), the
+ *    quotes and brackets are padded as above, and no other rule matches;
+ *  - a plain core and a clitic ('s 'm 'd 'll 're 've, upper-case forms, a
+ *    lone ', or n't / N'T) followed by a space or the sentence end:
+ *    E4/E5 split it; apostrophe_word() chunks stay one token.
  * Fills out (room for 16) and *n_out; false when the chunk needs the
  * pipeline.
  */
 static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
-                        size_t tail_start, struct piece *out, size_t *n_out)
+                        size_t tail_start, size_t end, struct piece *out,
+                        size_t *n_out)
 {
     const char *p = s + c0;
     size_t len = c1 - c0, k = 0, np = 0;
-    /* clitics */
-    const char *q = memchr(p, '\'', len);
-    if (q) {
-        size_t at = (size_t)(q - p);
-        size_t cl = len - at;
-        bool follow = c1 == n || s[c1] == ' ';
-        if (!follow || !plain_core(p, at))
-            return false;
-        static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
-                                            "'D", "'ll", "'LL", "'re",
-                                            "'RE", "'ve", "'VE"};
-        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
-            if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
-                out[0] = (struct piece){p, at, false};
-                out[1] = (struct piece){q, cl, false};
-                *n_out = 2;
-                return true;
-            }
-        /* the core left of n't must itself be no contraction word
-           ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
-        if (cl == 2 && at >= 2 && ((p[at - 1] == 'n' && q[1] == 't') ||
-                                   (p[at - 1] == 'N' && q[1] == 'T')) &&
-            plain_core(p, at - 1)) {
-            out[0] = (struct piece){p, at - 1, false};
-            out[1] = (struct piece){q - 1, 3, false};
-            *n_out = 2;
-            return true;
-        }
-        return false;
+    size_t cut = contraction_cut(p, len);
+    if (cut) {
+        /* a whole-word MacIntyre contraction: CONTRACTIONS2 splits it */
+        out[0] = (struct piece){p, cut, false};
+        out[1] = (struct piece){p + cut, len - cut, false};
+        *n_out = 2;
+        return true;
     }
-    if (c1 >= tail_start || len > 16)
-        return false;
-    /* openers */
+    /* openers (at most 8: room for the pieces after them) */
     while (k < len && is_opener(p[k])) {
+        if (k == 8)
+            return false;
         if (p[k] == '"') {
             char before = k ? p[k - 1] : (c0 ? s[c0 - 1] : 0);
             if (k && p[k - 1] == '"')
@@ -1082,22 +1124,92 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         }
         k++;
     }
+    /* clitics */
+    const char *q = memchr(p, '\'', len);
+    if (q) {
+        size_t at = (size_t)(q - p);
+        if (!np && apostrophe_word(p, len, at)) {
+            out[0] = (struct piece){p, len, false};
+            *n_out = 1;
+            return true;
+        }
+        /* a last , : ; ? ! is padded, which puts a space after the
+           clitic; otherwise E4/E5 need one after the chunk */
+        size_t ce = len;
+        if (len - at >= 2 && (byte_class[(unsigned char)p[len - 1]] & B_PUNCT))
+            ce--;
+        size_t cl = ce - at;
+        bool follow = ce < len || c1 == n || s[c1] == ' ';
+        if (!follow || at < k || !plain_core(p + k, at - k))
+            return false;
+        static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
+                                            "'D", "'ll", "'LL", "'re",
+                                            "'RE", "'ve", "'VE", "'"};
+        bool split = false;
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+            if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
+                out[np++] = (struct piece){p + k, at - k, false};
+                out[np++] = (struct piece){q, cl, false};
+                split = true;
+                break;
+            }
+        /* the core left of n't must itself be no contraction word
+           ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
+        if (!split && cl == 2 && at >= k + 2 &&
+            ((p[at - 1] == 'n' && q[1] == 't') ||
+             (p[at - 1] == 'N' && q[1] == 'T')) &&
+            plain_core(p + k, at - 1 - k)) {
+            out[np++] = (struct piece){p + k, at - 1 - k, false};
+            out[np++] = (struct piece){q - 1, 3, false};
+            split = true;
+        }
+        if (!split)
+            return false;
+        if (ce < len)
+            out[np++] = (struct piece){p + ce, 1, false};
+        *n_out = np;
+        return true;
+    }
+    bool last = c1 == end;
+    if ((c1 >= tail_start && !last) || len > 16)
+        return false;
     size_t core = k;
     while (k < len && byte_class[(unsigned char)p[k]] & B_PLAIN)
         k++;
     if (!plain_core(p + core, k - core))
         return false;
     out[np++] = (struct piece){p + core, k - core, false};
-    while (k < len && is_closer(p[k])) {
-        if (p[k] == '"')
-            out[np++] = (struct piece){"''", 2, true};
-        else
+    bool period = false;
+    for (int part = 0; part < 2; part++) {
+        /* part 0: the core's punctuation (or, last, its final '.') */
+        if (k + 1 < len && is_closer(p[k + 1]) &&
+            (last ? p[k] == '.' && !period
+                  : (byte_class[(unsigned char)p[k]] & B_PUNCT) != 0)) {
+            period = p[k] == '.';
             out[np++] = (struct piece){p + k, 1, false};
-        k++;
-    }
-    if (k < len && (byte_class[(unsigned char)p[k]] & B_PUNCT)) {
-        out[np++] = (struct piece){p + k, 1, false};
-        k++;
+            k++;
+        }
+        while (k < len && is_closer(p[k])) {
+            if (p[k] == '"')
+                out[np++] = (struct piece){"''", 2, true};
+            else
+                out[np++] = (struct piece){p + k, 1, false};
+            k++;
+        }
+        if (part == 1 || k == len)
+            break;
+        if (last && p[k] == '.' && !period) {
+            /* "core closers ." at the end */
+            period = true;
+            out[np++] = (struct piece){p + k, 1, false};
+            k++;
+            continue;
+        }
+        if (!last && (byte_class[(unsigned char)p[k]] & B_PUNCT)) {
+            out[np++] = (struct piece){p + k, 1, false};
+            k++;
+        }
+        break;
     }
     if (k != len || np == 1)
         return false;
@@ -1613,7 +1725,7 @@ static enum chunk_kind byte_loop_kind(const struct th_nlp *nlp,
         i = c0;
         kind = scan_chunk(s, n, c0, tail_start, end, &i);
         if (kind == CHUNK_RUN &&
-            (fast_pieces(s, n, c0, i, tail_start, pieces, n_pieces) ||
+            (fast_pieces(s, n, c0, i, tail_start, end, pieces, n_pieces) ||
              padded_pieces(nlp, s, c0, i, tail_start, pieces,
                            n_pieces)))
             kind = CHUNK_PIECES;
@@ -1719,7 +1831,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
         enum chunk_kind kind = CHUNK_RUN;
         if (direct) {
             i = c0 + len;
-            if (fast_pieces(s, n, c0, i, tail_start, pieces, &n_pieces) ||
+            if (fast_pieces(s, n, c0, i, tail_start, end, pieces,
+                            &n_pieces) ||
                 padded_pieces(nlp, s, c0, i, tail_start, pieces, &n_pieces))
                 kind = CHUNK_PIECES;
         } else {

@@ -99,6 +99,28 @@ static void test_treebank_quotes(void)
     WORDS("a--b ... c", "a|--|b|...|c");
 }
 
+/* Chunk shapes the Treebank fast paths decide, and Punkt fast decisions
+   (the expected values are the rewrite pipeline's and the full
+   procedure's, which the parity case checks against NLTK) */
+static void test_fast_shapes(void)
+{
+    WORDS("He said \"It's fine,\" and left (quickly).",
+          "He|said|``|It|'s|fine|,|''|and|left|(|quickly|)|.");
+    WORDS("\"Don't go\", the students' friend said; O'Neill's d'ye 'em "
+          "x', you cannot.",
+          "``|Do|n't|go|''|,|the|students|'|friend|said|;|O'Neill|'s|d|"
+          "'ye|'em|x|'|,|you|can|not|.");
+    WORDS("The end N..>", "The|end|N|..|>");
+    WORDS("He wrote \"Yes.\" Then 5. 6 more",
+          "He|wrote|``|Yes|.|''|Then|5|.|6|more");
+    SENTS("It rose in 2011-2012. 2013 was flat (roughly). Then a "
+          "well-known one. They didn't. Then \u201cno\u201d. So",
+          "It rose in 2011-2012.|2013 was flat (roughly).|Then a "
+          "well-known one.|They didn't.|Then \u201cno\u201d.|So");
+    SENTS("He wrote \"Yes.\" Then 5. 6 more",
+          "He wrote \"Yes.\"|Then 5.|6 more");
+}
+
 static void test_punkt_basics(void)
 {
     SENTS("Hello world. This is a test.", "Hello world.|This is a test.");
@@ -621,6 +643,7 @@ static void teardown(void)
 static const struct th_test tests[] = {
     {"treebank_basics", test_treebank_basics},
     {"treebank_quotes", test_treebank_quotes},
+    {"fast_shapes", test_fast_shapes},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
