@@ -50,7 +50,8 @@
 /* One sentence-end candidate (a match of period_context_re). */
 struct cand {
     size_t pos;          /* index of the '.', '?' or '!' */
-    size_t after_end;    /* end of after_tok */
+    size_t after_end;    /* end of after_tok, 0 until needed (see
+                            cand_after_end) */
     size_t next_start;   /* start of next_tok, NO_POS for punctuation */
     size_t word_start;   /* start of the word before */
     size_t word_end;     /* end of the word before */
@@ -582,6 +583,7 @@ static int contains_sentbreak(const struct nlp_punkt_params *p,
 struct splitter {
     const struct th_nlp *nlp;   /* parameters */
     const char *text;           /* the text */
+    size_t len;                 /* its length */
     struct punkt_work w;        /* scratch of the full procedure */
     struct nlp_span *raw;       /* spans between breaks (heap) */
     size_t n_raw;               /* spans stored */
@@ -591,7 +593,7 @@ struct splitter {
     void *tctx;                 /* its context */
 };
 
-static int decide(struct splitter *sp, const struct cand *c);
+static int decide(struct splitter *sp, struct cand *c);
 
 /* Bytes of w equal to b have their high bit set in the result. */
 static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
@@ -641,6 +643,47 @@ static bool is_ascii_space(unsigned char c)
 }
 
 /*
+ * One past the last ASCII whitespace byte in text[lo, hi), NO_POS when
+ * there is none; 16 bytes a step backwards with SSE2 (words are short,
+ * so usually one step).
+ */
+static size_t last_ascii_space(const char *text, size_t lo, size_t hi)
+{
+    size_t j = hi;
+#ifdef __SSE2__
+    const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
+    const __m128i c14 = _mm_set1_epi8(14);
+    while (j >= lo + 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                    (text + j - 16));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, sp),
+                                 _mm_and_si128(_mm_cmpgt_epi8(v, c8),
+                                               _mm_cmplt_epi8(v, c14)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return j - 16 + (size_t)(32 - __builtin_clz(bits));
+        j -= 16;
+    }
+#endif
+    for (; j > lo; j--)
+        if (is_ascii_space((unsigned char)text[j - 1]))
+            return j;
+    return NO_POS;
+}
+
+/* The end of after_tok: of the next token, or of the non-word byte. */
+static size_t cand_after_end(const char *text, size_t len, struct cand *c)
+{
+    if (!c->after_end) {
+        size_t k = c->next_start, l;
+        while (k < len && !is_space_at(text, len, k, &l))
+            k += l;
+        c->after_end = k;
+    }
+    return c->after_end;
+}
+
+/*
  * The candidates NLTK 3.8's _match_potential_end_contexts yields, in
  * order. Every '.', '?' or '!' followed by a non-word character or by
  * whitespace and more text is a match of period_context_re. The "word
@@ -672,18 +715,12 @@ static int find_candidates(const char *text, size_t len,
             if (k >= len)
                 continue;
             cd.next_start = k;
-            while (k < len && !is_space_at(text, len, k, &l))
-                k += l;
-            cd.after_end = k;
         } else {
             continue;
         }
-        size_t a = prev_a;
-        for (size_t j = i; j > prev_s + 1; j--)
-            if (is_ascii_space((unsigned char)text[j - 1])) {
-                a = j;
-                break;
-            }
+        size_t a = last_ascii_space(text, prev_s + 1, i);
+        if (a == NO_POS)
+            a = prev_a;
         if (have_prev && prev_s <= a) {
             int rc = decide(sp, &prev);
             if (rc < 0)
@@ -864,7 +901,7 @@ static int fast_unicode_word(const struct th_nlp *nlp,
  * that are an abbreviation type, and a collocation (##number##, t2).
  */
 static int fast_number(const struct th_nlp *nlp, const char *text,
-                       const struct cand *c, size_t wl)
+                       size_t len, struct cand *c, size_t wl)
 {
     const struct nlp_punkt_params *p = nlp->params;
     const size_t nl = sizeof(number_type) - 1;
@@ -883,7 +920,7 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
         return 1;
     }
     const unsigned char *t = (const unsigned char *)text + c->next_start;
-    size_t tl = c->after_end - c->next_start, e = 1;
+    size_t tl = cand_after_end(text, len, c) - c->next_start, e = 1;
     /*
      * A next token starting with an ASCII byte that is no letter and
      * none of ; : , . ! ? has no case: the heuristic answers "unknown",
@@ -943,7 +980,7 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
  *    it.
  */
 static int fast_decision(const struct th_nlp *nlp, const char *text,
-                         const struct cand *c)
+                         size_t len, struct cand *c)
 {
     if (text[c->pos] != '.')
         return 1;
@@ -983,7 +1020,7 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (!ascii)
         return dash ? -1 : fast_unicode_word(nlp, w, wl);
     if (!letter)
-        return fast_number(nlp, text, c, wl);
+        return fast_number(nlp, text, len, c, wl);
     if (dash)
         return fast_ascii_type(nlp, w, wl);
     if (wl < 2)
@@ -1005,14 +1042,15 @@ static int push_break(struct splitter *sp, const struct cand *c)
 }
 
 /* Decide one kept candidate; a break ends the current span. */
-static int decide(struct splitter *sp, const struct cand *c)
+static int decide(struct splitter *sp, struct cand *c)
 {
-    int fast = sp->trace ? -1 : fast_decision(sp->nlp, sp->text, c);
+    int fast = sp->trace ? -1 : fast_decision(sp->nlp, sp->text, sp->len,
+                                              c);
     if (fast >= 0)
         return fast ? push_break(sp, c) : 0;
     struct punkt_work *w = &sp->w;
     size_t wl = c->word_end - c->word_start;
-    size_t al = c->after_end - c->pos;
+    size_t al = cand_after_end(sp->text, sp->len, c) - c->pos;
     w->context.len = 0;
     if (nlp_str_reserve(&w->context, wl + al) < 0)
         return TH_ENOMEM;
@@ -1040,8 +1078,8 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
                            size_t len, struct nlp_span **spans_out,
                            size_t *n_out, nlp_trace_fn trace, void *tctx)
 {
-    struct splitter sp = {.nlp = nlp, .text = text, .trace = trace,
-                          .tctx = tctx};
+    struct splitter sp = {.nlp = nlp, .text = text, .len = len,
+                          .trace = trace, .tctx = tctx};
     size_t n_outs = 0;
     *spans_out = NULL;
     *n_out = 0;
