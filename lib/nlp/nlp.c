@@ -33,6 +33,10 @@
 
 #include <utf8proc.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "nlp_internal.h"
 #include "../core/banned.h"
 
@@ -280,6 +284,19 @@ static inline uint64_t bytes_equal(uint64_t w, unsigned char b)
 bool nlp_has_separators(const char *s, size_t n)
 {
     size_t i = 0;
+#ifdef __SSE2__
+    const __m128i fc = _mm_set1_epi8((char)0xfc), sep = _mm_set1_epi8(0x1c);
+    for (; i + 64 <= n; i += 64) {
+        __m128i m = _mm_setzero_si128();
+        for (size_t k = 0; k < 64; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                        (s + i + k));
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_and_si128(v, fc), sep));
+        }
+        if (_mm_movemask_epi8(m))
+            return true;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);

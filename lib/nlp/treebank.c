@@ -1076,6 +1076,16 @@ static bool apostrophe_word(const char *p, size_t len, size_t at)
     return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at);
 }
 
+/* The closers ) ] } > " from p[k] on as pieces ('"' is ''); the end. */
+static size_t closer_pieces(const char *p, size_t len, size_t k,
+                            struct piece *out, size_t *np)
+{
+    for (; k < len && is_closer(p[k]); k++)
+        out[(*np)++] = p[k] == '"' ? (struct piece){"''", 2, true}
+                                   : (struct piece){p + k, 1, false};
+    return k;
+}
+
 /*
  * Two more chunk shapes with a known outcome (the parity test checks them
  * against NLTK on every document):
@@ -1086,9 +1096,11 @@ static bool apostrophe_word(const char *p, size_t len, size_t at)
  *    space before the chunk, or at the sentence start becomes ``, any
  *    other '"' '';
  *  - the sentence's last chunk (c1 == end) as openers, a plain core,
- *    closers, one '.' and closers: the final-period rule pads the '.'
- *    (the closers after it are ]})>"' and the rest is whitespace), the
- *    quotes and brackets are padded as above, and no other rule matches;
+ *    closers, one '.' or a run of ? !, and closers: the final-period rule
+ *    pads the '.' (only closers and whitespace follow it), ? ! are
+ *    padded anywhere, the quotes and brackets as above, and no other
+ *    rule matches (the core holds no '.', so no $ rule reaches back
+ *    past it); a last chunk that is one . ? ! alone is one token;
  *  - a plain core and a clitic ('s 'm 'd 'll 're 've, upper-case forms, a
  *    lone ', or n't / N'T) followed by a space or the sentence end:
  *    E4/E5 split it; apostrophe_word() chunks stay one token.
@@ -1173,43 +1185,34 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
     bool last = c1 == end;
     if ((c1 >= tail_start && !last) || len > 16)
         return false;
+    if (last && len == 1 && (p[0] == '.' || p[0] == '?' || p[0] == '!')) {
+        out[0] = (struct piece){p, 1, false};
+        *n_out = 1;
+        return true;
+    }
     size_t core = k;
     while (k < len && byte_class[(unsigned char)p[k]] & B_PLAIN)
         k++;
     if (!plain_core(p + core, k - core))
         return false;
     out[np++] = (struct piece){p + core, k - core, false};
-    bool period = false;
-    for (int part = 0; part < 2; part++) {
-        /* part 0: the core's punctuation (or, last, its final '.') */
-        if (k + 1 < len && is_closer(p[k + 1]) &&
-            (last ? p[k] == '.' && !period
-                  : (byte_class[(unsigned char)p[k]] & B_PUNCT) != 0)) {
-            period = p[k] == '.';
-            out[np++] = (struct piece){p + k, 1, false};
-            k++;
-        }
-        while (k < len && is_closer(p[k])) {
-            if (p[k] == '"')
-                out[np++] = (struct piece){"''", 2, true};
-            else
-                out[np++] = (struct piece){p + k, 1, false};
-            k++;
-        }
-        if (part == 1 || k == len)
-            break;
-        if (last && p[k] == '.' && !period) {
-            /* "core closers ." at the end */
-            period = true;
-            out[np++] = (struct piece){p + k, 1, false};
-            k++;
-            continue;
-        }
-        if (!last && (byte_class[(unsigned char)p[k]] & B_PUNCT)) {
-            out[np++] = (struct piece){p + k, 1, false};
-            k++;
-        }
-        break;
+    if (last) {
+        /* closers, one '.' or a run of ? !, closers */
+        k = closer_pieces(p, len, k, out, &np);
+        if (k < len && p[k] == '.')
+            out[np++] = (struct piece){p + k++, 1, false};
+        else
+            while (k < len && (p[k] == '?' || p[k] == '!'))
+                out[np++] = (struct piece){p + k++, 1, false};
+        k = closer_pieces(p, len, k, out, &np);
+    } else {
+        /* , : ; ? ! (before closers), closers, , : ; ? ! */
+        if (k + 1 < len && (byte_class[(unsigned char)p[k]] & B_PUNCT) &&
+            is_closer(p[k + 1]))
+            out[np++] = (struct piece){p + k++, 1, false};
+        k = closer_pieces(p, len, k, out, &np);
+        if (k < len && (byte_class[(unsigned char)p[k]] & B_PUNCT))
+            out[np++] = (struct piece){p + k++, 1, false};
     }
     if (k != len || np == 1)
         return false;
