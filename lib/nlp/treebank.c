@@ -752,17 +752,19 @@ static int pipeline(const struct th_nlp *nlp, const char *s, size_t n,
     }
 
     /*
-     * CONTRACTIONS2 and CONTRACTIONS3. A CONTRACTIONS2 rewrite pads with
-     * spaces and so can create a CONTRACTIONS3 match (" 'tis" in
-     * "cannot'tis"): the mask is taken again before those when one ran.
+     * CONTRACTIONS2 and CONTRACTIONS3. A rewrite pads with spaces and so
+     * can create a match of a later pattern (" 'tis" in "cannot'tis",
+     * " 'twas" in "'tis'twas"): the mask is taken again after each
+     * rewrite (they are rare).
      */
     unsigned cmask = contractions_present(CUR_S, CUR_N);
     bool ran = false;
     for (size_t k = 0; cmask && k < sizeof(contractions) /
                                     sizeof(contractions[0]); k++) {
-        if (ran && contractions[k].lead_space &&
-            !contractions[k - 1].lead_space)
+        if (ran) {
             cmask = contractions_present(CUR_S, CUR_N);
+            ran = false;
+        }
         if (cmask & (1u << k)) {
             RUN(pass_contraction(CUR_S, CUR_N, OUT, &contractions[k]));
             ran = true;
@@ -1087,6 +1089,20 @@ static size_t closer_pieces(const char *p, size_t len, size_t k,
 }
 
 /*
+ * A chunk p[0..len) that is 'R' (at == 0), R two or more word
+ * characters: S5 needs a boundary after R's first character, and none of
+ * E4/E5 and the contractions match (R is no contraction word, not tis or
+ * twas); P8 or E4 then splits the last apostrophe off when a space
+ * follows, else the chunk stays one token.
+ */
+static bool quoted_word(const char *p, size_t len, size_t at)
+{
+    if (at != 0 || len < 4 || p[len - 1] != '\'')
+        return false;
+    return apostrophe_word(p, len - 1, 0);
+}
+
+/*
  * Two more chunk shapes with a known outcome (the parity test checks them
  * against NLTK on every document):
  *  - openers ( [ { < " , a plain core, at most one , : ; ? ! right after
@@ -1137,22 +1153,33 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         k++;
     }
     /* clitics */
+    bool last = c1 == end;
     const char *q = memchr(p, '\'', len);
     if (q) {
         size_t at = (size_t)(q - p);
-        if (!np && apostrophe_word(p, len, at)) {
-            out[0] = (struct piece){p, len, false};
-            *n_out = 1;
+        /*
+         * A last , : ; ? ! (or, in the last chunk, a final '.') is
+         * padded, which puts a space after what comes before it;
+         * otherwise E4/E5 and P8 need a space after the chunk.
+         */
+        size_t ce = len;
+        if (len - at >= 2 && ((byte_class[(unsigned char)p[len - 1]] &
+                               B_PUNCT) || (last && p[len - 1] == '.')))
+            ce--;
+        bool follow = ce < len || c1 == n || s[c1] == ' ';
+        if (!np && (apostrophe_word(p, ce, at) ||
+                    quoted_word(p, ce, at))) {
+            bool split = p[ce - 1] == '\'' && follow;
+            out[np++] = (struct piece){p, ce - split, false};
+            if (split)
+                out[np++] = (struct piece){p + ce - 1, 1, false};
+            if (ce < len)
+                out[np++] = (struct piece){p + ce, 1, false};
+            *n_out = np;
             return true;
         }
-        /* a last , : ; ? ! is padded, which puts a space after the
-           clitic; otherwise E4/E5 need one after the chunk */
-        size_t ce = len;
-        if (len - at >= 2 && (byte_class[(unsigned char)p[len - 1]] & B_PUNCT))
-            ce--;
         size_t cl = ce - at;
-        bool follow = ce < len || c1 == n || s[c1] == ' ';
-        if (!follow || at < k || !plain_core(p + k, at - k))
+        if (at < k || !plain_core(p + k, at - k))
             return false;
         static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
                                             "'D", "'ll", "'LL", "'re",
@@ -1160,14 +1187,19 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         bool split = false;
         for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
             if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
-                out[np++] = (struct piece){p + k, at - k, false};
-                out[np++] = (struct piece){q, cl, false};
+                if (!follow) {
+                    /* no space after it: E4/E5 leave it in the word */
+                    out[np++] = (struct piece){p + k, ce - k, false};
+                } else {
+                    out[np++] = (struct piece){p + k, at - k, false};
+                    out[np++] = (struct piece){q, cl, false};
+                }
                 split = true;
                 break;
             }
         /* the core left of n't must itself be no contraction word
            ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
-        if (!split && cl == 2 && at >= k + 2 &&
+        if (!split && follow && cl == 2 && at >= k + 2 &&
             ((p[at - 1] == 'n' && q[1] == 't') ||
              (p[at - 1] == 'N' && q[1] == 'T')) &&
             plain_core(p + k, at - 1 - k)) {
@@ -1182,7 +1214,6 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         *n_out = np;
         return true;
     }
-    bool last = c1 == end;
     if ((c1 >= tail_start && !last) || len > 16)
         return false;
     if (last && len == 1 && (p[0] == '.' || p[0] == '?' || p[0] == '!')) {

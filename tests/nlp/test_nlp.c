@@ -111,6 +111,12 @@ static void test_fast_shapes(void)
           "``|Do|n't|go|''|,|the|students|'|friend|said|;|O'Neill|'s|d|"
           "'ye|'em|x|'|,|you|can|not|.");
     WORDS("The end N..>", "The|end|N|..|>");
+    WORDS("Mr O'Gara, said 'hello' and 'bye'\nthen it's\nover; they "
+          "didn't. It ended with the students'.",
+          "Mr|O'Gara|,|said|'hello|'|and|'bye'|then|it's|over|;|they|did|"
+          "n't|.|It|ended|with|the|students|'|.");
+    /* a CONTRACTIONS3 rewrite creates the next match */
+    WORDS("a $'tis'twas b", "a|$|'t|is|'t|was|b");
     WORDS("He wrote \"Yes.\" Then 5. 6 more",
           "He|wrote|``|Yes|.|''|Then|5|.|6|more");
     SENTS("It rose in 2011-2012. 2013 was flat (roughly). Then a "
