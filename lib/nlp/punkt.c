@@ -815,6 +815,29 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
     }
 }
 
+/* Byte classes of the word before a '.' (fast_decision). */
+enum {
+    WC_LETTER = 1,  /* A-Z a-z */
+    WC_DASH = 2,    /* '-' */
+    WC_APOS = 4,    /* '\'' */
+    WC_HIGH = 8,    /* a byte >= 0x80 */
+    WC_OTHER = 16,  /* any other byte but the digits */
+};
+
+static const uint8_t word_class[256] = {
+#define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    WC_ROW16(16), WC_ROW16(16),
+    /* 0x20 */ 16, 16, 16, 16, 16, 16, 16, 4, 16, 16, 16, 16, 16, 2, 16, 16,
+    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16,
+    /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+#undef WC_ROW16
+};
+
 /*
  * Is c one of ) " ; } ] * : @ ( { [ ? Those are Punkt "non-word"
  * characters that cannot start a word, so each is a one-character Punkt
@@ -991,21 +1014,25 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (wl > 63)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
-    bool letter = false, ascii = true, dash = false;
+    /* the classes present first (no branch per byte), then the rules
+       on dashes and apostrophes only when there are some */
+    unsigned acc = 0;
+    for (size_t k = 0; k < wl; k++)
+        acc |= word_class[w[k]];
+    if (acc & WC_OTHER)
+        return -1;
+    bool letter = acc & WC_LETTER, ascii = !(acc & WC_HIGH), dash = false;
     size_t apos = 0;    /* position of a single apostrophe, 0: none */
-    for (size_t k = 0; k < wl; k++) {
-        unsigned char b = w[k] | 0x20;
-        if (w[k] >= 0x80)
-            ascii = false;
-        else if (b >= 'a' && b <= 'z')
-            letter = true;
-        else if (w[k] == '-' && k > 0 && k + 1 < wl && w[k - 1] != '-')
+    for (size_t k = 0; k < wl && (acc & (WC_DASH | WC_APOS)); k++) {
+        if (w[k] == '-') {
+            if (k == 0 || k + 1 == wl || w[k - 1] == '-')
+                return -1;
             dash = true;
-        else if (w[k] == '\'' && k > 0 && k + 1 < wl && !apos &&
-                 w[k - 1] != '-')
+        } else if (w[k] == '\'') {
+            if (k == 0 || k + 1 == wl || apos || w[k - 1] == '-')
+                return -1;
             apos = k;
-        else if (w[k] < '0' || w[k] > '9')
-            return -1;
+        }
     }
     /*
      * One apostrophe inside: it is a Punkt non-word character, so the

@@ -839,6 +839,8 @@ static bool has_contraction_word(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
+    if (n < 5)
+        return false;
     while (i < n) {
         while (i < n && !(byte_class[u[i]] & B_WORD))
             i++;
