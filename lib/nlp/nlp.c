@@ -338,6 +338,7 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     copy[len] = 0;
     sink.arena = arena;
     sink.spill_hint = len + 16;
+    sink.readable_end = copy + len + 1;
     sink.cap = len / 4 + 32;    /* ~1 token per 6 bytes in real text */
     sink.toks = malloc(sink.cap * sizeof(*sink.toks));
     if (!sink.toks) {

@@ -206,6 +206,9 @@ struct nlp_sink {
     char *spill;             /* next free byte of the current spill block */
     size_t spill_left;       /* bytes left in that block */
     size_t spill_hint;       /* size of the first spill block */
+    const char *readable_end;  /* the Treebank half may read the bytes
+                                  before this (past a sentence's end, for
+                                  whole 64-byte windows); NULL: none */
 };
 
 /* Grow the slice array (at least one free slot); TH_ENOMEM on failure. */

@@ -1327,6 +1327,8 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
  * base + k. Bytes past the sentence's end count as whitespace.
  */
 struct window {
+    size_t room;      /* bytes readable from the sentence's start (at
+                         least its length) */
     size_t base;      /* sentence offset of bit 0 */
     uint64_t ws;      /* ASCII whitespace (9-13, 32) */
     uint64_t plain;   /* bytes no rewrite touches: ASCII letters and
@@ -1350,8 +1352,10 @@ static inline uint64_t bits16(__m128i v, int k)
 }
 #endif
 
-/* Classify the 64 bytes at p (all readable) into w. */
-static void classify64(const unsigned char *p, struct window *w)
+/* Classify the 64 bytes at p (all readable; bytes from valid on count
+   as spaces) into w. */
+static void classify64(const unsigned char *p, size_t valid,
+                       struct window *w)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
 #ifdef __SSE2__
@@ -1415,6 +1419,16 @@ static void classify64(const unsigned char *p, struct window *w)
         cw |= (f & F_CW) ? bit : 0;
     }
 #endif
+    if (valid < 64) {
+        /* bytes past the sentence's end count as spaces */
+        uint64_t in = ((uint64_t)1 << valid) - 1;
+        ws |= ~in;
+        safe &= in;
+        dot &= in;
+        dash &= in;
+        alnum &= in;
+        cw &= in;
+    }
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1434,19 +1448,20 @@ static void classify64(const unsigned char *p, struct window *w)
     w->cand = cand;
 }
 
-/* Point the window at s[base..] (n bytes in the sentence). */
+/* Point the window at s[base..] (n bytes in the sentence); it reads
+   past n when w->room allows, else copies the rest of the sentence. */
 static void window_load(struct window *w, const char *s, size_t n,
                         size_t base)
 {
     w->base = base;
-    if (n - base >= 64) {
-        classify64((const unsigned char *)s + base, w);
+    if (w->room - base >= 64) {
+        classify64((const unsigned char *)s + base, n - base, w);
         return;
     }
     unsigned char buf[64];
     memset(buf, ' ', sizeof(buf));
     memcpy(buf, s + base, n - base);
-    classify64(buf, w);
+    classify64(buf, 64, w);
 }
 
 /*
@@ -1817,6 +1832,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     size_t i = 0;
     size_t run_start = SIZE_MAX;   /* start of the pending run's piece */
     struct window win;
+    win.room = sink->readable_end && sink->readable_end >= s + n
+        ? (size_t)(sink->readable_end - s) : n;
     window_load(&win, s, n, 0);
     while (i < n) {
         if (run_start == SIZE_MAX) {
