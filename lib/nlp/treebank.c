@@ -1521,16 +1521,31 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
         window_load(w, s, n, i);
     }
     size_t rel = i - w->base;
-    uint64_t prob = (~w->plain & ~w->ws) | w->cand;
-    if (w->base + 64 > tail_start)
-        prob |= w->dot;
-    prob >>= rel;
-    size_t q = prob ? rel + (size_t)__builtin_ctzll(prob) : 64;
-    /* first byte of each chunk, first whitespace after each chunk */
     uint64_t nonws = ~w->ws;
     uint64_t lo = ~(uint64_t)0 << rel;
-    uint64_t starts = nonws & ~(nonws << 1) & lo;
-    uint64_t ends = w->ws & (nonws << 1) & (lo << 1);  /* after i */
+    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo;
+    uint64_t split = 0;
+    if (w->base + 64 > tail_start) {
+        prob |= w->dot & lo;
+    } else {
+        /*
+         * A chunk's last byte that is one of , : ; ? ! after a byte of
+         * the chunk (whitespace follows it inside the window) is no
+         * problem: the chunk is two tokens (window_kind's
+         * CHUNK_SPLIT_LAST), the byte both an end and a start.
+         */
+        uint64_t tails = prob & (w->ws >> 1) & (nonws << 1) & (lo << 1);
+        for (uint64_t c = tails; c; c &= c - 1) {
+            size_t k = (size_t)__builtin_ctzll(c);
+            if (byte_class[(unsigned char)s[w->base + k]] & B_PUNCT)
+                split |= (uint64_t)1 << k;
+        }
+        prob &= ~split;
+    }
+    size_t q = prob ? (size_t)__builtin_ctzll(prob) : 64;
+    /* first byte of each token, the byte after each token */
+    uint64_t starts = (nonws & ~(nonws << 1) & lo) | split;
+    uint64_t ends = (w->ws & (nonws << 1) & (lo << 1)) | split;
     if (q < 63)
         ends &= ((uint64_t)2 << q) - 1;     /* chunks that end by q */
     size_t last = rel;
@@ -1837,7 +1852,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     window_load(&win, s, n, 0);
     while (i < n) {
         if (run_start == SIZE_MAX) {
-            if (sink->cap - sink->n < 32 && nlp_sink_grow(sink) < 0)
+            /* a window holds at most 64 tokens */
+            if (sink->cap - sink->n < 64 && nlp_sink_grow(sink) < 0)
                 return TH_ENOMEM;
             i = window_bulk(&win, s, n, i, tail_start, sink);
         }
