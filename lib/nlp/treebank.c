@@ -1080,13 +1080,73 @@ static bool apostrophe_word(const char *p, size_t len, size_t at)
     return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at);
 }
 
-/* The closers ) ] } > " from p[k] on as pieces ('"' is ''); the end. */
+/*
+ * Length of the quote NLTK pads wherever it is (« » “ ” ‘ ’ „) at p[k],
+ * else 0.
+ */
+static size_t padded_quote_len(const char *p, size_t len, size_t k)
+{
+    const unsigned char *u = (const unsigned char *)p + k;
+    if (len - k >= 2 && u[0] == 0xc2 && (u[1] == 0xab || u[1] == 0xbb))
+        return 2;
+    if (len - k >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+        (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0x9c || u[2] == 0x9d ||
+         u[2] == 0x9e))
+        return 3;
+    return 0;
+}
+
+/*
+ * The bytes after a core that are padded as they stand, as pieces from
+ * p[k] on: the closers ) ] } > " ('"' is ''), % & $ # @ *, and the
+ * quotes of padded_quote_len(); returns the end.
+ */
 static size_t closer_pieces(const char *p, size_t len, size_t k,
                             struct piece *out, size_t *np)
 {
-    for (; k < len && is_closer(p[k]); k++)
+    bool quote = false;     /* the last piece was a non-ASCII quote */
+    while (k < len) {
+        size_t q = padded_quote_len(p, len, k);
+        if (q) {
+            out[(*np)++] = (struct piece){p + k, q, false};
+            k += q;
+            quote = true;
+            continue;
+        }
+        /* after a padded « “ ‘ „ a '"' would follow a space (``) */
+        if (!(is_closer(p[k]) || (p[k] && strchr("%&$#@*", p[k]))) ||
+            (quote && p[k] == '"'))
+            break;
         out[(*np)++] = p[k] == '"' ? (struct piece){"''", 2, true}
                                    : (struct piece){p + k, 1, false};
+        k++;
+        quote = false;
+    }
+    return k;
+}
+
+/*
+ * The closers the final-period rule allows after the '.' (]})>"' and
+ * » ” ’; ' is left out), as pieces from p[k] on; returns the end.
+ */
+static size_t final_closer_pieces(const char *p, size_t len, size_t k,
+                                  struct piece *out, size_t *np)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    while (k < len) {
+        if (is_closer(p[k])) {
+            out[(*np)++] = p[k] == '"' ? (struct piece){"''", 2, true}
+                                       : (struct piece){p + k, 1, false};
+            k++;
+            continue;
+        }
+        size_t q = padded_quote_len(p, len, k);
+        if (!q || (q == 2 && u[k + 1] != 0xbb) ||
+            (q == 3 && u[k + 2] != 0x99 && u[k + 2] != 0x9d))
+            break;
+        out[(*np)++] = (struct piece){p + k, q, false};
+        k += q;
+    }
     return k;
 }
 
@@ -1232,12 +1292,22 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
     if (last) {
         /* closers, one '.' or a run of ? !, closers */
         k = closer_pieces(p, len, k, out, &np);
-        if (k < len && p[k] == '.')
-            out[np++] = (struct piece){p + k++, 1, false};
-        else
-            while (k < len && (p[k] == '?' || p[k] == '!'))
-                out[np++] = (struct piece){p + k++, 1, false};
-        k = closer_pieces(p, len, k, out, &np);
+        size_t d = k;
+        while (d < len && p[d] == '.')
+            d++;
+        if (d == k + 1) {
+            /* the final period: only its closers may follow */
+            out[np++] = (struct piece){p + k, 1, false};
+            k = final_closer_pieces(p, len, d, out, &np);
+        } else {
+            size_t m = k;
+            if (d > k)
+                out[np++] = (struct piece){p + k, d - k, false};  /* .. */
+            else
+                while (d < len && (p[d] == '?' || p[d] == '!'))
+                    out[np++] = (struct piece){p + d++, 1, false};
+            k = d > m ? closer_pieces(p, len, d, out, &np) : m;
+        }
     } else {
         /* , : ; ? ! (before closers), closers, , : ; ? ! */
         if (k + 1 < len && (byte_class[(unsigned char)p[k]] & B_PUNCT) &&

@@ -115,6 +115,11 @@ static void test_fast_shapes(void)
           "didn't. It ended with the students'.",
           "Mr|O'Gara|,|said|'hello|'|and|'bye'|then|it's|over|;|they|did|"
           "n't|.|It|ended|with|the|students|'|.");
+    WORDS("It rose 9%. He said \u201cno\u201d, then \u201cyes.\u201d "
+          "Wait...",
+          "It|rose|9|%|.|He|said|\u201c|no|\u201d|,|then|\u201c|yes.|"
+          "\u201d|Wait|...");
+    WORDS("A don\u201c\"", "A|don|\u201c|``");
     /* a CONTRACTIONS3 rewrite creates the next match */
     WORDS("a $'tis'twas b", "a|$|'t|is|'t|was|b");
     WORDS("He wrote \"Yes.\" Then 5. 6 more",
