@@ -817,7 +817,8 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
 
 /* Byte classes of the word before a '.' (fast_decision). */
 enum {
-    WC_LETTER = 1,  /* A-Z a-z */
+    WC_LETTER = 1,  /* A-Z a-z, and $ % + / = (no Punkt word ends or
+                       starts at them, and they make the word no number) */
     WC_DASH = 2,    /* '-' */
     WC_APOS = 4,    /* '\'' */
     WC_HIGH = 8,    /* a byte >= 0x80 */
@@ -827,8 +828,8 @@ enum {
 static const uint8_t word_class[256] = {
 #define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
     WC_ROW16(16), WC_ROW16(16),
-    /* 0x20 */ 16, 16, 16, 16, 16, 16, 16, 4, 16, 16, 16, 16, 16, 2, 16, 16,
-    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16,
+    /* 0x20 */ 16, 16, 16, 16, 1, 1, 16, 4, 16, 16, 16, 1, 16, 2, 16, 1,
+    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 1, 16, 16,
     /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
     /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -964,7 +965,9 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
         return -1;
     while (e < tl && e < 64 && (t[e] | 0x20) >= 'a' && (t[e] | 0x20) <= 'z')
         e++;
-    if (e == 64 || (e < tl && !is_nonword_byte(t[e])))
+    /* the word ends at a non-word byte, or a ',' ending the context */
+    if (e == 64 || (e < tl && !is_nonword_byte(t[e]) &&
+                    !(t[e] == ',' && e + 1 == tl)))
         return -1;
     char low[64];
     for (size_t k = 0; k < e; k++)
