@@ -132,6 +132,106 @@ static void test_fast_shapes(void)
           "He wrote \"Yes.\"|Then 5.|6 more");
 }
 
+/* Tokens joined by NUL bytes, for comparing two tokenizations. */
+struct joined {
+    char bytes[8192];   /* tokens, each followed by a NUL */
+    size_t len;         /* bytes used */
+};
+
+static int join_emit(const char *tok, size_t len, void *ctx)
+{
+    struct joined *j = ctx;
+    if (j->len + len + 1 > sizeof(j->bytes))
+        return TH_ELIMIT;
+    memcpy(j->bytes + j->len, tok, len);
+    j->bytes[j->len + len] = 0;
+    j->len += len + 1;
+    return 0;
+}
+
+static void no_trace(const struct nlp_punkt_trace *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+}
+
+/*
+ * Random texts built from pieces the fast paths care about (clitics,
+ * contraction words, abbreviations, quotes, brackets, punctuation,
+ * whitespace kinds, a few non-ASCII quotes and spaces): the Treebank fast
+ * paths must give the plain pipeline's tokens, Punkt's fast decisions
+ * the full procedure's spans, and th_nlp_word_tokenize the pipeline's
+ * tokens of each sentence (that path reads windows past sentence ends).
+ * A fixed seed keeps it reproducible; it found the "'tis'twas" case.
+ */
+static void test_random_differential(void)
+{
+    static const char *const pieces[] = {
+        "a", "b", "s", "t", "d", "m", "n", "ll", "re", "ve", "ye", "it",
+        "don", "O", "N", "T", "S", "D", "cannot", "gonna", "wanna", "gimme",
+        "tis", "twas", "more", "can", "not", "Mr", "U", "e", "fla", "ex",
+        "Dr", "1", "2", "99", "2011", "-", "--", ".", "..", "...", ",", ":",
+        ";", "?", "!", "'", "''", "\"", "`", "(", ")", "[", "]", "{", "}",
+        "<", ">", "&", "%", "$", "#", "@", "*", "_", "+", "/", " ", " ",
+        " ", "  ", "\n", "\t", "\r", "\u2019", "\u201c", "\u201d",
+        "\u00a0", "\u00e9", "\u2014", "\u00bb", "\u00ab", "\u2018",
+        "\u201e", "x", "Z", "The", "the", "n't", "'em", "O'", "'tis",
+        "'twas", "d'ye", "Yes", "Mr.", "Mrs. ", "St. ", "Inc. ", "I", "And",
+        "and", "A", "Jr", "Sen", "J. ", "K.", "But", "For", "Let", "no",
+        "Why", "Comic", "\x1c", "5$", "a%", "%.", ".\"", "...)",
+    };
+    const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+    static struct joined a, b;
+    struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
+    uint64_t x = 88172645463325252ULL;     /* xorshift64 state */
+    char text[1024];
+    setup();
+    for (int it = 0; it < 200000; it++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t k = 1 + x % 60;
+        for (size_t i = 0; i < k; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *p = pieces[x % n_pieces];
+            size_t l = strlen(p);
+            memcpy(text + n, p, l);
+            n += l;
+        }
+        a.len = b.len = 0;
+        CHECK(nlp_treebank_tokenize(nlp, text, n, w1, join_emit, &a) == 0);
+        CHECK(nlp_treebank_tokenize_reference(nlp, text, n, w2, join_emit,
+                                              &b) == 0);
+        CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
+        struct nlp_span *sa = NULL, *sb = NULL;
+        size_t na = 0, nb = 0;
+        CHECK(nlp_punkt_spans(nlp, text, n, &sa, &na) == 0);
+        CHECK(nlp_punkt_spans_traced(nlp, text, n, &sb, &nb, no_trace,
+                                     NULL) == 0);
+        CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+        struct th_slice *w;
+        size_t nw;
+        struct th_error err;
+        th_arena_reset(arena);
+        CHECK(th_nlp_word_tokenize(nlp, text, n, arena, &w, &nw, &err) == 0);
+        a.len = b.len = 0;
+        for (size_t i = 0; i < nw; i++)
+            join_emit(w[i].ptr, w[i].len, &a);
+        for (size_t i = 0; i < na; i++)
+            nlp_treebank_tokenize_reference(nlp, text + sa[i].start,
+                                            sa[i].end - sa[i].start, w2,
+                                            join_emit, &b);
+        CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
+        free(sa);
+        free(sb);
+        if (th_test_failed)
+            break;      /* one diagnostic is enough */
+    }
+    for (int i = 0; i < 2; i++) {
+        nlp_str_release(&w1[i]);
+        nlp_str_release(&w2[i]);
+    }
+}
+
 static void test_punkt_basics(void)
 {
     SENTS("Hello world. This is a test.", "Hello world.|This is a test.");
@@ -655,6 +755,7 @@ static const struct th_test tests[] = {
     {"treebank_basics", test_treebank_basics},
     {"treebank_quotes", test_treebank_quotes},
     {"fast_shapes", test_fast_shapes},
+    {"random_differential", test_random_differential},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
