@@ -139,17 +139,73 @@ static int piece_set_add(struct piece_set *s, const char *ptr, size_t len,
     return 0;
 }
 
-/* find_duplicates() over one piece: counts and chars of duplicates. */
-static int piece_note(struct piece_set *s, const char *text, size_t start,
-                      size_t end, size_t *dups, size_t *dup_chars)
+/*
+ * The pieces (paragraphs or lines) of a text, collected first so that only
+ * those that can repeat are hashed: two pieces are equal only if their
+ * lengths are, so a piece whose length no other piece has is neither a
+ * duplicate nor the original of one. Lengths are counted in a count-min
+ * sketch of byte cells (cell len mod PIECE_CELLS, saturating at 2): it
+ * never undercounts, so "count 1" is exact; a collision only costs a piece
+ * its shortcut. Most of a text's bytes are in long lines of distinct
+ * lengths, which then cost no hash.
+ */
+#define PIECE_CELLS 512
+
+struct piece_list {
+    size_t *bounds;            /* start and end of each piece */
+    size_t n;                  /* pieces */
+    size_t cap;                /* pieces bounds can hold */
+    uint8_t cells[PIECE_CELLS]; /* length counts */
+    struct th_arena *arena;    /* where bounds come from */
+};
+
+static void piece_list_init(struct piece_list *pl, struct th_arena *arena)
 {
-    bool dup;
-    int rc = piece_set_add(s, text + start, end - start, &dup);
-    if (rc < 0)
-        return rc;
-    if (dup) {
-        (*dups)++;
-        *dup_chars += th_ft_count_chars(text + start, end - start);
+    pl->bounds = NULL;
+    pl->n = pl->cap = 0;
+    memset(pl->cells, 0, sizeof(pl->cells));
+    pl->arena = arena;
+}
+
+static int piece_list_add(struct piece_list *pl, size_t start, size_t end)
+{
+    if (pl->n == pl->cap) {
+        size_t cap = pl->cap ? pl->cap * 2 : 64;
+        size_t *b = th_arena_alloc(pl->arena, cap * 2 * sizeof(*b));
+        if (!b)
+            return TH_ENOMEM;
+        if (pl->n)
+            memcpy(b, pl->bounds, pl->n * 2 * sizeof(*b));
+        pl->bounds = b;       /* the old array stays in the arena */
+        pl->cap = cap;
+    }
+    pl->bounds[2 * pl->n] = start;
+    pl->bounds[2 * pl->n + 1] = end;
+    pl->n++;
+    uint8_t *c = &pl->cells[(end - start) % PIECE_CELLS];
+    *c += *c < 2;
+    return 0;
+}
+
+/* find_duplicates() over the pieces: counts and chars of duplicates. */
+static int piece_list_dups(const struct piece_list *pl, const char *text,
+                           size_t *dups, size_t *dup_chars)
+{
+    struct piece_set set = {.slots = NULL};
+    for (size_t k = 0; k < pl->n; k++) {
+        size_t start = pl->bounds[2 * k], end = pl->bounds[2 * k + 1];
+        if (pl->cells[(end - start) % PIECE_CELLS] < 2)
+            continue;         /* its length is unique: so is the piece */
+        bool dup;
+        if (!set.slots && piece_set_init(&set, pl->arena, 64) < 0)
+            return TH_ENOMEM;
+        int rc = piece_set_add(&set, text + start, end - start, &dup);
+        if (rc < 0)
+            return rc;
+        if (dup) {
+            (*dups)++;
+            *dup_chars += th_ft_count_chars(text + start, end - start);
+        }
     }
     return 0;
 }
@@ -161,10 +217,9 @@ static int scan_paragraphs(const char *text, size_t len,
 {
     size_t s = 0, e = len;
     th_ft_strip(text, &s, &e);
-    struct piece_set set;
-    int rc = piece_set_init(&set, arena, 64);
-    if (rc < 0)
-        return rc;
+    struct piece_list pl;
+    piece_list_init(&pl, arena);
+    int rc;
     size_t start = s, i = s;
     while (i < e) {
         const char *nl = memchr(text + i, '\n', e - i);
@@ -174,18 +229,16 @@ static int scan_paragraphs(const char *text, size_t len,
         while (q < e && text[q] == '\n')
             q++;
         if (q - p >= 2) {
-            st->n_paragraphs++;
-            rc = piece_note(&set, text, start, p, &st->para_dups,
-                            &st->para_dup_chars);
-            if (rc < 0)
+            if ((rc = piece_list_add(&pl, start, p)) < 0)
                 return rc;
             start = q;
         }
         i = q;
     }
-    st->n_paragraphs++;
-    return piece_note(&set, text, start, e, &st->para_dups,
-                      &st->para_dup_chars);
+    if ((rc = piece_list_add(&pl, start, e)) < 0)
+        return rc;
+    st->n_paragraphs = pl.n;
+    return piece_list_dups(&pl, text, &st->para_dups, &st->para_dup_chars);
 }
 
 /* Lines: text.splitlines() (fineweb-v1) or re.split("\n+", text). */
@@ -194,52 +247,51 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
                       struct th_gopher_repetition_stats *st,
                       struct th_ft_line_stats *quality_lines)
 {
-    struct piece_set set;
-    int rc = piece_set_init(&set, arena, 64);
-    if (rc < 0)
-        return rc;
+    struct piece_list pl;
+    piece_list_init(&pl, arena);
+    int rc;
     if (!newline_runs) {
         size_t pos = 0, ls, le;
         while (th_ft_next_line(text, len, &pos, &ls, &le)) {
-            st->n_lines++;
-            rc = piece_note(&set, text, ls, le, &st->line_dups,
-                            &st->line_dup_chars);
-            if (rc < 0)
+            if ((rc = piece_list_add(&pl, ls, le)) < 0)
                 return rc;
             if (quality_lines)
                 th_ft_quality_add_line(quality_lines, text, ls, le);
         }
         if (quality_lines)
             quality_lines->done = true;
-        return 0;
+    } else {
+        size_t start = 0, i = 0;
+        for (;;) {
+            const char *nl = i < len ? memchr(text + i, '\n', len - i)
+                                     : NULL;
+            size_t p = nl ? (size_t)(nl - text) : len;
+            if ((rc = piece_list_add(&pl, start, p)) < 0)
+                return rc;
+            if (!nl)
+                break;
+            while (p < len && text[p] == '\n')
+                p++;
+            start = i = p;
+        }
     }
-    size_t start = 0, i = 0;
-    for (;;) {
-        const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
-        size_t p = nl ? (size_t)(nl - text) : len;
-        st->n_lines++;
-        rc = piece_note(&set, text, start, p, &st->line_dups,
-                        &st->line_dup_chars);
-        if (rc < 0 || !nl)
-            return rc;
-        while (p < len && text[p] == '\n')
-            p++;
-        start = i = p;
-    }
+    st->n_lines = pl.n;
+    return piece_list_dups(&pl, text, &st->line_dups, &st->line_dup_chars);
 }
 
 /* ---- n-grams ------------------------------------------------------------ */
 
 /*
- * Hash state at token boundary k (before token k); 32 bytes a token. Sums
- * are modulo p = 2^61 - 1, in [0, p] (p stands for 0).
+ * Hash state at token boundary k (before token k); 16 bytes a token (the
+ * token stream is below 4 GiB: repetition_words() checks). Sums are modulo
+ * p = 2^61 - 1, in [0, p] (p stands for 0). The same sums over the
+ * space-joined stream (gj in struct ngram_ctx) are only built when an exact
+ * top n-gram pass runs.
  */
 struct boundary {
     uint64_t g;       /* sum of H(token) 256^coff, concatenated stream */
-    uint64_t gj;      /* the same in the space-joined stream (joff =
-                         coff + k: a space after each token) */
-    uint64_t chars;   /* characters of the tokens before k */
-    uint64_t bytes;   /* bytes of the tokens before k (coff) */
+    uint32_t bytes;   /* bytes of the tokens before k (coff) */
+    uint32_t chars;   /* characters of the tokens before k */
 };
 
 /* (a + b) mod p for a, b in [0, p]. */
@@ -316,6 +368,10 @@ struct ngram_ctx {
     const struct th_slice *words; /* the tokens */
     size_t n_words;               /* their count */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
+    uint64_t *gj;                 /* per boundary: sum of H(token)
+                                     256^joff in the space-joined stream
+                                     (joff = coff + k: a space after each
+                                     token), from build_joined() */
     uint8_t *stream;              /* the tokens concatenated, then 16
                                      zero bytes */
     struct th_arena *arena;       /* scratch for everything below */
@@ -598,7 +654,8 @@ static inline uint64_t joined_hash(const struct ngram_ctx *cx, size_t i,
     const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
     /* the sums include the space after the last token: take it out */
     uint64_t space = m61_shift(' ', e->bytes + i + n - 1);
-    return m61_norm(m61_unshift(m61_sub(m61_sub(e->gj, s->gj), space),
+    return m61_norm(m61_unshift(m61_sub(m61_sub(cx->gj[i + n], cx->gj[i]),
+                                        space),
                                 s->bytes + i));
 }
 
@@ -693,6 +750,8 @@ static int build_boundaries(struct ngram_ctx *cx)
     size_t n = cx->n_words, total = 0;
     for (size_t k = 0; k < n; k++)
         total += cx->words[k].len;
+    if (total >= UINT32_MAX - 16)
+        return TH_ELIMIT;     /* struct boundary's offsets are 32-bit */
     struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
     uint64_t *hashes = scratch(cx, (n + 1) * sizeof(*hashes), false);
@@ -705,7 +764,7 @@ static int build_boundaries(struct ngram_ctx *cx)
     cx->tok_key = keys;
     cx->tok_hash = hashes;
     cx->stream = stream;
-    b[0] = (struct boundary){0, 0, 0, 0};
+    b[0] = (struct boundary){0, 0, 0};
     uint64_t off = 0, spaces = 0;
     unsigned r = 0;                 /* m61_rot_of(off), kept up to date */
     rot[0] = 0;
@@ -760,9 +819,9 @@ static int build_boundaries(struct ngram_ctx *cx)
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
         nb->g = m61_add(cb->g, m61_rotl(h, r));
-        nb->chars = cb->chars + nchars;
+        nb->chars = cb->chars + (uint32_t)nchars;
         off += len;
-        nb->bytes = off;
+        nb->bytes = (uint32_t)off;
         r += len < 8 ? 8 * (unsigned)len : (unsigned)(len % 61) * 8;
         r = r < 61 ? r : r < 122 ? r - 61 : r % 61;
         rot[k + 1] = (uint8_t)r;
@@ -776,16 +835,21 @@ static int build_boundaries(struct ngram_ctx *cx)
  * The space-joined sums of the boundaries (gj), only needed by the exact
  * top n-gram passes, from the token hashes kept by build_boundaries().
  */
-static void build_joined(struct ngram_ctx *cx)
+static int build_joined(struct ngram_ctx *cx)
 {
-    struct boundary *b = cx->b;
-    b[0].gj = 0;
+    const struct boundary *b = cx->b;
+    uint64_t *gj = scratch(cx, (cx->n_words + 1) * sizeof(*gj), false);
+    if (!gj)
+        return TH_ENOMEM;
+    cx->gj = gj;
+    gj[0] = 0;
     for (size_t k = 0; k < cx->n_words; k++) {
         uint64_t joff = b[k].bytes + k, len = cx->words[k].len;
         uint64_t t = m61_add(m61_shift(cx->tok_hash[k], joff),
                              m61_shift(' ', joff + len));
-        b[k + 1].gj = m61_add(b[k].gj, t);
+        gj[k + 1] = m61_add(gj[k], t);
     }
+    return 0;
 }
 
 /*
@@ -1122,7 +1186,9 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
     }
     if (rc == 0 && exact_top) {
-        build_joined(&cx);
+        rc = build_joined(&cx);
+    }
+    if (rc == 0 && exact_top) {
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
     }
@@ -1154,6 +1220,9 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
             reason = dup_reasons[d];
     }
     scratch_release(&cx, 0);
+    if (rc == TH_ELIMIT)
+        return th_error_set(err, rc, "gopher repetition: 4 GiB of words "
+                            "or more");
     if (rc < 0)
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;
