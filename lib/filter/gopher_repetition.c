@@ -865,6 +865,13 @@ static int build_joined(struct ngram_ctx *cx)
  * wrap, get no bound). M2 is the largest count a 2-gram cell reaches as it
  * is incremented (counts only grow).
  *
+ * A second bound from 2-gram counts: the 2-gram g_k g_{k+1} starts at each
+ * of the M occurrences, so M <= its count c, and M (len(g_k g_{k+1}) + 1)
+ * <= W2, the largest c (chars(t) + chars(u) + 2) over the 2-grams t u of
+ * the text. With len(g) = len(g_0 g_1) + 1 + len(g_2 g_3) (n = 4), or
+ * len(g_0 g_1) + 1 + chars(g_2) (n = 3): len * M <= 2 W2 (n = 4),
+ * <= W2 + V (n = 3), <= W2 (n = 2); each rule takes the smaller bound.
+ *
  * mark_lone_concat() computes it together with the prefilter of the
  * concatenated stream (mark_lone(cx, 0, C_PREFIX, 1)): two passes over the
  * tokens instead of four (the counting passes share one loop, the passes
@@ -876,7 +883,16 @@ struct top_bound {
     int shift;                /* 64 - log2(cells): a key's cell */
     unsigned m2;              /* the largest 2-gram count */
     uint64_t v;               /* V, the bound over n */
+    uint64_t w2;              /* W2, the bound from 2-gram counts */
 };
+
+/* A 2-gram's cell, from its tokens' keys. */
+static inline size_t bound_pair_cell(const struct top_bound *tb,
+                                     const uint64_t *k, size_t i)
+{
+    uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
+    return (size_t)((pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift);
+}
 
 /* The bound's counting for token i (token keys from build_boundaries). */
 static inline void bound_count(struct top_bound *tb, const uint64_t *k,
@@ -884,31 +900,36 @@ static inline void bound_count(struct top_bound *tb, const uint64_t *k,
 {
     tb->uni[k[i] >> tb->shift]++;
     if (i + 1 < n) {
-        uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-        uint16_t *cell = &tb->bi[(pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift];
-        unsigned c = ++*cell;
+        unsigned c = ++tb->bi[bound_pair_cell(tb, k, i)];
         tb->m2 = c > tb->m2 ? c : tb->m2;
     }
 }
 
 /* The bound's maximum for token i, once every count is final. */
 static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
-                             size_t i)
+                             size_t i, size_t n)
 {
     unsigned c = tb->uni[cx->tok_key[i] >> tb->shift];
     uint64_t m = c < tb->m2 ? c : tb->m2;
     uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
     tb->v = x > tb->v ? x : tb->v;
+    if (i + 1 < n) {
+        uint64_t c2 = tb->bi[bound_pair_cell(tb, cx->tok_key, i)];
+        uint64_t x2 = c2 * (cx->b[i + 2].chars - cx->b[i].chars + 2);
+        tb->w2 = x2 > tb->w2 ? x2 : tb->w2;
+    }
 }
 
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
- * *have_bound tells whether *bound_out holds V (no bound for long
- * documents, spaces inside tokens, or when its scratch is not available).
+ * *have_bound tells whether bound_out holds the bounds of n = 2, 3, 4 (no
+ * bound for long documents, spaces inside tokens, or when its scratch is
+ * not available).
  */
 static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
-                            bool *have_bound, uint64_t *bound_out)
+                            bool *have_bound,
+                            uint64_t bound_out[TH_GOPHER_TOP_NGRAMS])
 {
     size_t n = cx->n_words, cells = 64, bcells = 64;
     *have_bound = false;
@@ -929,7 +950,8 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0};
+    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0,
+                           0};
     if (want_bound) {
         tb.uni = scratch(cx, bcells * sizeof(*tb.uni), true);
         tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
@@ -965,13 +987,16 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
         if (tb.uni)
-            bound_max(&tb, cx, i);
+            bound_max(&tb, cx, i, n);
     }
     cx->n_cand_dup = n_dup;
     scratch_release(cx, mark);
     if (tb.uni) {
+        uint64_t v = tb.v, w2 = tb.w2;
         *have_bound = true;
-        *bound_out = tb.v;
+        bound_out[0] = w2 < 2 * v ? w2 : 2 * v;
+        bound_out[1] = w2 + v < 3 * v ? w2 + v : 3 * v;
+        bound_out[2] = 2 * w2 < 4 * v ? 2 * w2 : 4 * v;
     }
     return 0;
 }
@@ -1174,14 +1199,14 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
         rc = TH_ENOMEM;
     /* without statistics, rules the bound settles need no exact pass */
     bool have_bound = false;
-    uint64_t bound = 0;
+    uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {0};
     if (rc == 0)
-        rc = mark_lone_concat(&cx, !all, &have_bound, &bound);
+        rc = mark_lone_concat(&cx, !all, &have_bound, bound);
     bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
     bool exact_top = all;
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++) {
         settled[t] = have_bound &&
-                     !(frac((size_t)bound * (size_t)(t + 2), lt) >
+                     !(frac((size_t)bound[t], lt) >
                        opts->top_ngram_frac[t]);
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
     }
