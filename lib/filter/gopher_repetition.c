@@ -69,6 +69,11 @@ static uint64_t mix64(uint64_t x)
     return x ? x : 1;
 }
 
+static double frac(size_t num, size_t den)
+{
+    return den ? (double)num / (double)den : 0.0;
+}
+
 /* ---- exact-string sets over text pieces (paragraphs, lines) ------------ */
 
 struct piece_entry {
@@ -386,7 +391,6 @@ struct ngram_ctx {
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
     uint64_t *tok_key;            /* per token: hash of its bytes */
-    uint64_t *tok_hash;           /* per token: H(token) mod p */
     uint8_t *rot;                 /* per boundary: m61_rot_of(bytes) */
     struct th_ft_token_stats *quality; /* Gopher quality's token
                                      statistics to gather, or NULL */
@@ -612,9 +616,10 @@ static bool ngram_equal(const struct ngram_ctx *cx, size_t a, size_t b,
  * was present, 0 when inserted, < 0 on allocation failure; *entry_out is
  * the entry either way.
  */
-static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
-                       uint64_t key, uint32_t start, size_t n, char sep,
-                       struct gram_entry **entry_out)
+static inline int gram_lookup(struct gram_set *s,
+                              const struct ngram_ctx *cx, uint64_t key,
+                              uint32_t start, size_t n, char sep,
+                              struct gram_entry **entry_out)
 {
     size_t j = key >> s->shift;
     while (s->slots[j].key) {
@@ -754,15 +759,13 @@ static int build_boundaries(struct ngram_ctx *cx)
         return TH_ELIMIT;     /* struct boundary's offsets are 32-bit */
     struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
-    uint64_t *hashes = scratch(cx, (n + 1) * sizeof(*hashes), false);
     uint8_t *stream = scratch(cx, total + 16, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-    if (!b || !keys || !hashes || !stream || !rot)
+    if (!b || !keys || !stream || !rot)
         return TH_ENOMEM;
     cx->rot = rot;
     cx->b = b;
     cx->tok_key = keys;
-    cx->tok_hash = hashes;
     cx->stream = stream;
     b[0] = (struct boundary){0, 0, 0};
     uint64_t off = 0, spaces = 0;
@@ -815,7 +818,6 @@ static int build_boundaries(struct ngram_ctx *cx)
         uint64_t nchars = len < 64 ? len - cont
                                    : th_ft_count_chars((const char *)p, len);
         keys[k] = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
-        hashes[k] = h;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
         nb->g = m61_add(cb->g, m61_rotl(h, r));
@@ -833,7 +835,8 @@ static int build_boundaries(struct ngram_ctx *cx)
 
 /*
  * The space-joined sums of the boundaries (gj), only needed by the exact
- * top n-gram passes, from the token hashes kept by build_boundaries().
+ * top n-gram passes. A token's hash is the difference of the concatenated
+ * sums around it, shifted back: (g[k + 1] - g[k]) 256^-coff.
  */
 static int build_joined(struct ngram_ctx *cx)
 {
@@ -845,7 +848,8 @@ static int build_joined(struct ngram_ctx *cx)
     gj[0] = 0;
     for (size_t k = 0; k < cx->n_words; k++) {
         uint64_t joff = b[k].bytes + k, len = cx->words[k].len;
-        uint64_t t = m61_add(m61_shift(cx->tok_hash[k], joff),
+        uint64_t h = m61_rotr(m61_sub(b[k + 1].g, b[k].g), cx->rot[k]);
+        uint64_t t = m61_add(m61_shift(h, joff),
                              m61_shift(' ', joff + len));
         gj[k + 1] = m61_add(gj[k], t);
     }
@@ -883,7 +887,6 @@ struct top_bound {
     int shift;                /* 64 - log2(cells): a key's cell */
     unsigned m2;              /* the largest 2-gram count */
     uint64_t v;               /* V, the bound over n */
-    uint64_t w2;              /* W2, the bound from 2-gram counts */
 };
 
 /* A 2-gram's cell, from its tokens' keys. */
@@ -907,32 +910,56 @@ static inline void bound_count(struct top_bound *tb, const uint64_t *k,
 
 /* The bound's maximum for token i, once every count is final. */
 static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
-                             size_t i, size_t n)
+                             size_t i)
 {
     unsigned c = tb->uni[cx->tok_key[i] >> tb->shift];
     uint64_t m = c < tb->m2 ? c : tb->m2;
     uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
     tb->v = x > tb->v ? x : tb->v;
-    if (i + 1 < n) {
+}
+
+/*
+ * Which top rules the bound settles (cannot fire): the V bound first, and
+ * W2 (one more pass over the 2-grams) only when V leaves a rule open.
+ */
+static void bound_settle(struct top_bound *tb, const struct ngram_ctx *cx,
+                         const double *top_frac, size_t len_text,
+                         bool settled_out[TH_GOPHER_TOP_NGRAMS])
+{
+    uint64_t bound[TH_GOPHER_TOP_NGRAMS], v = tb->v;
+    bool open = false;
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        bound[t] = v * (uint64_t)(t + 2);
+        settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
+        open |= top_frac[t] && !settled_out[t];
+    }
+    if (!open)
+        return;
+    uint64_t w2 = 0;
+    for (size_t i = 0; i + 1 < cx->n_words; i++) {
         uint64_t c2 = tb->bi[bound_pair_cell(tb, cx->tok_key, i)];
         uint64_t x2 = c2 * (cx->b[i + 2].chars - cx->b[i].chars + 2);
-        tb->w2 = x2 > tb->w2 ? x2 : tb->w2;
+        w2 = x2 > w2 ? x2 : w2;
     }
+    bound[0] = w2 < bound[0] ? w2 : bound[0];
+    bound[1] = w2 + v < bound[1] ? w2 + v : bound[1];
+    bound[2] = 2 * w2 < bound[2] ? 2 * w2 : bound[2];
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
 }
 
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
- * *have_bound tells whether bound_out holds the bounds of n = 2, 3, 4 (no
- * bound for long documents, spaces inside tokens, or when its scratch is
- * not available).
+ * settled_out tells which top rules (thresholds top_frac, over len_text
+ * characters) the bound settles (none for long documents, spaces inside
+ * tokens, or when its scratch is not available).
  */
 static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
-                            bool *have_bound,
-                            uint64_t bound_out[TH_GOPHER_TOP_NGRAMS])
+                            const double *top_frac, size_t len_text,
+                            bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
     size_t n = cx->n_words, cells = 64, bcells = 64;
-    *have_bound = false;
     /* below 65535 tokens no 16-bit cell can wrap */
     want_bound = want_bound && n >= 2 && n < 65535 && !cx->space_in_token;
     while (cells < n * 16 && cells < ((size_t)1 << 24))
@@ -950,8 +977,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0,
-                           0};
+    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0};
     if (want_bound) {
         tb.uni = scratch(cx, bcells * sizeof(*tb.uni), true);
         tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
@@ -987,17 +1013,12 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
         if (tb.uni)
-            bound_max(&tb, cx, i, n);
+            bound_max(&tb, cx, i);
     }
     cx->n_cand_dup = n_dup;
+    if (tb.uni)
+        bound_settle(&tb, cx, top_frac, len_text, settled_out);
     scratch_release(cx, mark);
-    if (tb.uni) {
-        uint64_t v = tb.v, w2 = tb.w2;
-        *have_bound = true;
-        bound_out[0] = w2 < 2 * v ? w2 : 2 * v;
-        bound_out[1] = w2 + v < 3 * v ? w2 + v : 3 * v;
-        bound_out[2] = 2 * w2 < 4 * v ? 2 * w2 : 4 * v;
-    }
     return 0;
 }
 
@@ -1126,11 +1147,6 @@ static const char *const dup_reasons[TH_GOPHER_DUP_NGRAMS] = {
     "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams",
 };
 
-static double frac(size_t num, size_t den)
-{
-    return den ? (double)num / (double)den : 0.0;
-}
-
 int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
                           const char *text, size_t len, struct th_arena *arena,
                           bool all, struct th_gopher_repetition_stats *st,
@@ -1198,18 +1214,12 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
     /* without statistics, rules the bound settles need no exact pass */
-    bool have_bound = false;
-    uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {0};
-    if (rc == 0)
-        rc = mark_lone_concat(&cx, !all, &have_bound, bound);
     bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
+    if (rc == 0)
+        rc = mark_lone_concat(&cx, !all, opts->top_ngram_frac, lt, settled);
     bool exact_top = all;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++) {
-        settled[t] = have_bound &&
-                     !(frac((size_t)bound[t], lt) >
-                       opts->top_ngram_frac[t]);
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++)
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
-    }
     if (rc == 0 && exact_top) {
         rc = build_joined(&cx);
     }
