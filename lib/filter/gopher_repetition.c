@@ -318,16 +318,17 @@ static inline uint64_t m61_reduce(uint64_t x)
     return (x & M61) + (x >> 61);
 }
 
-/* v * 2^r mod p (r < 61): 2^61 = 1, so a rotation of the 61-bit word. */
+/* v * 2^r mod p (v <= p, r < 61): 2^61 = 1, so a rotation of the 61-bit
+ * word. No branch on r = 0. */
 static inline uint64_t m61_rotl(uint64_t v, unsigned r)
 {
-    return r ? ((v << r) & M61) | (v >> (61 - r)) : v;
+    return ((v << r) & M61) | (v >> (61 - r)); /* r = 0: v >> 61 = 0 */
 }
 
-/* v * 2^-r mod p (r < 61). */
+/* v * 2^-r mod p (v <= p, r < 61). */
 static inline uint64_t m61_rotr(uint64_t v, unsigned r)
 {
-    return r ? ((v << (61 - r)) & M61) | (v >> r) : v;
+    return ((v << (61 - r)) & M61) | (v >> r); /* r = 0: v << 61 masked */
 }
 
 /* The rotation of 256^off: 8 off mod 61. */
@@ -777,6 +778,7 @@ static int build_boundaries(struct ngram_ctx *cx)
         uint8_t *p = stream + off;
         uint64_t h, x;
         unsigned cont;  /* continuation bytes */
+        unsigned r0 = r;  /* the rotation of off (r moves on below) */
         if (len - 1 < 8) {
             x = th_ft_load_short(src, len) & th_ft_low_bytes(len);
             memcpy(p, &x, 8);
@@ -784,6 +786,11 @@ static int build_boundaries(struct ngram_ctx *cx)
             cont = th_ft_count_marked(continuation_bytes(x));
             spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
                       th_ft_low_bytes(len);
+            /* r + 8 len <= 124: two subtractions, without branches (r
+             * would defeat branch prediction) */
+            r += 8 * (unsigned)len;
+            r -= 61 & -(unsigned)(r >= 61);
+            r -= 61 & -(unsigned)(r >= 61);
             if (cx->quality && !(x & TH_FT_BYTES(0x80)))
                 th_ft_quality_add_ascii(cx->quality, x, len);
             else if (cx->quality)
@@ -814,18 +821,17 @@ static int build_boundaries(struct ngram_ctx *cx)
                 cont += th_ft_count_marked(continuation_bytes(x));
                 spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' '));
             }
+            r = (r + (unsigned)(len % 61) * 8) % 61;
         }
         uint64_t nchars = len < 64 ? len - cont
                                    : th_ft_count_chars((const char *)p, len);
         keys[k] = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
-        nb->g = m61_add(cb->g, m61_rotl(h, r));
+        nb->g = m61_add(cb->g, m61_rotl(h, r0));
         nb->chars = cb->chars + (uint32_t)nchars;
         off += len;
         nb->bytes = (uint32_t)off;
-        r += len < 8 ? 8 * (unsigned)len : (unsigned)(len % 61) * 8;
-        r = r < 61 ? r : r < 122 ? r - 61 : r % 61;
         rot[k + 1] = (uint8_t)r;
     }
     memset(stream + total, 0, 16);
@@ -1001,14 +1007,16 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)b[i].bytes;
         uint64_t h = keys[i];
-        uint8_t l = cx->lone[i];
-        if (total - off >= C_PREFIX &&
-            (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
-            l |= 1;
+        /* without branches (they would depend on the text) */
+        unsigned one = (total - off >= C_PREFIX) &
+                       ((sketch[h & mask] == 1) |
+                        (sketch[(h >> 32) & mask] == 1));
         /* bit 2 and the candidates of the duplicate passes (see
          * list_candidates()) */
-        if ((l & 1) && i + 5 <= n && b[i + 5].bytes - off >= C_PREFIX)
-            l |= 4;
+        size_t e = i + 5 <= n ? i + 5 : n;
+        unsigned five = one & (i + 5 <= n) &
+                        (b[e].bytes - off >= C_PREFIX);
+        uint8_t l = (uint8_t)(cx->lone[i] | one | five << 2);
         cx->lone[i] = l;
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
@@ -1077,13 +1085,16 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
 struct dup_set {
     struct gram_set set;      /* shared by the passes */
     uint32_t *filled;         /* slots filled by the current pass */
+    uint32_t *visit;          /* the current pass's candidates */
 };
 
 static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
 {
     ds->filled = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->filled),
                          false);
-    if (!ds->filled)
+    ds->visit = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->visit),
+                        false);
+    if (!ds->filled || !ds->visit)
         return TH_ENOMEM;
     return gram_set_init(&ds->set, cx->arena, table_expect(cx->n_cand_dup));
 }
@@ -1094,24 +1105,30 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set *set = &ds->set;
     const struct gram_entry *slots = set->slots;   /* before any growth */
-    size_t n_filled = 0;
+    size_t n_filled = 0, n_visit = 0, n_words = cx->n_words;
     *chars_out = 0;
-    size_t i = 0, total = 0, k = 0;
-    for (;;) {
-        /* positions settled for every n >= 5 just advance: jump past them */
-        while (k < cx->n_cand_dup && cx->cand_dup[k] < i)
-            k++;
-        if (k == cx->n_cand_dup)
-            break;
-        i = cx->cand_dup[k];
-        if (i + n > cx->n_words)
-            break;
-        /* (candidates never have bit 2: their 5-gram was not settled) */
-        if ((cx->lone[i] & 1) &&
-            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX) {
-            i++;           /* unique: not seen before, never matched later */
-            continue;
-        }
+    /*
+     * The candidates whose n-gram may repeat, listed without branches (they
+     * would depend on the text): an n-gram past the end is none, and one
+     * from a unique prefix (bit 0) at least C_PREFIX bytes long is neither
+     * seen before nor matched later. (Candidates never have bit 2: their
+     * 5-gram was not settled.) Positions not listed only advance the scan
+     * by one, so the scan visits the listed ones in order, skipping those
+     * a duplicate jumped over.
+     */
+    for (size_t k = 0; k < cx->n_cand_dup; k++) {
+        size_t i = cx->cand_dup[k];
+        size_t e = i + n <= n_words ? i + n : n_words;
+        unsigned unique = (cx->lone[i] & 1) &
+                          (cx->b[e].bytes - cx->b[i].bytes >= C_PREFIX);
+        ds->visit[n_visit] = (uint32_t)i;
+        n_visit += (i + n <= n_words) & !unique;
+    }
+    size_t total = 0, next = 0;
+    for (size_t k = 0; k < n_visit; k++) {
+        size_t i = ds->visit[k];
+        if (i < next)
+            continue;      /* inside a duplicate the scan jumped over */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
         uint64_t hc = concat_hash(cx, i, n);
@@ -1122,11 +1139,10 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
             return rc;
         if (rc == 1) {
             total += (size_t)cl;
-            i += n;
+            next = i + n;
         } else {
             /* (a pass visits each candidate at most once) */
             ds->filled[n_filled++] = (uint32_t)(en - set->slots);
-            i++;
         }
     }
     if (set->slots != slots)
