@@ -196,14 +196,20 @@ static int piece_list_add(struct piece_list *pl, size_t start, size_t end)
 static int piece_list_dups(const struct piece_list *pl, const char *text,
                            size_t *dups, size_t *dup_chars)
 {
-    struct piece_set set = {.slots = NULL};
+    size_t n_hashed = 0;
+    for (size_t k = 0; k < pl->n; k++)
+        n_hashed += pl->cells[(pl->bounds[2 * k + 1] - pl->bounds[2 * k]) %
+                              PIECE_CELLS] >= 2;
+    if (!n_hashed)
+        return 0;
+    struct piece_set set;
+    if (piece_set_init(&set, pl->arena, n_hashed) < 0)
+        return TH_ENOMEM;     /* (sized not to grow) */
     for (size_t k = 0; k < pl->n; k++) {
         size_t start = pl->bounds[2 * k], end = pl->bounds[2 * k + 1];
         if (pl->cells[(end - start) % PIECE_CELLS] < 2)
             continue;         /* its length is unique: so is the piece */
         bool dup;
-        if (!set.slots && piece_set_init(&set, pl->arena, 64) < 0)
-            return TH_ENOMEM;
         int rc = piece_set_add(&set, text + start, end - start, &dup);
         if (rc < 0)
             return rc;
@@ -753,14 +759,13 @@ static inline uint64_t continuation_bytes(uint64_t x)
  */
 static int build_boundaries(struct ngram_ctx *cx)
 {
-    size_t n = cx->n_words, total = 0;
-    for (size_t k = 0; k < n; k++)
-        total += cx->words[k].len;
-    if (total >= UINT32_MAX - 16)
-        return TH_ELIMIT;     /* struct boundary's offsets are 32-bit */
+    size_t n = cx->n_words;
+    /* the stream's size is a guess of 8 bytes a token, grown when a token
+     * does not fit (no pass over the tokens just to add their lengths) */
+    size_t cap = (n < ((size_t)1 << 28) ? n * 8 : (size_t)1 << 31) + 32;
     struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
     uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
-    uint8_t *stream = scratch(cx, total + 16, false);
+    uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
     if (!b || !keys || !stream || !rot)
         return TH_ENOMEM;
@@ -775,6 +780,18 @@ static int build_boundaries(struct ngram_ctx *cx)
     for (size_t k = 0; k < n; k++) {
         size_t len = cx->words[k].len;
         const uint8_t *src = (const uint8_t *)cx->words[k].ptr;
+        if (off + len + 16 > cap) {
+            if (off + len >= UINT32_MAX - 16)
+                return TH_ELIMIT;   /* struct boundary's offsets: 32-bit */
+            size_t grown = cap * 2 > off + len + 16 ? cap * 2
+                                                   : off + len + 16;
+            uint8_t *s = scratch(cx, grown, false);
+            if (!s)
+                return TH_ENOMEM;
+            memcpy(s, stream, off);
+            cx->stream = stream = s;  /* the old block stays until the end */
+            cap = grown;
+        }
         uint8_t *p = stream + off;
         uint64_t h, x;
         unsigned cont;  /* continuation bytes */
@@ -834,7 +851,7 @@ static int build_boundaries(struct ngram_ctx *cx)
         nb->bytes = (uint32_t)off;
         rot[k + 1] = (uint8_t)r;
     }
-    memset(stream + total, 0, 16);
+    memset(stream + off, 0, 16);
     cx->space_in_token = spaces != 0;
     return 0;
 }
