@@ -19,7 +19,7 @@
  * (arena scratch, reused across documents without page faults; a document
  * dropped by the 2-gram rule never builds the other eight), after a
  * prefilter (below) settled most positions without any set; without
- * statistics, a bound from token and 2-gram counts (struct top_bound) settles
+ * statistics, a bound from 2-gram counts (struct top_bound) settles
  * most documents' top n-gram rules without their passes. A
  * hash hit is confirmed by comparing the two n-grams' byte streams, so hash
  * collisions never change a result.
@@ -530,7 +530,7 @@ static int gram_set_init(struct gram_set *s, struct th_arena *arena,
                          size_t expect)
 {
     size_t c = 16;
-    while (c < expect * 2 && c < ((size_t)1 << 31))
+    while (c < expect * 4 && c < ((size_t)1 << 31))
         c <<= 1;
     s->arena = arena;
     s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
@@ -880,36 +880,30 @@ static int build_joined(struct ngram_ctx *cx)
 }
 
 /*
- * Upper bound of the top n-gram statistics (n = 2..4) from token and
- * 2-gram counts, so that a document far below the thresholds skips the
- * exact passes. Without spaces inside tokens, equal joined n-grams are
- * equal token sequences, so the top n-gram g_0..g_{n-1} with count M has
- * M <= count(g_k) for every k and M <= M2, the largest 2-gram count.
- * Hence len * M = sum_k M (chars(g_k) + 1) - M <= n * V, where V is the
- * largest min(M2, count(t)) * (chars(t) + 1) over the tokens t. Counts come
- * from count-min sketches (one cell a key, 8 cells a token), which never
- * undercount (documents of 65535 tokens or more, whose 16-bit cells could
- * wrap, get no bound). M2 is the largest count a 2-gram cell reaches as it
- * is incremented (counts only grow).
+ * Upper bound of the top n-gram statistics (n = 2..4) from 2-gram counts,
+ * so that a document far below the thresholds skips the exact passes.
+ * Without spaces inside tokens, equal joined n-grams are equal token
+ * sequences. The top n-gram g = g_0..g_{n-1} occurs M times, and at each
+ * occurrence each 2-gram g_k g_{k+1} starts, so M <= the count c of that
+ * 2-gram and M (len(g_k g_{k+1}) + 1) <= W2, the largest
+ * c (chars(t) + chars(u) + 2) over the 2-grams t u of the text. Hence
+ * len(g) M <= W2 for n = 2; for n = 3, len(g) = len(g_0 g_1) + 1 +
+ * chars(g_2) and M chars(g_2) < M (len(g_1 g_2) + 1), so len(g) M <= 2 W2;
+ * for n = 4, len(g) = len(g_0 g_1) + 1 + len(g_2 g_3): len(g) M <= 2 W2.
+ * Counts come from a count-min sketch (one cell a key, 8 cells a token),
+ * which never undercounts (documents of 65535 tokens or more, whose 16-bit
+ * cells could wrap, get no bound). (Session 2 bounded n V instead, V the
+ * largest min(M2, count(t)) (chars(t) + 1) over the tokens, M2 the largest
+ * 2-gram count: a second sketch of token counts, and on the corpus it left
+ * a rule open in twice as many documents.)
  *
- * A second bound from 2-gram counts: the 2-gram g_k g_{k+1} starts at each
- * of the M occurrences, so M <= its count c, and M (len(g_k g_{k+1}) + 1)
- * <= W2, the largest c (chars(t) + chars(u) + 2) over the 2-grams t u of
- * the text. With len(g) = len(g_0 g_1) + 1 + len(g_2 g_3) (n = 4), or
- * len(g_0 g_1) + 1 + chars(g_2) (n = 3): len * M <= 2 W2 (n = 4),
- * <= W2 + V (n = 3), <= W2 (n = 2); each rule takes the smaller bound.
- *
- * mark_lone_concat() computes it together with the prefilter of the
- * concatenated stream (mark_lone(cx, 0, C_PREFIX, 1)): two passes over the
- * tokens instead of four (the counting passes share one loop, the passes
- * reading the final counts another).
+ * The counting happens in mark_lone_concat()'s first pass over the tokens
+ * (with the prefilter of the concatenated stream), W2 in its second.
  */
 struct top_bound {
-    uint16_t *uni;            /* token counts, or NULL: no bound */
-    uint16_t *bi;             /* 2-gram counts */
+    uint16_t *bi;             /* 2-gram counts, or NULL: no bound */
     int shift;                /* 64 - log2(cells): a key's cell */
-    unsigned m2;              /* the largest 2-gram count */
-    uint64_t v;               /* V, the bound over n */
+    uint64_t w2;              /* W2 */
 };
 
 /* A 2-gram's cell, from its tokens' keys. */
@@ -920,53 +914,12 @@ static inline size_t bound_pair_cell(const struct top_bound *tb,
     return (size_t)((pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift);
 }
 
-/* The bound's counting for token i (token keys from build_boundaries). */
-static inline void bound_count(struct top_bound *tb, const uint64_t *k,
-                               size_t i, size_t n)
-{
-    tb->uni[k[i] >> tb->shift]++;
-    if (i + 1 < n) {
-        unsigned c = ++tb->bi[bound_pair_cell(tb, k, i)];
-        tb->m2 = c > tb->m2 ? c : tb->m2;
-    }
-}
-
-/* The bound's maximum for token i, once every count is final. */
-static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
-                             size_t i)
-{
-    unsigned c = tb->uni[cx->tok_key[i] >> tb->shift];
-    uint64_t m = c < tb->m2 ? c : tb->m2;
-    uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
-    tb->v = x > tb->v ? x : tb->v;
-}
-
-/*
- * Which top rules the bound settles (cannot fire): the V bound first, and
- * W2 (one more pass over the 2-grams) only when V leaves a rule open.
- */
-static void bound_settle(struct top_bound *tb, const struct ngram_ctx *cx,
-                         const double *top_frac, size_t len_text,
+/* Which top rules the bound settles (cannot fire). */
+static void bound_settle(const struct top_bound *tb, const double *top_frac,
+                         size_t len_text,
                          bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
-    uint64_t bound[TH_GOPHER_TOP_NGRAMS], v = tb->v;
-    bool open = false;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-        bound[t] = v * (uint64_t)(t + 2);
-        settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
-        open |= top_frac[t] && !settled_out[t];
-    }
-    if (!open)
-        return;
-    uint64_t w2 = 0;
-    for (size_t i = 0; i + 1 < cx->n_words; i++) {
-        uint64_t c2 = tb->bi[bound_pair_cell(tb, cx->tok_key, i)];
-        uint64_t x2 = c2 * (cx->b[i + 2].chars - cx->b[i].chars + 2);
-        w2 = x2 > w2 ? x2 : w2;
-    }
-    bound[0] = w2 < bound[0] ? w2 : bound[0];
-    bound[1] = w2 + v < bound[1] ? w2 + v : bound[1];
-    bound[2] = 2 * w2 < bound[2] ? 2 * w2 : bound[2];
+    uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {tb->w2, 2 * tb->w2, 2 * tb->w2};
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
         settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
 }
@@ -1000,13 +953,9 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0};
-    if (want_bound) {
-        tb.uni = scratch(cx, bcells * sizeof(*tb.uni), true);
+    struct top_bound tb = {NULL, 64 - __builtin_ctzll(bcells), 0};
+    if (want_bound)
         tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
-        if (!tb.uni || !tb.bi)
-            tb.uni = NULL;
-    }
     const uint8_t *stream = cx->stream;
     const struct boundary *b = cx->b;
     size_t mask = cells - 1;
@@ -1017,8 +966,8 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
         *c1 = (uint8_t)(*c1 << 1 | 1);
         *c2 = (uint8_t)(*c2 << 1 | 1);
-        if (tb.uni)
-            bound_count(&tb, cx->tok_key, i, n);
+        if (tb.bi && i + 1 < n)
+            tb.bi[bound_pair_cell(&tb, cx->tok_key, i)]++;
     }
     size_t n_dup = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1037,12 +986,15 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         cx->lone[i] = l;
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
-        if (tb.uni)
-            bound_max(&tb, cx, i);
+        if (tb.bi && i + 1 < n) {
+            uint64_t c = tb.bi[bound_pair_cell(&tb, cx->tok_key, i)];
+            uint64_t x = c * (b[i + 2].chars - b[i].chars + 2);
+            tb.w2 = x > tb.w2 ? x : tb.w2;
+        }
     }
     cx->n_cand_dup = n_dup;
-    if (tb.uni)
-        bound_settle(&tb, cx, top_frac, len_text, settled_out);
+    if (tb.bi)
+        bound_settle(&tb, top_frac, len_text, settled_out);
     scratch_release(cx, mark);
     return 0;
 }
