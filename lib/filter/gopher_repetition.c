@@ -397,7 +397,9 @@ struct ngram_ctx {
     size_t n_cand_top;            /* their count */
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
-    uint64_t *tok_key;            /* per token: hash of its bytes */
+    uint32_t *pair_cell;          /* per position i: the top bound's
+                                     sketch cell of the 2-gram at i */
+    unsigned pair_bits;           /* log2 of that sketch's cells */
     uint8_t *rot;                 /* per boundary: m61_rot_of(bytes) */
     struct th_ft_token_stats *quality; /* Gopher quality's token
                                      statistics to gather, or NULL */
@@ -764,14 +766,21 @@ static int build_boundaries(struct ngram_ctx *cx)
      * does not fit (no pass over the tokens just to add their lengths) */
     size_t cap = (n < ((size_t)1 << 28) ? n * 8 : (size_t)1 << 31) + 32;
     struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
-    uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
+    uint32_t *pairs = scratch(cx, (n + 1) * sizeof(*pairs), false);
     uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-    if (!b || !keys || !stream || !rot)
+    if (!b || !pairs || !stream || !rot)
         return TH_ENOMEM;
     cx->rot = rot;
     cx->b = b;
-    cx->tok_key = keys;
+    cx->pair_cell = pairs;
+    /* the top bound's sketch: 8 cells a token (only documents below 65535
+     * tokens get a bound, see struct top_bound) */
+    unsigned pbits = 6;
+    while (((size_t)1 << pbits) < n * 8 && pbits < 20)
+        pbits++;
+    cx->pair_bits = pbits;
+    uint64_t prev_key = 0;
     cx->stream = stream;
     b[0] = (struct boundary){0, 0, 0};
     uint64_t off = 0, spaces = 0;
@@ -842,7 +851,13 @@ static int build_boundaries(struct ngram_ctx *cx)
         }
         uint64_t nchars = len < 64 ? len - cont
                                    : th_ft_count_chars((const char *)p, len);
-        keys[k] = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
+        /* the 2-gram ending here: its cell from the two tokens' keys */
+        uint64_t key = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
+        uint64_t pair = (prev_key * 0xff51afd7ed558ccdull) ^ key;
+        if (k > 0)
+            pairs[k - 1] = (uint32_t)((pair * 0xc4ceb9fe1a85ec53ull) >>
+                                      (64 - pbits));
+        prev_key = key;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
         nb->g = m61_add(cb->g, m61_rotl(h, r0));
@@ -901,18 +916,10 @@ static int build_joined(struct ngram_ctx *cx)
  * (with the prefilter of the concatenated stream), W2 in its second.
  */
 struct top_bound {
-    uint16_t *bi;             /* 2-gram counts, or NULL: no bound */
-    int shift;                /* 64 - log2(cells): a key's cell */
+    uint16_t *bi;             /* 2-gram counts (cells: cx->pair_cell), or
+                                 NULL: no bound */
     uint64_t w2;              /* W2 */
 };
-
-/* A 2-gram's cell, from its tokens' keys. */
-static inline size_t bound_pair_cell(const struct top_bound *tb,
-                                     const uint64_t *k, size_t i)
-{
-    uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-    return (size_t)((pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift);
-}
 
 /* Which top rules the bound settles (cannot fire). */
 static void bound_settle(const struct top_bound *tb, const double *top_frac,
@@ -935,13 +942,11 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
                             const double *top_frac, size_t len_text,
                             bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
-    size_t n = cx->n_words, cells = 64, bcells = 64;
+    size_t n = cx->n_words, cells = 64;
     /* below 65535 tokens no 16-bit cell can wrap */
     want_bound = want_bound && n >= 2 && n < 65535 && !cx->space_in_token;
     while (cells < n * 16 && cells < ((size_t)1 << 24))
         cells <<= 1;
-    while (want_bound && bcells < n * 8)
-        bcells <<= 1;
     size_t total = (size_t)cx->b[n].bytes;
     cx->cand_dup = scratch(cx, (n + 1) * sizeof(*cx->cand_dup), false);
     if (!cx->cand_dup)
@@ -953,9 +958,9 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    struct top_bound tb = {NULL, 64 - __builtin_ctzll(bcells), 0};
+    struct top_bound tb = {NULL, 0};
     if (want_bound)
-        tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
+        tb.bi = scratch(cx, sizeof(*tb.bi) << cx->pair_bits, true);
     const uint8_t *stream = cx->stream;
     const struct boundary *b = cx->b;
     size_t mask = cells - 1;
@@ -967,7 +972,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         *c1 = (uint8_t)(*c1 << 1 | 1);
         *c2 = (uint8_t)(*c2 << 1 | 1);
         if (tb.bi && i + 1 < n)
-            tb.bi[bound_pair_cell(&tb, cx->tok_key, i)]++;
+            tb.bi[cx->pair_cell[i]]++;
     }
     size_t n_dup = 0;
     for (size_t i = 0; i < n; i++) {
@@ -987,7 +992,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
         if (tb.bi && i + 1 < n) {
-            uint64_t c = tb.bi[bound_pair_cell(&tb, cx->tok_key, i)];
+            uint64_t c = tb.bi[cx->pair_cell[i]];
             uint64_t x = c * (b[i + 2].chars - b[i].chars + 2);
             tb.w2 = x > tb.w2 ? x : tb.w2;
         }
