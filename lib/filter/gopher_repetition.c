@@ -5,8 +5,10 @@
  * 5..10-grams (tokens concatenated without separator; after a duplicate the
  * scan jumps n tokens).
  *
- * Approach: paragraphs and lines are hashed (XXH3) into open-addressing sets
- * allocated from the arena and confirmed with memcmp. For the n-grams, the
+ * Approach: paragraphs and lines whose length another piece shares are
+ * hashed (XXH3) into open-addressing sets allocated from the arena and
+ * confirmed with memcmp (a piece of a unique length cannot repeat: see
+ * struct piece_list). For the n-grams, the
  * tokens are copied once into one byte stream (one memcpy when they are
  * contiguous, as lib/nlp leaves them). A string's hash is its bytes read as
  * a little-endian number modulo the Mersenne prime p = 2^61 - 1: the
@@ -294,7 +296,7 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
 
 /*
  * Hash state at token boundary k (before token k); 16 bytes a token (the
- * token stream is below 4 GiB: repetition_words() checks). Sums are modulo
+ * token stream is below 4 GiB: build_boundaries() checks). Sums are modulo
  * p = 2^61 - 1, in [0, p] (p stands for 0). The same sums over the
  * space-joined stream (gj in struct ngram_ctx) are only built when an exact
  * top n-gram pass runs.
@@ -384,6 +386,7 @@ struct ngram_ctx {
                                      256^joff in the space-joined stream
                                      (joff = coff + k: a space after each
                                      token), from build_joined() */
+    uint8_t *rotj;                /* per boundary: m61_rot_of(joff) */
     uint8_t *stream;              /* the tokens concatenated, then 16
                                      zero bytes */
     struct th_arena *arena;       /* scratch for everything below */
@@ -603,12 +606,16 @@ static bool ngram_equal(const struct ngram_ctx *cx, size_t a, size_t b,
                memcmp(cx->stream + bd[a].bytes, cx->stream + bd[b].bytes,
                       la) == 0;
     }
-    bool pairwise = true;
-    for (size_t k = 0; k < n && pairwise; k++)
-        pairwise = w[a + k].len == w[b + k].len &&
-                   memcmp(w[a + k].ptr, w[b + k].ptr, w[a + k].len) == 0;
-    if (pairwise)
-        return true;
+    /* tokens of pairwise equal lengths: the joined strings are equal when
+     * the concatenated ones are (one memcmp of the token stream) */
+    const struct boundary *bd = cx->b;
+    bool lengths = true;
+    for (size_t k = 0; k < n; k++)
+        lengths &= bd[a + k + 1].bytes - bd[a + k].bytes ==
+                   bd[b + k + 1].bytes - bd[b + k].bytes;
+    if (lengths)
+        return memcmp(cx->stream + bd[a].bytes, cx->stream + bd[b].bytes,
+                      bd[a + n].bytes - bd[a].bytes) == 0;
     struct token_stream x = {w, a, a + n, 0, sep};
     struct token_stream y = {w, b, b + n, 0, sep};
     for (;;) {
@@ -665,12 +672,14 @@ static inline uint64_t concat_hash(const struct ngram_ctx *cx, size_t i,
 static inline uint64_t joined_hash(const struct ngram_ctx *cx, size_t i,
                                    size_t n)
 {
-    const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
-    /* the sums include the space after the last token: take it out */
-    uint64_t space = m61_shift(' ', e->bytes + i + n - 1);
-    return m61_norm(m61_unshift(m61_sub(m61_sub(cx->gj[i + n], cx->gj[i]),
-                                        space),
-                                s->bytes + i));
+    /* the sums include the space after the last token, at joff(i + n) - 1:
+     * take it out (rotations: 8 (joff mod 61) mod 61, from rotj) */
+    unsigned re = cx->rotj[i + n];
+    re = re >= 8 ? re - 8 : re + 53;
+    uint64_t space = m61_rotl(' ', re);
+    return m61_norm(m61_rotr(m61_sub(m61_sub(cx->gj[i + n], cx->gj[i]),
+                                     space),
+                             cx->rotj[i]));
 }
 
 /*
@@ -757,7 +766,8 @@ static inline uint64_t continuation_bytes(uint64_t x)
  * whether it holds a space, from 8-byte words, then the prefix sums. A
  * token of up to 8 bytes is one word: loaded without a length branch
  * (th_ft_load_short), stored into the stream with one 8-byte store (the
- * next token overwrites the excess) and hashed as is.
+ * next token overwrites the excess) and hashed as is. Also each 2-gram's
+ * cell in the top bound's sketch (struct top_bound), from its tokens' keys.
  */
 static int build_boundaries(struct ngram_ctx *cx)
 {
@@ -879,16 +889,22 @@ static int build_boundaries(struct ngram_ctx *cx)
 static int build_joined(struct ngram_ctx *cx)
 {
     const struct boundary *b = cx->b;
-    uint64_t *gj = scratch(cx, (cx->n_words + 1) * sizeof(*gj), false);
-    if (!gj)
+    size_t n = cx->n_words;
+    uint64_t *gj = scratch(cx, (n + 1) * sizeof(*gj), false);
+    uint8_t *rotj = scratch(cx, n + 1, false);
+    if (!gj || !rotj)
         return TH_ENOMEM;
     cx->gj = gj;
+    cx->rotj = rotj;
+    for (size_t k = 0; k <= n; k++)
+        rotj[k] = (uint8_t)m61_rot_of(b[k].bytes + k);
     gj[0] = 0;
-    for (size_t k = 0; k < cx->n_words; k++) {
-        uint64_t joff = b[k].bytes + k, len = cx->words[k].len;
+    for (size_t k = 0; k < n; k++) {
+        /* the token at joff, its space at joff(k + 1) - 1 */
+        unsigned rs = rotj[k + 1];
+        rs = rs >= 8 ? rs - 8 : rs + 53;
         uint64_t h = m61_rotr(m61_sub(b[k + 1].g, b[k].g), cx->rot[k]);
-        uint64_t t = m61_add(m61_shift(h, joff),
-                             m61_shift(' ', joff + len));
+        uint64_t t = m61_add(m61_rotl(h, rotj[k]), m61_rotl(' ', rs));
         gj[k + 1] = m61_add(gj[k], t);
     }
     return 0;
