@@ -351,12 +351,6 @@ static inline uint64_t m61_shift(uint64_t v, uint64_t off)
     return m61_rotl(v, m61_rot_of(off));
 }
 
-/* v * 256^-off mod p. */
-static inline uint64_t m61_unshift(uint64_t v, uint64_t off)
-{
-    return m61_rotr(v, m61_rot_of(off));
-}
-
 /* The canonical value of a sum (p and 0 are the same number). */
 static inline uint64_t m61_norm(uint64_t v)
 {
