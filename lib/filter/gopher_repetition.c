@@ -5,8 +5,10 @@
  * 5..10-grams (tokens concatenated without separator; after a duplicate the
  * scan jumps n tokens).
  *
- * Approach: paragraphs and lines are hashed (XXH3) into open-addressing sets
- * allocated from the arena and confirmed with memcmp. For the n-grams, the
+ * Approach: paragraphs and lines whose length another piece shares are
+ * hashed (XXH3) into open-addressing sets allocated from the arena and
+ * confirmed with memcmp (a piece of a unique length cannot repeat: see
+ * struct piece_list). For the n-grams, the
  * tokens are copied once into one byte stream (one memcpy when they are
  * contiguous, as lib/nlp leaves them). A string's hash is its bytes read as
  * a little-endian number modulo the Mersenne prime p = 2^61 - 1: the
@@ -19,7 +21,7 @@
  * (arena scratch, reused across documents without page faults; a document
  * dropped by the 2-gram rule never builds the other eight), after a
  * prefilter (below) settled most positions without any set; without
- * statistics, a bound from token and 2-gram counts (struct top_bound) settles
+ * statistics, a bound from 2-gram counts (struct top_bound) settles
  * most documents' top n-gram rules without their passes. A
  * hash hit is confirmed by comparing the two n-grams' byte streams, so hash
  * collisions never change a result.
@@ -67,6 +69,11 @@ static uint64_t mix64(uint64_t x)
     x *= 0xc4ceb9fe1a85ec53ull;
     x ^= x >> 33;
     return x ? x : 1;
+}
+
+static double frac(size_t num, size_t den)
+{
+    return den ? (double)num / (double)den : 0.0;
 }
 
 /* ---- exact-string sets over text pieces (paragraphs, lines) ------------ */
@@ -139,17 +146,79 @@ static int piece_set_add(struct piece_set *s, const char *ptr, size_t len,
     return 0;
 }
 
-/* find_duplicates() over one piece: counts and chars of duplicates. */
-static int piece_note(struct piece_set *s, const char *text, size_t start,
-                      size_t end, size_t *dups, size_t *dup_chars)
+/*
+ * The pieces (paragraphs or lines) of a text, collected first so that only
+ * those that can repeat are hashed: two pieces are equal only if their
+ * lengths are, so a piece whose length no other piece has is neither a
+ * duplicate nor the original of one. Lengths are counted in a count-min
+ * sketch of byte cells (cell len mod PIECE_CELLS, saturating at 2): it
+ * never undercounts, so "count 1" is exact; a collision only costs a piece
+ * its shortcut. Most of a text's bytes are in long lines of distinct
+ * lengths, which then cost no hash.
+ */
+#define PIECE_CELLS 512
+
+struct piece_list {
+    size_t *bounds;            /* start and end of each piece */
+    size_t n;                  /* pieces */
+    size_t cap;                /* pieces bounds can hold */
+    uint8_t cells[PIECE_CELLS]; /* length counts */
+    struct th_arena *arena;    /* where bounds come from */
+};
+
+static void piece_list_init(struct piece_list *pl, struct th_arena *arena)
 {
-    bool dup;
-    int rc = piece_set_add(s, text + start, end - start, &dup);
-    if (rc < 0)
-        return rc;
-    if (dup) {
-        (*dups)++;
-        *dup_chars += th_ft_count_chars(text + start, end - start);
+    pl->bounds = NULL;
+    pl->n = pl->cap = 0;
+    memset(pl->cells, 0, sizeof(pl->cells));
+    pl->arena = arena;
+}
+
+static int piece_list_add(struct piece_list *pl, size_t start, size_t end)
+{
+    if (pl->n == pl->cap) {
+        size_t cap = pl->cap ? pl->cap * 2 : 64;
+        size_t *b = th_arena_alloc(pl->arena, cap * 2 * sizeof(*b));
+        if (!b)
+            return TH_ENOMEM;
+        if (pl->n)
+            memcpy(b, pl->bounds, pl->n * 2 * sizeof(*b));
+        pl->bounds = b;       /* the old array stays in the arena */
+        pl->cap = cap;
+    }
+    pl->bounds[2 * pl->n] = start;
+    pl->bounds[2 * pl->n + 1] = end;
+    pl->n++;
+    uint8_t *c = &pl->cells[(end - start) % PIECE_CELLS];
+    *c += *c < 2;
+    return 0;
+}
+
+/* find_duplicates() over the pieces: counts and chars of duplicates. */
+static int piece_list_dups(const struct piece_list *pl, const char *text,
+                           size_t *dups, size_t *dup_chars)
+{
+    size_t n_hashed = 0;
+    for (size_t k = 0; k < pl->n; k++)
+        n_hashed += pl->cells[(pl->bounds[2 * k + 1] - pl->bounds[2 * k]) %
+                              PIECE_CELLS] >= 2;
+    if (!n_hashed)
+        return 0;
+    struct piece_set set;
+    if (piece_set_init(&set, pl->arena, n_hashed) < 0)
+        return TH_ENOMEM;     /* (sized not to grow) */
+    for (size_t k = 0; k < pl->n; k++) {
+        size_t start = pl->bounds[2 * k], end = pl->bounds[2 * k + 1];
+        if (pl->cells[(end - start) % PIECE_CELLS] < 2)
+            continue;         /* its length is unique: so is the piece */
+        bool dup;
+        int rc = piece_set_add(&set, text + start, end - start, &dup);
+        if (rc < 0)
+            return rc;
+        if (dup) {
+            (*dups)++;
+            *dup_chars += th_ft_count_chars(text + start, end - start);
+        }
     }
     return 0;
 }
@@ -161,10 +230,9 @@ static int scan_paragraphs(const char *text, size_t len,
 {
     size_t s = 0, e = len;
     th_ft_strip(text, &s, &e);
-    struct piece_set set;
-    int rc = piece_set_init(&set, arena, 64);
-    if (rc < 0)
-        return rc;
+    struct piece_list pl;
+    piece_list_init(&pl, arena);
+    int rc;
     size_t start = s, i = s;
     while (i < e) {
         const char *nl = memchr(text + i, '\n', e - i);
@@ -174,18 +242,16 @@ static int scan_paragraphs(const char *text, size_t len,
         while (q < e && text[q] == '\n')
             q++;
         if (q - p >= 2) {
-            st->n_paragraphs++;
-            rc = piece_note(&set, text, start, p, &st->para_dups,
-                            &st->para_dup_chars);
-            if (rc < 0)
+            if ((rc = piece_list_add(&pl, start, p)) < 0)
                 return rc;
             start = q;
         }
         i = q;
     }
-    st->n_paragraphs++;
-    return piece_note(&set, text, start, e, &st->para_dups,
-                      &st->para_dup_chars);
+    if ((rc = piece_list_add(&pl, start, e)) < 0)
+        return rc;
+    st->n_paragraphs = pl.n;
+    return piece_list_dups(&pl, text, &st->para_dups, &st->para_dup_chars);
 }
 
 /* Lines: text.splitlines() (fineweb-v1) or re.split("\n+", text). */
@@ -194,52 +260,51 @@ static int scan_lines(const char *text, size_t len, bool newline_runs,
                       struct th_gopher_repetition_stats *st,
                       struct th_ft_line_stats *quality_lines)
 {
-    struct piece_set set;
-    int rc = piece_set_init(&set, arena, 64);
-    if (rc < 0)
-        return rc;
+    struct piece_list pl;
+    piece_list_init(&pl, arena);
+    int rc;
     if (!newline_runs) {
         size_t pos = 0, ls, le;
         while (th_ft_next_line(text, len, &pos, &ls, &le)) {
-            st->n_lines++;
-            rc = piece_note(&set, text, ls, le, &st->line_dups,
-                            &st->line_dup_chars);
-            if (rc < 0)
+            if ((rc = piece_list_add(&pl, ls, le)) < 0)
                 return rc;
             if (quality_lines)
                 th_ft_quality_add_line(quality_lines, text, ls, le);
         }
         if (quality_lines)
             quality_lines->done = true;
-        return 0;
+    } else {
+        size_t start = 0, i = 0;
+        for (;;) {
+            const char *nl = i < len ? memchr(text + i, '\n', len - i)
+                                     : NULL;
+            size_t p = nl ? (size_t)(nl - text) : len;
+            if ((rc = piece_list_add(&pl, start, p)) < 0)
+                return rc;
+            if (!nl)
+                break;
+            while (p < len && text[p] == '\n')
+                p++;
+            start = i = p;
+        }
     }
-    size_t start = 0, i = 0;
-    for (;;) {
-        const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
-        size_t p = nl ? (size_t)(nl - text) : len;
-        st->n_lines++;
-        rc = piece_note(&set, text, start, p, &st->line_dups,
-                        &st->line_dup_chars);
-        if (rc < 0 || !nl)
-            return rc;
-        while (p < len && text[p] == '\n')
-            p++;
-        start = i = p;
-    }
+    st->n_lines = pl.n;
+    return piece_list_dups(&pl, text, &st->line_dups, &st->line_dup_chars);
 }
 
 /* ---- n-grams ------------------------------------------------------------ */
 
 /*
- * Hash state at token boundary k (before token k); 32 bytes a token. Sums
- * are modulo p = 2^61 - 1, in [0, p] (p stands for 0).
+ * Hash state at token boundary k (before token k); 16 bytes a token (the
+ * token stream is below 4 GiB: build_boundaries() checks). Sums are modulo
+ * p = 2^61 - 1, in [0, p] (p stands for 0). The same sums over the
+ * space-joined stream (gj in struct ngram_ctx) are only built when an exact
+ * top n-gram pass runs.
  */
 struct boundary {
     uint64_t g;       /* sum of H(token) 256^coff, concatenated stream */
-    uint64_t gj;      /* the same in the space-joined stream (joff =
-                         coff + k: a space after each token) */
-    uint64_t chars;   /* characters of the tokens before k */
-    uint64_t bytes;   /* bytes of the tokens before k (coff) */
+    uint32_t bytes;   /* bytes of the tokens before k (coff) */
+    uint32_t chars;   /* characters of the tokens before k */
 };
 
 /* (a + b) mod p for a, b in [0, p]. */
@@ -261,16 +326,17 @@ static inline uint64_t m61_reduce(uint64_t x)
     return (x & M61) + (x >> 61);
 }
 
-/* v * 2^r mod p (r < 61): 2^61 = 1, so a rotation of the 61-bit word. */
+/* v * 2^r mod p (v <= p, r < 61): 2^61 = 1, so a rotation of the 61-bit
+ * word. No branch on r = 0. */
 static inline uint64_t m61_rotl(uint64_t v, unsigned r)
 {
-    return r ? ((v << r) & M61) | (v >> (61 - r)) : v;
+    return ((v << r) & M61) | (v >> (61 - r)); /* r = 0: v >> 61 = 0 */
 }
 
-/* v * 2^-r mod p (r < 61). */
+/* v * 2^-r mod p (v <= p, r < 61). */
 static inline uint64_t m61_rotr(uint64_t v, unsigned r)
 {
-    return r ? ((v << (61 - r)) & M61) | (v >> r) : v;
+    return ((v << (61 - r)) & M61) | (v >> r); /* r = 0: v << 61 masked */
 }
 
 /* The rotation of 256^off: 8 off mod 61. */
@@ -283,12 +349,6 @@ static inline unsigned m61_rot_of(uint64_t off)
 static inline uint64_t m61_shift(uint64_t v, uint64_t off)
 {
     return m61_rotl(v, m61_rot_of(off));
-}
-
-/* v * 256^-off mod p. */
-static inline uint64_t m61_unshift(uint64_t v, uint64_t off)
-{
-    return m61_rotr(v, m61_rot_of(off));
 }
 
 /* The canonical value of a sum (p and 0 are the same number). */
@@ -316,6 +376,11 @@ struct ngram_ctx {
     const struct th_slice *words; /* the tokens */
     size_t n_words;               /* their count */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
+    uint64_t *gj;                 /* per boundary: sum of H(token)
+                                     256^joff in the space-joined stream
+                                     (joff = coff + k: a space after each
+                                     token), from build_joined() */
+    uint8_t *rotj;                /* per boundary: m61_rot_of(joff) */
     uint8_t *stream;              /* the tokens concatenated, then 16
                                      zero bytes */
     struct th_arena *arena;       /* scratch for everything below */
@@ -329,8 +394,9 @@ struct ngram_ctx {
     size_t n_cand_top;            /* their count */
     uint32_t *cand_dup;           /* positions not settled for all 5..10 */
     size_t n_cand_dup;            /* their count */
-    uint64_t *tok_key;            /* per token: hash of its bytes */
-    uint64_t *tok_hash;           /* per token: H(token) mod p */
+    uint32_t *pair_cell;          /* per position i: the top bound's
+                                     sketch cell of the 2-gram at i */
+    unsigned pair_bits;           /* log2 of that sketch's cells */
     uint8_t *rot;                 /* per boundary: m61_rot_of(bytes) */
     struct th_ft_token_stats *quality; /* Gopher quality's token
                                      statistics to gather, or NULL */
@@ -463,7 +529,7 @@ static int gram_set_init(struct gram_set *s, struct th_arena *arena,
                          size_t expect)
 {
     size_t c = 16;
-    while (c < expect * 2 && c < ((size_t)1 << 31))
+    while (c < expect * 4 && c < ((size_t)1 << 31))
         c <<= 1;
     s->arena = arena;
     s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
@@ -534,12 +600,16 @@ static bool ngram_equal(const struct ngram_ctx *cx, size_t a, size_t b,
                memcmp(cx->stream + bd[a].bytes, cx->stream + bd[b].bytes,
                       la) == 0;
     }
-    bool pairwise = true;
-    for (size_t k = 0; k < n && pairwise; k++)
-        pairwise = w[a + k].len == w[b + k].len &&
-                   memcmp(w[a + k].ptr, w[b + k].ptr, w[a + k].len) == 0;
-    if (pairwise)
-        return true;
+    /* tokens of pairwise equal lengths: the joined strings are equal when
+     * the concatenated ones are (one memcmp of the token stream) */
+    const struct boundary *bd = cx->b;
+    bool lengths = true;
+    for (size_t k = 0; k < n; k++)
+        lengths &= bd[a + k + 1].bytes - bd[a + k].bytes ==
+                   bd[b + k + 1].bytes - bd[b + k].bytes;
+    if (lengths)
+        return memcmp(cx->stream + bd[a].bytes, cx->stream + bd[b].bytes,
+                      bd[a + n].bytes - bd[a].bytes) == 0;
     struct token_stream x = {w, a, a + n, 0, sep};
     struct token_stream y = {w, b, b + n, 0, sep};
     for (;;) {
@@ -556,9 +626,10 @@ static bool ngram_equal(const struct ngram_ctx *cx, size_t a, size_t b,
  * was present, 0 when inserted, < 0 on allocation failure; *entry_out is
  * the entry either way.
  */
-static int gram_lookup(struct gram_set *s, const struct ngram_ctx *cx,
-                       uint64_t key, uint32_t start, size_t n, char sep,
-                       struct gram_entry **entry_out)
+static inline int gram_lookup(struct gram_set *s,
+                              const struct ngram_ctx *cx, uint64_t key,
+                              uint32_t start, size_t n, char sep,
+                              struct gram_entry **entry_out)
 {
     size_t j = key >> s->shift;
     while (s->slots[j].key) {
@@ -595,11 +666,14 @@ static inline uint64_t concat_hash(const struct ngram_ctx *cx, size_t i,
 static inline uint64_t joined_hash(const struct ngram_ctx *cx, size_t i,
                                    size_t n)
 {
-    const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
-    /* the sums include the space after the last token: take it out */
-    uint64_t space = m61_shift(' ', e->bytes + i + n - 1);
-    return m61_norm(m61_unshift(m61_sub(m61_sub(e->gj, s->gj), space),
-                                s->bytes + i));
+    /* the sums include the space after the last token, at joff(i + n) - 1:
+     * take it out (rotations: 8 (joff mod 61) mod 61, from rotj) */
+    unsigned re = cx->rotj[i + n];
+    re = re >= 8 ? re - 8 : re + 53;
+    uint64_t space = m61_rotl(' ', re);
+    return m61_norm(m61_rotr(m61_sub(m61_sub(cx->gj[i + n], cx->gj[i]),
+                                     space),
+                             cx->rotj[i]));
 }
 
 /*
@@ -686,35 +760,55 @@ static inline uint64_t continuation_bytes(uint64_t x)
  * whether it holds a space, from 8-byte words, then the prefix sums. A
  * token of up to 8 bytes is one word: loaded without a length branch
  * (th_ft_load_short), stored into the stream with one 8-byte store (the
- * next token overwrites the excess) and hashed as is.
+ * next token overwrites the excess) and hashed as is. Also each 2-gram's
+ * cell in the top bound's sketch (struct top_bound), from its tokens' keys.
  */
 static int build_boundaries(struct ngram_ctx *cx)
 {
-    size_t n = cx->n_words, total = 0;
-    for (size_t k = 0; k < n; k++)
-        total += cx->words[k].len;
+    size_t n = cx->n_words;
+    /* the stream's size is a guess of 8 bytes a token, grown when a token
+     * does not fit (no pass over the tokens just to add their lengths) */
+    size_t cap = (n < ((size_t)1 << 28) ? n * 8 : (size_t)1 << 31) + 32;
     struct boundary *b = scratch(cx, (n + 1) * sizeof(*b), false);
-    uint64_t *keys = scratch(cx, (n + 1) * sizeof(*keys), false);
-    uint64_t *hashes = scratch(cx, (n + 1) * sizeof(*hashes), false);
-    uint8_t *stream = scratch(cx, total + 16, false);
+    uint32_t *pairs = scratch(cx, (n + 1) * sizeof(*pairs), false);
+    uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-    if (!b || !keys || !hashes || !stream || !rot)
+    if (!b || !pairs || !stream || !rot)
         return TH_ENOMEM;
     cx->rot = rot;
     cx->b = b;
-    cx->tok_key = keys;
-    cx->tok_hash = hashes;
+    cx->pair_cell = pairs;
+    /* the top bound's sketch: 8 cells a token (only documents below 65535
+     * tokens get a bound, see struct top_bound) */
+    unsigned pbits = 6;
+    while (((size_t)1 << pbits) < n * 8 && pbits < 20)
+        pbits++;
+    cx->pair_bits = pbits;
+    uint64_t prev_key = 0;
     cx->stream = stream;
-    b[0] = (struct boundary){0, 0, 0, 0};
+    b[0] = (struct boundary){0, 0, 0};
     uint64_t off = 0, spaces = 0;
     unsigned r = 0;                 /* m61_rot_of(off), kept up to date */
     rot[0] = 0;
     for (size_t k = 0; k < n; k++) {
         size_t len = cx->words[k].len;
         const uint8_t *src = (const uint8_t *)cx->words[k].ptr;
+        if (off + len + 16 > cap) {
+            if (off + len >= UINT32_MAX - 16)
+                return TH_ELIMIT;   /* struct boundary's offsets: 32-bit */
+            size_t grown = cap * 2 > off + len + 16 ? cap * 2
+                                                   : off + len + 16;
+            uint8_t *s = scratch(cx, grown, false);
+            if (!s)
+                return TH_ENOMEM;
+            memcpy(s, stream, off);
+            cx->stream = stream = s;  /* the old block stays until the end */
+            cap = grown;
+        }
         uint8_t *p = stream + off;
         uint64_t h, x;
         unsigned cont;  /* continuation bytes */
+        unsigned r0 = r;  /* the rotation of off (r moves on below) */
         if (len - 1 < 8) {
             x = th_ft_load_short(src, len) & th_ft_low_bytes(len);
             memcpy(p, &x, 8);
@@ -722,6 +816,11 @@ static int build_boundaries(struct ngram_ctx *cx)
             cont = th_ft_count_marked(continuation_bytes(x));
             spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
                       th_ft_low_bytes(len);
+            /* r + 8 len <= 124: two subtractions, without branches (r
+             * would defeat branch prediction) */
+            r += 8 * (unsigned)len;
+            r -= 61 & -(unsigned)(r >= 61);
+            r -= 61 & -(unsigned)(r >= 61);
             if (cx->quality && !(x & TH_FT_BYTES(0x80)))
                 th_ft_quality_add_ascii(cx->quality, x, len);
             else if (cx->quality)
@@ -752,108 +851,112 @@ static int build_boundaries(struct ngram_ctx *cx)
                 cont += th_ft_count_marked(continuation_bytes(x));
                 spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' '));
             }
+            r = (r + (unsigned)(len % 61) * 8) % 61;
         }
         uint64_t nchars = len < 64 ? len - cont
                                    : th_ft_count_chars((const char *)p, len);
-        keys[k] = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
-        hashes[k] = h;
+        /* the 2-gram ending here: its cell from the two tokens' keys */
+        uint64_t key = (h ^ (uint64_t)len << 61) * 0x9e3779b97f4a7c15ull;
+        uint64_t pair = (prev_key * 0xff51afd7ed558ccdull) ^ key;
+        if (k > 0)
+            pairs[k - 1] = (uint32_t)((pair * 0xc4ceb9fe1a85ec53ull) >>
+                                      (64 - pbits));
+        prev_key = key;
         const struct boundary *cb = &b[k];
         struct boundary *nb = &b[k + 1];
-        nb->g = m61_add(cb->g, m61_rotl(h, r));
-        nb->chars = cb->chars + nchars;
+        nb->g = m61_add(cb->g, m61_rotl(h, r0));
+        nb->chars = cb->chars + (uint32_t)nchars;
         off += len;
-        nb->bytes = off;
-        r += len < 8 ? 8 * (unsigned)len : (unsigned)(len % 61) * 8;
-        r = r < 61 ? r : r < 122 ? r - 61 : r % 61;
+        nb->bytes = (uint32_t)off;
         rot[k + 1] = (uint8_t)r;
     }
-    memset(stream + total, 0, 16);
+    memset(stream + off, 0, 16);
     cx->space_in_token = spaces != 0;
     return 0;
 }
 
 /*
  * The space-joined sums of the boundaries (gj), only needed by the exact
- * top n-gram passes, from the token hashes kept by build_boundaries().
+ * top n-gram passes. A token's hash is the difference of the concatenated
+ * sums around it, shifted back: (g[k + 1] - g[k]) 256^-coff.
  */
-static void build_joined(struct ngram_ctx *cx)
+static int build_joined(struct ngram_ctx *cx)
 {
-    struct boundary *b = cx->b;
-    b[0].gj = 0;
-    for (size_t k = 0; k < cx->n_words; k++) {
-        uint64_t joff = b[k].bytes + k, len = cx->words[k].len;
-        uint64_t t = m61_add(m61_shift(cx->tok_hash[k], joff),
-                             m61_shift(' ', joff + len));
-        b[k + 1].gj = m61_add(b[k].gj, t);
+    const struct boundary *b = cx->b;
+    size_t n = cx->n_words;
+    uint64_t *gj = scratch(cx, (n + 1) * sizeof(*gj), false);
+    uint8_t *rotj = scratch(cx, n + 1, false);
+    if (!gj || !rotj)
+        return TH_ENOMEM;
+    cx->gj = gj;
+    cx->rotj = rotj;
+    for (size_t k = 0; k <= n; k++)
+        rotj[k] = (uint8_t)m61_rot_of(b[k].bytes + k);
+    gj[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+        /* the token at joff, its space at joff(k + 1) - 1 */
+        unsigned rs = rotj[k + 1];
+        rs = rs >= 8 ? rs - 8 : rs + 53;
+        uint64_t h = m61_rotr(m61_sub(b[k + 1].g, b[k].g), cx->rot[k]);
+        uint64_t t = m61_add(m61_rotl(h, rotj[k]), m61_rotl(' ', rs));
+        gj[k + 1] = m61_add(gj[k], t);
     }
+    return 0;
 }
 
 /*
- * Upper bound of the top n-gram statistics (n = 2..4) from token and
- * 2-gram counts, so that a document far below the thresholds skips the
- * exact passes. Without spaces inside tokens, equal joined n-grams are
- * equal token sequences, so the top n-gram g_0..g_{n-1} with count M has
- * M <= count(g_k) for every k and M <= M2, the largest 2-gram count.
- * Hence len * M = sum_k M (chars(g_k) + 1) - M <= n * V, where V is the
- * largest min(M2, count(t)) * (chars(t) + 1) over the tokens t. Counts come
- * from count-min sketches (one cell a key, 8 cells a token), which never
- * undercount (documents of 65535 tokens or more, whose 16-bit cells could
- * wrap, get no bound). M2 is the largest count a 2-gram cell reaches as it
- * is incremented (counts only grow).
+ * Upper bound of the top n-gram statistics (n = 2..4) from 2-gram counts,
+ * so that a document far below the thresholds skips the exact passes.
+ * Without spaces inside tokens, equal joined n-grams are equal token
+ * sequences. The top n-gram g = g_0..g_{n-1} occurs M times, and at each
+ * occurrence each 2-gram g_k g_{k+1} starts, so M <= the count c of that
+ * 2-gram and M (len(g_k g_{k+1}) + 1) <= W2, the largest
+ * c (chars(t) + chars(u) + 2) over the 2-grams t u of the text. Hence
+ * len(g) M <= W2 for n = 2; for n = 3, len(g) = len(g_0 g_1) + 1 +
+ * chars(g_2) and M chars(g_2) < M (len(g_1 g_2) + 1), so len(g) M <= 2 W2;
+ * for n = 4, len(g) = len(g_0 g_1) + 1 + len(g_2 g_3): len(g) M <= 2 W2.
+ * Counts come from a count-min sketch (one cell a key, 8 cells a token),
+ * which never undercounts (documents of 65535 tokens or more, whose 16-bit
+ * cells could wrap, get no bound). (Session 2 bounded n V instead, V the
+ * largest min(M2, count(t)) (chars(t) + 1) over the tokens, M2 the largest
+ * 2-gram count: a second sketch of token counts, and on the corpus it left
+ * a rule open in twice as many documents.)
  *
- * mark_lone_concat() computes it together with the prefilter of the
- * concatenated stream (mark_lone(cx, 0, C_PREFIX, 1)): two passes over the
- * tokens instead of four (the counting passes share one loop, the passes
- * reading the final counts another).
+ * The counting happens in mark_lone_concat()'s first pass over the tokens
+ * (with the prefilter of the concatenated stream), W2 in its second.
  */
 struct top_bound {
-    uint16_t *uni;            /* token counts, or NULL: no bound */
-    uint16_t *bi;             /* 2-gram counts */
-    int shift;                /* 64 - log2(cells): a key's cell */
-    unsigned m2;              /* the largest 2-gram count */
-    uint64_t v;               /* V, the bound over n */
+    uint16_t *bi;             /* 2-gram counts (cells: cx->pair_cell), or
+                                 NULL: no bound */
+    uint64_t w2;              /* W2 */
 };
 
-/* The bound's counting for token i (token keys from build_boundaries). */
-static inline void bound_count(struct top_bound *tb, const uint64_t *k,
-                               size_t i, size_t n)
+/* Which top rules the bound settles (cannot fire). */
+static void bound_settle(const struct top_bound *tb, const double *top_frac,
+                         size_t len_text,
+                         bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
-    tb->uni[k[i] >> tb->shift]++;
-    if (i + 1 < n) {
-        uint64_t pair = (k[i] * 0xff51afd7ed558ccdull) ^ k[i + 1];
-        uint16_t *cell = &tb->bi[(pair * 0xc4ceb9fe1a85ec53ull) >> tb->shift];
-        unsigned c = ++*cell;
-        tb->m2 = c > tb->m2 ? c : tb->m2;
-    }
-}
-
-/* The bound's maximum for token i, once every count is final. */
-static inline void bound_max(struct top_bound *tb, const struct ngram_ctx *cx,
-                             size_t i)
-{
-    unsigned c = tb->uni[cx->tok_key[i] >> tb->shift];
-    uint64_t m = c < tb->m2 ? c : tb->m2;
-    uint64_t x = m * (cx->b[i + 1].chars - cx->b[i].chars + 1);
-    tb->v = x > tb->v ? x : tb->v;
+    uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {tb->w2, 2 * tb->w2, 2 * tb->w2};
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
 }
 
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
- * *have_bound tells whether *bound_out holds V (no bound for long
- * documents, spaces inside tokens, or when its scratch is not available).
+ * settled_out tells which top rules (thresholds top_frac, over len_text
+ * characters) the bound settles (none for long documents, spaces inside
+ * tokens, or when its scratch is not available).
  */
 static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
-                            bool *have_bound, uint64_t *bound_out)
+                            const double *top_frac, size_t len_text,
+                            bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
-    size_t n = cx->n_words, cells = 64, bcells = 64;
-    *have_bound = false;
+    size_t n = cx->n_words, cells = 64;
     /* below 65535 tokens no 16-bit cell can wrap */
     want_bound = want_bound && n >= 2 && n < 65535 && !cx->space_in_token;
     while (cells < n * 16 && cells < ((size_t)1 << 24))
         cells <<= 1;
-    while (want_bound && bcells < n * 8)
-        bcells <<= 1;
     size_t total = (size_t)cx->b[n].bytes;
     cx->cand_dup = scratch(cx, (n + 1) * sizeof(*cx->cand_dup), false);
     if (!cx->cand_dup)
@@ -865,13 +968,9 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         scratch_release(cx, mark);
         return TH_ENOMEM;
     }
-    struct top_bound tb = {NULL, NULL, 64 - __builtin_ctzll(bcells), 0, 0};
-    if (want_bound) {
-        tb.uni = scratch(cx, bcells * sizeof(*tb.uni), true);
-        tb.bi = scratch(cx, bcells * sizeof(*tb.bi), true);
-        if (!tb.uni || !tb.bi)
-            tb.uni = NULL;
-    }
+    struct top_bound tb = {NULL, 0};
+    if (want_bound)
+        tb.bi = scratch(cx, sizeof(*tb.bi) << cx->pair_bits, true);
     const uint8_t *stream = cx->stream;
     const struct boundary *b = cx->b;
     size_t mask = cells - 1;
@@ -882,33 +981,36 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         uint8_t *c1 = &sketch[h & mask], *c2 = &sketch[(h >> 32) & mask];
         *c1 = (uint8_t)(*c1 << 1 | 1);
         *c2 = (uint8_t)(*c2 << 1 | 1);
-        if (tb.uni)
-            bound_count(&tb, cx->tok_key, i, n);
+        if (tb.bi && i + 1 < n)
+            tb.bi[cx->pair_cell[i]]++;
     }
     size_t n_dup = 0;
     for (size_t i = 0; i < n; i++) {
         size_t off = (size_t)b[i].bytes;
         uint64_t h = keys[i];
-        uint8_t l = cx->lone[i];
-        if (total - off >= C_PREFIX &&
-            (sketch[h & mask] == 1 || sketch[(h >> 32) & mask] == 1))
-            l |= 1;
+        /* without branches (they would depend on the text) */
+        unsigned one = (total - off >= C_PREFIX) &
+                       ((sketch[h & mask] == 1) |
+                        (sketch[(h >> 32) & mask] == 1));
         /* bit 2 and the candidates of the duplicate passes (see
          * list_candidates()) */
-        if ((l & 1) && i + 5 <= n && b[i + 5].bytes - off >= C_PREFIX)
-            l |= 4;
+        size_t e = i + 5 <= n ? i + 5 : n;
+        unsigned five = one & (i + 5 <= n) &
+                        (b[e].bytes - off >= C_PREFIX);
+        uint8_t l = (uint8_t)(cx->lone[i] | one | five << 2);
         cx->lone[i] = l;
         cx->cand_dup[n_dup] = (uint32_t)i;
         n_dup += !(l & 4);
-        if (tb.uni)
-            bound_max(&tb, cx, i);
+        if (tb.bi && i + 1 < n) {
+            uint64_t c = tb.bi[cx->pair_cell[i]];
+            uint64_t x = c * (b[i + 2].chars - b[i].chars + 2);
+            tb.w2 = x > tb.w2 ? x : tb.w2;
+        }
     }
     cx->n_cand_dup = n_dup;
+    if (tb.bi)
+        bound_settle(&tb, top_frac, len_text, settled_out);
     scratch_release(cx, mark);
-    if (tb.uni) {
-        *have_bound = true;
-        *bound_out = tb.v;
-    }
     return 0;
 }
 
@@ -967,13 +1069,16 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
 struct dup_set {
     struct gram_set set;      /* shared by the passes */
     uint32_t *filled;         /* slots filled by the current pass */
+    uint32_t *visit;          /* the current pass's candidates */
 };
 
 static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
 {
     ds->filled = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->filled),
                          false);
-    if (!ds->filled)
+    ds->visit = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->visit),
+                        false);
+    if (!ds->filled || !ds->visit)
         return TH_ENOMEM;
     return gram_set_init(&ds->set, cx->arena, table_expect(cx->n_cand_dup));
 }
@@ -984,24 +1089,30 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
 {
     struct gram_set *set = &ds->set;
     const struct gram_entry *slots = set->slots;   /* before any growth */
-    size_t n_filled = 0;
+    size_t n_filled = 0, n_visit = 0, n_words = cx->n_words;
     *chars_out = 0;
-    size_t i = 0, total = 0, k = 0;
-    for (;;) {
-        /* positions settled for every n >= 5 just advance: jump past them */
-        while (k < cx->n_cand_dup && cx->cand_dup[k] < i)
-            k++;
-        if (k == cx->n_cand_dup)
-            break;
-        i = cx->cand_dup[k];
-        if (i + n > cx->n_words)
-            break;
-        /* (candidates never have bit 2: their 5-gram was not settled) */
-        if ((cx->lone[i] & 1) &&
-            cx->b[i + n].bytes - cx->b[i].bytes >= C_PREFIX) {
-            i++;           /* unique: not seen before, never matched later */
-            continue;
-        }
+    /*
+     * The candidates whose n-gram may repeat, listed without branches (they
+     * would depend on the text): an n-gram past the end is none, and one
+     * from a unique prefix (bit 0) at least C_PREFIX bytes long is neither
+     * seen before nor matched later. (Candidates never have bit 2: their
+     * 5-gram was not settled.) Positions not listed only advance the scan
+     * by one, so the scan visits the listed ones in order, skipping those
+     * a duplicate jumped over.
+     */
+    for (size_t k = 0; k < cx->n_cand_dup; k++) {
+        size_t i = cx->cand_dup[k];
+        size_t e = i + n <= n_words ? i + n : n_words;
+        unsigned unique = (cx->lone[i] & 1) &
+                          (cx->b[e].bytes - cx->b[i].bytes >= C_PREFIX);
+        ds->visit[n_visit] = (uint32_t)i;
+        n_visit += (i + n <= n_words) & !unique;
+    }
+    size_t total = 0, next = 0;
+    for (size_t k = 0; k < n_visit; k++) {
+        size_t i = ds->visit[k];
+        if (i < next)
+            continue;      /* inside a duplicate the scan jumped over */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
         uint64_t hc = concat_hash(cx, i, n);
@@ -1012,11 +1123,10 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
             return rc;
         if (rc == 1) {
             total += (size_t)cl;
-            i += n;
+            next = i + n;
         } else {
             /* (a pass visits each candidate at most once) */
             ds->filled[n_filled++] = (uint32_t)(en - set->slots);
-            i++;
         }
     }
     if (set->slots != slots)
@@ -1036,11 +1146,6 @@ static const char *const dup_reasons[TH_GOPHER_DUP_NGRAMS] = {
     "duplicated_5_n_grams", "duplicated_6_n_grams", "duplicated_7_n_grams",
     "duplicated_8_n_grams", "duplicated_9_n_grams", "duplicated_10_n_grams",
 };
-
-static double frac(size_t num, size_t den)
-{
-    return den ? (double)num / (double)den : 0.0;
-}
 
 int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
                           const char *text, size_t len, struct th_arena *arena,
@@ -1109,20 +1214,16 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     if (rc == 0 && !cx.lone)
         rc = TH_ENOMEM;
     /* without statistics, rules the bound settles need no exact pass */
-    bool have_bound = false;
-    uint64_t bound = 0;
-    if (rc == 0)
-        rc = mark_lone_concat(&cx, !all, &have_bound, &bound);
     bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
+    if (rc == 0)
+        rc = mark_lone_concat(&cx, !all, opts->top_ngram_frac, lt, settled);
     bool exact_top = all;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++) {
-        settled[t] = have_bound &&
-                     !(frac((size_t)bound * (size_t)(t + 2), lt) >
-                       opts->top_ngram_frac[t]);
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++)
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
+    if (rc == 0 && exact_top) {
+        rc = build_joined(&cx);
     }
     if (rc == 0 && exact_top) {
-        build_joined(&cx);
         rc = cx.space_in_token ? mark_lone(&cx, ' ', J_PREFIX, 2)
                                : mark_lone_joined_by_tokens(&cx);
     }
@@ -1154,6 +1255,9 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
             reason = dup_reasons[d];
     }
     scratch_release(&cx, 0);
+    if (rc == TH_ELIMIT)
+        return th_error_set(err, rc, "gopher repetition: 4 GiB of words "
+                            "or more");
     if (rc < 0)
         return th_error_set(err, rc, "gopher repetition: out of memory");
     *reason_out = reason;

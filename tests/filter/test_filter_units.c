@@ -163,6 +163,12 @@ static void ngram_statistics_match_naive_reference(void)
         "a", "b", "ab", "ba", "aba", "a b", ".", "..", "x", "yy", "zzzzzzzz",
         "the", "cat", "thecat", "sat", "on", "mat",
     };
+    /* long tokens (every fourth document): the stream outgrows its first
+     * guess of 8 bytes a token; prefixes and suffixes of each other */
+    static const char *const long_vocab[] = {
+        "abcdefghijklmnopq", "abcdefghijklmnop", "qabcdefghijklmnop",
+        "zzzzzzzzzzzzzzzzzz", "abcdefghi", "jklmnopq",
+    };
     struct th_gopher_repetition_opts o;
     th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
     unsigned seed = 12345;
@@ -172,7 +178,7 @@ static void ngram_statistics_match_naive_reference(void)
         setup();
         size_t n = 20 + (size_t)(seed % 280);
         struct th_slice w[320];
-        char text[320 * 12];
+        char text[320 * 20];
         size_t tl = 0;
         bool spaces = doc % 3 == 0;
         for (size_t i = 0; i < n; i++) {
@@ -180,11 +186,12 @@ static void ngram_statistics_match_naive_reference(void)
             size_t v = (seed >> 16) % (sizeof(vocab) / sizeof(vocab[0]));
             if (!spaces && strchr(vocab[v], ' '))
                 v = 0;
+            const char *t = doc % 4 == 1 ? long_vocab[v % 6] : vocab[v];
             /* small runs of a few words repeat often */
             if (doc % 2 && i >= 7 && (seed >> 8) % 3 == 0)
                 w[i] = w[i - 7];
             else
-                w[i] = (struct th_slice){vocab[v], strlen(vocab[v])};
+                w[i] = (struct th_slice){t, strlen(t)};
             memcpy(text + tl, w[i].ptr, w[i].len);
             tl += w[i].len;
             text[tl++] = ' ';
@@ -267,6 +274,119 @@ static void ngram_statistics_match_naive_reference(void)
                            "without\n", doc, r, with ? with : "keep",
                            without ? without : "keep");
             }
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
+/* Python's find_duplicates() over pieces[0..n): count and characters. */
+static void naive_dups(char **pieces, size_t n, size_t *dups, size_t *chars)
+{
+    *dups = *chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(pieces[i], pieces[j]);
+        *dups += seen;
+        *chars += seen ? strlen(pieces[i]) : 0;
+    }
+}
+
+/* Split s at every run of at least min newlines (pieces are copies). */
+static size_t naive_split(const char *s, size_t len, size_t min,
+                          char **out)
+{
+    size_t n = 0, start = 0, i = 0;
+    while (i < len) {
+        size_t q = i;
+        while (q < len && s[q] == '\n')
+            q++;
+        if (q - i >= min && q > i) {
+            out[n] = strndup(s + start, i - start);
+            n++;
+            start = q;
+        }
+        i = q > i ? q : i + 1;
+    }
+    out[n++] = strndup(s + start, len - start);
+    return n;
+}
+
+/* Lines and paragraphs (only the pieces of repeated lengths are hashed)
+ * against a naive reference: pieces of equal lengths, of lengths equal
+ * modulo 512, empty ones, both presets. */
+static void line_duplicates_match_naive_reference(void)
+{
+    static char long_a[516], long_b[516];
+    memset(long_a, 'a', 515);
+    memset(long_b, 'b', 515);
+    const char *const vocab[] = {"abc", "abd", "xyz", "", "ab", long_a,
+                                 long_b, "q"};
+    unsigned seed = 777;
+    int bad = 0;
+    static char text[40 * 520];
+    static char *pieces[200];
+    for (int doc = 0; doc < 200; doc++) {
+        size_t tl = 0, n_src = 1 + (size_t)(seed % 30);
+        for (size_t i = 0; i < n_src; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *v = vocab[(seed >> 16) % 8];
+            memcpy(text + tl, v, strlen(v));
+            tl += strlen(v);
+            size_t nl = 1 + (seed >> 8) % 3;   /* 1 to 3 newlines */
+            if (i + 1 < n_src || (seed >> 4) % 2)
+                for (size_t k = 0; k < nl; k++)
+                    text[tl++] = '\n';
+        }
+        text[tl] = '\0';
+        for (int preset = 0; preset < 2; preset++) {
+            setup();
+            struct th_gopher_repetition_opts o;
+            th_gopher_repetition_opts_init(&o, preset ? TH_PRESET_DATATROVE
+                                                      : TH_PRESET_FINEWEB_V1);
+            struct th_gopher_repetition_stats st;
+            const char *reason;
+            struct th_error err;
+            CHECK(th_gopher_repetition(&o, text, tl, NULL, 0, arena, &st,
+                                       &reason, &err) == 0);
+            size_t want[6];
+            /* lines: splitlines() (every newline ends a line; no empty
+             * line after the last one) or re.split("\n+", text) */
+            size_t n = 0;
+            if (preset) {
+                n = naive_split(text, tl, 1, pieces);
+            } else {
+                size_t start = 0;
+                for (size_t i = 0; i < tl; i++)
+                    if (text[i] == '\n') {
+                        pieces[n++] = strndup(text + start, i - start);
+                        start = i + 1;
+                    }
+                if (start < tl)
+                    pieces[n++] = strndup(text + start, tl - start);
+            }
+            want[0] = n;
+            naive_dups(pieces, n, &want[1], &want[2]);
+            for (size_t i = 0; i < n; i++)
+                free(pieces[i]);
+            /* paragraphs: re.split(r"\n{2,}", text.strip()) */
+            size_t s0 = 0, e0 = tl;
+            while (s0 < e0 && text[s0] == '\n')
+                s0++;
+            while (e0 > s0 && text[e0 - 1] == '\n')
+                e0--;
+            n = naive_split(text + s0, e0 - s0, 2, pieces);
+            want[3] = n;
+            naive_dups(pieces, n, &want[4], &want[5]);
+            for (size_t i = 0; i < n; i++)
+                free(pieces[i]);
+            size_t got[6] = {st.n_lines, st.line_dups, st.line_dup_chars,
+                             st.n_paragraphs, st.para_dups,
+                             st.para_dup_chars};
+            for (int k = 0; k < 6; k++)
+                if (got[k] != want[k] && bad++ < 5)
+                    printf("#   doc %d preset %d statistic %d: got %zu "
+                           "want %zu\n", doc, preset, k, got[k], want[k]);
         }
     }
     CHECK_EQ_INT(bad, 0);
@@ -667,6 +787,8 @@ static const struct th_test tests[] = {
      concatenated_ngrams_match_across_token_boundaries},
     {"ngram_statistics_match_naive_reference",
      ngram_statistics_match_naive_reference},
+    {"line_duplicates_match_naive_reference",
+     line_duplicates_match_naive_reference},
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
     {"c4_rewrites_lines", c4_rewrites_lines},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
