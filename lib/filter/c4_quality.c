@@ -55,10 +55,10 @@ void th_c4_quality_opts_init(struct th_c4_quality_opts *opts,
 }
 
 /*
- * Python str.split(): number of words and the longest, in characters. The
- * scan stops once `enough` words were seen and long_at_least is 0 (the
- * caller only needs to know whether the line has enough words, and no
- * word can be long); *n_words is then a lower bound.
+ * Python str.split(): number of words and the longest, in characters, one
+ * character at a time. The scan stops once `enough` words were seen unless
+ * need_longest; *n_words is then a lower bound. The exact path behind
+ * count_words() and may_hold_long_word().
  */
 static void split_words(const char *s, size_t start, size_t end,
                         size_t enough, bool need_longest, size_t *n_words,
@@ -336,8 +336,30 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
         _mm_cmpeq_epi8(x, _mm_set1_epi8('{')));
     *brackets = sq | cu << 16;
 }
+
+/*
+ * Bit k set when byte k of p[0..16) is an ASCII space (Python isspace:
+ * 9-13, 0x1c-0x20); *ascii tells whether all 16 bytes are ASCII.
+ */
+static inline uint32_t space_bits(const char *p, bool *ascii)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *ascii = _mm_movemask_epi8(x) == 0;
+    /* signed compares: bytes >= 0x80 are negative, in neither range */
+    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
+    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(a, b));
+}
 #else
 #define SCAN_BLOCK 8
+
+/* Bit 7 of byte k of m (nothing else set) to bit k. */
+static inline uint32_t marked_bits(uint64_t m)
+{
+    return (uint32_t)(((m >> 7) * 0x0002040810204081ull) >> 56);
+}
 
 /* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
 static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
@@ -353,15 +375,119 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
     uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
                  PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
 #undef PAIR
-    /* bit 7 of byte k to bit k */
-    const uint64_t gather = 0x0002040810204081ull;
-    *pairs = (uint32_t)(((m >> 7) * gather) >> 56);
-    uint64_t sq = th_ft_zero_bytes(x ^ TH_FT_BYTES('['));
-    uint64_t cu = th_ft_zero_bytes(x ^ TH_FT_BYTES('{'));
-    *brackets = (uint32_t)(((sq >> 7) * gather) >> 56) |
-                (uint32_t)(((cu >> 7) * gather) >> 56) << 16;
+    *pairs = marked_bits(m);
+    *brackets = marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
+                marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
+}
+
+/*
+ * Bit k set when byte k of p[0..8) is an ASCII space (Python isspace:
+ * 9-13, 0x1c-0x20); *ascii tells whether all 8 bytes are ASCII.
+ */
+static inline uint32_t space_bits(const char *p, bool *ascii)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t high = x & TH_FT_BYTES(0x80);
+    *ascii = !high;
+    x &= TH_FT_BYTES(0x7f);  /* no carry between bytes in th_ft_in_range */
+    uint64_t sp = th_ft_in_range(x, 9, 13) | th_ft_in_range(x, 0x1c, 0x20);
+    return marked_bits(sp & ~high);
 }
 #endif
+
+/* Python str.isspace() of the character at p[i] (i < end); *adv its bytes. */
+static inline bool space_at(const uint8_t *p, size_t i, size_t end,
+                            size_t *adv)
+{
+    uint32_t c = p[i];
+    if (c < 0x80)
+        *adv = 1;
+    else
+        c = th_ft_decode(p + i, end - i, adv);
+    return th_ft_is_space(c);
+}
+
+/*
+ * Words of Python str.split() in s[start, end), counted up to `enough`:
+ * returns min(words, enough). ASCII blocks go SCAN_BLOCK bytes at a time
+ * (a word starts at a non-space byte after a space or the line start),
+ * blocks with other bytes one character at a time; the tail is padded
+ * with spaces, which start no word.
+ */
+static size_t count_words(const char *s, size_t start, size_t end,
+                          size_t enough)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    const uint32_t all = (1u << SCAN_BLOCK) - 1;
+    size_t i = start, words = 0;
+    uint32_t prev_space = 1;   /* the line start acts as a space */
+    while (i < end && words < enough) {
+        size_t left = end - i;
+        bool ascii;
+        uint32_t sp;
+        if (left >= SCAN_BLOCK) {
+            sp = space_bits(s + i, &ascii);
+        } else {
+            char pad[SCAN_BLOCK];
+            memset(pad, ' ', sizeof(pad));
+            memcpy(pad, s + i, left);
+            sp = space_bits(pad, &ascii);
+        }
+        if (ascii) {
+            uint32_t starts = ~sp & all & (sp << 1 | prev_space);
+            words += (size_t)__builtin_popcount(starts);
+            prev_space = sp >> (SCAN_BLOCK - 1) & 1;
+            i += SCAN_BLOCK;
+            continue;
+        }
+        size_t stop = left >= SCAN_BLOCK ? i + SCAN_BLOCK : end;
+        while (i < stop) {
+            size_t adv;
+            bool space = space_at(p, i, end, &adv);
+            words += !space && prev_space;
+            prev_space = space;
+            i += adv;
+        }
+    }
+    return words < enough ? words : enough;
+}
+
+/*
+ * Can s[start, end) hold a word of more than max characters? False is
+ * exact; true means "maybe": a run of bytes without an ASCII space longer
+ * than max bytes (a character has at least one byte, and other spaces
+ * only cut runs shorter). Needs max >= SCAN_BLOCK: a run inside one block
+ * is shorter than that.
+ */
+static bool may_hold_long_word(const char *s, size_t start, size_t end,
+                               size_t max)
+{
+    size_t i = start, run = 0;
+    for (; i + SCAN_BLOCK <= end; i += SCAN_BLOCK) {
+        bool ascii;
+        uint32_t sp = space_bits(s + i, &ascii);
+        if (!sp) {
+            run += SCAN_BLOCK;
+            continue;
+        }
+        run += (size_t)__builtin_ctz(sp);
+        if (run > max)
+            return true;
+        run = SCAN_BLOCK - 1 - (size_t)(31 - __builtin_clz(sp));
+    }
+    for (; i < end; i++) {
+        uint8_t b = (uint8_t)s[i];
+        if (b < 0x80 && th_ft_is_space(b)) {
+            if (run > max)
+                return true;
+            run = 0;
+        } else {
+            run++;
+        }
+    }
+    return run > max;
+}
 
 /*
  * Copy s[0..n) to out (which has SCAN_BLOCK bytes of slack: whole blocks
@@ -449,8 +575,14 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                             (int64_t)(le - ls) > opts->max_word_length;
         size_t enough = opts->min_words_per_line > 0
                             ? (size_t)opts->min_words_per_line : 0;
-        size_t n_words, longest;
-        split_words(text, ls, le, enough, need_longest, &n_words, &longest);
+        size_t n_words = count_words(text, ls, le, enough), longest = 0;
+        if (need_longest &&
+            (opts->max_word_length < SCAN_BLOCK ||
+             may_hold_long_word(text, ls, le,
+                                (size_t)opts->max_word_length))) {
+            size_t all_words;
+            split_words(text, ls, le, enough, true, &all_words, &longest);
+        }
         if (opts->max_word_length != -1 &&
             (int64_t)longest > opts->max_word_length) {
             st->dropped_too_long_word++;
