@@ -358,7 +358,7 @@ static inline uint32_t space_bits(const char *p, bool *ascii)
 /* Bit 7 of byte k of m (nothing else set) to bit k. */
 static inline uint32_t marked_bits(uint64_t m)
 {
-    return (uint32_t)(((m >> 7) * 0x0002040810204081ull) >> 56);
+    return (uint32_t)(((m >> 7) * 0x0102040810204080ull) >> 56);
 }
 
 /* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
