@@ -22,9 +22,6 @@
 #include <string.h>
 
 #include <utf8proc.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "thresh/filter.h"
 #include "filter_text.h"
@@ -306,10 +303,10 @@ static unsigned confirm_anchors(const char *s, size_t n, size_t base,
     return 0;
 }
 
-#if defined(__SSE2__)
-/* Bytes at a time of copy_scan_block() (and its pair look-ahead). */
-#define SCAN_BLOCK 16
+/* Bytes at a time of copy_scan_block() and the word scans. */
+#define SCAN_BLOCK TH_FT_BLOCK
 
+#if defined(__SSE2__)
 /*
  * One block of copy_scan(): copies p[0..16) to out and returns in *pairs
  * the positions k where p[k], p[k + 1] (case-folded) form an anchor pair,
@@ -337,30 +334,7 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
     *brackets = sq | cu << 16;
 }
 
-/*
- * Bit k set when byte k of p[0..16) is an ASCII space (Python isspace:
- * 9-13, 0x1c-0x20); *ascii tells whether all 16 bytes are ASCII.
- */
-static inline uint32_t space_bits(const char *p, bool *ascii)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    *ascii = _mm_movemask_epi8(x) == 0;
-    /* signed compares: bytes >= 0x80 are negative, in neither range */
-    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
-    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
-    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(a, b));
-}
 #else
-#define SCAN_BLOCK 8
-
-/* Bit 7 of byte k of m (nothing else set) to bit k. */
-static inline uint32_t marked_bits(uint64_t m)
-{
-    return (uint32_t)(((m >> 7) * 0x0102040810204080ull) >> 56);
-}
-
 /* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
 static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
                                    uint32_t *brackets)
@@ -375,25 +349,11 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
     uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
                  PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
 #undef PAIR
-    *pairs = marked_bits(m);
-    *brackets = marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
-                marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
+    *pairs = th_ft_marked_bits(m);
+    *brackets = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
+                th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
 }
 
-/*
- * Bit k set when byte k of p[0..8) is an ASCII space (Python isspace:
- * 9-13, 0x1c-0x20); *ascii tells whether all 8 bytes are ASCII.
- */
-static inline uint32_t space_bits(const char *p, bool *ascii)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    uint64_t high = x & TH_FT_BYTES(0x80);
-    *ascii = !high;
-    x &= TH_FT_BYTES(0x7f);  /* no carry between bytes in th_ft_in_range */
-    uint64_t sp = th_ft_in_range(x, 9, 13) | th_ft_in_range(x, 0x1c, 0x20);
-    return marked_bits(sp & ~high);
-}
 #endif
 
 /* Python str.isspace() of the character at p[i] (i < end); *adv its bytes. */
@@ -427,16 +387,16 @@ static size_t count_words(const char *s, size_t start, size_t end,
         bool ascii;
         uint32_t sp;
         if (left >= SCAN_BLOCK) {
-            sp = space_bits(s + i, &ascii);
+            sp = th_ft_block_spaces(s + i, &ascii);
         } else {
             char pad[SCAN_BLOCK];
             memset(pad, ' ', sizeof(pad));
             memcpy(pad, s + i, left);
-            sp = space_bits(pad, &ascii);
+            sp = th_ft_block_spaces(pad, &ascii);
         }
         if (ascii) {
             uint32_t starts = ~sp & all & (sp << 1 | prev_space);
-            words += (size_t)__builtin_popcount(starts);
+            words += (size_t)th_ft_popcount(starts);
             prev_space = sp >> (SCAN_BLOCK - 1) & 1;
             i += SCAN_BLOCK;
             continue;
@@ -466,7 +426,7 @@ static bool may_hold_long_word(const char *s, size_t start, size_t end,
     size_t i = start, run = 0;
     for (; i + SCAN_BLOCK <= end; i += SCAN_BLOCK) {
         bool ascii;
-        uint32_t sp = space_bits(s + i, &ascii);
+        uint32_t sp = th_ft_block_spaces(s + i, &ascii);
         if (!sp) {
             run += SCAN_BLOCK;
             continue;

@@ -180,7 +180,25 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
     *line_start = i;
     const uint8_t *p = (const uint8_t *)s;
     while (i < n) {
-        /* 8 bytes at a time up to the next byte that may start a break */
+        /* 16, then 8 bytes at a time up to the next byte that may start a
+         * break */
+#if defined(__SSE2__)
+        while (i + 16 <= n) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+                                        (p + i));
+            /* signed: 0x00-0x1f are the bytes in [0, 0x20) */
+            __m128i ctl = _mm_and_si128(
+                _mm_cmpgt_epi8(x, _mm_set1_epi8(-1)),
+                _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+            __m128i lead = _mm_or_si128(
+                _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xc2)),
+                _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xe2)));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, lead));
+            if (m)
+                break;
+            i += 16;
+        }
+#endif
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, p + i, 8);

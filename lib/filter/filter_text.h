@@ -169,6 +169,69 @@ static inline uint64_t th_ft_low_bytes(size_t len)
     return len ? ~0ull >> (64 - 8 * len) : 0;
 }
 
+/* ---- blocks of TH_FT_BLOCK bytes: SSE2, else 8 bytes (SWAR) ---------- */
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define TH_FT_BLOCK 16
+#else
+#define TH_FT_BLOCK 8
+#endif
+
+/* Bits set in x (without -mpopcnt, __builtin_popcount is a libgcc call). */
+static inline unsigned th_ft_popcount(uint32_t x)
+{
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+
+/* Bit 7 of byte k of m (nothing else set) to bit k. */
+static inline uint32_t th_ft_marked_bits(uint64_t m)
+{
+    return (uint32_t)(((m >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+/*
+ * Bit k set when byte k of p[0..TH_FT_BLOCK) is an ASCII space (Python
+ * isspace: 9-13, 0x1c-0x20); *ascii tells whether every byte is ASCII.
+ */
+static inline uint32_t th_ft_block_spaces(const char *p, bool *ascii)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *ascii = _mm_movemask_epi8(x) == 0;
+    /* signed compares: bytes >= 0x80 are negative, in neither range */
+    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
+    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(a, b));
+#else
+    uint64_t x;
+    __builtin_memcpy(&x, p, 8);
+    uint64_t high = x & TH_FT_BYTES(0x80);
+    *ascii = !high;
+    x &= TH_FT_BYTES(0x7f);  /* no carry between bytes in th_ft_in_range */
+    uint64_t sp = th_ft_in_range(x, 9, 13) | th_ft_in_range(x, 0x1c, 0x20);
+    return th_ft_marked_bits(sp & ~high);
+#endif
+}
+
+/* Bit k set when byte k of p[0..TH_FT_BLOCK) is b. */
+static inline uint32_t th_ft_block_eq(const char *p, uint8_t b)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b)));
+#else
+    uint64_t x;
+    __builtin_memcpy(&x, p, 8);
+    return th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES(b)));
+#endif
+}
+
 /* ASCII-only lowercase of s[0..n) into out (same length). */
 void th_ft_lower_ascii(const char *s, size_t n, char *out);
 

@@ -69,42 +69,64 @@ static bool is_blank(const char *s, size_t n)
     return a == b;
 }
 
+/* What one pass over the text counts (count_text()). */
+struct text_counts {
+    size_t newlines;    /* count("\n") */
+    size_t chars;       /* characters (Python len) */
+    size_t runs;        /* maximal runs of non-whitespace characters */
+};
+
 /*
- * Maximal runs of non-whitespace characters (Python str.isspace) in
- * s[0..n). Eight ASCII bytes at a time: a run starts at a non-space byte
- * whose predecessor is a space (or the text start); other bytes go through
- * the decoder one character at a time.
+ * Newlines, characters and maximal runs of non-whitespace characters
+ * (Python str.isspace) of s[0..n), in one pass. ASCII blocks go
+ * TH_FT_BLOCK bytes at a time (a run starts at a non-space byte after a
+ * space or the text start); blocks with other bytes one character at a
+ * time. The tail is padded with spaces, which start no run.
  */
-static size_t count_runs(const char *s, size_t n)
+static void count_text(const char *s, size_t n, struct text_counts *out)
 {
     const uint8_t *p = (const uint8_t *)s;
-    size_t runs = 0, i = 0;
-    uint64_t prev_space = 1;   /* the text start acts as a space */
+    const uint32_t all = (1u << TH_FT_BLOCK) - 1;
+    size_t i = 0, newlines = 0, chars = 0, runs = 0;
+    uint32_t prev_space = 1;   /* the text start acts as a space */
     while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, p + i, 8);
-            if (!(x & TH_FT_BYTES(0x80))) {
-                uint64_t sp = th_ft_in_range(x, 9, 13) |
-                              th_ft_in_range(x, 0x1c, 0x20);
-                uint64_t word = ~sp & TH_FT_BYTES(0x80);
-                /* space flags moved one byte up, the previous one below */
-                uint64_t before = (sp << 8) | (prev_space << 7);
-                uint64_t starts = word & before;
-                runs += th_ft_count_marked(starts);
-                prev_space = sp >> 63;
-                i += 8;
-                continue;
-            }
+        size_t left = n - i, take = TH_FT_BLOCK;
+        const char *block = s + i;
+        char pad[TH_FT_BLOCK];
+        if (left < TH_FT_BLOCK) {
+            memset(pad, ' ', sizeof(pad));
+            memcpy(pad, s + i, left);
+            block = pad;
+            take = left;
         }
-        size_t adv = 1;
-        uint32_t c = p[i] < 0x80 ? p[i] : th_ft_decode(p + i, n - i, &adv);
-        bool space = th_ft_is_space(c);
-        runs += !space && prev_space;
-        prev_space = space;
-        i += adv;
+        bool ascii;
+        uint32_t sp = th_ft_block_spaces(block, &ascii);
+        if (ascii) {
+            newlines += (size_t)th_ft_popcount(th_ft_block_eq(block, '\n'));
+            chars += take;
+            runs += (size_t)th_ft_popcount(~sp & all &
+                                               (sp << 1 | prev_space));
+            prev_space = sp >> (TH_FT_BLOCK - 1) & 1;
+            i += take;
+            continue;
+        }
+        size_t stop = i + take;
+        while (i < stop) {
+            uint32_t c = p[i];
+            size_t adv = 1;
+            if (c >= 0x80)
+                c = th_ft_decode(p + i, n - i, &adv);
+            bool space = th_ft_is_space(c);
+            newlines += c == '\n';
+            chars++;
+            runs += !space && prev_space;
+            prev_space = space;
+            i += adv;
+        }
     }
-    return runs;
+    out->newlines = newlines;
+    out->chars = chars;
+    out->runs = runs;
 }
 
 static bool over(double v, double thr, bool inclusive)
@@ -125,10 +147,9 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
     *reason_out = NULL;
 
     /* the hash set: at most one entry per line */
-    size_t n_nl = 0;
-    for (const char *p = text, *e = text + len;
-         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        n_nl++;
+    struct text_counts counts;
+    count_text(text, len, &counts);
+    size_t n_nl = counts.newlines;
     st->n_newlines = n_nl;
     size_t cap = 16;
     while (cap < (n_nl + 1) * 2)
@@ -174,7 +195,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         start = end + 1;
     }
     st->n_lines = n_lines;
-    size_t chars_no_nl = th_ft_count_chars(text, len) - n_nl;
+    size_t chars_no_nl = counts.chars - n_nl;
     if (n_lines == 0) {
         *reason_out = "empty";
         return 0;
@@ -209,7 +230,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
      * the rule, the (costly) word list is not needed.
      */
     if (!stats && !reason && n_nl) {
-        size_t runs = count_runs(text, len);
+        size_t runs = counts.runs;
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;
     }
