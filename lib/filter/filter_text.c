@@ -268,7 +268,7 @@ void th_ft_rstrip(const char *s, size_t start, size_t *end)
     *end = e;
 }
 
-void th_ft_strip(const char *s, size_t *start, size_t *end)
+void th_ft_strip_chars(const char *s, size_t *start, size_t *end)
 {
     th_ft_lstrip(s, start, *end);
     th_ft_rstrip(s, *start, end);

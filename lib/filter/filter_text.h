@@ -94,7 +94,19 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
                      size_t *line_start, size_t *line_end);
 
 /* Python str.strip() bounds: shrink [*start, *end) over s. */
-void th_ft_strip(const char *s, size_t *start, size_t *end);
+void th_ft_strip_chars(const char *s, size_t *start, size_t *end);
+static inline void th_ft_strip(const char *s, size_t *start, size_t *end)
+{
+    /* an ASCII byte is a whole character: ASCII non-space at both ends
+     * (the common case) leaves nothing to strip */
+    if (*start < *end) {
+        uint8_t a = (uint8_t)s[*start], b = (uint8_t)s[*end - 1];
+        if (a < 0x80 && b < 0x80 && !th_ft_is_space(a) &&
+            !th_ft_is_space(b))
+            return;
+    }
+    th_ft_strip_chars(s, start, end);
+}
 void th_ft_lstrip(const char *s, size_t *start, size_t end);
 void th_ft_rstrip(const char *s, size_t start, size_t *end);
 
