@@ -9,8 +9,12 @@
  * lines, joined by "\n" and stripped, replace the text.
  *
  * Approach: one pass over the lines, writing each cleaned line straight into
- * the output buffer (rolled back when the line is dropped), lowercasing the
- * line into a scratch buffer for the phrase checks. Sentences are counted
+ * the output buffer (rolled back when the line is dropped). The copy is
+ * one SSE2 pass (8-byte SWAR without SSE2) that also finds '[', '{' and
+ * case-folded byte pairs anchoring the phrases; only a line where an
+ * anchor confirms a phrase, or a citation was removed, is lowercased into
+ * a scratch buffer for the exact phrase checks. Words are counted only up
+ * to the rule's minimum, by blocks of ASCII bytes. Sentences are counted
  * through the caller's callback. Without a stats request only the decision
  * matters: every kept line with a non-space character holds at least one
  * sentence, so once the minimum number of such lines is kept the document

@@ -39,7 +39,17 @@ size_t th_ft_count_chars(const char *s, size_t n)
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0, count = 0;
     while (i < n) {
-        /* fast path: 8 ASCII bytes at a time */
+        /* fast path: 16 (SSE2), then 8 ASCII bytes at a time */
+#if defined(__SSE2__)
+        while (i + 16 <= n &&
+               !_mm_movemask_epi8(_mm_loadu_si128(
+                   (const __m128i *)(const void *)(p + i)))) {
+            i += 16;
+            count += 16;
+        }
+        if (i >= n)
+            break;
+#endif
         if (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, p + i, 8);
