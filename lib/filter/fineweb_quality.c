@@ -76,59 +76,105 @@ struct text_counts {
     size_t newlines;    /* count("\n") */
     size_t chars;       /* characters (Python len) */
     size_t runs;        /* maximal runs of non-whitespace characters */
+    uint32_t prev_space; /* 1 when the last character seen is a space */
 };
+
+#if defined(__SSE2__)
+/* The sum of the 16 bytes of v (each at most 255). */
+static inline size_t byte_sum(__m128i v)
+{
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(s) +
+           (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+}
+
+/*
+ * count_text() over the whole ASCII blocks from s[i]: stops at the first
+ * block holding a non-ASCII byte, or with fewer than 16 bytes left;
+ * returns the offset reached. Counts are kept per byte lane (a lane
+ * counts at most 255 blocks before it is added up): a newline is a byte
+ * equal to '\n', a run starts at a non-space byte after a space.
+ */
+static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
+                                 struct text_counts *tc)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i carry = _mm_cvtsi32_si128(tc->prev_space ? 0xff : 0);
+    while (i + 16 <= n) {
+        __m128i nl = zero, starts = zero;
+        size_t start = i;
+        for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+                                        (s + i));
+            if (_mm_movemask_epi8(x))
+                break;
+            /* spaces: 9-13 and 0x1c-0x20 (see th_ft_block_spaces) */
+            __m128i sp = _mm_or_si128(
+                _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(14))),
+                _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21))));
+            __m128i before = _mm_or_si128(_mm_slli_si128(sp, 1), carry);
+            starts = _mm_sub_epi8(starts, _mm_andnot_si128(sp, before));
+            nl = _mm_sub_epi8(nl, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+            carry = _mm_srli_si128(sp, 15);
+        }
+        tc->newlines += byte_sum(nl);
+        tc->runs += byte_sum(starts);
+        tc->chars += i - start;
+        if (i + 16 <= n && i - start < 255 * 16)
+            break;  /* a non-ASCII block */
+    }
+    tc->prev_space = (uint32_t)_mm_cvtsi128_si32(carry) & 1;
+    return i;
+}
+#else
+/* count_text() over whole ASCII blocks from s[i] (see the SSE2 version). */
+static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
+                                 struct text_counts *tc)
+{
+    for (; i + TH_FT_BLOCK <= n; i += TH_FT_BLOCK) {
+        bool ascii;
+        uint32_t sp = th_ft_block_spaces(s + i, &ascii);
+        if (!ascii)
+            break;
+        tc->newlines += th_ft_popcount(th_ft_block_eq(s + i, '\n'));
+        tc->chars += TH_FT_BLOCK;
+        tc->runs += th_ft_popcount(~sp & ((1u << TH_FT_BLOCK) - 1) &
+                                   (sp << 1 | tc->prev_space));
+        tc->prev_space = sp >> (TH_FT_BLOCK - 1) & 1;
+    }
+    return i;
+}
+#endif
 
 /*
  * Newlines, characters and maximal runs of non-whitespace characters
- * (Python str.isspace) of s[0..n), in one pass. ASCII blocks go
- * TH_FT_BLOCK bytes at a time (a run starts at a non-space byte after a
- * space or the text start); blocks with other bytes one character at a
- * time. The tail is padded with spaces, which start no run.
+ * (Python str.isspace) of s[0..n), in one pass: ASCII blocks by
+ * count_ascii_blocks(), a block with other bytes (and the tail) one
+ * character at a time.
  */
-static void count_text(const char *s, size_t n, struct text_counts *out)
+static void count_text(const char *s, size_t n, struct text_counts *tc)
 {
     const uint8_t *p = (const uint8_t *)s;
-    const uint32_t all = (1u << TH_FT_BLOCK) - 1;
-    size_t i = 0, newlines = 0, chars = 0, runs = 0;
-    uint32_t prev_space = 1;   /* the text start acts as a space */
+    *tc = (struct text_counts){0, 0, 0, 1};  /* the start acts as a space */
+    size_t i = 0;
     while (i < n) {
-        size_t left = n - i, take = TH_FT_BLOCK;
-        const char *block = s + i;
-        char pad[TH_FT_BLOCK];
-        if (left < TH_FT_BLOCK) {
-            memset(pad, ' ', sizeof(pad));
-            memcpy(pad, s + i, left);
-            block = pad;
-            take = left;
-        }
-        bool ascii;
-        uint32_t sp = th_ft_block_spaces(block, &ascii);
-        if (ascii) {
-            newlines += (size_t)th_ft_popcount(th_ft_block_eq(block, '\n'));
-            chars += take;
-            runs += (size_t)th_ft_popcount(~sp & all &
-                                               (sp << 1 | prev_space));
-            prev_space = sp >> (TH_FT_BLOCK - 1) & 1;
-            i += take;
-            continue;
-        }
-        size_t stop = i + take;
+        i = count_ascii_blocks(s, n, i, tc);
+        size_t stop = n - i >= TH_FT_BLOCK ? i + TH_FT_BLOCK : n;
         while (i < stop) {
             uint32_t c = p[i];
             size_t adv = 1;
             if (c >= 0x80)
                 c = th_ft_decode(p + i, n - i, &adv);
             bool space = th_ft_is_space(c);
-            newlines += c == '\n';
-            chars++;
-            runs += !space && prev_space;
-            prev_space = space;
+            tc->newlines += c == '\n';
+            tc->chars++;
+            tc->runs += !space && tc->prev_space;
+            tc->prev_space = space;
             i += adv;
         }
     }
-    out->newlines = newlines;
-    out->chars = chars;
-    out->runs = runs;
 }
 
 static bool over(double v, double thr, bool inclusive)
