@@ -204,6 +204,19 @@ static inline uint32_t th_ft_marked_bits(uint64_t m)
     return (uint32_t)(((m >> 7) * 0x0102040810204080ull) >> 56);
 }
 
+#if defined(__SSE2__)
+/* 0xff in each byte of x that is an ASCII space (9-13, 0x1c-0x20). */
+static inline __m128i th_ft_space_bytes(__m128i x)
+{
+    /* signed compares: bytes >= 0x80 are negative, in neither range */
+    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
+    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
+    return _mm_or_si128(a, b);
+}
+#endif
+
 /*
  * Bit k set when byte k of p[0..TH_FT_BLOCK) is an ASCII space (Python
  * isspace: 9-13, 0x1c-0x20); *ascii tells whether every byte is ASCII.
@@ -213,12 +226,7 @@ static inline uint32_t th_ft_block_spaces(const char *p, bool *ascii)
 #if defined(__SSE2__)
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     *ascii = _mm_movemask_epi8(x) == 0;
-    /* signed compares: bytes >= 0x80 are negative, in neither range */
-    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
-    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
-    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(a, b));
+    return (uint32_t)_mm_movemask_epi8(th_ft_space_bytes(x));
 #else
     uint64_t x;
     __builtin_memcpy(&x, p, 8);

@@ -61,7 +61,19 @@ static bool is_short(const char *s, size_t n, int64_t limit)
         return true;
     if ((uint64_t)n > (uint64_t)limit * 4)
         return false;
-    return (int64_t)th_ft_count_chars(s, n) <= limit;
+    /* ASCII blocks are as many characters as bytes: the count passes the
+     * limit after a few of them in most lines */
+    size_t i = 0, chars = 0;
+    for (; i + TH_FT_BLOCK <= n; i += TH_FT_BLOCK) {
+        bool ascii;
+        th_ft_block_spaces(s + i, &ascii);
+        if (!ascii)
+            break;
+        chars += TH_FT_BLOCK;
+        if ((int64_t)chars > limit)
+            return false;
+    }
+    return (int64_t)(chars + th_ft_count_chars(s + i, n - i)) <= limit;
 }
 
 static bool is_blank(const char *s, size_t n)
@@ -108,12 +120,7 @@ static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
                                         (s + i));
             if (_mm_movemask_epi8(x))
                 break;
-            /* spaces: 9-13 and 0x1c-0x20 (see th_ft_block_spaces) */
-            __m128i sp = _mm_or_si128(
-                _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(14))),
-                _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
-                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21))));
+            __m128i sp = th_ft_space_bytes(x);
             __m128i before = _mm_or_si128(_mm_slli_si128(sp, 1), carry);
             starts = _mm_sub_epi8(starts, _mm_andnot_si128(sp, before));
             nl = _mm_sub_epi8(nl, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
