@@ -100,37 +100,120 @@ static inline size_t byte_sum(__m128i v)
            (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
 }
 
+/* 0xff in each byte of x within [lo, hi] (unsigned). */
+static inline __m128i bytes_in(__m128i x, uint8_t lo, uint8_t hi)
+{
+    return _mm_and_si128(
+        _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), x),
+        _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)hi)), x));
+}
+
+static inline __m128i bytes_eq(__m128i x, uint8_t b)
+{
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b));
+}
+
 /*
- * count_text() over the whole ASCII blocks from s[i]: stops at the first
- * block holding a non-ASCII byte, or with fewer than 16 bytes left;
- * returns the offset reached. Counts are kept per byte lane (a lane
- * counts at most 255 blocks before it is added up): a newline is a byte
- * equal to '\n', a run starts at a non-space byte after a space.
+ * count_text() of the 16 bytes at p (x; a character starts at p[0]; p[16]
+ * and p[17] readable) when they hold non-ASCII bytes but are plainly
+ * valid UTF-8 without a non-ASCII space: ASCII, and leads C2-DF, E2,
+ * E4-EC, EE-EF, F1-F3 each followed by exactly its continuation bytes (such a
+ * lead decodes to a valid character whatever continuation bytes follow:
+ * no overlong form, surrogate or value past U+10FFFF), no C2 85 / C2 A0,
+ * no E2 80 80-8A / A8 / A9 / AF, no E2 81 9F (E1 and E3, which lead the
+ * other spaces, are not taken). Then a character is a byte that is not a
+ * continuation byte, every non-ASCII byte belongs to a non-space
+ * character, and runs start as in an ASCII block. Returns the bytes
+ * counted (a character cut by the block end is left for the next block),
+ * 0 when the block is not plain: the caller decodes it.
+ */
+static size_t plain_block(const char *p, __m128i x, struct text_counts *tc,
+                          __m128i *carry)
+{
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+    uint32_t high = (uint32_t)_mm_movemask_epi8(x);
+    uint32_t cont = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0x80, 0xbf));
+    uint32_t l2 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xc2, 0xdf));
+    uint32_t l3 = (uint32_t)_mm_movemask_epi8(_mm_or_si128(
+        bytes_eq(x, 0xe2),
+        _mm_or_si128(bytes_in(x, 0xe4, 0xec), bytes_in(x, 0xee, 0xef))));
+    uint32_t l4 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xf1, 0xf3));
+    /* where continuation bytes must be (bits 16-18: past the block) */
+    uint32_t want = l2 << 1 | l3 << 1 | l3 << 2 | l4 << 1 | l4 << 2 |
+                    l4 << 3;
+    if ((high & ~(cont | l2 | l3 | l4)) || ((cont ^ want) & 0xffff))
+        return 0;
+    __m128i e2 = bytes_eq(x, 0xe2);
+    __m128i space = _mm_and_si128(
+        bytes_eq(x, 0xc2), _mm_or_si128(bytes_eq(y, 0x85), bytes_eq(y, 0xa0)));
+    __m128i z2000 = _mm_or_si128(
+        bytes_in(z, 0x80, 0x8a),
+        _mm_or_si128(bytes_in(z, 0xa8, 0xa9), bytes_eq(z, 0xaf)));
+    space = _mm_or_si128(space, _mm_and_si128(
+        _mm_and_si128(e2, bytes_eq(y, 0x80)), z2000));
+    space = _mm_or_si128(space, _mm_and_si128(
+        _mm_and_si128(e2, bytes_eq(y, 0x81)), bytes_eq(z, 0x9f)));
+    if (_mm_movemask_epi8(space))
+        return 0;
+    /* every byte is consistent: at most one lead's character runs past
+     * the block (two would need a lead where a continuation must be) */
+    uint32_t cut_lead = (l2 & 0x8000) | (l3 & 0xc000) | (l4 & 0xe000);
+    size_t cut = cut_lead ? (size_t)__builtin_ctz(cut_lead) : 16;
+    uint32_t keep = (1u << cut) - 1;
+    uint32_t sp = (uint32_t)_mm_movemask_epi8(th_ft_space_bytes(x)) & keep;
+    uint32_t lf = (uint32_t)_mm_movemask_epi8(bytes_eq(x, '\n')) & keep;
+    uint32_t prev = (uint32_t)_mm_cvtsi128_si32(*carry) & 1;
+    tc->newlines += th_ft_popcount(lf);
+    tc->runs += th_ft_popcount(~sp & keep & (sp << 1 | prev));
+    tc->chars += th_ft_popcount(~cont & keep);
+    *carry = _mm_cvtsi32_si128(sp >> (cut - 1) & 1 ? 0xff : 0);
+    return cut;
+}
+
+/*
+ * count_text() over the blocks from s[i] that are ASCII or plain (see
+ * plain_block()): stops at the first other block, or with fewer than 16
+ * bytes left; returns the offset reached. ASCII blocks are counted per
+ * byte lane (a lane counts at most 255 blocks before it is added up): a
+ * newline is a byte equal to '\n', a run starts at a non-space byte after
+ * a space.
  */
 static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
                                  struct text_counts *tc)
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i carry = _mm_cvtsi32_si128(tc->prev_space ? 0xff : 0);
-    while (i + 16 <= n) {
+    bool more = true;
+    while (more && i + 16 <= n) {
         __m128i nl = zero, starts = zero;
-        size_t start = i;
-        for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+        for (int k = 0; k < 255; k++) {
+            if (i + 16 > n) {
+                more = false;
+                break;
+            }
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)
                                         (s + i));
-            if (_mm_movemask_epi8(x))
-                break;
+            if (_mm_movemask_epi8(x)) {
+                size_t used = i + 18 <= n ? plain_block(s + i, x, tc, &carry)
+                                          : 0;
+                if (!used) {
+                    more = false;
+                    break;
+                }
+                i += used;
+                continue;
+            }
             __m128i sp = th_ft_space_bytes(x);
             __m128i before = _mm_or_si128(_mm_slli_si128(sp, 1), carry);
             starts = _mm_sub_epi8(starts, _mm_andnot_si128(sp, before));
             nl = _mm_sub_epi8(nl, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
             carry = _mm_srli_si128(sp, 15);
+            tc->chars += 16;
+            i += 16;
         }
         tc->newlines += byte_sum(nl);
         tc->runs += byte_sum(starts);
-        tc->chars += i - start;
-        if (i + 16 <= n && i - start < 255 * 16)
-            break;  /* a non-ASCII block */
     }
     tc->prev_space = (uint32_t)_mm_cvtsi128_si32(carry) & 1;
     return i;
