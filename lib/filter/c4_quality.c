@@ -374,10 +374,11 @@ static inline bool space_at(const uint8_t *p, size_t i, size_t end,
 
 /*
  * Words of Python str.split() in s[start, end), counted up to `enough`:
- * returns min(words, enough). ASCII blocks go SCAN_BLOCK bytes at a time
- * (a word starts at a non-space byte after a space or the line start),
- * blocks with other bytes one character at a time; the tail is padded
- * with spaces, which start no word.
+ * returns min(words, enough). ASCII blocks (with SSE2 also blocks whose
+ * other bytes cannot belong to a space) go SCAN_BLOCK bytes at a time (a
+ * word starts at a non-space byte after a space or the line start), other
+ * blocks one character at a time; the tail is padded with spaces, which
+ * start no word.
  */
 static size_t count_words(const char *s, size_t start, size_t end,
                           size_t enough)
@@ -398,6 +399,12 @@ static size_t count_words(const char *s, size_t start, size_t end,
             memcpy(pad, s + i, left);
             sp = th_ft_block_spaces(pad, &ascii);
         }
+#if defined(__SSE2__)
+        /* other bytes of non-space characters only: as if ASCII */
+        if (!ascii && left >= SCAN_BLOCK + 2 &&
+            !th_ft_block_may_hold_wide_space(s + i))
+            ascii = true;
+#endif
         if (ascii) {
             uint32_t starts = ~sp & all & (sp << 1 | prev_space);
             words += (size_t)th_ft_popcount(starts);

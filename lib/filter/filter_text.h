@@ -215,6 +215,38 @@ static inline __m128i th_ft_space_bytes(__m128i x)
                               _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
     return _mm_or_si128(a, b);
 }
+
+/*
+ * Might the 16 bytes at p (p[16] and p[17] readable) hold the start of a
+ * non-ASCII space (th_ft_is_space)? Yes at C2 85, C2 A0, E2 80 80-8A, E2
+ * 80 A8 / A9 / AF, E2 81 9F, and at any E1 or E3 (U+1680, U+3000). Such
+ * leads are never continuation bytes, so every one starts a character
+ * wherever decoding began; without them every non-ASCII byte belongs to a
+ * non-space character.
+ */
+static inline bool th_ft_block_may_hold_wide_space(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+#define TH_FT_EQ(v, b) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(b)))
+    /* z in 80-8A: signed, 0x80-0x8a are -128..-118 */
+    __m128i z2000 = _mm_or_si128(
+        _mm_cmplt_epi8(z, _mm_set1_epi8((char)0x8b)),
+        _mm_or_si128(_mm_or_si128(TH_FT_EQ(z, 0xa8), TH_FT_EQ(z, 0xa9)),
+                     TH_FT_EQ(z, 0xaf)));
+    __m128i e2 = TH_FT_EQ(x, 0xe2);
+    __m128i m = _mm_and_si128(TH_FT_EQ(x, 0xc2),
+                              _mm_or_si128(TH_FT_EQ(y, 0x85),
+                                           TH_FT_EQ(y, 0xa0)));
+    m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(e2, TH_FT_EQ(y, 0x80)),
+                                      z2000));
+    m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(e2, TH_FT_EQ(y, 0x81)),
+                                      TH_FT_EQ(z, 0x9f)));
+    m = _mm_or_si128(m, _mm_or_si128(TH_FT_EQ(x, 0xe1), TH_FT_EQ(x, 0xe3)));
+#undef TH_FT_EQ
+    return _mm_movemask_epi8(m) != 0;
+}
 #endif
 
 /*

@@ -130,8 +130,6 @@ static inline __m128i bytes_eq(__m128i x, uint8_t b)
 static size_t plain_block(const char *p, __m128i x, struct text_counts *tc,
                           __m128i *carry)
 {
-    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
-    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
     uint32_t high = (uint32_t)_mm_movemask_epi8(x);
     uint32_t cont = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0x80, 0xbf));
     uint32_t l2 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xc2, 0xdf));
@@ -144,17 +142,7 @@ static size_t plain_block(const char *p, __m128i x, struct text_counts *tc,
                     l4 << 3;
     if ((high & ~(cont | l2 | l3 | l4)) || ((cont ^ want) & 0xffff))
         return 0;
-    __m128i e2 = bytes_eq(x, 0xe2);
-    __m128i space = _mm_and_si128(
-        bytes_eq(x, 0xc2), _mm_or_si128(bytes_eq(y, 0x85), bytes_eq(y, 0xa0)));
-    __m128i z2000 = _mm_or_si128(
-        bytes_in(z, 0x80, 0x8a),
-        _mm_or_si128(bytes_in(z, 0xa8, 0xa9), bytes_eq(z, 0xaf)));
-    space = _mm_or_si128(space, _mm_and_si128(
-        _mm_and_si128(e2, bytes_eq(y, 0x80)), z2000));
-    space = _mm_or_si128(space, _mm_and_si128(
-        _mm_and_si128(e2, bytes_eq(y, 0x81)), bytes_eq(z, 0x9f)));
-    if (_mm_movemask_epi8(space))
+    if (th_ft_block_may_hold_wide_space(p))
         return 0;
     /* every byte is consistent: at most one lead's character runs past
      * the block (two would need a lead where a continuation must be) */
