@@ -9,8 +9,12 @@
  * lines, joined by "\n" and stripped, replace the text.
  *
  * Approach: one pass over the lines, writing each cleaned line straight into
- * the output buffer (rolled back when the line is dropped), lowercasing the
- * line into a scratch buffer for the phrase checks. Sentences are counted
+ * the output buffer (rolled back when the line is dropped). The copy is
+ * one SSE2 pass (8-byte SWAR without SSE2) that also finds '[', '{' and
+ * case-folded byte pairs anchoring the phrases; only a line where an
+ * anchor confirms a phrase, or a citation was removed, is lowercased into
+ * a scratch buffer for the exact phrase checks. Words are counted only up
+ * to the rule's minimum, by blocks of ASCII bytes. Sentences are counted
  * through the caller's callback. Without a stats request only the decision
  * matters: every kept line with a non-space character holds at least one
  * sentence, so once the minimum number of such lines is kept the document
@@ -52,10 +56,10 @@ void th_c4_quality_opts_init(struct th_c4_quality_opts *opts,
 }
 
 /*
- * Python str.split(): number of words and the longest, in characters. The
- * scan stops once `enough` words were seen and long_at_least is 0 (the
- * caller only needs to know whether the line has enough words, and no
- * word can be long); *n_words is then a lower bound.
+ * Python str.split(): number of words and the longest, in characters, one
+ * character at a time. The scan stops once `enough` words were seen unless
+ * need_longest; *n_words is then a lower bound. The exact path behind
+ * count_words() and may_hold_long_word().
  */
 static void split_words(const char *s, size_t start, size_t end,
                         size_t enough, bool need_longest, size_t *n_words,
@@ -233,6 +237,267 @@ static unsigned find_phrases(const char *s, size_t n)
     }
 }
 
+/*
+ * The fast phrase check works on the line as written, ASCII-case-folded,
+ * instead of on its lowercased copy. th_ft_lower() maps exactly two
+ * non-ASCII characters to something holding an ASCII byte (checked over
+ * every code point): U+0130 (to "i" + U+0307, and no phrase ends in "i")
+ * and the Kelvin sign U+212A (to "k", which "cookie" holds). Every other
+ * character lowers to non-ASCII bytes only, so an ASCII phrase occurs in
+ * the lowercased line exactly where it occurs case-folded in the line
+ * itself, unless the line holds a Kelvin sign (bytes e2 84 aa).
+ *
+ * Anchors: each phrase is found through a byte pair it holds, rare in
+ * text ("ps" of "ipsum", "ja", "ms" of "terms", "cy" of "privacy", "ki" of
+ * "cookie"; about 0.3% of positions against 5% for single bytes), plus
+ * the pair 84 aa of the Kelvin sign. A line whose anchors all fail to
+ * confirm a phrase holds none; the rare others take the exact path.
+ */
+enum {
+    SCAN_BRACKET = 1 << 0,    /* '[' (a citation may start there) */
+    SCAN_CURLY = 1 << 1,      /* '{' */
+    SCAN_PHRASE = 1 << 2,     /* a phrase or a Kelvin sign may be there */
+};
+
+/* ASCII-case-folded needle (lowercase letters and spaces) at s[at-back). */
+static bool phrase_folded_at(const char *s, size_t n, size_t at, size_t back,
+                             const char *needle, size_t len)
+{
+    if (at < back || at - back + len > n)
+        return false;
+    const char *q = s + at - back;
+    for (size_t k = 0; k < len; k++) {
+        char c = q[k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != needle[k])
+            return false;
+    }
+    return true;
+}
+
+/* Does the anchor pair starting at s[at] belong to a phrase occurrence? */
+static bool anchor_confirms(const char *s, size_t n, size_t at)
+{
+    switch ((uint8_t)s[at] | 0x20) {
+    case 'p':
+        return phrase_folded_at(s, n, at, 7, "lorem ipsum", 11);
+    case 'j':
+        return phrase_folded_at(s, n, at, 0, "javascript", 10);
+    case 'm':
+        return phrase_folded_at(s, n, at, 3, "terms of use", 12);
+    case 'c':
+        return phrase_folded_at(s, n, at, 5, "privacy policy", 14);
+    case 'k':
+        return phrase_folded_at(s, n, at, 3, "cookie", 6);
+    default:
+        return true;  /* 84 aa: maybe a Kelvin sign, take the exact path */
+    }
+}
+
+/* Confirm the anchors of a block: bit k of m is a pair at s[base + k]. */
+static unsigned confirm_anchors(const char *s, size_t n, size_t base,
+                                uint32_t m)
+{
+    while (m) {
+        if (anchor_confirms(s, n, base + (size_t)__builtin_ctz(m)))
+            return SCAN_PHRASE;
+        m &= m - 1;
+    }
+    return 0;
+}
+
+/* Bytes at a time of copy_scan_block() and the word scans. */
+#define SCAN_BLOCK TH_FT_BLOCK
+
+#if defined(__SSE2__)
+/*
+ * One block of copy_scan(): copies p[0..16) to out and returns in *pairs
+ * the positions k where p[k], p[k + 1] (case-folded) form an anchor pair,
+ * and in *brackets those of '[' (bit 0..15) and '{' (bit 16..31).
+ */
+static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
+                                   uint32_t *brackets)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    _mm_storeu_si128((__m128i *)(void *)out, x);
+    __m128i lo = _mm_set1_epi8(0x20);
+    __m128i fx = _mm_or_si128(x, lo), fy = _mm_or_si128(y, lo);
+#define PAIR(a, b) _mm_and_si128(_mm_cmpeq_epi8(fx, _mm_set1_epi8((char)(a))), \
+                                 _mm_cmpeq_epi8(fy, _mm_set1_epi8((char)(b))))
+    __m128i m = _mm_or_si128(_mm_or_si128(PAIR('p', 's'), PAIR('j', 'a')),
+                             _mm_or_si128(PAIR('m', 's'), PAIR('c', 'y')));
+    m = _mm_or_si128(m, _mm_or_si128(PAIR('k', 'i'), PAIR(0xa4, 0xaa)));
+#undef PAIR
+    *pairs = (uint32_t)_mm_movemask_epi8(m);
+    uint32_t sq = (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
+    uint32_t cu = (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8('{')));
+    *brackets = sq | cu << 16;
+}
+
+#else
+/* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
+static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
+                                   uint32_t *brackets)
+{
+    uint64_t x, y;
+    memcpy(&x, p, 8);
+    memcpy(&y, p + 1, 8);
+    memcpy(out, &x, 8);
+    uint64_t fx = x | TH_FT_BYTES(0x20), fy = y | TH_FT_BYTES(0x20);
+#define PAIR(a, b) (th_ft_zero_bytes(fx ^ TH_FT_BYTES(a)) & \
+                    th_ft_zero_bytes(fy ^ TH_FT_BYTES(b)))
+    uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
+                 PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
+#undef PAIR
+    *pairs = th_ft_marked_bits(m);
+    *brackets = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
+                th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
+}
+
+#endif
+
+/* Python str.isspace() of the character at p[i] (i < end); *adv its bytes. */
+static inline bool space_at(const uint8_t *p, size_t i, size_t end,
+                            size_t *adv)
+{
+    uint32_t c = p[i];
+    if (c < 0x80)
+        *adv = 1;
+    else
+        c = th_ft_decode(p + i, end - i, adv);
+    return th_ft_is_space(c);
+}
+
+/*
+ * Words of Python str.split() in s[start, end), counted up to `enough`:
+ * returns min(words, enough). ASCII blocks (with SSE2 also blocks whose
+ * other bytes cannot belong to a space) go SCAN_BLOCK bytes at a time (a
+ * word starts at a non-space byte after a space or the line start), other
+ * blocks one character at a time; the tail is padded with spaces, which
+ * start no word.
+ */
+static size_t count_words(const char *s, size_t start, size_t end,
+                          size_t enough)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    const uint32_t all = (1u << SCAN_BLOCK) - 1;
+    size_t i = start, words = 0;
+    uint32_t prev_space = 1;   /* the line start acts as a space */
+    while (i < end && words < enough) {
+        size_t left = end - i;
+        bool ascii;
+        uint32_t sp;
+        if (left >= SCAN_BLOCK) {
+            sp = th_ft_block_spaces(s + i, &ascii);
+        } else {
+            char pad[SCAN_BLOCK];
+            memset(pad, ' ', sizeof(pad));
+            memcpy(pad, s + i, left);
+            sp = th_ft_block_spaces(pad, &ascii);
+        }
+#if defined(__SSE2__)
+        /* other bytes of non-space characters only: as if ASCII */
+        if (!ascii && left >= SCAN_BLOCK + 2 &&
+            !th_ft_block_may_hold_wide_space(s + i))
+            ascii = true;
+#endif
+        if (ascii) {
+            uint32_t starts = ~sp & all & (sp << 1 | prev_space);
+            words += (size_t)th_ft_popcount(starts);
+            prev_space = sp >> (SCAN_BLOCK - 1) & 1;
+            i += SCAN_BLOCK;
+            continue;
+        }
+        size_t stop = left >= SCAN_BLOCK ? i + SCAN_BLOCK : end;
+        while (i < stop) {
+            size_t adv;
+            bool space = space_at(p, i, end, &adv);
+            words += !space && prev_space;
+            prev_space = space;
+            i += adv;
+        }
+    }
+    return words < enough ? words : enough;
+}
+
+/*
+ * Can s[start, end) hold a word of more than max characters? False is
+ * exact; true means "maybe": a run of bytes without an ASCII space longer
+ * than max bytes (a character has at least one byte, and other spaces
+ * only cut runs shorter). Needs max >= SCAN_BLOCK: a run inside one block
+ * is shorter than that.
+ */
+static bool may_hold_long_word(const char *s, size_t start, size_t end,
+                               size_t max)
+{
+    size_t i = start, run = 0;
+    for (; i + SCAN_BLOCK <= end; i += SCAN_BLOCK) {
+        bool ascii;
+        uint32_t sp = th_ft_block_spaces(s + i, &ascii);
+        if (!sp) {
+            run += SCAN_BLOCK;
+            continue;
+        }
+        run += (size_t)__builtin_ctz(sp);
+        if (run > max)
+            return true;
+        run = SCAN_BLOCK - 1 - (size_t)(31 - __builtin_clz(sp));
+    }
+    for (; i < end; i++) {
+        uint8_t b = (uint8_t)s[i];
+        if (b < 0x80 && th_ft_is_space(b)) {
+            if (run > max)
+                return true;
+            run = 0;
+        } else {
+            run++;
+        }
+    }
+    return run > max;
+}
+
+/*
+ * Copy s[0..n) to out (which has SCAN_BLOCK bytes of slack: whole blocks
+ * are stored) and report SCAN_* flags for it. avail >= n is how many bytes
+ * may be read from s: blocks reading past the line use the text after it
+ * when there is enough, a zero-padded copy otherwise (a zero byte is part
+ * of no anchor and no bracket).
+ */
+static unsigned copy_scan(const char *s, size_t n, size_t avail, char *out)
+{
+    unsigned flags = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t left = n - i;
+        uint32_t pairs, brackets;
+        if (avail - i >= SCAN_BLOCK + 1) {
+            copy_scan_block(s + i, out + i, &pairs, &brackets);
+        } else {
+            char pad[2 * SCAN_BLOCK] = {0};
+            memcpy(pad, s + i, left);
+            copy_scan_block(pad, out + i, &pairs, &brackets);
+        }
+        if (left <= SCAN_BLOCK) {
+            /* a pair needs its second byte inside the line */
+            pairs &= (1u << (left - 1)) - 1;
+            uint32_t keep = (1u << left) - 1;
+            brackets &= keep | keep << 16;
+        }
+        if (brackets & 0xffff)
+            flags |= SCAN_BRACKET;
+        if (brackets >> 16)
+            flags |= SCAN_CURLY;
+        if (pairs && !(flags & SCAN_PHRASE))
+            flags |= confirm_anchors(s, n, i, pairs);
+        i += SCAN_BLOCK;
+    }
+    return flags;
+}
+
 static bool has_terminal_punct(const char *s, size_t n)
 {
     if (!n)
@@ -256,7 +521,8 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     text_out->ptr = text;
     text_out->len = len;
 
-    char *out = th_arena_alloc(arena, len + 1);
+    /* whole blocks are stored: SCAN_BLOCK bytes of slack */
+    char *out = th_arena_alloc(arena, len + 1 + SCAN_BLOCK);
     char *lower = th_arena_alloc(arena, th_ft_lower_cap(len));
     if (!out || !lower)
         return th_error_set(err, TH_ENOMEM, "c4 quality: out of memory");
@@ -280,34 +546,51 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                             (int64_t)(le - ls) > opts->max_word_length;
         size_t enough = opts->min_words_per_line > 0
                             ? (size_t)opts->min_words_per_line : 0;
-        size_t n_words, longest;
-        split_words(text, ls, le, enough, need_longest, &n_words, &longest);
+        size_t n_words = count_words(text, ls, le, enough), longest = 0;
+        if (need_longest &&
+            (opts->max_word_length < SCAN_BLOCK ||
+             may_hold_long_word(text, ls, le,
+                                (size_t)opts->max_word_length))) {
+            size_t all_words;
+            split_words(text, ls, le, enough, true, &all_words, &longest);
+        }
         if (opts->max_word_length != -1 &&
             (int64_t)longest > opts->max_word_length) {
             st->dropped_too_long_word++;
             continue;
         }
+        /* (with the terminal rule off, the word rule can come first) */
+        bool few_words = opts->min_words_per_line != -1 &&
+                         (int64_t)n_words < opts->min_words_per_line;
+        if (few_words && !opts->filter_no_terminal_punct) {
+            st->dropped_too_few_words++;
+            continue;
+        }
         /* tentatively append the line (after a separator) to the output */
         size_t line_at = o + (st->kept_lines ? 1 : 0);
         char *line = out + line_at;
-        size_t n;
-        if (opts->remove_citations) {
+        size_t n = le - ls;
+        unsigned flags = copy_scan(text + ls, n, len - ls, line);
+        if (opts->remove_citations && (flags & SCAN_BRACKET)) {
             n = remove_citations(text, ls, le, line);
-        } else {
-            memcpy(line, text + ls, le - ls);
-            n = le - ls;
+            flags |= SCAN_PHRASE;  /* removal may join a phrase: exact path */
+            flags = (flags & ~(unsigned)SCAN_CURLY) |
+                    (memchr(line, '{', n) ? SCAN_CURLY : 0);
         }
         if (opts->filter_no_terminal_punct && !has_terminal_punct(line, n)) {
             st->dropped_no_terminal_punct++;
             continue;
         }
-        if (opts->min_words_per_line != -1 &&
-            (int64_t)n_words < opts->min_words_per_line) {
+        if (few_words) {
             st->dropped_too_few_words++;
             continue;
         }
-        size_t ln = th_ft_lower(line, n, lower);
-        unsigned found = find_phrases(lower, ln);
+        unsigned found = 0;
+        size_t ln = 0;
+        if (flags & SCAN_PHRASE) {
+            ln = th_ft_lower(line, n, lower);
+            found = find_phrases(lower, ln);
+        }
         if (opts->filter_lorem_ipsum && (found & PH_LOREM)) {
             *reason_out = "lorem_ipsum";
             return 0;
@@ -316,7 +599,7 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
             st->dropped_javascript++;
             continue;
         }
-        if (opts->filter_curly_bracket && memchr(line, '{', n)) {
+        if (opts->filter_curly_bracket && (flags & SCAN_CURLY)) {
             *reason_out = "curly_bracket";
             return 0;
         }

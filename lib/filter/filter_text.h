@@ -94,7 +94,19 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
                      size_t *line_start, size_t *line_end);
 
 /* Python str.strip() bounds: shrink [*start, *end) over s. */
-void th_ft_strip(const char *s, size_t *start, size_t *end);
+void th_ft_strip_chars(const char *s, size_t *start, size_t *end);
+static inline void th_ft_strip(const char *s, size_t *start, size_t *end)
+{
+    /* an ASCII byte is a whole character: ASCII non-space at both ends
+     * (the common case) leaves nothing to strip */
+    if (*start < *end) {
+        uint8_t a = (uint8_t)s[*start], b = (uint8_t)s[*end - 1];
+        if (a < 0x80 && b < 0x80 && !th_ft_is_space(a) &&
+            !th_ft_is_space(b))
+            return;
+    }
+    th_ft_strip_chars(s, start, end);
+}
 void th_ft_lstrip(const char *s, size_t *start, size_t end);
 void th_ft_rstrip(const char *s, size_t start, size_t *end);
 
@@ -167,6 +179,109 @@ static inline uint64_t th_ft_load_short(const uint8_t *p, size_t len)
 static inline uint64_t th_ft_low_bytes(size_t len)
 {
     return len ? ~0ull >> (64 - 8 * len) : 0;
+}
+
+/* ---- blocks of TH_FT_BLOCK bytes: SSE2, else 8 bytes (SWAR) ---------- */
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define TH_FT_BLOCK 16
+#else
+#define TH_FT_BLOCK 8
+#endif
+
+/* Bits set in x (without -mpopcnt, __builtin_popcount is a libgcc call). */
+static inline unsigned th_ft_popcount(uint32_t x)
+{
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    return (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+
+/* Bit 7 of byte k of m (nothing else set) to bit k. */
+static inline uint32_t th_ft_marked_bits(uint64_t m)
+{
+    return (uint32_t)(((m >> 7) * 0x0102040810204080ull) >> 56);
+}
+
+#if defined(__SSE2__)
+/* 0xff in each byte of x that is an ASCII space (9-13, 0x1c-0x20). */
+static inline __m128i th_ft_space_bytes(__m128i x)
+{
+    /* signed compares: bytes >= 0x80 are negative, in neither range */
+    __m128i a = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(8)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(14)));
+    __m128i b = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                              _mm_cmplt_epi8(x, _mm_set1_epi8(0x21)));
+    return _mm_or_si128(a, b);
+}
+
+/*
+ * Might the 16 bytes at p (p[16] and p[17] readable) hold the start of a
+ * non-ASCII space (th_ft_is_space)? Yes at C2 85, C2 A0, E2 80 80-8A, E2
+ * 80 A8 / A9 / AF, E2 81 9F, and at any E1 or E3 (U+1680, U+3000). Such
+ * leads are never continuation bytes, so every one starts a character
+ * wherever decoding began; without them every non-ASCII byte belongs to a
+ * non-space character.
+ */
+static inline bool th_ft_block_may_hold_wide_space(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+#define TH_FT_EQ(v, b) _mm_cmpeq_epi8(v, _mm_set1_epi8((char)(b)))
+    /* z in 80-8A: signed, 0x80-0x8a are -128..-118 */
+    __m128i z2000 = _mm_or_si128(
+        _mm_cmplt_epi8(z, _mm_set1_epi8((char)0x8b)),
+        _mm_or_si128(_mm_or_si128(TH_FT_EQ(z, 0xa8), TH_FT_EQ(z, 0xa9)),
+                     TH_FT_EQ(z, 0xaf)));
+    __m128i e2 = TH_FT_EQ(x, 0xe2);
+    __m128i m = _mm_and_si128(TH_FT_EQ(x, 0xc2),
+                              _mm_or_si128(TH_FT_EQ(y, 0x85),
+                                           TH_FT_EQ(y, 0xa0)));
+    m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(e2, TH_FT_EQ(y, 0x80)),
+                                      z2000));
+    m = _mm_or_si128(m, _mm_and_si128(_mm_and_si128(e2, TH_FT_EQ(y, 0x81)),
+                                      TH_FT_EQ(z, 0x9f)));
+    m = _mm_or_si128(m, _mm_or_si128(TH_FT_EQ(x, 0xe1), TH_FT_EQ(x, 0xe3)));
+#undef TH_FT_EQ
+    return _mm_movemask_epi8(m) != 0;
+}
+#endif
+
+/*
+ * Bit k set when byte k of p[0..TH_FT_BLOCK) is an ASCII space (Python
+ * isspace: 9-13, 0x1c-0x20); *ascii tells whether every byte is ASCII.
+ */
+static inline uint32_t th_ft_block_spaces(const char *p, bool *ascii)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *ascii = _mm_movemask_epi8(x) == 0;
+    return (uint32_t)_mm_movemask_epi8(th_ft_space_bytes(x));
+#else
+    uint64_t x;
+    __builtin_memcpy(&x, p, 8);
+    uint64_t high = x & TH_FT_BYTES(0x80);
+    *ascii = !high;
+    x &= TH_FT_BYTES(0x7f);  /* no carry between bytes in th_ft_in_range */
+    uint64_t sp = th_ft_in_range(x, 9, 13) | th_ft_in_range(x, 0x1c, 0x20);
+    return th_ft_marked_bits(sp & ~high);
+#endif
+}
+
+/* Bit k set when byte k of p[0..TH_FT_BLOCK) is b. */
+static inline uint32_t th_ft_block_eq(const char *p, uint8_t b)
+{
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b)));
+#else
+    uint64_t x;
+    __builtin_memcpy(&x, p, 8);
+    return th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES(b)));
+#endif
 }
 
 /* ASCII-only lowercase of s[0..n) into out (same length). */

@@ -6,8 +6,10 @@
  * inclusive comparisons); the datatrove preset today's rules (blank lines
  * removed first, Unicode sentence terminators, strict comparisons).
  *
- * Approach: one pass over the "\n"-separated lines computes the first three
- * statistics (duplicates through an arena hash set confirmed with memcmp);
+ * Approach: one block pass (SSE2, else 8-byte SWAR, for ASCII blocks)
+ * counts newlines, characters and non-space runs; one pass over the
+ * "\n"-separated lines computes the first three statistics (duplicates
+ * through an arena hash set confirmed with memcmp);
  * the word tokenizer is only asked for the last rule, and only when a lower
  * bound of the word count (runs of non-blank characters) cannot settle it,
  * unless every statistic is wanted.
@@ -59,7 +61,19 @@ static bool is_short(const char *s, size_t n, int64_t limit)
         return true;
     if ((uint64_t)n > (uint64_t)limit * 4)
         return false;
-    return (int64_t)th_ft_count_chars(s, n) <= limit;
+    /* ASCII blocks are as many characters as bytes: the count passes the
+     * limit after a few of them in most lines */
+    size_t i = 0, chars = 0;
+    for (; i + TH_FT_BLOCK <= n; i += TH_FT_BLOCK) {
+        bool ascii;
+        th_ft_block_spaces(s + i, &ascii);
+        if (!ascii)
+            break;
+        chars += TH_FT_BLOCK;
+        if ((int64_t)chars > limit)
+            return false;
+    }
+    return (int64_t)(chars + th_ft_count_chars(s + i, n - i)) <= limit;
 }
 
 static bool is_blank(const char *s, size_t n)
@@ -69,42 +83,176 @@ static bool is_blank(const char *s, size_t n)
     return a == b;
 }
 
-/*
- * Maximal runs of non-whitespace characters (Python str.isspace) in
- * s[0..n). Eight ASCII bytes at a time: a run starts at a non-space byte
- * whose predecessor is a space (or the text start); other bytes go through
- * the decoder one character at a time.
- */
-static size_t count_runs(const char *s, size_t n)
+/* What one pass over the text counts (count_text()). */
+struct text_counts {
+    size_t newlines;    /* count("\n") */
+    size_t chars;       /* characters (Python len) */
+    size_t runs;        /* maximal runs of non-whitespace characters */
+    uint32_t prev_space; /* 1 when the last character seen is a space */
+};
+
+#if defined(__SSE2__)
+/* The sum of the 16 bytes of v (each at most 255). */
+static inline size_t byte_sum(__m128i v)
 {
-    const uint8_t *p = (const uint8_t *)s;
-    size_t runs = 0, i = 0;
-    uint64_t prev_space = 1;   /* the text start acts as a space */
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t x;
-            memcpy(&x, p + i, 8);
-            if (!(x & TH_FT_BYTES(0x80))) {
-                uint64_t sp = th_ft_in_range(x, 9, 13) |
-                              th_ft_in_range(x, 0x1c, 0x20);
-                uint64_t word = ~sp & TH_FT_BYTES(0x80);
-                /* space flags moved one byte up, the previous one below */
-                uint64_t before = (sp << 8) | (prev_space << 7);
-                uint64_t starts = word & before;
-                runs += th_ft_count_marked(starts);
-                prev_space = sp >> 63;
-                i += 8;
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(s) +
+           (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
+}
+
+/* 0xff in each byte of x within [lo, hi] (unsigned). */
+static inline __m128i bytes_in(__m128i x, uint8_t lo, uint8_t hi)
+{
+    return _mm_and_si128(
+        _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), x),
+        _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)hi)), x));
+}
+
+static inline __m128i bytes_eq(__m128i x, uint8_t b)
+{
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b));
+}
+
+/*
+ * count_text() of the 16 bytes at p (x; a character starts at p[0]; p[16]
+ * and p[17] readable) when they hold non-ASCII bytes but are plainly
+ * valid UTF-8 without a non-ASCII space: ASCII, and leads C2-DF, E2,
+ * E4-EC, EE-EF, F1-F3 each followed by exactly its continuation bytes (such a
+ * lead decodes to a valid character whatever continuation bytes follow:
+ * no overlong form, surrogate or value past U+10FFFF), no C2 85 / C2 A0,
+ * no E2 80 80-8A / A8 / A9 / AF, no E2 81 9F (E1 and E3, which lead the
+ * other spaces, are not taken). Then a character is a byte that is not a
+ * continuation byte, every non-ASCII byte belongs to a non-space
+ * character, and runs start as in an ASCII block. Returns the bytes
+ * counted (a character cut by the block end is left for the next block),
+ * 0 when the block is not plain: the caller decodes it.
+ */
+static size_t plain_block(const char *p, __m128i x, struct text_counts *tc,
+                          __m128i *carry)
+{
+    uint32_t high = (uint32_t)_mm_movemask_epi8(x);
+    uint32_t cont = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0x80, 0xbf));
+    uint32_t l2 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xc2, 0xdf));
+    uint32_t l3 = (uint32_t)_mm_movemask_epi8(_mm_or_si128(
+        bytes_eq(x, 0xe2),
+        _mm_or_si128(bytes_in(x, 0xe4, 0xec), bytes_in(x, 0xee, 0xef))));
+    uint32_t l4 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xf1, 0xf3));
+    /* where continuation bytes must be (bits 16-18: past the block) */
+    uint32_t want = l2 << 1 | l3 << 1 | l3 << 2 | l4 << 1 | l4 << 2 |
+                    l4 << 3;
+    if ((high & ~(cont | l2 | l3 | l4)) || ((cont ^ want) & 0xffff))
+        return 0;
+    if (th_ft_block_may_hold_wide_space(p))
+        return 0;
+    /* every byte is consistent: at most one lead's character runs past
+     * the block (two would need a lead where a continuation must be) */
+    uint32_t cut_lead = (l2 & 0x8000) | (l3 & 0xc000) | (l4 & 0xe000);
+    size_t cut = cut_lead ? (size_t)__builtin_ctz(cut_lead) : 16;
+    uint32_t keep = (1u << cut) - 1;
+    uint32_t sp = (uint32_t)_mm_movemask_epi8(th_ft_space_bytes(x)) & keep;
+    uint32_t lf = (uint32_t)_mm_movemask_epi8(bytes_eq(x, '\n')) & keep;
+    uint32_t prev = (uint32_t)_mm_cvtsi128_si32(*carry) & 1;
+    tc->newlines += th_ft_popcount(lf);
+    tc->runs += th_ft_popcount(~sp & keep & (sp << 1 | prev));
+    tc->chars += th_ft_popcount(~cont & keep);
+    *carry = _mm_cvtsi32_si128(sp >> (cut - 1) & 1 ? 0xff : 0);
+    return cut;
+}
+
+/*
+ * count_text() over the blocks from s[i] that are ASCII or plain (see
+ * plain_block()): stops at the first other block, or with fewer than 16
+ * bytes left; returns the offset reached. ASCII blocks are counted per
+ * byte lane (a lane counts at most 255 blocks before it is added up): a
+ * newline is a byte equal to '\n', a run starts at a non-space byte after
+ * a space.
+ */
+static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
+                                 struct text_counts *tc)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i carry = _mm_cvtsi32_si128(tc->prev_space ? 0xff : 0);
+    bool more = true;
+    while (more && i + 16 <= n) {
+        __m128i nl = zero, starts = zero;
+        for (int k = 0; k < 255; k++) {
+            if (i + 16 > n) {
+                more = false;
+                break;
+            }
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+                                        (s + i));
+            if (_mm_movemask_epi8(x)) {
+                size_t used = i + 18 <= n ? plain_block(s + i, x, tc, &carry)
+                                          : 0;
+                if (!used) {
+                    more = false;
+                    break;
+                }
+                i += used;
                 continue;
             }
+            __m128i sp = th_ft_space_bytes(x);
+            __m128i before = _mm_or_si128(_mm_slli_si128(sp, 1), carry);
+            starts = _mm_sub_epi8(starts, _mm_andnot_si128(sp, before));
+            nl = _mm_sub_epi8(nl, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+            carry = _mm_srli_si128(sp, 15);
+            tc->chars += 16;
+            i += 16;
         }
-        size_t adv = 1;
-        uint32_t c = p[i] < 0x80 ? p[i] : th_ft_decode(p + i, n - i, &adv);
-        bool space = th_ft_is_space(c);
-        runs += !space && prev_space;
-        prev_space = space;
-        i += adv;
+        tc->newlines += byte_sum(nl);
+        tc->runs += byte_sum(starts);
     }
-    return runs;
+    tc->prev_space = (uint32_t)_mm_cvtsi128_si32(carry) & 1;
+    return i;
+}
+#else
+/* count_text() over whole ASCII blocks from s[i] (see the SSE2 version). */
+static size_t count_ascii_blocks(const char *s, size_t n, size_t i,
+                                 struct text_counts *tc)
+{
+    for (; i + TH_FT_BLOCK <= n; i += TH_FT_BLOCK) {
+        bool ascii;
+        uint32_t sp = th_ft_block_spaces(s + i, &ascii);
+        if (!ascii)
+            break;
+        tc->newlines += th_ft_popcount(th_ft_block_eq(s + i, '\n'));
+        tc->chars += TH_FT_BLOCK;
+        tc->runs += th_ft_popcount(~sp & ((1u << TH_FT_BLOCK) - 1) &
+                                   (sp << 1 | tc->prev_space));
+        tc->prev_space = sp >> (TH_FT_BLOCK - 1) & 1;
+    }
+    return i;
+}
+#endif
+
+/*
+ * Newlines, characters and maximal runs of non-whitespace characters
+ * (Python str.isspace) of s[0..n), in one pass: ASCII blocks by
+ * count_ascii_blocks(), a block with other bytes (and the tail) one
+ * character at a time.
+ */
+static void count_text(const char *s, size_t n, struct text_counts *tc)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    *tc = (struct text_counts){0, 0, 0, 1};  /* the start acts as a space */
+    size_t i = 0;
+    while (i < n) {
+        i = count_ascii_blocks(s, n, i, tc);
+        size_t stop = n - i >= TH_FT_BLOCK ? i + TH_FT_BLOCK : n;
+        while (i < stop) {
+            uint32_t c = p[i];
+            size_t adv = 1;
+            if (c >= 0x80)
+                c = th_ft_decode(p + i, n - i, &adv);
+            bool space = th_ft_is_space(c);
+            tc->newlines += c == '\n';
+            tc->chars++;
+            tc->runs += !space && tc->prev_space;
+            tc->prev_space = space;
+            i += adv;
+        }
+    }
 }
 
 static bool over(double v, double thr, bool inclusive)
@@ -125,10 +273,9 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
     *reason_out = NULL;
 
     /* the hash set: at most one entry per line */
-    size_t n_nl = 0;
-    for (const char *p = text, *e = text + len;
-         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-        n_nl++;
+    struct text_counts counts;
+    count_text(text, len, &counts);
+    size_t n_nl = counts.newlines;
     st->n_newlines = n_nl;
     size_t cap = 16;
     while (cap < (n_nl + 1) * 2)
@@ -174,7 +321,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         start = end + 1;
     }
     st->n_lines = n_lines;
-    size_t chars_no_nl = th_ft_count_chars(text, len) - n_nl;
+    size_t chars_no_nl = counts.chars - n_nl;
     if (n_lines == 0) {
         *reason_out = "empty";
         return 0;
@@ -209,7 +356,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
      * the rule, the (costly) word list is not needed.
      */
     if (!stats && !reason && n_nl) {
-        size_t runs = count_runs(text, len);
+        size_t runs = counts.runs;
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;
     }
