@@ -573,9 +573,9 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
         unsigned flags = copy_scan(text + ls, n, len - ls, line);
         if (opts->remove_citations && (flags & SCAN_BRACKET)) {
             n = remove_citations(text, ls, le, line);
-            flags |= SCAN_PHRASE;  /* removal may join a phrase: exact path */
-            flags = (flags & ~(unsigned)SCAN_CURLY) |
-                    (memchr(line, '{', n) ? SCAN_CURLY : 0);
+            /* removal may join a phrase: exact path (a citation holds no
+             * '{', so SCAN_CURLY stands) */
+            flags |= SCAN_PHRASE;
         }
         if (opts->filter_no_terminal_punct && !has_terminal_punct(line, n)) {
             st->dropped_no_terminal_punct++;

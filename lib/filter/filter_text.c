@@ -252,7 +252,7 @@ bool th_ft_next_line(const char *s, size_t n, size_t *pos,
     return true;
 }
 
-void th_ft_lstrip(const char *s, size_t *start, size_t end)
+void th_ft_lstrip_chars(const char *s, size_t *start, size_t end)
 {
     size_t i = *start;
     while (i < end) {
@@ -265,7 +265,7 @@ void th_ft_lstrip(const char *s, size_t *start, size_t end)
     *start = i;
 }
 
-void th_ft_rstrip(const char *s, size_t start, size_t *end)
+void th_ft_rstrip_chars(const char *s, size_t start, size_t *end)
 {
     size_t e = *end;
     while (e > start) {
@@ -276,12 +276,6 @@ void th_ft_rstrip(const char *s, size_t start, size_t *end)
         e = b;
     }
     *end = e;
-}
-
-void th_ft_strip_chars(const char *s, size_t *start, size_t *end)
-{
-    th_ft_lstrip(s, start, *end);
-    th_ft_rstrip(s, *start, end);
 }
 
 const char *th_ft_find(const char *hay, size_t n, const char *needle,

@@ -93,22 +93,39 @@ bool th_ft_is_terminal(uint32_t c);
 bool th_ft_next_line(const char *s, size_t n, size_t *pos,
                      size_t *line_start, size_t *line_end);
 
+/* Python str.lstrip() / rstrip() bounds, one character at a time. */
+void th_ft_lstrip_chars(const char *s, size_t *start, size_t end);
+void th_ft_rstrip_chars(const char *s, size_t start, size_t *end);
+
+/* An ASCII byte is a whole character: is b one that is not a space? */
+static inline bool th_ft_ascii_nonspace(uint8_t b)
+{
+    return b < 0x80 && !th_ft_is_space(b);
+}
+
+/* Python str.lstrip() bounds: raise *start over s[*start, end). An ASCII
+ * non-space first byte (the common case) leaves nothing to strip. */
+static inline void th_ft_lstrip(const char *s, size_t *start, size_t end)
+{
+    if (*start < end && th_ft_ascii_nonspace((uint8_t)s[*start]))
+        return;
+    th_ft_lstrip_chars(s, start, end);
+}
+
+/* Python str.rstrip() bounds: lower *end over s[start, *end). */
+static inline void th_ft_rstrip(const char *s, size_t start, size_t *end)
+{
+    if (start < *end && th_ft_ascii_nonspace((uint8_t)s[*end - 1]))
+        return;
+    th_ft_rstrip_chars(s, start, end);
+}
+
 /* Python str.strip() bounds: shrink [*start, *end) over s. */
-void th_ft_strip_chars(const char *s, size_t *start, size_t *end);
 static inline void th_ft_strip(const char *s, size_t *start, size_t *end)
 {
-    /* an ASCII byte is a whole character: ASCII non-space at both ends
-     * (the common case) leaves nothing to strip */
-    if (*start < *end) {
-        uint8_t a = (uint8_t)s[*start], b = (uint8_t)s[*end - 1];
-        if (a < 0x80 && b < 0x80 && !th_ft_is_space(a) &&
-            !th_ft_is_space(b))
-            return;
-    }
-    th_ft_strip_chars(s, start, end);
+    th_ft_lstrip(s, start, *end);
+    th_ft_rstrip(s, *start, end);
 }
-void th_ft_lstrip(const char *s, size_t *start, size_t end);
-void th_ft_rstrip(const char *s, size_t start, size_t *end);
 
 /*
  * Non-overlapping occurrences of needle (Python str.count) in s[0..n).

@@ -180,9 +180,6 @@ static size_t count_ellipses(const char *s, size_t n)
 /* Does the line's lstrip() start with "•" or "-"? */
 static bool starts_with_bullet(const char *s, size_t start, size_t end)
 {
-    if (start < end && (uint8_t)s[start] < 0x80 &&
-        !th_ft_is_space((uint8_t)s[start]))
-        return s[start] == '-';  /* nothing to strip */
     th_ft_lstrip(s, &start, end);
     if (start >= end)
         return false;
@@ -194,14 +191,6 @@ static bool starts_with_bullet(const char *s, size_t start, size_t end)
 /* Does the line's rstrip() end with "..." or "…"? */
 static bool ends_with_ellipsis(const char *s, size_t start, size_t end)
 {
-    /* an ASCII last byte is a whole character: nothing to strip unless a
-     * space */
-    if (start < end && (uint8_t)s[end - 1] < 0x80) {
-        if (s[end - 1] == '.')
-            return th_ft_ends_with(s + start, end - start, "...", 3);
-        if (!th_ft_is_space((uint8_t)s[end - 1]))
-            return false;
-    }
     th_ft_rstrip(s, start, &end);
     return th_ft_ends_with(s + start, end - start, "...", 3) ||
            th_ft_ends_with(s + start, end - start, "\xe2\x80\xa6", 3);

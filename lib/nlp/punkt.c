@@ -388,6 +388,22 @@ static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
     return false;
 }
 
+/*
+ * The first pass's abbreviation test of a type k[0..klen) (lowercase,
+ * without its final period): the type, or its part after the last '-',
+ * is an abbreviation.
+ */
+static bool is_abbrev_type(const struct nlp_punkt_params *p, const char *k,
+                           size_t klen)
+{
+    if (in_sorted(p->abbrevs, p->n_abbrevs, k, klen))
+        return true;
+    for (size_t i = klen; i > 0; i--)
+        if (k[i - 1] == '-')
+            return in_sorted(p->abbrevs, p->n_abbrevs, k + i, klen - i);
+    return false;
+}
+
 /* Is the abbreviation test of the first pass true for tok (ends in '.')? */
 static int abbrev_test(const struct nlp_punkt_params *p,
                        struct punkt_work *w, const char *tok, size_t len,
@@ -396,22 +412,8 @@ static int abbrev_test(const struct nlp_punkt_params *p,
     size_t mark = w->types.len;
     if (append_lower(&w->types, tok, len - 1) < 0)
         return TH_ENOMEM;
-    const char *k = w->types.ptr + mark;
-    size_t klen = w->types.len - mark;
-    bool hit = in_sorted(p->abbrevs, p->n_abbrevs, k, klen);
-    if (!hit) {
-        const char *dash = NULL;
-        for (size_t i = klen; i > 0; i--)
-            if (k[i - 1] == '-') {
-                dash = k + i;
-                break;
-            }
-        if (dash)
-            hit = in_sorted(p->abbrevs, p->n_abbrevs, dash,
-                            (size_t)(k + klen - dash));
-    }
+    *out = is_abbrev_type(p, w->types.ptr + mark, w->types.len - mark);
     w->types.len = mark;
-    *out = hit;
     return 0;
 }
 
@@ -855,15 +857,6 @@ static bool lone_period_after(unsigned char c)
     }
 }
 
-/* The part of w[0..wl) after its last '-', or NULL without one. */
-static const char *memrchr_dash(const char *w, size_t wl)
-{
-    for (size_t k = wl; k > 0; k--)
-        if (w[k - 1] == '-')
-            return w + k;
-    return NULL;
-}
-
 /*
  * The lookups of the fast decisions for an ASCII Punkt token w[0..wl)
  * (without its period) whose type is its lowercase: first_pass's
@@ -878,10 +871,7 @@ static int fast_ascii_type(const struct th_nlp *nlp, const unsigned char *w,
     char low[64];
     for (size_t k = 0; k < wl; k++)
         low[k] = (char)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] | 0x20 : w[k]);
-    const char *seg = memrchr_dash(low, wl);
-    if (in_sorted(p->abbrevs, p->n_abbrevs, low, wl) ||
-        (seg && in_sorted(p->abbrevs, p->n_abbrevs, seg,
-                          (size_t)(low + wl - seg))))
+    if (is_abbrev_type(p, low, wl))
         return -1;
     for (size_t k = 0; k < p->n_collocs; k++)
         if (!cmp_key(low, wl, p->collocs[k].first))
@@ -930,11 +920,7 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     const struct nlp_punkt_params *p = nlp->params;
     const size_t nl = sizeof(number_type) - 1;
     const char *w = text + c->word_start;
-    if (in_sorted(p->abbrevs, p->n_abbrevs, w, wl))
-        return -1;
-    const char *seg = memrchr_dash(w, wl);
-    if (seg && in_sorted(p->abbrevs, p->n_abbrevs, seg,
-                         (size_t)(w + wl - seg)))
+    if (is_abbrev_type(p, w, wl))
         return -1;
     if (c->next_start == NO_POS) {
         char a = text[c->pos + 1];
