@@ -132,10 +132,11 @@ static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
                   struct th_arena *a, struct breakdown *bd, size_t *kept)
 {
     struct th_error err;
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp,
+                                      TH_NLP_WORD_PAD};
     /* FineWeb's word count reuses the document's words (not those of the
      * C4-rewritten text): this mode measures the filters, not tokenizing */
-    struct th_filter_tokenizer ptok = {pre_words, pre_sentences, pre};
+    struct th_filter_tokenizer ptok = {pre_words, pre_sentences, pre, 0};
     struct th_gopher_repetition_opts ro;
     struct th_gopher_quality_opts qo;
     struct th_c4_quality_opts co;

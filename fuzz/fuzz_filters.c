@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                  : TH_PRESET_FINEWEB_V1;
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp,
+                                      TH_NLP_WORD_PAD};
 
     struct th_slice *w = NULL, out;
     size_t nw = 0;

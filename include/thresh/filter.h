@@ -60,6 +60,11 @@ struct th_filter_tokenizer {
     th_filter_words_fn words;             /* word list of a text */
     th_filter_sentences_fn count_sentences; /* sentence count of a text */
     void *ctx;                            /* passed to both */
+    size_t word_pad;                      /* readable bytes guaranteed after
+                                             every word's end (0: none);
+                                             lib/nlp's words: TH_NLP_WORD_PAD.
+                                             With 8 or more, filters load
+                                             short words whole */
 };
 
 /* ---- Gopher quality ---------------------------------------------------- */

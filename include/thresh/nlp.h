@@ -38,9 +38,14 @@ int th_nlp_new(struct th_nlp **out, const char *language,
 /* Free a tokenizer; NULL is accepted. */
 void th_nlp_free(struct th_nlp *nlp);
 
+/* Readable arena bytes after the end of every word th_nlp_word_tokenize()
+ * gives (so a consumer may load a short word as one 8-byte word). */
+#define TH_NLP_WORD_PAD 16
+
 /*
  * nltk.word_tokenize(text): *words_out is an arena array of *n_out slices
- * (each token's bytes also in the arena; no empty tokens). Empty or
+ * (each token's bytes also in the arena, followed by at least
+ * TH_NLP_WORD_PAD readable bytes; no empty tokens). Empty or
  * whitespace-only text gives n_out 0 (words_out may then be NULL).
  * TH_ENOMEM / TH_ELIMIT when the arena cannot hold the result.
  */

@@ -36,6 +36,24 @@ struct th_ft_stop_slot {
 };
 extern const struct th_ft_stop_slot th_ft_stop_slots[8];
 
+/* Bit 7 of every ASCII letter of x (a word of ASCII bytes). */
+static inline uint64_t th_ft_letter_bytes(uint64_t x)
+{
+    return th_ft_in_range(x | TH_FT_BYTES(0x20), 'a', 'z');
+}
+
+/*
+ * Bit 7 of every digit, tab, LF and space of x (a word of ASCII bytes):
+ * with the letters, the ASCII bytes outside PUNCTUATION_SET.
+ */
+static inline uint64_t th_ft_other_bytes(uint64_t x)
+{
+    return th_ft_in_range(x, '0', '9') |
+           th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
+           th_ft_zero_bytes(x ^ TH_FT_BYTES('\t')) |
+           th_ft_zero_bytes(x ^ TH_FT_BYTES('\n'));
+}
+
 /*
  * Add an ASCII token of 1 to 8 bytes, given as its little-endian word x
  * (bytes past the token zero or copies of its bytes; no byte >= 0x80):
@@ -46,11 +64,8 @@ static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
                                            uint64_t x, size_t len)
 {
     uint64_t own = x & th_ft_low_bytes(len);
-    uint64_t letter = th_ft_in_range(x | TH_FT_BYTES(0x20), 'a', 'z');
-    uint64_t other = th_ft_in_range(x, '0', '9') |
-                     th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
-                     th_ft_zero_bytes(x ^ TH_FT_BYTES('\t')) |
-                     th_ft_zero_bytes(x ^ TH_FT_BYTES('\n'));
+    uint64_t letter = th_ft_letter_bytes(x);
+    uint64_t other = th_ft_other_bytes(x);
     /* masked-off zero bytes are neither letters, digits nor spaces */
     letter &= th_ft_low_bytes(len);
     other &= th_ft_low_bytes(len);
@@ -64,6 +79,23 @@ static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
     unsigned hit = slot->bit & (0u - (slot->key == key));
     ts->stop_count += hit != 0;
     ts->stop_seen |= hit;
+}
+
+/*
+ * Add an ASCII token of 9 to 16 bytes, given as its first 8 bytes lo and
+ * the rest hi (zero bytes after the token; no byte >= 0x80). No stop word
+ * is that long.
+ */
+static inline void th_ft_quality_add_ascii16(struct th_ft_token_stats *ts,
+                                             uint64_t lo, uint64_t hi,
+                                             size_t len)
+{
+    uint64_t letter = th_ft_letter_bytes(lo) | th_ft_letter_bytes(hi);
+    uint64_t other = th_ft_other_bytes(lo) | th_ft_other_bytes(hi);
+    size_t ns = (letter | other) != 0;
+    ts->n_non_symbol += ns;
+    ts->non_symbol_chars += len & (0 - ns);
+    ts->n_alpha += letter != 0;
 }
 
 /* Add any token (the general path: UTF-8, long tokens). */
@@ -113,7 +145,7 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
  */
 int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
                            const struct th_slice *words, size_t n_words,
-                           struct th_arena *arena, bool all,
+                           size_t word_pad, struct th_arena *arena, bool all,
                            struct th_gopher_repetition_stats *st,
                            const char **reason_out, struct th_error *err);
 
@@ -124,8 +156,9 @@ int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
  */
 int th_ft_repetition_words_quality(
     const struct th_gopher_repetition_opts *opts,
-    const struct th_slice *words, size_t n_words, struct th_arena *arena,
-    struct th_gopher_repetition_stats *st, const char **reason_out,
-    struct th_ft_token_stats *quality, bool terminal, struct th_error *err);
+    const struct th_slice *words, size_t n_words, size_t word_pad,
+    struct th_arena *arena, struct th_gopher_repetition_stats *st,
+    const char **reason_out, struct th_ft_token_stats *quality,
+    bool terminal, struct th_error *err);
 
 #endif

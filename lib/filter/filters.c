@@ -484,7 +484,7 @@ static int annotate(const struct th_filters *f, struct th_doc *doc,
     struct th_c4_quality_stats cs;
     struct th_slice c4_text;
     struct th_filter_tokenizer ctok = {cache_words_fn, cache_sentences_fn,
-                                       wc};
+                                       wc, wc->tok->word_pad};
     if ((rc = th_c4_quality(&o->c4, text, len, &ctok, arena, &c4_text, &cs,
                             &r, err)) < 0)
         return rc;
@@ -617,10 +617,12 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
             return rc;
         rc = o->gopher_quality
                  ? th_ft_repetition_words_quality(
-                       &o->repetition, wc.words, wc.n, arena, &rs, &reason,
-                       &qts, o->quality.terminal_in_punctuation, err)
+                       &o->repetition, wc.words, wc.n, tok->word_pad, arena,
+                       &rs, &reason, &qts, o->quality.terminal_in_punctuation,
+                       err)
                  : th_ft_repetition_words(&o->repetition, wc.words, wc.n,
-                                          arena, false, &rs, &reason, err);
+                                          tok->word_pad, arena, false, &rs,
+                                          &reason, err);
         if (rc < 0)
             return rc;
         if (reason)
@@ -640,7 +642,7 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
             goto drop;
     }
     struct th_filter_tokenizer ctok = {cache_words_fn, cache_sentences_fn,
-                                       &wc};
+                                       &wc, tok->word_pad};
     if (o->c4_quality) {
         struct th_slice out;
         if ((rc = th_c4_quality(&o->c4, text, len, &ctok, arena, &out, NULL,

@@ -77,7 +77,8 @@ static int filters_process(void *state, struct th_doc *doc,
                            struct th_arena *arena, struct th_error *err)
 {
     const struct filters_shared *s = state;
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, s->nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, s->nlp,
+                                      TH_NLP_WORD_PAD};
     return th_filters_apply(s->filters, doc, "filters", &tok, arena, err);
 }
 

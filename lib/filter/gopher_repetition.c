@@ -390,6 +390,7 @@ struct gram_set {
 struct ngram_ctx {
     const struct th_slice *words; /* the tokens */
     size_t n_words;               /* their count */
+    size_t word_pad;              /* readable bytes after every token */
     struct boundary *b;           /* n_words + 1 boundaries (heap) */
     uint64_t *gj;                 /* per boundary: sum of H(token)
                                      256^joff in the space-joined stream
@@ -825,7 +826,13 @@ static int build_boundaries(struct ngram_ctx *cx)
         unsigned cont;  /* continuation bytes */
         unsigned r0 = r;  /* the rotation of off (r moves on below) */
         if (len - 1 < 8) {
-            x = th_ft_load_short(src, len) & th_ft_low_bytes(len);
+            /* one load when the tokens are padded (the branch is the
+             * same for every token) */
+            if (cx->word_pad >= 8)
+                memcpy(&x, src, 8);
+            else
+                x = th_ft_load_short(src, len);
+            x &= th_ft_low_bytes(len);
             memcpy(p, &x, 8);
             h = m61_reduce(x);
             cont = th_ft_count_marked(continuation_bytes(x));
@@ -838,6 +845,26 @@ static int build_boundaries(struct ngram_ctx *cx)
             r -= 61 & -(unsigned)(r >= 61);
             if (cx->quality && !(x & TH_FT_BYTES(0x80)))
                 th_ft_quality_add_ascii(cx->quality, x, len);
+            else if (cx->quality)
+                th_ft_quality_add_token(cx->quality, cx->words[k],
+                                        cx->terminal);
+        } else if (len <= 16 && cx->word_pad >= 8) {
+            /* 9 to 16 bytes, padded: two loads, two stores, no loop */
+            uint64_t hi;
+            memcpy(&x, src, 8);
+            memcpy(&hi, src + 8, 8);
+            hi &= th_ft_low_bytes(len - 8);
+            memcpy(p, &x, 8);
+            memcpy(p + 8, &hi, 8);
+            h = m61_add(m61_shift(m61_reduce(hi), 8), m61_reduce(x));
+            cont = th_ft_count_marked(continuation_bytes(x)) +
+                   th_ft_count_marked(continuation_bytes(hi));
+            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
+                      (th_ft_zero_bytes(hi ^ TH_FT_BYTES(' ')) &
+                       th_ft_low_bytes(len - 8));
+            r = (r + (unsigned)len * 8) % 61;
+            if (cx->quality && !((x | hi) & TH_FT_BYTES(0x80)))
+                th_ft_quality_add_ascii16(cx->quality, x, hi, len);
             else if (cx->quality)
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);
@@ -1209,7 +1236,7 @@ out_nomem:
 
 static int repetition_words(const struct th_gopher_repetition_opts *opts,
                             const struct th_slice *words, size_t n_words,
-                            struct th_arena *arena, bool all,
+                            size_t word_pad, struct th_arena *arena, bool all,
                             struct th_gopher_repetition_stats *st,
                             const char **reason_out,
                             struct th_ft_token_stats *quality, bool terminal,
@@ -1222,7 +1249,7 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
         return th_error_set(err, TH_ELIMIT, "gopher repetition: too many "
                             "words");
     struct ngram_ctx cx = {.words = words, .n_words = n_words,
-                           .arena = arena, .quality = quality,
+                           .word_pad = word_pad, .arena = arena, .quality = quality,
                            .terminal = terminal};
     int rc = build_boundaries(&cx);
     cx.lone = scratch(&cx, n_words + 1, true);
@@ -1281,21 +1308,22 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
 
 int th_ft_repetition_words(const struct th_gopher_repetition_opts *opts,
                            const struct th_slice *words, size_t n_words,
-                           struct th_arena *arena, bool all,
+                           size_t word_pad, struct th_arena *arena, bool all,
                            struct th_gopher_repetition_stats *st,
                            const char **reason_out, struct th_error *err)
 {
-    return repetition_words(opts, words, n_words, arena, all, st, reason_out,
-                            NULL, false, err);
+    return repetition_words(opts, words, n_words, word_pad, arena, all, st,
+                            reason_out, NULL, false, err);
 }
 
 int th_ft_repetition_words_quality(
     const struct th_gopher_repetition_opts *opts,
-    const struct th_slice *words, size_t n_words, struct th_arena *arena,
-    struct th_gopher_repetition_stats *st, const char **reason_out,
-    struct th_ft_token_stats *quality, bool terminal, struct th_error *err)
+    const struct th_slice *words, size_t n_words, size_t word_pad,
+    struct th_arena *arena, struct th_gopher_repetition_stats *st,
+    const char **reason_out, struct th_ft_token_stats *quality,
+    bool terminal, struct th_error *err)
 {
-    return repetition_words(opts, words, n_words, arena, false, st,
+    return repetition_words(opts, words, n_words, word_pad, arena, false, st,
                             reason_out, quality, terminal, err);
 }
 
@@ -1312,6 +1340,7 @@ int th_gopher_repetition(const struct th_gopher_repetition_opts *opts,
                                    reason_out, NULL, err);
     if (rc < 0 || (*reason_out && !stats))
         return rc;
-    return th_ft_repetition_words(opts, words, n_words, arena,
+    /* words of unknown origin: no padding assumed */
+    return th_ft_repetition_words(opts, words, n_words, 0, arena,
                                   stats != NULL, st, reason_out, err);
 }

@@ -260,11 +260,13 @@ int nlp_sink_copy(struct nlp_sink *k, const char *p, size_t len)
         size_t room = k->spill_hint < 4096 ? k->spill_hint : 4096;
         if (room < len)
             room = len;
-        k->spill = th_arena_alloc(k->arena, room);
+        /* TH_NLP_WORD_PAD bytes after the block's last token */
+        k->spill = th_arena_alloc(k->arena, room + TH_NLP_WORD_PAD);
         if (!k->spill) {
             k->spill_left = 0;
             return TH_ELIMIT;
         }
+        memset(k->spill + room, 0, TH_NLP_WORD_PAD);
         k->spill_left = room;
     }
     memcpy(k->spill, p, len);
@@ -330,12 +332,13 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     struct nlp_str work[2] = {{0}};
     *words_out = NULL;
     *n_out = 0;
-    char *copy = th_arena_alloc(arena, len + 1);
+    /* the NUL, then TH_NLP_WORD_PAD readable bytes after the last token */
+    char *copy = th_arena_alloc(arena, len + 1 + TH_NLP_WORD_PAD);
     if (!copy)
         return arena_fail(err);
     if (len)
         memcpy(copy, text, len);
-    copy[len] = 0;
+    memset(copy + len, 0, 1 + TH_NLP_WORD_PAD);
     sink.arena = arena;
     sink.spill_hint = len + 16;
     sink.readable_end = copy + len + 1;

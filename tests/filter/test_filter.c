@@ -244,7 +244,7 @@ static void c4_quality_reference_sentences(void)
         if (!d->sentences)
             continue;
         struct ref_tok rt = {d, 0, 0};
-        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt};
+        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt, 0};
         struct th_error err;
         struct th_slice out;
         struct th_c4_quality_stats st;
@@ -294,7 +294,7 @@ static void fineweb_quality_reference_words(void)
         if (!d->words)
             continue;
         struct ref_tok rt = {d, 0, 0};
-        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt};
+        struct th_filter_tokenizer tok = {ref_words, ref_sentences, &rt, 0};
         struct th_error err;
         struct th_fineweb_quality_stats st;
         const char *reason;
@@ -408,7 +408,8 @@ static void every_filter_alone_nlp_tokenizer(void)
         CHECK(0);
         return;
     }
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp,
+                                      TH_NLP_WORD_PAD};
     struct th_gopher_repetition_opts ro;
     struct th_gopher_quality_opts qo;
     struct th_c4_quality_opts co;
@@ -468,7 +469,8 @@ static void fineweb_chain_nlp_tokenizer(void)
         CHECK(0);
         return;
     }
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp,
+                                      TH_NLP_WORD_PAD};
     struct th_filters_opts opts;
     th_filters_opts_init(&opts, TH_PRESET_FINEWEB_V1);
     struct th_filters *f;
@@ -525,7 +527,8 @@ static void chain_equals_filters_in_sequence(void)
         CHECK(0);
         return;
     }
-    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp};
+    struct th_filter_tokenizer tok = {nlp_words, nlp_sentences, nlp,
+                                      TH_NLP_WORD_PAD};
     int bad = 0, n = 0;
     for (int preset = 0; preset < 2; preset++) {
         enum th_filter_preset p = preset ? TH_PRESET_DATATROVE

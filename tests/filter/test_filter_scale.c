@@ -57,7 +57,7 @@ static int count_periods(const char *text, size_t len, struct th_arena *a,
 /* Run every filter with full statistics; returns seconds. */
 static double run_all(const char *text, size_t len)
 {
-    struct th_filter_tokenizer tok = {split_words, count_periods, NULL};
+    struct th_filter_tokenizer tok = {split_words, count_periods, NULL, 0};
     struct th_error err;
     struct th_slice *w, out;
     size_t nw;

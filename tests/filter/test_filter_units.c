@@ -50,7 +50,7 @@ static int one_sentence(const char *text, size_t len, struct th_arena *a,
 }
 
 static const struct th_filter_tokenizer simple_tok = {space_words,
-                                                      one_sentence, NULL};
+                                                      one_sentence, NULL, 0};
 
 static void repetition_counts_python_splitlines(void)
 {
@@ -541,7 +541,7 @@ static void fineweb_list_ratio_with_nbsp_runs(void)
     setup();
     struct th_fineweb_quality_opts o;
     th_fineweb_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
-    struct th_filter_tokenizer tok = {two_per_line, one_sentence, NULL};
+    struct th_filter_tokenizer tok = {two_per_line, one_sentence, NULL, 0};
     const char *reason;
     struct th_error err;
     /* no-break spaces are whitespace to NLTK: they must not count as words
