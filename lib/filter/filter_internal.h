@@ -48,27 +48,27 @@ static inline uint64_t th_ft_letter_bytes(uint64_t x)
  */
 static inline uint64_t th_ft_other_bytes(uint64_t x)
 {
-    return th_ft_in_range(x, '0', '9') |
-           th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
+    uint64_t digits = th_ft_in_range(x, '0', '9');
+    /* tab, LF and space are rare in a token: one test for bytes 1..32 */
+    if (__builtin_expect(!th_ft_in_range(x, 1, ' '), 1))
+        return digits;
+    return digits | th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
            th_ft_zero_bytes(x ^ TH_FT_BYTES('\t')) |
            th_ft_zero_bytes(x ^ TH_FT_BYTES('\n'));
 }
 
 /*
  * Add an ASCII token of 1 to 8 bytes, given as its little-endian word x
- * (bytes past the token zero or copies of its bytes; no byte >= 0x80):
- * letters, digits, tab, LF and space are not in PUNCTUATION_SET, every
- * other ASCII byte is. No branch.
+ * (zero bytes past the token; no byte >= 0x80): letters, digits, tab, LF
+ * and space are not in PUNCTUATION_SET, every other ASCII byte is, and a
+ * zero byte past the token is neither.
  */
 static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
                                            uint64_t x, size_t len)
 {
-    uint64_t own = x & th_ft_low_bytes(len);
+    uint64_t own = x;
     uint64_t letter = th_ft_letter_bytes(x);
     uint64_t other = th_ft_other_bytes(x);
-    /* masked-off zero bytes are neither letters, digits nor spaces */
-    letter &= th_ft_low_bytes(len);
-    other &= th_ft_low_bytes(len);
     size_t ns = (letter | other) != 0;
     ts->n_non_symbol += ns;
     ts->non_symbol_chars += len & (0 - ns);

@@ -200,7 +200,8 @@ void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
                              bool terminal)
 {
     if (w.len - 1 < 8) {
-        uint64_t x = th_ft_load_short((const uint8_t *)w.ptr, w.len);
+        uint64_t x = th_ft_load_short((const uint8_t *)w.ptr, w.len) &
+                     th_ft_low_bytes(w.len);
         if (!(x & TH_FT_BYTES(0x80))) {
             th_ft_quality_add_ascii(ts, x, w.len);
             return;
