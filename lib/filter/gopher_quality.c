@@ -12,6 +12,11 @@
  * Rejected: evaluating lazily rule by rule as datatrove does (it saves
  * little: the token pass dominates and is needed by the first rule).
  */
+#if defined(__SSE2__) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define QUALITY_AVX2 1
+#include <immintrin.h>
+#endif
 #include <math.h>
 #include <string.h>
 
@@ -220,6 +225,97 @@ void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
         ts->stop_count++;
         ts->stop_seen |= 1u << s;
     }
+}
+
+/* The batch in plain C: th_ft_quality_add_ascii per token. */
+static void add_batch_generic(struct th_ft_token_stats *ts, const uint64_t *xs,
+                              const uint64_t *lens, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        th_ft_quality_add_ascii(ts, xs[k], (size_t)lens[k]);
+}
+
+#ifdef QUALITY_AVX2
+/*
+ * The batch four tokens at a time (AVX2): byte classes by per-byte
+ * compares, counts in 64-bit lanes, and the stop words as eight key
+ * compares (a token's key equals at most one).
+ */
+__attribute__((target("avx2")))
+static void add_batch_avx2(struct th_ft_token_stats *ts, const uint64_t *xs,
+                           const uint64_t *lens, size_t n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i b20 = _mm256_set1_epi8(0x20), ba = _mm256_set1_epi8('a');
+    const __m256i b0 = _mm256_set1_epi8('0');
+    const __m256i b25 = _mm256_set1_epi8(25), b9 = _mm256_set1_epi8(9);
+    const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+    const __m256i lf = _mm256_set1_epi8('\n');
+    __m256i stop_key[8], seen[8];
+    for (int i = 0; i < 8; i++) {
+        stop_key[i] = _mm256_set1_epi64x((long long)th_ft_stop_slots[i].key);
+        seen[i] = zero;
+    }
+    __m256i n_ns = zero, ns_chars = zero, n_alpha = zero, n_stop = zero;
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(xs + k));
+        __m256i len = _mm256_loadu_si256((const __m256i *)(lens + k));
+        /* letters: (x | 0x20) - 'a' <= 25; digits: x - '0' <= 9 (zero
+         * bytes past a token are neither) */
+        __m256i t = _mm256_sub_epi8(_mm256_or_si256(x, b20), ba);
+        __m256i letter = _mm256_cmpeq_epi8(_mm256_min_epu8(t, b25), t);
+        __m256i d = _mm256_sub_epi8(x, b0);
+        __m256i other = _mm256_or_si256(
+            _mm256_cmpeq_epi8(_mm256_min_epu8(d, b9), d),
+            _mm256_or_si256(_mm256_cmpeq_epi8(x, sp),
+                            _mm256_or_si256(_mm256_cmpeq_epi8(x, tab),
+                                            _mm256_cmpeq_epi8(x, lf))));
+        /* lanes: all ones where the token has such a byte */
+        __m256i is_alpha = _mm256_xor_si256(
+            _mm256_cmpeq_epi64(letter, zero), _mm256_set1_epi64x(-1));
+        __m256i is_ns = _mm256_xor_si256(
+            _mm256_cmpeq_epi64(_mm256_or_si256(letter, other), zero),
+            _mm256_set1_epi64x(-1));
+        n_ns = _mm256_sub_epi64(n_ns, is_ns);
+        ns_chars = _mm256_add_epi64(ns_chars, _mm256_and_si256(len, is_ns));
+        n_alpha = _mm256_sub_epi64(n_alpha, is_alpha);
+        __m256i key = _mm256_or_si256(x, _mm256_slli_epi64(len, 56));
+        for (int i = 0; i < 8; i++) {
+            __m256i m = _mm256_cmpeq_epi64(key, stop_key[i]);
+            seen[i] = _mm256_or_si256(seen[i], m);
+            n_stop = _mm256_sub_epi64(n_stop, m);
+        }
+    }
+    uint64_t lane[4];
+#define QUALITY_SUM(v, field)                                                 \
+    do {                                                                      \
+        _mm256_storeu_si256((__m256i *)lane, (v));                            \
+        ts->field += (size_t)(lane[0] + lane[1] + lane[2] + lane[3]);         \
+    } while (0)
+    QUALITY_SUM(n_ns, n_non_symbol);
+    QUALITY_SUM(ns_chars, non_symbol_chars);
+    QUALITY_SUM(n_alpha, n_alpha);
+    QUALITY_SUM(n_stop, stop_count);
+#undef QUALITY_SUM
+    for (int i = 0; i < 8; i++)
+        if (!_mm256_testz_si256(seen[i], seen[i]))
+            ts->stop_seen |= th_ft_stop_slots[i].bit;
+    add_batch_generic(ts, xs + k, lens + k, n - k);
+}
+#endif
+
+void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
+                                   const uint64_t *xs, const uint64_t *lens,
+                                   size_t n)
+{
+#ifdef QUALITY_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        add_batch_avx2(ts, xs, lens, n);
+        return;
+    }
+#endif
+    add_batch_generic(ts, xs, lens, n);
 }
 
 void th_gopher_quality(const struct th_gopher_quality_opts *opts,

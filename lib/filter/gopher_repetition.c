@@ -789,7 +789,10 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint32_t *pairs = scratch(cx, (n + 1) * sizeof(*pairs), false);
     uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-    if (!b || !pairs || !stream || !rot)
+    /* Gopher quality's short ASCII tokens, for one batch after the loop */
+    uint64_t *qx = cx->quality ? scratch(cx, (n + 1) * 8, false) : NULL;
+    uint64_t *qlen = cx->quality ? scratch(cx, (n + 1) * 8, false) : NULL;
+    if (!b || !pairs || !stream || !rot || (cx->quality && (!qx || !qlen)))
         return TH_ENOMEM;
     cx->rot = rot;
     cx->b = b;
@@ -843,11 +846,14 @@ static int build_boundaries(struct ngram_ctx *cx)
             r += 8 * (unsigned)len;
             r -= 61 & -(unsigned)(r >= 61);
             r -= 61 & -(unsigned)(r >= 61);
-            if (cx->quality && !(x & TH_FT_BYTES(0x80)))
-                th_ft_quality_add_ascii(cx->quality, x, len);
-            else if (cx->quality)
-                th_ft_quality_add_token(cx->quality, cx->words[k],
-                                        cx->terminal);
+            if (cx->quality) {
+                bool ascii = !(x & TH_FT_BYTES(0x80));
+                qx[k] = ascii ? x : 0;
+                qlen[k] = ascii ? len : 0;
+                if (!ascii)
+                    th_ft_quality_add_token(cx->quality, cx->words[k],
+                                            cx->terminal);
+            }
         } else if (len <= 16 && cx->word_pad >= 8) {
             /* 9 to 16 bytes, padded: two loads, two stores, no loop */
             uint64_t hi;
@@ -863,6 +869,8 @@ static int build_boundaries(struct ngram_ctx *cx)
                       (th_ft_zero_bytes(hi ^ TH_FT_BYTES(' ')) &
                        th_ft_low_bytes(len - 8));
             r = (r + (unsigned)len * 8) % 61;
+            if (cx->quality)
+                qx[k] = qlen[k] = 0;
             if (cx->quality && !((x | hi) & TH_FT_BYTES(0x80)))
                 th_ft_quality_add_ascii16(cx->quality, x, hi, len);
             else if (cx->quality)
@@ -872,12 +880,16 @@ static int build_boundaries(struct ngram_ctx *cx)
             x = h = 0;
             cont = 0;
             if (cx->quality)
-                th_ft_quality_add_token(cx->quality, cx->words[k],
-                                        cx->terminal);
-        } else {
+                qx[k] = qlen[k] = 0;
             if (cx->quality)
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);
+        } else {
+            if (cx->quality) {
+                qx[k] = qlen[k] = 0;
+                th_ft_quality_add_token(cx->quality, cx->words[k],
+                                        cx->terminal);
+            }
             memcpy(p, src, len);
             /* Horner from the last chunk: 2^64 = 256^8 (mod p) */
             size_t c = (len - 1) / 8;
@@ -914,6 +926,8 @@ static int build_boundaries(struct ngram_ctx *cx)
     }
     memset(stream + off, 0, 16);
     cx->space_in_token = spaces != 0;
+    if (cx->quality)
+        th_ft_quality_add_ascii_batch(cx->quality, qx, qlen, n);
     return 0;
 }
 

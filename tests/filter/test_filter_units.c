@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "thresh/filter.h"
+#include "../../lib/filter/filter_internal.h"
 #include "../test.h"
 
 static struct th_arena *arena;
@@ -777,7 +778,64 @@ static void cli_filter_command(void)
     free(in);
 }
 
+/*
+ * Gopher quality's batch of short ASCII tokens (AVX2 on CPUs that have it)
+ * gives the counts of the one-token path: random tokens of 0 to 8 bytes
+ * from letters, digits, punctuation, blanks, NUL and the stop words.
+ */
+static void quality_batch_matches_one_token_path(void)
+{
+    static const char alphabet[] = "aZz09 \t\n.,;#-'\"!?()[]{}_@~\x01\x1f\x7f";
+    static const char *const stops[] = {"the", "be", "to", "of", "and",
+                                        "that", "have", "with", "The", "thes"};
+    enum { N = 4099 };
+    uint64_t *xs = malloc(N * sizeof(*xs)), *lens = malloc(N * sizeof(*lens));
+    CHECK(xs && lens);
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 50 && xs && lens; round++) {
+        size_t n = (size_t)round * 83 % N + 1;
+        for (size_t k = 0; k < n; k++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(state >> 33);
+            size_t len = r % 9;
+            uint8_t b[8] = {0};
+            if (r % 7 == 0) {
+                const char *w = stops[(r >> 8) % 10];
+                len = strlen(w);
+                memcpy(b, w, len);
+            } else {
+                for (size_t j = 0; j < len; j++) {
+                    r = r * 1103515245u + 12345u;
+                    b[j] = (uint8_t)(r >> 16 & 7 ? alphabet[(r >> 8) %
+                                                          (sizeof(alphabet) - 1)]
+                                                 : (r >> 20) % 4 == 0 ? 0 : 'e');
+                }
+            }
+            uint64_t x = 0;
+            for (size_t j = 0; j < len; j++)
+                x |= (uint64_t)b[j] << (8 * j);
+            xs[k] = x;
+            lens[k] = len;
+        }
+        struct th_ft_token_stats one = {0}, batch = {0};
+        for (size_t k = 0; k < n; k++)
+            th_ft_quality_add_ascii(&one, xs[k], (size_t)lens[k]);
+        th_ft_quality_add_ascii_batch(&batch, xs, lens, n);
+        CHECK_EQ_INT(one.n_non_symbol, batch.n_non_symbol);
+        CHECK_EQ_INT(one.non_symbol_chars, batch.non_symbol_chars);
+        CHECK_EQ_INT(one.n_alpha, batch.n_alpha);
+        CHECK_EQ_INT(one.stop_count, batch.stop_count);
+        CHECK_EQ_INT(one.stop_seen, batch.stop_seen);
+        if (th_test_failed)
+            break;
+    }
+    free(xs);
+    free(lens);
+}
+
 static const struct th_test tests[] = {
+    {"quality_batch_matches_one_token_path",
+     quality_batch_matches_one_token_path},
     {"repetition_counts_python_splitlines",
      repetition_counts_python_splitlines},
     {"top_ngram_ties_go_to_first_seen", top_ngram_ties_go_to_first_seen},
