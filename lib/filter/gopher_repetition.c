@@ -806,7 +806,7 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint64_t prev_key = 0;
     cx->stream = stream;
     b[0] = (struct boundary){0, 0, 0};
-    uint64_t off = 0, spaces = 0;
+    uint64_t off = 0;
     unsigned r = 0;                 /* m61_rot_of(off), kept up to date */
     rot[0] = 0;
     for (size_t k = 0; k < n; k++) {
@@ -838,9 +838,10 @@ static int build_boundaries(struct ngram_ctx *cx)
             x &= th_ft_low_bytes(len);
             memcpy(p, &x, 8);
             h = m61_reduce(x);
-            cont = th_ft_count_marked(continuation_bytes(x));
-            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
-                      th_ft_low_bytes(len);
+            /* ASCII words (most) have no continuation byte to count */
+            cont = 0;
+            if (__builtin_expect((x & TH_FT_BYTES(0x80)) != 0, 0))
+                cont = th_ft_count_marked(continuation_bytes(x));
             /* r + 8 len <= 124: two subtractions, without branches (r
              * would defeat branch prediction) */
             r += 8 * (unsigned)len;
@@ -865,9 +866,6 @@ static int build_boundaries(struct ngram_ctx *cx)
             h = m61_add(m61_shift(m61_reduce(hi), 8), m61_reduce(x));
             cont = th_ft_count_marked(continuation_bytes(x)) +
                    th_ft_count_marked(continuation_bytes(hi));
-            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) |
-                      (th_ft_zero_bytes(hi ^ TH_FT_BYTES(' ')) &
-                       th_ft_low_bytes(len - 8));
             r = (r + (unsigned)len * 8) % 61;
             if (cx->quality)
                 qx[k] = qlen[k] = 0;
@@ -897,13 +895,10 @@ static int build_boundaries(struct ngram_ctx *cx)
             x &= ~0ull >> (64 - 8 * (len - 8 * c));
             h = m61_reduce(x);
             cont = th_ft_count_marked(continuation_bytes(x));
-            spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' ')) &
-                      ~0ull >> (64 - 8 * (len - 8 * c));
             while (c--) {
                 memcpy(&x, p + 8 * c, 8);
                 h = m61_add(m61_shift(h, 8), m61_reduce(x));
                 cont += th_ft_count_marked(continuation_bytes(x));
-                spaces |= th_ft_zero_bytes(x ^ TH_FT_BYTES(' '));
             }
             r = (r + (unsigned)(len % 61) * 8) % 61;
         }
@@ -925,7 +920,9 @@ static int build_boundaries(struct ngram_ctx *cx)
         rot[k + 1] = (uint8_t)r;
     }
     memset(stream + off, 0, 16);
-    cx->space_in_token = spaces != 0;
+    /* a space inside a token: one search of the stream (memchr is faster
+     * than a test per token) */
+    cx->space_in_token = memchr(stream, ' ', off) != NULL;
     if (cx->quality)
         th_ft_quality_add_ascii_batch(cx->quality, qx, qlen, n);
     return 0;
