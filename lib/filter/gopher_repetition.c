@@ -1123,6 +1123,9 @@ struct dup_set {
     struct gram_set set;      /* shared by the passes */
     uint32_t *filled;         /* slots filled by the current pass */
     uint32_t *visit;          /* the current pass's candidates */
+    size_t n_visit;           /* their count; before the first pass, the
+                                 candidates are cx->cand_dup */
+    bool listed;              /* visit holds a pass's list */
 };
 
 static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
@@ -1133,6 +1136,8 @@ static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
                         false);
     if (!ds->filled || !ds->visit)
         return TH_ENOMEM;
+    ds->n_visit = 0;
+    ds->listed = false;
     return gram_set_init(&ds->set, cx->arena, table_expect(cx->n_cand_dup));
 }
 
@@ -1151,16 +1156,22 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
      * seen before nor matched later. (Candidates never have bit 2: their
      * 5-gram was not settled.) Positions not listed only advance the scan
      * by one, so the scan visits the listed ones in order, skipping those
-     * a duplicate jumped over.
+     * a duplicate jumped over. Both conditions only grow with n, so a
+     * later pass filters an earlier pass's list (in place, in order)
+     * instead of all the candidates.
      */
-    for (size_t k = 0; k < cx->n_cand_dup; k++) {
-        size_t i = cx->cand_dup[k];
+    const uint32_t *from = ds->listed ? ds->visit : cx->cand_dup;
+    size_t n_from = ds->listed ? ds->n_visit : cx->n_cand_dup;
+    for (size_t k = 0; k < n_from; k++) {
+        size_t i = from[k];
         size_t e = i + n <= n_words ? i + n : n_words;
         unsigned unique = (cx->lone[i] & 1) &
                           (cx->b[e].bytes - cx->b[i].bytes >= C_PREFIX);
         ds->visit[n_visit] = (uint32_t)i;
         n_visit += (i + n <= n_words) & !unique;
     }
+    ds->n_visit = n_visit;
+    ds->listed = true;
     size_t total = 0, next = 0;
     for (size_t k = 0; k < n_visit; k++) {
         size_t i = ds->visit[k];
