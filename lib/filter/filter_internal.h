@@ -70,12 +70,18 @@ static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
 void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
                              bool terminal);
 
-/* Gopher quality's line statistics (lines of text.splitlines()). */
+/*
+ * Gopher quality's line statistics (lines of text.splitlines()) and symbol
+ * counts, when the repetition filter's pass over the text gathered them.
+ */
 struct th_ft_line_stats {
     size_t n_lines;           /* lines */
     size_t bullets;           /* lines whose lstrip() starts with - or • */
     size_t end_ellipsis;      /* lines whose rstrip() ends with ... or … */
     bool done;                /* every line of the text was added */
+    size_t hashes;            /* count("#") */
+    size_t ellipses;          /* count("...") + count("…") */
+    bool symbols_done;        /* hashes and ellipses are the text's */
 };
 
 /* Add the line text[start, end) to ls. */
@@ -93,6 +99,53 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
                           const struct th_ft_line_stats *lines,
                           struct th_gopher_quality_stats *stats,
                           const char **reason_out);
+
+/*
+ * The pieces (paragraphs or lines) of a text, for their duplicates
+ * (text_pieces.c): bounds as offsets, and their lengths counted in a
+ * count-min sketch of byte cells (cell len mod TH_FT_PIECE_CELLS,
+ * saturating at 2). It never undercounts, so "count 1" is exact: such a
+ * piece has a length no other piece has.
+ */
+#define TH_FT_PIECE_CELLS 512
+
+struct th_ft_pieces {
+    size_t *bounds;           /* start and end of each piece */
+    size_t n;                 /* pieces */
+    size_t cap;               /* pieces bounds can hold */
+    uint8_t cells[TH_FT_PIECE_CELLS]; /* length counts */
+    struct th_arena *arena;   /* where bounds come from */
+};
+
+void th_ft_pieces_init(struct th_ft_pieces *pl, struct th_arena *arena);
+
+/* Room for more pieces (TH_ENOMEM when the arena has none). */
+int th_ft_pieces_grow(struct th_ft_pieces *pl);
+
+/* Add the piece [start, end) (TH_ENOMEM when the arena has no room). */
+static inline int th_ft_pieces_add(struct th_ft_pieces *pl, size_t start,
+                                   size_t end)
+{
+    if (pl->n == pl->cap) {
+        int rc = th_ft_pieces_grow(pl);
+        if (rc < 0)
+            return rc;
+    }
+    pl->bounds[2 * pl->n] = start;
+    pl->bounds[2 * pl->n + 1] = end;
+    pl->n++;
+    uint8_t *c = &pl->cells[(end - start) % TH_FT_PIECE_CELLS];
+    *c += *c < 2;
+    return 0;
+}
+
+/*
+ * datatrove's find_duplicates() over the pieces of text: adds to *dups the
+ * pieces equal to an earlier one and to *dup_chars their characters
+ * (Python len). TH_ENOMEM when the arena has no room for the set.
+ */
+int th_ft_pieces_dups(const struct th_ft_pieces *pl, const char *text,
+                      size_t *dups, size_t *dup_chars);
 
 /*
  * Paragraph and line rules; fills st (zeroed first) and *reason_out. With

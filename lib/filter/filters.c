@@ -602,7 +602,7 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     /* Gopher quality's token (and, with splitlines() lines, line)
      * statistics come from the repetition filter's passes when both run */
     struct th_ft_token_stats qts = {0};
-    struct th_ft_line_stats qls = {0, 0, 0, false};
+    struct th_ft_line_stats qls = {0};
     bool quality_done = false;
     if (o->gopher_repetition) {
         struct th_gopher_repetition_stats rs;

@@ -255,9 +255,11 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
     size_t n_unique_stop = (size_t)__builtin_popcount(ts->stop_seen);
 
     double nw = (double)n_words;
-    size_t hashes = th_ft_count_substr(text, len, "#", 1);
-    size_t ellipses = count_ellipses(text, len);
-    struct th_ft_line_stats own = {0, 0, 0, false};
+    bool symbols = lines && lines->symbols_done;
+    size_t hashes = symbols ? lines->hashes
+                            : th_ft_count_substr(text, len, "#", 1);
+    size_t ellipses = symbols ? lines->ellipses : count_ellipses(text, len);
+    struct th_ft_line_stats own = {0};
     if (!lines || !lines->done) {
         size_t pos = 0, ls, le;
         while (th_ft_next_line(text, len, &pos, &ls, &le))
