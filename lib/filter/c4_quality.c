@@ -28,7 +28,7 @@
 #include <utf8proc.h>
 
 #include "thresh/filter.h"
-#include "filter_text.h"
+#include "filter_internal.h"
 #include "../core/banned.h"
 
 /* Non-blank lines remembered for an exact count (>= any sane minimum). */
@@ -508,11 +508,38 @@ static bool has_terminal_punct(const char *s, size_t n)
     return !th_ft_ends_with(s, n, "...", 3);
 }
 
+/* The next line: the k-th of bounds, or found by th_ft_next_line(). */
+static inline bool next_line(const char *text, size_t len,
+                             const size_t *bounds, size_t n_lines,
+                             size_t *pos, size_t *ls, size_t *le)
+{
+    if (!bounds)
+        return th_ft_next_line(text, len, pos, ls, le);
+    if (*pos == n_lines)
+        return false;
+    *ls = bounds[2 * *pos];
+    *le = bounds[2 * *pos + 1];
+    ++*pos;
+    return true;
+}
+
 int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                   size_t len, const struct th_filter_tokenizer *tok,
                   struct th_arena *arena, struct th_slice *text_out,
                   struct th_c4_quality_stats *stats, const char **reason_out,
                   struct th_error *err)
+{
+    return th_ft_c4_quality_lines(opts, text, len, NULL, 0, tok, arena,
+                                  text_out, stats, reason_out, err);
+}
+
+int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
+                           const char *text, size_t len, const size_t *bounds,
+                           size_t n_lines,
+                           const struct th_filter_tokenizer *tok,
+                           struct th_arena *arena, struct th_slice *text_out,
+                           struct th_c4_quality_stats *stats,
+                           const char **reason_out, struct th_error *err)
 {
     struct th_c4_quality_stats local;
     struct th_c4_quality_stats *st = stats ? stats : &local;
@@ -538,7 +565,7 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     } pending[PENDING_MAX];
     size_t n_pending = 0;
     size_t pos = 0, ls, le;
-    while (th_ft_next_line(text, len, &pos, &ls, &le)) {
+    while (next_line(text, len, bounds, n_lines, &pos, &ls, &le)) {
         st->lines++;
         th_ft_strip(text, &ls, &le);
         /* a word cannot have more characters than the line has bytes */

@@ -82,6 +82,8 @@ struct th_ft_line_stats {
     size_t hashes;            /* count("#") */
     size_t ellipses;          /* count("...") + count("…") */
     bool symbols_done;        /* hashes and ellipses are the text's */
+    const size_t *bounds;     /* when done: start and end of each line
+                                 (arena, th_ft_repetition_text()) */
 };
 
 /* Add the line text[start, end) to ls. */
@@ -180,5 +182,18 @@ int th_ft_repetition_words_quality(
     const struct th_slice *words, size_t n_words, struct th_arena *arena,
     struct th_gopher_repetition_stats *st, const char **reason_out,
     struct th_ft_token_stats *quality, bool terminal, struct th_error *err);
+
+/*
+ * th_c4_quality() given the splitlines() lines of text (bounds: start and
+ * end of each of n_lines lines), or finding them itself when bounds is
+ * NULL.
+ */
+int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
+                           const char *text, size_t len, const size_t *bounds,
+                           size_t n_lines,
+                           const struct th_filter_tokenizer *tok,
+                           struct th_arena *arena, struct th_slice *text_out,
+                           struct th_c4_quality_stats *stats,
+                           const char **reason_out, struct th_error *err);
 
 #endif

@@ -599,8 +599,9 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     const char *text = doc->text.ptr;
     size_t len = doc->text.len;
-    /* Gopher quality's token (and, with splitlines() lines, line)
-     * statistics come from the repetition filter's passes when both run */
+    /* Gopher quality's token (and, with splitlines() lines, line and
+     * symbol) statistics come from the repetition filter's passes when
+     * both run, and C4 takes the splitlines() lines found there */
     struct th_ft_token_stats qts = {0};
     struct th_ft_line_stats qls = {0};
     bool quality_done = false;
@@ -608,7 +609,8 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
         struct th_gopher_repetition_stats rs;
         if ((rc = th_ft_repetition_text(&o->repetition, text, len, arena,
                                         false, &rs, &reason,
-                                        o->gopher_quality ? &qls : NULL,
+                                        o->gopher_quality || o->c4_quality
+                                            ? &qls : NULL,
                                         err)) < 0)
             return rc;
         if (reason)
@@ -643,8 +645,12 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
                                        &wc};
     if (o->c4_quality) {
         struct th_slice out;
-        if ((rc = th_c4_quality(&o->c4, text, len, &ctok, arena, &out, NULL,
-                                &reason, err)) < 0)
+        /* the lines the repetition filter split, when it did */
+        bool split = qls.done;
+        if ((rc = th_ft_c4_quality_lines(
+                 &o->c4, text, len, split ? qls.bounds : NULL,
+                 split ? qls.n_lines : 0, &ctok, arena, &out, NULL, &reason,
+                 err)) < 0)
             return rc;
         if (reason)
             goto drop;

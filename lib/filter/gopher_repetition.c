@@ -1253,6 +1253,7 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
         quality_lines->hashes = sc.hashes;
         quality_lines->ellipses = sc.ellipses;
         quality_lines->symbols_done = true;
+        quality_lines->bounds = lines.bounds;
     }
     st->len_text = sc.chars;
     size_t lt = st->len_text;
