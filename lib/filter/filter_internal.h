@@ -104,25 +104,38 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
 
 /*
  * The pieces (paragraphs or lines) of a text, for their duplicates
- * (text_pieces.c): bounds as offsets, and their lengths counted in a
- * count-min sketch of byte cells (cell len mod TH_FT_PIECE_CELLS,
- * saturating at 2). It never undercounts, so "count 1" is exact: such a
- * piece has a length no other piece has.
+ * (text_pieces.c): bounds as offsets, and the pieces counted by length,
+ * first and last byte in a count-min sketch of byte cells (saturating at
+ * 2). It never undercounts, so "count 1" is exact: no other piece has
+ * that length and those end bytes, so none is equal.
  */
-#define TH_FT_PIECE_CELLS 512
+#define TH_FT_PIECE_CELL_BITS 9
 
 struct th_ft_pieces {
+    const char *text;         /* the text the offsets are in */
     size_t *bounds;           /* start and end of each piece */
     size_t n;                 /* pieces */
     size_t cap;               /* pieces bounds can hold */
-    uint8_t cells[TH_FT_PIECE_CELLS]; /* length counts */
+    uint8_t cells[1u << TH_FT_PIECE_CELL_BITS]; /* piece counts */
     struct th_arena *arena;   /* where bounds come from */
 };
 
-void th_ft_pieces_init(struct th_ft_pieces *pl, struct th_arena *arena);
+void th_ft_pieces_init(struct th_ft_pieces *pl, const char *text,
+                       struct th_arena *arena);
 
 /* Room for more pieces (TH_ENOMEM when the arena has none). */
 int th_ft_pieces_grow(struct th_ft_pieces *pl);
+
+/* The sketch cell of the piece text[start, end). */
+static inline size_t th_ft_piece_cell(const char *text, size_t start,
+                                      size_t end)
+{
+    uint32_t k = (uint32_t)(end - start);
+    if (end > start)
+        k += (uint32_t)(uint8_t)text[start] << 20 ^
+             (uint32_t)(uint8_t)text[end - 1] << 12;
+    return (k * 0x9e3779b1u) >> (32 - TH_FT_PIECE_CELL_BITS);
+}
 
 /* Add the piece [start, end) (TH_ENOMEM when the arena has no room). */
 static inline int th_ft_pieces_add(struct th_ft_pieces *pl, size_t start,
@@ -136,7 +149,7 @@ static inline int th_ft_pieces_add(struct th_ft_pieces *pl, size_t start,
     pl->bounds[2 * pl->n] = start;
     pl->bounds[2 * pl->n + 1] = end;
     pl->n++;
-    uint8_t *c = &pl->cells[(end - start) % TH_FT_PIECE_CELLS];
+    uint8_t *c = &pl->cells[th_ft_piece_cell(pl->text, start, end)];
     *c += *c < 2;
     return 0;
 }

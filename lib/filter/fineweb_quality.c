@@ -244,7 +244,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
 
     /* non-blank lines, for their duplicates */
     struct th_ft_pieces pl;
-    th_ft_pieces_init(&pl, arena);
+    th_ft_pieces_init(&pl, text, arena);
     size_t n_lines = 0, punct = 0, short_lines = 0;
     size_t start = 0;
     for (;;) {

@@ -1242,8 +1242,8 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
     *reason_out = NULL;
     bool split = !opts->lines_by_newline_runs;
     struct th_ft_pieces paras, lines;
-    th_ft_pieces_init(&paras, arena);
-    th_ft_pieces_init(&lines, arena);
+    th_ft_pieces_init(&paras, text, arena);
+    th_ft_pieces_init(&lines, text, arena);
     struct text_scan sc;
     if ((rc = text_scan(&sc, text, len, &paras, split ? &lines : NULL,
                         quality_lines)) < 0)
