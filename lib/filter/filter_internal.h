@@ -86,9 +86,26 @@ struct th_ft_line_stats {
                                  (arena, th_ft_repetition_text()) */
 };
 
+/* The bullet and end-ellipsis checks of th_ft_quality_add_line(). */
+void th_ft_quality_line_ends(struct th_ft_line_stats *ls, const char *text,
+                             size_t start, size_t end);
+
 /* Add the line text[start, end) to ls. */
-void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
-                            size_t start, size_t end);
+static inline void th_ft_quality_add_line(struct th_ft_line_stats *ls,
+                                          const char *text, size_t start,
+                                          size_t end)
+{
+    ls->n_lines++;
+    if (start == end)
+        return;
+    /* an ASCII non-space first byte other than '-' starts no bullet, such
+     * a last byte other than '.' ends no ellipsis (most lines) */
+    uint8_t a = (uint8_t)text[start], z = (uint8_t)text[end - 1];
+    if (th_ft_ascii_nonspace(a) && a != '-' && th_ft_ascii_nonspace(z) &&
+        z != '.')
+        return;
+    th_ft_quality_line_ends(ls, text, start, end);
+}
 
 /*
  * Gopher quality's decision from the token statistics of the n_words

@@ -234,10 +234,9 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
                          reason_out);
 }
 
-void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
-                            size_t start, size_t end)
+void th_ft_quality_line_ends(struct th_ft_line_stats *ls, const char *text,
+                             size_t start, size_t end)
 {
-    ls->n_lines++;
     ls->bullets += starts_with_bullet(text, start, end);
     ls->end_ellipsis += ends_with_ellipsis(text, start, end);
 }
