@@ -34,6 +34,9 @@
 /* Non-blank lines remembered for an exact count (>= any sane minimum). */
 #define PENDING_MAX 64
 
+/* Words a line counted up to for th_ft_c4_lines.min_runs. */
+#define RUNS_HINT 4
+
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy",
     "uses cookies", "use of cookies", "use cookies",
@@ -530,7 +533,7 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                   struct th_error *err)
 {
     return th_ft_c4_quality_lines(opts, text, len, NULL, 0, tok, arena,
-                                  text_out, stats, reason_out, err);
+                                  text_out, stats, reason_out, NULL, err);
 }
 
 int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
@@ -539,7 +542,9 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
                            const struct th_filter_tokenizer *tok,
                            struct th_arena *arena, struct th_slice *text_out,
                            struct th_c4_quality_stats *stats,
-                           const char **reason_out, struct th_error *err)
+                           const char **reason_out,
+                           struct th_ft_c4_lines *lines,
+                           struct th_error *err)
 {
     struct th_c4_quality_stats local;
     struct th_c4_quality_stats *st = stats ? stats : &local;
@@ -551,7 +556,14 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
     /* whole blocks are stored: SCAN_BLOCK bytes of slack */
     char *out = th_arena_alloc(arena, len + 1 + SCAN_BLOCK);
     char *lower = th_arena_alloc(arena, th_ft_lower_cap(len));
-    if (!out || !lower)
+    /* for FineWeb: where the separators go, and words as runs */
+    size_t *nls = NULL, n_nls = 0, runs = 0;
+    if (lines) {
+        lines->newlines = NULL;
+        if (bounds)
+            nls = th_arena_alloc(arena, (n_lines + 1) * sizeof(*nls));
+    }
+    if (!out || !lower || (lines && bounds && !nls))
         return th_error_set(err, TH_ENOMEM, "c4 quality: out of memory");
     size_t o = 0;
     size_t sentences = 0;
@@ -573,7 +585,10 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
                             (int64_t)(le - ls) > opts->max_word_length;
         size_t enough = opts->min_words_per_line > 0
                             ? (size_t)opts->min_words_per_line : 0;
-        size_t n_words = count_words(text, ls, le, enough), longest = 0;
+        /* a few more words for FineWeb's bound (its list_ratio rule
+         * passes at 0.3 newlines a word) */
+        size_t count_to = nls && enough < RUNS_HINT ? RUNS_HINT : enough;
+        size_t n_words = count_words(text, ls, le, count_to), longest = 0;
         if (need_longest &&
             (opts->max_word_length < SCAN_BLOCK ||
              may_hold_long_word(text, ls, le,
@@ -598,7 +613,9 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
         char *line = out + line_at;
         size_t n = le - ls;
         unsigned flags = copy_scan(text + ls, n, len - ls, line);
+        bool cited = false;
         if (opts->remove_citations && (flags & SCAN_BRACKET)) {
+            cited = true;
             n = remove_citations(text, ls, le, line);
             /* removal may join a phrase: exact path (a citation holds no
              * '{', so SCAN_CURLY stands) */
@@ -672,10 +689,14 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
                     counting = false;
             }
         }
-        if (st->kept_lines)
+        if (st->kept_lines) {
             out[o] = '\n';
+            if (nls)
+                nls[n_nls++] = o;
+        }
         o = line_at + n;
         st->kept_lines++;
+        runs += cited ? 0 : n_words;  /* (the line as counted) */
     }
     if (lazy && counting) {
         /* fewer non-blank kept lines than the minimum: count exactly */
@@ -702,5 +723,15 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
     out[e] = '\0';
     text_out->ptr = out + s;
     text_out->len = e - s;
+    if (nls) {
+        /* the strip keeps every run, and the '\n's inside */
+        size_t m = 0;
+        for (size_t k = 0; k < n_nls; k++)
+            if (nls[k] >= s && nls[k] < e)
+                nls[m++] = nls[k] - s;
+        lines->newlines = nls;
+        lines->n_newlines = m;
+        lines->min_runs = runs;
+    }
     return 0;
 }

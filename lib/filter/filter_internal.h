@@ -213,10 +213,20 @@ int th_ft_repetition_words_quality(
     struct th_gopher_repetition_stats *st, const char **reason_out,
     struct th_ft_token_stats *quality, bool terminal, struct th_error *err);
 
+/* What C4 knows of the text it wrote, for FineWeb in the chain. */
+struct th_ft_c4_lines {
+    size_t *newlines;         /* offsets of its '\n's (arena), or NULL:
+                                 nothing known */
+    size_t n_newlines;        /* their number */
+    size_t min_runs;          /* at most its maximal runs of non-space */
+};
+
 /*
  * th_c4_quality() given the splitlines() lines of text (bounds: start and
  * end of each of n_lines lines), or finding them itself when bounds is
- * NULL.
+ * NULL. With lines non-NULL and bounds given, a kept text's newlines and
+ * a lower bound of its runs of non-space (the words counted on kept lines
+ * without a removed citation) go to *lines.
  */
 int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
                            const char *text, size_t len, const size_t *bounds,
@@ -224,6 +234,23 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
                            const struct th_filter_tokenizer *tok,
                            struct th_arena *arena, struct th_slice *text_out,
                            struct th_c4_quality_stats *stats,
-                           const char **reason_out, struct th_error *err);
+                           const char **reason_out,
+                           struct th_ft_c4_lines *lines,
+                           struct th_error *err);
+
+/*
+ * th_fineweb_quality() on C4's output, given what C4 knows of it (c4 NULL
+ * or c4->newlines NULL: nothing): its lines are not searched for, and
+ * without stats the character and run counts are only made when a rule
+ * needs them.
+ */
+int th_ft_fineweb_quality_lines(const struct th_fineweb_quality_opts *opts,
+                                const char *text, size_t len,
+                                const struct th_ft_c4_lines *c4,
+                                const struct th_filter_tokenizer *tok,
+                                struct th_arena *arena,
+                                struct th_fineweb_quality_stats *stats,
+                                const char **reason_out,
+                                struct th_error *err);
 
 #endif

@@ -643,6 +643,8 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     struct th_filter_tokenizer ctok = {cache_words_fn, cache_sentences_fn,
                                        &wc};
+    /* C4's newlines and word counts, for FineWeb */
+    struct th_ft_c4_lines c4l = {NULL, 0, 0};
     if (o->c4_quality) {
         struct th_slice out;
         /* the lines the repetition filter split, when it did */
@@ -650,7 +652,7 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
         if ((rc = th_ft_c4_quality_lines(
                  &o->c4, text, len, split ? qls.bounds : NULL,
                  split ? qls.n_lines : 0, &ctok, arena, &out, NULL, &reason,
-                 err)) < 0)
+                 &c4l, err)) < 0)
             return rc;
         if (reason)
             goto drop;
@@ -659,8 +661,9 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
         len = out.len;
     }
     if (o->fineweb_quality) {
-        if ((rc = th_fineweb_quality(&o->fineweb, text, len, &ctok, arena,
-                                     NULL, &reason, err)) < 0)
+        if ((rc = th_ft_fineweb_quality_lines(&o->fineweb, text, len, &c4l,
+                                              &ctok, arena, NULL, &reason,
+                                              err)) < 0)
             return rc;
         if (reason)
             goto drop;

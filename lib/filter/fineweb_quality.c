@@ -232,26 +232,51 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
                        struct th_fineweb_quality_stats *stats,
                        const char **reason_out, struct th_error *err)
 {
+    return th_ft_fineweb_quality_lines(opts, text, len, NULL, tok, arena,
+                                       stats, reason_out, err);
+}
+
+int th_ft_fineweb_quality_lines(const struct th_fineweb_quality_opts *opts,
+                                const char *text, size_t len,
+                                const struct th_ft_c4_lines *c4,
+                                const struct th_filter_tokenizer *tok,
+                                struct th_arena *arena,
+                                struct th_fineweb_quality_stats *stats,
+                                const char **reason_out,
+                                struct th_error *err)
+{
     struct th_fineweb_quality_stats local;
     struct th_fineweb_quality_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof(*st));
     *reason_out = NULL;
 
+    /* C4's newlines, else memchr; the counts pass only when needed */
+    const size_t *nls = c4 ? c4->newlines : NULL;
     struct text_counts counts;
-    count_text(text, len, &counts);
-    size_t n_nl = counts.newlines;
+    bool counted = !nls || stats;
+    if (counted)
+        count_text(text, len, &counts);
+    size_t n_nl = nls ? c4->n_newlines : counts.newlines;
     st->n_newlines = n_nl;
 
     /* non-blank lines, for their duplicates */
     struct th_ft_pieces pl;
     th_ft_pieces_init(&pl, text, arena);
     size_t n_lines = 0, punct = 0, short_lines = 0;
-    size_t start = 0;
+    size_t start = 0, k = 0;
     for (;;) {
-        const char *nl = start <= len
-                             ? memchr(text + start, '\n', len - start)
-                             : NULL;
-        size_t end = nl ? (size_t)(nl - text) : len;
+        bool last;
+        size_t end;
+        if (nls) {
+            last = k == n_nl;
+            end = last ? len : nls[k++];
+        } else {
+            const char *nl = start <= len
+                                 ? memchr(text + start, '\n', len - start)
+                                 : NULL;
+            last = !nl;
+            end = nl ? (size_t)(nl - text) : len;
+        }
         const char *s = text + start;
         size_t n = end - start;
         bool blank = is_blank(s, n);
@@ -262,7 +287,7 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
             if (!blank && th_ft_pieces_add(&pl, start, end) < 0)
                 goto out_nomem;
         }
-        if (!nl)
+        if (last)
             break;
         start = end + 1;
     }
@@ -288,9 +313,14 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         *reason_out = reason;
         return 0;             /* the duplicates are not needed */
     }
-    size_t dups = 0, dup_chars = 0, chars_no_nl = counts.chars - n_nl;
+    size_t dups = 0, dup_chars = 0;
     if (th_ft_pieces_dups(&pl, text, &dups, &dup_chars) < 0)
         goto out_nomem;
+    if (dup_chars && !counted) {
+        count_text(text, len, &counts);  /* the ratio needs the chars */
+        counted = true;
+    }
+    size_t chars_no_nl = counted ? counts.chars - n_nl : 0;
     st->char_dup_ratio =
         chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
     if (!reason && over(st->char_dup_ratio, opts->char_duplicates_ratio,
@@ -305,9 +335,15 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
      * which is where NLTK splits) gives the word tokenizer at least one
      * token: NLTK only inserts splits and never deletes a character. So the
      * runs bound the word count from below, and when even that bound passes
-     * the rule, the (costly) word list is not needed.
+     * the rule, the (costly) word list is not needed. C4's lower bound of
+     * the runs may settle it without counting them.
      */
     if (!stats && !reason && n_nl) {
+        if (nls && c4->min_runs &&
+            (double)n_nl / (double)c4->min_runs <= opts->new_line_ratio)
+            return 0;
+        if (!counted)
+            count_text(text, len, &counts);
         size_t runs = counts.runs;
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;
