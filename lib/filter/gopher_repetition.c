@@ -95,44 +95,53 @@ static double frac(size_t num, size_t den)
 struct block_masks {
     uint32_t high;      /* bytes >= 0x80 */
     uint32_t breaks;    /* ASCII line breaks: 10-13, 0x1c-0x1e */
-    uint32_t nl;        /* '\n' */
+    uint32_t pairs;     /* "\n\n" starts */
     uint32_t hash;      /* '#' */
-    uint32_t dot;       /* '.' */
+    uint32_t triples;   /* "..." starts */
 };
 
+/* Masks of the block at p (p[0, TH_FT_BLOCK + 2) readable). */
 #if defined(__SSE2__)
 static inline void block_masks(const char *p, struct block_masks *m)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
     /* signed compares: bytes >= 0x80 are negative, in neither range */
     __m128i br = _mm_or_si128(
         _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(9)),
                       _mm_cmplt_epi8(x, _mm_set1_epi8(14))),
         _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
                       _mm_cmplt_epi8(x, _mm_set1_epi8(0x1f))));
+    __m128i dots = _mm_and_si128(
+        th_ft_bytes_eq(x, '.'),
+        _mm_and_si128(th_ft_bytes_eq(y, '.'), th_ft_bytes_eq(z, '.')));
     m->high = (uint32_t)_mm_movemask_epi8(x);
     m->breaks = (uint32_t)_mm_movemask_epi8(br);
-    m->nl = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
-    m->hash = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('#')));
-    m->dot = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+    m->pairs = (uint32_t)_mm_movemask_epi8(
+        _mm_and_si128(th_ft_bytes_eq(x, '\n'), th_ft_bytes_eq(y, '\n')));
+    m->hash = (uint32_t)_mm_movemask_epi8(th_ft_bytes_eq(x, '#'));
+    m->triples = (uint32_t)_mm_movemask_epi8(dots);
 }
 #else
 static inline void block_masks(const char *p, struct block_masks *m)
 {
-    uint64_t x;
+    uint64_t x, y, z;
     memcpy(&x, p, 8);
+    memcpy(&y, p + 1, 8);
+    memcpy(&z, p + 2, 8);
     uint64_t high = x & TH_FT_BYTES(0x80);
     uint64_t a = x & TH_FT_BYTES(0x7f);  /* no carry in th_ft_in_range */
     uint64_t br = (th_ft_in_range(a, 10, 13) | th_ft_in_range(a, 0x1c, 0x1e)) &
                   ~high;
+#define TH_EQ(v, b) th_ft_zero_bytes((v) ^ TH_FT_BYTES(b))
     m->high = th_ft_marked_bits(high);
     m->breaks = th_ft_marked_bits(br);
-    m->nl = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('\n')));
-    m->hash = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('#')));
-    m->dot = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('.')));
+    m->pairs = th_ft_marked_bits(TH_EQ(x, '\n') & TH_EQ(y, '\n'));
+    m->hash = th_ft_marked_bits(TH_EQ(x, '#'));
+    m->triples = th_ft_marked_bits(TH_EQ(x, '.') & TH_EQ(y, '.') &
+                                   TH_EQ(z, '.'));
+#undef TH_EQ
 }
 #endif
 
@@ -149,8 +158,7 @@ struct text_scan {
     size_t para_end;            /* end of text.strip() */
     size_t hashes;              /* '#' bytes */
     size_t ellipses;            /* "..." (by runs of dots) and "…" */
-    size_t dot_run;             /* length of the last run of dots */
-    size_t dot_run_end;         /* offset just past it */
+    size_t dots_end;            /* end of the last run of dots counted */
 };
 
 /* A line break at pos, terminator bytes t (a CR LF's LF is skipped). */
@@ -168,21 +176,23 @@ static inline int scan_break(struct text_scan *sc, size_t pos, size_t t)
     return rc;
 }
 
-/* Runs of dots in a block at offset at (bit k of dot: s[at + k]). */
-static void scan_dots(struct text_scan *sc, size_t at, uint32_t dot)
+/*
+ * Runs of dots holding "..." (bit k of triples: s[at + k] starts three
+ * dots): a run of k dots holds k / 3 non-overlapping "...", and its first
+ * triple is the first one not inside the last run counted.
+ */
+static void scan_dots(struct text_scan *sc, size_t at, uint32_t triples)
 {
-    while (dot) {
-        unsigned a = (unsigned)__builtin_ctz(dot);
-        unsigned k = (unsigned)__builtin_ctz(~(dot >> a));
-        size_t start = at + a;
-        if (start == sc->dot_run_end) {
-            sc->dot_run += k;
-        } else {
-            sc->ellipses += sc->dot_run / 3;
-            sc->dot_run = k;
-        }
-        sc->dot_run_end = start + k;
-        dot &= ~(((1u << k) - 1) << a);
+    while (triples) {
+        size_t p = at + (size_t)__builtin_ctz(triples);
+        triples &= triples - 1;
+        if (p < sc->dots_end)
+            continue;
+        size_t q = p + 3;
+        while (q < sc->len && sc->text[q] == '.')
+            q++;
+        sc->ellipses += (q - p) / 3;
+        sc->dots_end = q;
     }
 }
 
@@ -301,30 +311,25 @@ static int text_scan(struct text_scan *sc, const char *text, size_t len,
     th_ft_strip(text, &s, &e);
     *sc = (struct text_scan){.text = text, .len = len, .lines = lines,
                              .quality = lines ? quality : NULL,
-                             .paras = paras, .para_start = s, .para_end = e,
-                             .dot_run_end = SIZE_MAX};
+                             .paras = paras, .para_start = s, .para_end = e};
     int rc = 0;
     size_t i = 0;
     while (i < len) {
         struct block_masks m;
         size_t left = len - i;
-        if (left >= TH_FT_BLOCK) {
+        if (left >= TH_FT_BLOCK + 2) {
             block_masks(text + i, &m);
         } else {
-            char pad[TH_FT_BLOCK] = {0};   /* zero: none of the classes */
+            char pad[TH_FT_BLOCK + 2] = {0};  /* zero: none of the classes */
             memcpy(pad, text + i, left);
             block_masks(pad, &m);
         }
         size_t stop = left >= TH_FT_BLOCK ? i + TH_FT_BLOCK : len;
         if (m.hash)
             sc->hashes += th_ft_popcount(m.hash);
-        if (m.dot)
-            scan_dots(sc, i, m.dot);
-        uint32_t pairs = m.nl & (m.nl >> 1);
-        if ((m.nl >> (TH_FT_BLOCK - 1) & 1) && stop < len &&
-            text[stop] == '\n')
-            pairs |= 1u << (TH_FT_BLOCK - 1);
-        if (pairs && (rc = scan_pairs(sc, i, pairs)) < 0)
+        if (m.triples)
+            scan_dots(sc, i, m.triples);
+        if (m.pairs && (rc = scan_pairs(sc, i, m.pairs)) < 0)
             return rc;
         if (m.high) {
             size_t used = left >= TH_FT_BLOCK + 2
@@ -345,7 +350,6 @@ static int text_scan(struct text_scan *sc, const char *text, size_t len,
         }
         i = stop;
     }
-    sc->ellipses += sc->dot_run / 3;
     if (lines && sc->line_start < len) {
         rc = th_ft_pieces_add(lines, sc->line_start, len);
         if (sc->quality)
