@@ -19,7 +19,11 @@
  * matters: every kept line with a non-space character holds at least one
  * sentence, so once the minimum number of such lines is kept the document
  * passes, and the splitter is only asked (for those few lines) when fewer
- * were kept. That keeps the sentence splitter off nearly all text.
+ * were kept. That keeps the sentence splitter off nearly all text. In the
+ * chain (th_ft_c4_quality_lines()) the lines come from the repetition
+ * filter's pass over the text, and the offsets of the newlines written
+ * and a lower bound of the output's words (counted up to RUNS_HINT on
+ * lines without a removed citation) go to FineWeb.
  * Rejected: a regex engine for the citation pattern (three fixed shapes,
  * scanned by hand at each '[').
  */

@@ -7,7 +7,10 @@
  * Approach: the word list is computed at most once per text and only when a
  * rule needs it: the Gopher repetition filter's paragraph and line rules run
  * first and drop many documents without tokenizing. C4 rewrites the text, so
- * FineWeb's word count is asked for the rewritten text, lazily. Options are
+ * FineWeb's word count is asked for the rewritten text, lazily. The passes
+ * over the text are shared: the repetition filter's (characters, lines,
+ * paragraphs) gives Gopher quality its line and symbol counts and C4 its
+ * lines, and C4 gives FineWeb its newlines and a lower bound of its words. Options are
  * read from the configuration through one table (key, type, field offset),
  * so a threshold is added in one line and documented in docs/filter.md.
  * Rejected: a generic plugin list of filters (the order and the data passed

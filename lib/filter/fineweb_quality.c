@@ -14,7 +14,11 @@
  * first two rules pass, unless every statistic is wanted;
  * the word tokenizer is only asked for the last rule, and only when a lower
  * bound of the word count (runs of non-blank characters) cannot settle it,
- * unless every statistic is wanted.
+ * unless every statistic is wanted. In the chain
+ * (th_ft_fineweb_quality_lines()) C4's newline offsets replace the search
+ * for them, and the counting pass only runs when a rule needs the
+ * characters or runs (C4's lower bound of the runs may settle the last
+ * rule).
  */
 #include <string.h>
 

@@ -7,8 +7,9 @@
  * Approach: one pass over the token list computes every token statistic
  * (non-symbol count and length, alphabetic tokens, stop words), one pass
  * over the lines both line statistics, and two memmem scans the symbol
- * counts; the rules are then evaluated in datatrove's order. Everything is
- * O(text); nothing is allocated.
+ * counts (in the chain the lines and symbols come from the repetition
+ * filter's pass over the text); the rules are then evaluated in
+ * datatrove's order. Everything is O(text); nothing is allocated.
  * Rejected: evaluating lazily rule by rule as datatrove does (it saves
  * little: the token pass dominates and is needed by the first rule).
  */

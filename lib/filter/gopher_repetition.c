@@ -1264,7 +1264,7 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
 
     st->n_paragraphs = paras.n;
     if ((rc = th_ft_pieces_dups(&paras, text, &st->para_dups,
-                              &st->para_dup_chars)) < 0)
+                                &st->para_dup_chars)) < 0)
         goto out_nomem;
     st->dup_para_frac = frac(st->para_dups, st->n_paragraphs);
     st->dup_para_char_frac = frac(st->para_dup_chars, lt);
@@ -1280,7 +1280,7 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
         goto out_nomem;
     st->n_lines = lines.n;
     if ((rc = th_ft_pieces_dups(&lines, text, &st->line_dups,
-                              &st->line_dup_chars)) < 0)
+                                &st->line_dup_chars)) < 0)
         goto out_nomem;
     st->dup_line_frac = frac(st->line_dups, st->n_lines);
     st->dup_line_char_frac = frac(st->line_dup_chars, lt);

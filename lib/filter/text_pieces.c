@@ -7,15 +7,17 @@
  * counted by length, first and last byte in a count-min sketch; a piece
  * that no other piece matches there can neither repeat nor be repeated,
  * and is never hashed (most of a text's bytes are in long lines of
- * distinct lengths, and most lines of a shared length differ at an end:
- * on the parity set the length alone left 79% of the lines to hash, of
- * which a quarter were duplicates). The others are
+ * distinct lengths, and many lines of a shared length differ at an end:
+ * on the parity set the length alone left 79% of the lines to hash, these
+ * three keys 57%). The others, listed without a branch on each, are
  * hashed (XXH3) into an open-addressing set allocated from the arena,
  * sized for them, and a hit is confirmed with memcmp, so a collision never
  * changes a result.
  * Rejected: hashing every piece as it is found (the hashing was the
- * larger part of the cost); a set keyed by length and the first and last
- * 8 bytes (no gain over the length sketch, session 3).
+ * larger part of the cost); keying the sketch by the first and last 8
+ * bytes (session 3: no gain); short pieces keyed from two 8-byte loads
+ * instead of XXH3, and the probes' slots prefetched (session 4: no gain,
+ * the probe's branch is what costs).
  */
 #include <string.h>
 
