@@ -320,16 +320,25 @@ int th_ft_fineweb_quality_lines(const struct th_fineweb_quality_opts *opts,
     size_t dups = 0, dup_chars = 0;
     if (th_ft_pieces_dups(&pl, text, &dups, &dup_chars) < 0)
         goto out_nomem;
-    if (dup_chars && !counted) {
+    /* characters are at most bytes: the ratio is at least dup_chars over
+     * the bytes that are not '\n', so when that reaches the threshold the
+     * rule fires whatever the characters */
+    if (dup_chars && !counted &&
+        !over((double)dup_chars / (double)(len - n_nl),
+              opts->char_duplicates_ratio, opts->inclusive)) {
         count_text(text, len, &counts);  /* the ratio needs the chars */
         counted = true;
     }
-    size_t chars_no_nl = counted ? counts.chars - n_nl : 0;
-    st->char_dup_ratio =
-        chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
-    if (!reason && over(st->char_dup_ratio, opts->char_duplicates_ratio,
-                        opts->inclusive))
-        reason = "char_dup_ratio";
+    if (dup_chars && !counted) {
+        reason = "char_dup_ratio";   /* (st is not returned) */
+    } else {
+        size_t chars_no_nl = counted ? counts.chars - n_nl : 0;
+        st->char_dup_ratio =
+            chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
+        if (!reason && over(st->char_dup_ratio, opts->char_duplicates_ratio,
+                            opts->inclusive))
+            reason = "char_dup_ratio";
+    }
     if (reason && !stats) {
         *reason_out = reason;
         return 0;

@@ -558,28 +558,57 @@ static void fineweb_list_ratio_with_nbsp_runs(void)
     CHECK_EQ_STR(reason, "list_ratio");
 }
 
-/* The reason of the four filters run one after the other, and the text. */
-static const char *filters_in_sequence(const struct th_filters_opts *o,
-                                       const char *text, size_t len,
-                                       struct th_slice *out)
+/*
+ * The chain f (fineweb-v1) on text, against the four filters run one
+ * after the other: true when they decide alike and, when kept, keep the
+ * same text; *want gets the filters' reason (NULL: kept).
+ */
+static bool chain_equals_sequence(const struct th_filters *f,
+                                  const char *text, size_t len,
+                                  const char **want)
 {
     struct th_error err;
-    struct th_slice *w;
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_doc doc;
+    th_doc_init(&doc);
+    doc.text = (struct th_slice){text, len};
+    if (th_filters_apply(f, &doc, "filters", &simple_tok, arena, &err) < 0)
+        return false;
+    const char *got = doc.verdict == TH_DROP ? doc.drop_reason : NULL;
+    struct th_slice *w, out = {text, len};
     size_t nw;
     const char *r = NULL;
-    *out = (struct th_slice){text, len};
     space_words(text, len, arena, &w, &nw, &err, NULL);
-    th_gopher_repetition(&o->repetition, text, len, w, nw, arena, NULL, &r,
+    th_gopher_repetition(&o.repetition, text, len, w, nw, arena, NULL, &r,
                          &err);
     if (!r)
-        th_gopher_quality(&o->quality, text, len, w, nw, NULL, &r);
+        th_gopher_quality(&o.quality, text, len, w, nw, NULL, &r);
     if (!r)
-        th_c4_quality(&o->c4, text, len, &simple_tok, arena, out, NULL, &r,
+        th_c4_quality(&o.c4, text, len, &simple_tok, arena, &out, NULL, &r,
                       &err);
     if (!r)
-        th_fineweb_quality(&o->fineweb, out->ptr, out->len, &simple_tok,
-                           arena, NULL, &r, &err);
-    return r;
+        th_fineweb_quality(&o.fineweb, out.ptr, out.len, &simple_tok, arena,
+                           NULL, &r, &err);
+    *want = r;
+    if (!(got == r || (got && r && strcmp(got, r) == 0))) {
+        printf("#   chain %s, in sequence %s\n", got ? got : "keep",
+               r ? r : "keep");
+        return false;
+    }
+    return r || (doc.text.len == out.len &&
+                 memcmp(doc.text.ptr, out.ptr, out.len) == 0);
+}
+
+/* The fineweb-v1 chain (the tests free it). */
+static struct th_filters *fineweb_chain(void)
+{
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_filters *f = NULL;
+    struct th_error err;
+    CHECK(th_filters_new(&f, &o, &err) == 0);
+    return f;
 }
 
 /*
@@ -592,11 +621,7 @@ static const char *filters_in_sequence(const struct th_filters_opts *o,
  */
 static void chain_list_ratio_near_threshold(void)
 {
-    struct th_filters_opts opts;
-    th_filters_opts_init(&opts, TH_PRESET_FINEWEB_V1);
-    struct th_filters *f;
-    struct th_error err;
-    CHECK(th_filters_new(&f, &opts, &err) == 0);
+    struct th_filters *f = fineweb_chain();
     static char buf[16384];
     int list_drops = 0, cited_drops = 0, keeps = 0, bad = 0;
     for (int lines = 16; lines <= 32; lines += 4) {
@@ -624,25 +649,12 @@ static void chain_list_ratio_near_threshold(void)
                     if (i % 5 == 0)
                         buf[n - 1] = '.', buf[n++] = '\n';
                 }
-                struct th_doc doc;
-                th_doc_init(&doc);
-                doc.text = (struct th_slice){buf, n};
-                CHECK(th_filters_apply(f, &doc, "filters", &simple_tok,
-                                       arena, &err) == 0);
-                const char *got = doc.verdict == TH_DROP ? doc.drop_reason
-                                                         : NULL;
-                struct th_slice out;
-                const char *want = filters_in_sequence(&opts, buf, n, &out);
-                bool same = got == want ||
-                            (got && want && strcmp(got, want) == 0);
-                if (same && !want)
-                    same = doc.text.len == out.len &&
-                           memcmp(doc.text.ptr, out.ptr, out.len) == 0;
+                const char *want;
+                bool same = chain_equals_sequence(f, buf, n, &want);
                 bad += !same;
                 if (!same)
-                    printf("#   %d lines, %d of 4 words, cite %d: chain %s, "
-                           "in sequence %s\n", lines, four, cite,
-                           got ? got : "keep", want ? want : "keep");
+                    printf("#   %d lines, %d of 4 words, cite %d\n", lines,
+                           four, cite);
                 bool list = want && strcmp(want, "list_ratio") == 0;
                 list_drops += list;
                 cited_drops += list && cite == 2;
@@ -655,6 +667,48 @@ static void chain_list_ratio_near_threshold(void)
            list_drops, cited_drops, keeps);
     CHECK_EQ_INT(bad, 0);
     CHECK(list_drops > 10 && cited_drops > 5 && keeps > 10);
+}
+
+/*
+ * In the chain FineWeb takes a duplicate line's share of the bytes (an
+ * upper bound of the characters) as enough for char_dup_ratio when that
+ * already reaches the threshold. With one line repeated in texts of 2-byte
+ * characters whose share of the characters crosses 1% (the share of the
+ * bytes crosses it elsewhere), the chain must decide as the filters in
+ * sequence.
+ */
+static void chain_char_dup_ratio_near_threshold(void)
+{
+    struct th_filters *f = fineweb_chain();
+    static char buf[65536];
+    int dup_drops = 0, keeps = 0, bad = 0;
+    for (int lines = 40; lines <= 200; lines++) {
+        setup();
+        size_t n = 0;
+        for (int i = 0; i <= lines; i++) {
+            int src = i == lines ? 0 : i;   /* the last repeats the first */
+            for (int j = 0; j < 5; j++) {
+                int k = src * 5 + j;
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+                                      "%s%c%c%c\xc3\xa9x\xc3\xa9",
+                                      j ? " " : "", 'a' + k / 676 % 26,
+                                      'a' + k / 26 % 26, 'a' + k % 26);
+            }
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s.\n",
+                                  src < 2 ? " the and" : "");
+        }
+        const char *want;
+        bool same = chain_equals_sequence(f, buf, n, &want);
+        bad += !same;
+        if (!same)
+            printf("#   %d lines\n", lines);
+        dup_drops += want && strcmp(want, "char_dup_ratio") == 0;
+        keeps += !want;
+    }
+    th_filters_free(f);
+    printf("# %d char_dup_ratio drops, %d kept\n", dup_drops, keeps);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(dup_drops > 10 && keeps > 10);
 }
 
 static void config_reads_presets_and_thresholds(void)
@@ -893,6 +947,8 @@ static const struct th_test tests[] = {
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
     {"fineweb_list_ratio_with_nbsp_runs", fineweb_list_ratio_with_nbsp_runs},
     {"chain_list_ratio_near_threshold", chain_list_ratio_near_threshold},
+    {"chain_char_dup_ratio_near_threshold",
+     chain_char_dup_ratio_near_threshold},
     {"config_reads_presets_and_thresholds",
      config_reads_presets_and_thresholds},
     {"annotate_keeps_and_records_signals",
