@@ -314,17 +314,18 @@ static unsigned confirm_anchors(const char *s, size_t n, size_t base,
     return 0;
 }
 
-/* Bytes at a time of copy_scan_block() and the word scans. */
+/* Bytes at a time of scan_block() and the word scans. */
 #define SCAN_BLOCK TH_FT_BLOCK
 
 #if defined(__SSE2__)
 /*
- * One block of copy_scan(): copies p[0..16) to out and returns in *pairs
- * the positions k where p[k], p[k + 1] (case-folded) form an anchor pair,
- * and in *brackets those of '[' (bit 0..15) and '{' (bit 16..31).
+ * One block of copy_scan(): copies p[0..16) to out; the positions k where
+ * p[k], p[k + 1] (case-folded) form an anchor pair go to *pairs, those of
+ * '[' (bit 0..15) and '{' (bit 16..31) to *brackets, unless there are
+ * none (false; one mask tells, as in most blocks).
  */
-static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
-                                   uint32_t *brackets)
+static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
+                              uint32_t *brackets)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
@@ -337,18 +338,20 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
                              _mm_or_si128(PAIR('m', 's'), PAIR('c', 'y')));
     m = _mm_or_si128(m, _mm_or_si128(PAIR('k', 'i'), PAIR(0xa4, 0xaa)));
 #undef PAIR
+    __m128i sq = _mm_cmpeq_epi8(x, _mm_set1_epi8('['));
+    __m128i cu = _mm_cmpeq_epi8(x, _mm_set1_epi8('{'));
+    if (!_mm_movemask_epi8(_mm_or_si128(m, _mm_or_si128(sq, cu))))
+        return false;
     *pairs = (uint32_t)_mm_movemask_epi8(m);
-    uint32_t sq = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
-    uint32_t cu = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('{')));
-    *brackets = sq | cu << 16;
+    *brackets = (uint32_t)_mm_movemask_epi8(sq) |
+                (uint32_t)_mm_movemask_epi8(cu) << 16;
+    return true;
 }
 
 #else
-/* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
-static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
-                                   uint32_t *brackets)
+/* Portable scan_block(): 8 bytes, masks as bit 7 of each byte. */
+static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
+                              uint32_t *brackets)
 {
     uint64_t x, y;
     memcpy(&x, p, 8);
@@ -360,9 +363,13 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
     uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
                  PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
 #undef PAIR
+    uint64_t sq = th_ft_zero_bytes(x ^ TH_FT_BYTES('['));
+    uint64_t cu = th_ft_zero_bytes(x ^ TH_FT_BYTES('{'));
+    if (!(m | sq | cu))
+        return false;
     *pairs = th_ft_marked_bits(m);
-    *brackets = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
-                th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
+    *brackets = th_ft_marked_bits(sq) | th_ft_marked_bits(cu) << 16;
+    return true;
 }
 
 #endif
@@ -481,12 +488,17 @@ static unsigned copy_scan(const char *s, size_t n, size_t avail, char *out)
     while (i < n) {
         size_t left = n - i;
         uint32_t pairs, brackets;
+        bool any;
         if (avail - i >= SCAN_BLOCK + 1) {
-            copy_scan_block(s + i, out + i, &pairs, &brackets);
+            any = scan_block(s + i, out + i, &pairs, &brackets);
         } else {
             char pad[2 * SCAN_BLOCK] = {0};
             memcpy(pad, s + i, left);
-            copy_scan_block(pad, out + i, &pairs, &brackets);
+            any = scan_block(pad, out + i, &pairs, &brackets);
+        }
+        if (!any) {
+            i += SCAN_BLOCK;
+            continue;
         }
         if (left <= SCAN_BLOCK) {
             /* a pair needs its second byte inside the line */
