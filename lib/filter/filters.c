@@ -10,9 +10,10 @@
  * FineWeb's word count is asked for the rewritten text, lazily. The passes
  * over the text are shared: the repetition filter's (characters, lines,
  * paragraphs) gives Gopher quality its line and symbol counts and C4 its
- * lines, and C4 gives FineWeb its newlines and a lower bound of its words. Options are
- * read from the configuration through one table (key, type, field offset),
- * so a threshold is added in one line and documented in docs/filter.md.
+ * lines, and C4 gives FineWeb its newlines and a lower bound of its words.
+ * Options are read from the configuration through one table (key, type,
+ * field offset), so a threshold is added in one line and documented in
+ * docs/filter.md.
  * Rejected: a generic plugin list of filters (the order and the data passed
  * between the four filters are part of the recipe being reproduced).
  */

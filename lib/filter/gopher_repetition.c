@@ -227,8 +227,8 @@ static size_t scan_decode(struct text_scan *sc, size_t i, size_t stop,
     while (i < stop) {
         uint8_t b = p[i];
         if (b < 0x80) {
-            if (sc->lines && ((b >= 10 && b <= 13) || (b >= 0x1c && b <= 0x1e))
-                && (*rc = scan_break(sc, i, 1)) < 0)
+            bool brk = (b >= 10 && b <= 13) || (b >= 0x1c && b <= 0x1e);
+            if (brk && sc->lines && (*rc = scan_break(sc, i, 1)) < 0)
                 return i;
             i++;
             sc->chars++;
