@@ -126,7 +126,7 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
  * 2). It never undercounts, so "count 1" is exact: no other piece has
  * that length and those end bytes, so none is equal.
  */
-#define TH_FT_PIECE_CELL_BITS 9
+#define TH_FT_PIECE_CELL_BITS 11
 
 struct th_ft_pieces {
     const char *text;         /* the text the offsets are in */
