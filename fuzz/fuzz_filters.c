@@ -5,7 +5,8 @@
  * the chain in drop and annotate mode under both presets, and the URL
  * filter on the first line. The first byte picks options. Each filter's
  * decision without statistics (early exits, bounds, lazy counting) must be
- * the one computed with every statistic: a difference aborts.
+ * the one computed with every statistic, and the chain's decision and
+ * kept text those of the filters in sequence: a difference aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,42 @@ static void same_reason(const char *filter, const char *with_stats,
     fprintf(stderr, "%s: %s with statistics, %s without\n", filter,
             with_stats ? with_stats : "keep", without ? without : "keep");
     abort();
+}
+
+/*
+ * The chain (which shares its passes over the text between the filters)
+ * must decide as the four filters run one after the other, and keep the
+ * same text.
+ */
+static void chain_equals_sequence(const struct th_filters_opts *o,
+                                  const struct th_doc *doc, const char *text,
+                                  size_t len,
+                                  const struct th_filter_tokenizer *tok,
+                                  struct th_arena *arena)
+{
+    struct th_error err;
+    struct th_slice *w = NULL, out = {text, len};
+    size_t nw = 0;
+    const char *want = NULL;
+    if (tok->words(text, len, arena, &w, &nw, &err, tok->ctx) < 0 ||
+        th_gopher_repetition(&o->repetition, text, len, w, nw, arena, NULL,
+                             &want, &err) < 0)
+        return;
+    if (!want)
+        th_gopher_quality(&o->quality, text, len, w, nw, NULL, &want);
+    if (!want && th_c4_quality(&o->c4, text, len, tok, arena, &out, NULL,
+                               &want, &err) < 0)
+        return;
+    if (!want && th_fineweb_quality(&o->fineweb, out.ptr, out.len, tok,
+                                    arena, NULL, &want, &err) < 0)
+        return;
+    const char *got = doc->verdict == TH_DROP ? doc->drop_reason : NULL;
+    same_reason("chain", want, got);
+    if (!want && (doc->text.len != out.len ||
+                  memcmp(doc->text.ptr, out.ptr, out.len) != 0)) {
+        fprintf(stderr, "chain: kept texts differ\n");
+        abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -110,7 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct th_doc doc;
         th_doc_init(&doc);
         doc.text = (struct th_slice){text, len};
-        th_filters_apply(f, &doc, "filters", &tok, arena, &err);
+        if (th_filters_apply(f, &doc, "filters", &tok, arena, &err) == 0 &&
+            !o.annotate)
+            chain_equals_sequence(&o, &doc, text, len, &tok, arena);
         th_filters_free(f);
     }
 

@@ -19,7 +19,11 @@
  * matters: every kept line with a non-space character holds at least one
  * sentence, so once the minimum number of such lines is kept the document
  * passes, and the splitter is only asked (for those few lines) when fewer
- * were kept. That keeps the sentence splitter off nearly all text.
+ * were kept. That keeps the sentence splitter off nearly all text. In the
+ * chain (th_ft_c4_quality_lines()) the lines come from the repetition
+ * filter's pass over the text, and the offsets of the newlines written
+ * and a lower bound of the output's words (counted up to RUNS_HINT on
+ * lines without a removed citation) go to FineWeb.
  * Rejected: a regex engine for the citation pattern (three fixed shapes,
  * scanned by hand at each '[').
  */
@@ -28,11 +32,14 @@
 #include <utf8proc.h>
 
 #include "thresh/filter.h"
-#include "filter_text.h"
+#include "filter_internal.h"
 #include "../core/banned.h"
 
 /* Non-blank lines remembered for an exact count (>= any sane minimum). */
 #define PENDING_MAX 64
+
+/* Words a line counted up to for th_ft_c4_lines.min_runs. */
+#define RUNS_HINT 4
 
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy",
@@ -307,17 +314,18 @@ static unsigned confirm_anchors(const char *s, size_t n, size_t base,
     return 0;
 }
 
-/* Bytes at a time of copy_scan_block() and the word scans. */
+/* Bytes at a time of scan_block() and the word scans. */
 #define SCAN_BLOCK TH_FT_BLOCK
 
 #if defined(__SSE2__)
 /*
- * One block of copy_scan(): copies p[0..16) to out and returns in *pairs
- * the positions k where p[k], p[k + 1] (case-folded) form an anchor pair,
- * and in *brackets those of '[' (bit 0..15) and '{' (bit 16..31).
+ * One block of copy_scan(): copies p[0..16) to out; the positions k where
+ * p[k], p[k + 1] (case-folded) form an anchor pair go to *pairs, those of
+ * '[' (bit 0..15) and '{' (bit 16..31) to *brackets, unless there are
+ * none (false; one mask tells, as in most blocks).
  */
-static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
-                                   uint32_t *brackets)
+static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
+                              uint32_t *brackets)
 {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
     __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
@@ -330,18 +338,20 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
                              _mm_or_si128(PAIR('m', 's'), PAIR('c', 'y')));
     m = _mm_or_si128(m, _mm_or_si128(PAIR('k', 'i'), PAIR(0xa4, 0xaa)));
 #undef PAIR
+    __m128i sq = _mm_cmpeq_epi8(x, _mm_set1_epi8('['));
+    __m128i cu = _mm_cmpeq_epi8(x, _mm_set1_epi8('{'));
+    if (!_mm_movemask_epi8(_mm_or_si128(m, _mm_or_si128(sq, cu))))
+        return false;
     *pairs = (uint32_t)_mm_movemask_epi8(m);
-    uint32_t sq = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('[')));
-    uint32_t cu = (uint32_t)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(x, _mm_set1_epi8('{')));
-    *brackets = sq | cu << 16;
+    *brackets = (uint32_t)_mm_movemask_epi8(sq) |
+                (uint32_t)_mm_movemask_epi8(cu) << 16;
+    return true;
 }
 
 #else
-/* Portable copy_scan_block(): 8 bytes, masks as bit 7 of each byte. */
-static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
-                                   uint32_t *brackets)
+/* Portable scan_block(): 8 bytes, masks as bit 7 of each byte. */
+static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
+                              uint32_t *brackets)
 {
     uint64_t x, y;
     memcpy(&x, p, 8);
@@ -353,9 +363,13 @@ static inline void copy_scan_block(const char *p, char *out, uint32_t *pairs,
     uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
                  PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
 #undef PAIR
+    uint64_t sq = th_ft_zero_bytes(x ^ TH_FT_BYTES('['));
+    uint64_t cu = th_ft_zero_bytes(x ^ TH_FT_BYTES('{'));
+    if (!(m | sq | cu))
+        return false;
     *pairs = th_ft_marked_bits(m);
-    *brackets = th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('['))) |
-                th_ft_marked_bits(th_ft_zero_bytes(x ^ TH_FT_BYTES('{'))) << 16;
+    *brackets = th_ft_marked_bits(sq) | th_ft_marked_bits(cu) << 16;
+    return true;
 }
 
 #endif
@@ -474,12 +488,17 @@ static unsigned copy_scan(const char *s, size_t n, size_t avail, char *out)
     while (i < n) {
         size_t left = n - i;
         uint32_t pairs, brackets;
+        bool any;
         if (avail - i >= SCAN_BLOCK + 1) {
-            copy_scan_block(s + i, out + i, &pairs, &brackets);
+            any = scan_block(s + i, out + i, &pairs, &brackets);
         } else {
             char pad[2 * SCAN_BLOCK] = {0};
             memcpy(pad, s + i, left);
-            copy_scan_block(pad, out + i, &pairs, &brackets);
+            any = scan_block(pad, out + i, &pairs, &brackets);
+        }
+        if (!any) {
+            i += SCAN_BLOCK;
+            continue;
         }
         if (left <= SCAN_BLOCK) {
             /* a pair needs its second byte inside the line */
@@ -508,11 +527,40 @@ static bool has_terminal_punct(const char *s, size_t n)
     return !th_ft_ends_with(s, n, "...", 3);
 }
 
+/* The next line: the k-th of bounds, or found by th_ft_next_line(). */
+static inline bool next_line(const char *text, size_t len,
+                             const size_t *bounds, size_t n_lines,
+                             size_t *pos, size_t *ls, size_t *le)
+{
+    if (!bounds)
+        return th_ft_next_line(text, len, pos, ls, le);
+    if (*pos == n_lines)
+        return false;
+    *ls = bounds[2 * *pos];
+    *le = bounds[2 * *pos + 1];
+    ++*pos;
+    return true;
+}
+
 int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                   size_t len, const struct th_filter_tokenizer *tok,
                   struct th_arena *arena, struct th_slice *text_out,
                   struct th_c4_quality_stats *stats, const char **reason_out,
                   struct th_error *err)
+{
+    return th_ft_c4_quality_lines(opts, text, len, NULL, 0, tok, arena,
+                                  text_out, stats, reason_out, NULL, err);
+}
+
+int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
+                           const char *text, size_t len, const size_t *bounds,
+                           size_t n_lines,
+                           const struct th_filter_tokenizer *tok,
+                           struct th_arena *arena, struct th_slice *text_out,
+                           struct th_c4_quality_stats *stats,
+                           const char **reason_out,
+                           struct th_ft_c4_lines *lines,
+                           struct th_error *err)
 {
     struct th_c4_quality_stats local;
     struct th_c4_quality_stats *st = stats ? stats : &local;
@@ -524,7 +572,14 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     /* whole blocks are stored: SCAN_BLOCK bytes of slack */
     char *out = th_arena_alloc(arena, len + 1 + SCAN_BLOCK);
     char *lower = th_arena_alloc(arena, th_ft_lower_cap(len));
-    if (!out || !lower)
+    /* for FineWeb: where the separators go, and words as runs */
+    size_t *nls = NULL, n_nls = 0, runs = 0;
+    if (lines) {
+        lines->newlines = NULL;
+        if (bounds)
+            nls = th_arena_alloc(arena, (n_lines + 1) * sizeof(*nls));
+    }
+    if (!out || !lower || (lines && bounds && !nls))
         return th_error_set(err, TH_ENOMEM, "c4 quality: out of memory");
     size_t o = 0;
     size_t sentences = 0;
@@ -538,7 +593,7 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     } pending[PENDING_MAX];
     size_t n_pending = 0;
     size_t pos = 0, ls, le;
-    while (th_ft_next_line(text, len, &pos, &ls, &le)) {
+    while (next_line(text, len, bounds, n_lines, &pos, &ls, &le)) {
         st->lines++;
         th_ft_strip(text, &ls, &le);
         /* a word cannot have more characters than the line has bytes */
@@ -546,7 +601,10 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                             (int64_t)(le - ls) > opts->max_word_length;
         size_t enough = opts->min_words_per_line > 0
                             ? (size_t)opts->min_words_per_line : 0;
-        size_t n_words = count_words(text, ls, le, enough), longest = 0;
+        /* a few more words for FineWeb's bound (its list_ratio rule
+         * passes at 0.3 newlines a word) */
+        size_t count_to = nls && enough < RUNS_HINT ? RUNS_HINT : enough;
+        size_t n_words = count_words(text, ls, le, count_to), longest = 0;
         if (need_longest &&
             (opts->max_word_length < SCAN_BLOCK ||
              may_hold_long_word(text, ls, le,
@@ -571,7 +629,9 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
         char *line = out + line_at;
         size_t n = le - ls;
         unsigned flags = copy_scan(text + ls, n, len - ls, line);
+        bool cited = false;
         if (opts->remove_citations && (flags & SCAN_BRACKET)) {
+            cited = true;
             n = remove_citations(text, ls, le, line);
             /* removal may join a phrase: exact path (a citation holds no
              * '{', so SCAN_CURLY stands) */
@@ -645,10 +705,14 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
                     counting = false;
             }
         }
-        if (st->kept_lines)
+        if (st->kept_lines) {
             out[o] = '\n';
+            if (nls)
+                nls[n_nls++] = o;
+        }
         o = line_at + n;
         st->kept_lines++;
+        runs += cited ? 0 : n_words;  /* (the line as counted) */
     }
     if (lazy && counting) {
         /* fewer non-blank kept lines than the minimum: count exactly */
@@ -675,5 +739,15 @@ int th_c4_quality(const struct th_c4_quality_opts *opts, const char *text,
     out[e] = '\0';
     text_out->ptr = out + s;
     text_out->len = e - s;
+    if (nls) {
+        /* the strip keeps every run, and the '\n's inside */
+        size_t m = 0;
+        for (size_t k = 0; k < n_nls; k++)
+            if (nls[k] >= s && nls[k] < e)
+                nls[m++] = nls[k] - s;
+        lines->newlines = nls;
+        lines->n_newlines = m;
+        lines->min_runs = runs;
+    }
     return 0;
 }

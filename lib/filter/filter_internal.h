@@ -111,17 +111,42 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
 void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
                              bool terminal);
 
-/* Gopher quality's line statistics (lines of text.splitlines()). */
+/*
+ * Gopher quality's line statistics (lines of text.splitlines()) and symbol
+ * counts, when the repetition filter's pass over the text gathered them.
+ */
 struct th_ft_line_stats {
     size_t n_lines;           /* lines */
     size_t bullets;           /* lines whose lstrip() starts with - or • */
     size_t end_ellipsis;      /* lines whose rstrip() ends with ... or … */
     bool done;                /* every line of the text was added */
+    size_t hashes;            /* count("#") */
+    size_t ellipses;          /* count("...") + count("…") */
+    bool symbols_done;        /* hashes and ellipses are the text's */
+    const size_t *bounds;     /* when done: start and end of each line
+                                 (arena, th_ft_repetition_text()) */
 };
 
+/* The bullet and end-ellipsis checks of th_ft_quality_add_line(). */
+void th_ft_quality_line_ends(struct th_ft_line_stats *ls, const char *text,
+                             size_t start, size_t end);
+
 /* Add the line text[start, end) to ls. */
-void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
-                            size_t start, size_t end);
+static inline void th_ft_quality_add_line(struct th_ft_line_stats *ls,
+                                          const char *text, size_t start,
+                                          size_t end)
+{
+    ls->n_lines++;
+    if (start == end)
+        return;
+    /* an ASCII non-space first byte other than '-' starts no bullet, such
+     * a last byte other than '.' ends no ellipsis (most lines) */
+    uint8_t a = (uint8_t)text[start], z = (uint8_t)text[end - 1];
+    if (th_ft_ascii_nonspace(a) && a != '-' && th_ft_ascii_nonspace(z) &&
+        z != '.')
+        return;
+    th_ft_quality_line_ends(ls, text, start, end);
+}
 
 /*
  * Gopher quality's decision from the token statistics of the n_words
@@ -134,6 +159,66 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
                           const struct th_ft_line_stats *lines,
                           struct th_gopher_quality_stats *stats,
                           const char **reason_out);
+
+/*
+ * The pieces (paragraphs or lines) of a text, for their duplicates
+ * (text_pieces.c): bounds as offsets, and the pieces counted by length,
+ * first and last byte in a count-min sketch of byte cells (saturating at
+ * 2). It never undercounts, so "count 1" is exact: no other piece has
+ * that length and those end bytes, so none is equal.
+ */
+#define TH_FT_PIECE_CELL_BITS 11
+
+struct th_ft_pieces {
+    const char *text;         /* the text the offsets are in */
+    size_t *bounds;           /* start and end of each piece */
+    size_t n;                 /* pieces */
+    size_t cap;               /* pieces bounds can hold */
+    uint8_t cells[1u << TH_FT_PIECE_CELL_BITS]; /* piece counts */
+    struct th_arena *arena;   /* where bounds come from */
+};
+
+void th_ft_pieces_init(struct th_ft_pieces *pl, const char *text,
+                       struct th_arena *arena);
+
+/* Room for more pieces (TH_ENOMEM when the arena has none). */
+int th_ft_pieces_grow(struct th_ft_pieces *pl);
+
+/* The sketch cell of the piece text[start, end). */
+static inline size_t th_ft_piece_cell(const char *text, size_t start,
+                                      size_t end)
+{
+    uint32_t k = (uint32_t)(end - start);
+    if (end > start)
+        k += (uint32_t)(uint8_t)text[start] << 20 ^
+             (uint32_t)(uint8_t)text[end - 1] << 12;
+    return (k * 0x9e3779b1u) >> (32 - TH_FT_PIECE_CELL_BITS);
+}
+
+/* Add the piece [start, end) (TH_ENOMEM when the arena has no room). */
+static inline int th_ft_pieces_add(struct th_ft_pieces *pl, size_t start,
+                                   size_t end)
+{
+    if (pl->n == pl->cap) {
+        int rc = th_ft_pieces_grow(pl);
+        if (rc < 0)
+            return rc;
+    }
+    pl->bounds[2 * pl->n] = start;
+    pl->bounds[2 * pl->n + 1] = end;
+    pl->n++;
+    uint8_t *c = &pl->cells[th_ft_piece_cell(pl->text, start, end)];
+    *c += *c < 2;
+    return 0;
+}
+
+/*
+ * datatrove's find_duplicates() over the pieces of text: adds to *dups the
+ * pieces equal to an earlier one and to *dup_chars their characters
+ * (Python len). TH_ENOMEM when the arena has no room for the set.
+ */
+int th_ft_pieces_dups(const struct th_ft_pieces *pl, const char *text,
+                      size_t *dups, size_t *dup_chars);
 
 /*
  * Paragraph and line rules; fills st (zeroed first) and *reason_out. With
@@ -169,5 +254,45 @@ int th_ft_repetition_words_quality(
     struct th_arena *arena, struct th_gopher_repetition_stats *st,
     const char **reason_out, struct th_ft_token_stats *quality,
     bool terminal, struct th_error *err);
+
+/* What C4 knows of the text it wrote, for FineWeb in the chain. */
+struct th_ft_c4_lines {
+    size_t *newlines;         /* offsets of its '\n's (arena), or NULL:
+                                 nothing known */
+    size_t n_newlines;        /* their number */
+    size_t min_runs;          /* at most its maximal runs of non-space */
+};
+
+/*
+ * th_c4_quality() given the splitlines() lines of text (bounds: start and
+ * end of each of n_lines lines), or finding them itself when bounds is
+ * NULL. With lines non-NULL and bounds given, a kept text's newlines and
+ * a lower bound of its runs of non-space (the words counted on kept lines
+ * without a removed citation) go to *lines.
+ */
+int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
+                           const char *text, size_t len, const size_t *bounds,
+                           size_t n_lines,
+                           const struct th_filter_tokenizer *tok,
+                           struct th_arena *arena, struct th_slice *text_out,
+                           struct th_c4_quality_stats *stats,
+                           const char **reason_out,
+                           struct th_ft_c4_lines *lines,
+                           struct th_error *err);
+
+/*
+ * th_fineweb_quality() on C4's output, given what C4 knows of it (c4 NULL
+ * or c4->newlines NULL: nothing): its lines are not searched for, and
+ * without stats the character and run counts are only made when a rule
+ * needs them.
+ */
+int th_ft_fineweb_quality_lines(const struct th_fineweb_quality_opts *opts,
+                                const char *text, size_t len,
+                                const struct th_ft_c4_lines *c4,
+                                const struct th_filter_tokenizer *tok,
+                                struct th_arena *arena,
+                                struct th_fineweb_quality_stats *stats,
+                                const char **reason_out,
+                                struct th_error *err);
 
 #endif

@@ -233,6 +233,67 @@ static inline __m128i th_ft_space_bytes(__m128i x)
     return _mm_or_si128(a, b);
 }
 
+/* 0xff in each byte of x within [lo, hi] (unsigned) / equal to b. */
+static inline __m128i th_ft_bytes_in(__m128i x, uint8_t lo, uint8_t hi)
+{
+    return _mm_and_si128(
+        _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), x),
+        _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)hi)), x));
+}
+
+static inline __m128i th_ft_bytes_eq(__m128i x, uint8_t b)
+{
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b));
+}
+
+/*
+ * Are the 16 bytes x (a character starts at byte 0) plainly valid UTF-8:
+ * ASCII, and leads C2-DF, E0-EF, F0-F4 each followed by exactly its
+ * continuation bytes, E0 by A0-BF, ED by 80-9F, F0 by 90-BF and F4 by
+ * 80-8F? Such a lead decodes to a valid character whatever other
+ * continuation bytes follow (no overlong form, surrogate or value past
+ * U+10FFFF), so every lead starts a character as th_ft_decode() reads
+ * them and a character is a byte that is not a continuation byte.
+ * Returns 0 when not; else the bytes up to a lead whose character runs
+ * past the block (16 when none; such a lead is checked by the next
+ * block), and continuation bytes in *cont (bit k: byte k).
+ */
+static inline size_t th_ft_plain_utf8(__m128i x, uint32_t *cont)
+{
+    uint32_t high = (uint32_t)_mm_movemask_epi8(x);
+    uint32_t c = (uint32_t)_mm_movemask_epi8(th_ft_bytes_in(x, 0x80, 0xbf));
+    uint32_t l2 = (uint32_t)_mm_movemask_epi8(th_ft_bytes_in(x, 0xc2, 0xdf));
+    uint32_t l3 = (uint32_t)_mm_movemask_epi8(th_ft_bytes_in(x, 0xe0, 0xef));
+    uint32_t l4 = (uint32_t)_mm_movemask_epi8(th_ft_bytes_in(x, 0xf0, 0xf4));
+    /* where continuation bytes must be (bits 16-18: past the block) */
+    uint32_t want = l2 << 1 | l3 << 1 | l3 << 2 | l4 << 1 | l4 << 2 |
+                    l4 << 3;
+    if ((high & ~(c | l2 | l3 | l4)) || ((c ^ want) & 0xffff))
+        return 0;
+    /* the second byte of E0, ED, F0, F4 (byte 15's is past the block) */
+    __m128i y = _mm_srli_si128(x, 1);
+    __m128i bad = _mm_or_si128(
+        _mm_or_si128(
+            _mm_andnot_si128(th_ft_bytes_in(y, 0xa0, 0xbf),
+                             th_ft_bytes_eq(x, 0xe0)),
+            _mm_andnot_si128(th_ft_bytes_in(y, 0x80, 0x9f),
+                             th_ft_bytes_eq(x, 0xed))),
+        _mm_or_si128(
+            _mm_andnot_si128(th_ft_bytes_in(y, 0x90, 0xbf),
+                             th_ft_bytes_eq(x, 0xf0)),
+            _mm_andnot_si128(th_ft_bytes_in(y, 0x80, 0x8f),
+                             th_ft_bytes_eq(x, 0xf4))));
+    uint32_t cut_lead = (l2 & 0x8000) | (l3 & 0xc000) | (l4 & 0xe000);
+    size_t cut = cut_lead ? (size_t)__builtin_ctz(cut_lead) : 16;
+    /* leads of characters inside the block must be good */
+    if ((uint32_t)_mm_movemask_epi8(bad) & ((1u << cut) - 1))
+        return 0;
+    /* every byte is consistent: at most one lead's character runs past
+     * the block (two would need a lead where a continuation must be) */
+    *cont = c;
+    return cut;
+}
+
 /*
  * Might the 16 bytes at p (p[16] and p[17] readable) hold the start of a
  * non-ASCII space (th_ft_is_space)? Yes at C2 85, C2 A0, E2 80 80-8A, E2

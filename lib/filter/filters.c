@@ -7,9 +7,13 @@
  * Approach: the word list is computed at most once per text and only when a
  * rule needs it: the Gopher repetition filter's paragraph and line rules run
  * first and drop many documents without tokenizing. C4 rewrites the text, so
- * FineWeb's word count is asked for the rewritten text, lazily. Options are
- * read from the configuration through one table (key, type, field offset),
- * so a threshold is added in one line and documented in docs/filter.md.
+ * FineWeb's word count is asked for the rewritten text, lazily. The passes
+ * over the text are shared: the repetition filter's (characters, lines,
+ * paragraphs) gives Gopher quality its line and symbol counts and C4 its
+ * lines, and C4 gives FineWeb its newlines and a lower bound of its words.
+ * Options are read from the configuration through one table (key, type,
+ * field offset), so a threshold is added in one line and documented in
+ * docs/filter.md.
  * Rejected: a generic plugin list of filters (the order and the data passed
  * between the four filters are part of the recipe being reproduced).
  */
@@ -599,16 +603,18 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     const char *text = doc->text.ptr;
     size_t len = doc->text.len;
-    /* Gopher quality's token (and, with splitlines() lines, line)
-     * statistics come from the repetition filter's passes when both run */
+    /* Gopher quality's token (and, with splitlines() lines, line and
+     * symbol) statistics come from the repetition filter's passes when
+     * both run, and C4 takes the splitlines() lines found there */
     struct th_ft_token_stats qts = {0};
-    struct th_ft_line_stats qls = {0, 0, 0, false};
+    struct th_ft_line_stats qls = {0};
     bool quality_done = false;
     if (o->gopher_repetition) {
         struct th_gopher_repetition_stats rs;
         if ((rc = th_ft_repetition_text(&o->repetition, text, len, arena,
                                         false, &rs, &reason,
-                                        o->gopher_quality ? &qls : NULL,
+                                        o->gopher_quality || o->c4_quality
+                                            ? &qls : NULL,
                                         err)) < 0)
             return rc;
         if (reason)
@@ -643,10 +649,16 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
     }
     struct th_filter_tokenizer ctok = {cache_words_fn, cache_sentences_fn,
                                        &wc, tok->word_pad};
+    /* C4's newlines and word counts, for FineWeb */
+    struct th_ft_c4_lines c4l = {NULL, 0, 0};
     if (o->c4_quality) {
         struct th_slice out;
-        if ((rc = th_c4_quality(&o->c4, text, len, &ctok, arena, &out, NULL,
-                                &reason, err)) < 0)
+        /* the lines the repetition filter split, when it did */
+        bool split = qls.done;
+        if ((rc = th_ft_c4_quality_lines(
+                 &o->c4, text, len, split ? qls.bounds : NULL,
+                 split ? qls.n_lines : 0, &ctok, arena, &out, NULL, &reason,
+                 &c4l, err)) < 0)
             return rc;
         if (reason)
             goto drop;
@@ -655,8 +667,9 @@ int th_filters_apply(const struct th_filters *filters, struct th_doc *doc,
         len = out.len;
     }
     if (o->fineweb_quality) {
-        if ((rc = th_fineweb_quality(&o->fineweb, text, len, &ctok, arena,
-                                     NULL, &reason, err)) < 0)
+        if ((rc = th_ft_fineweb_quality_lines(&o->fineweb, text, len, &c4l,
+                                              &ctok, arena, NULL, &reason,
+                                              err)) < 0)
             return rc;
         if (reason)
             goto drop;

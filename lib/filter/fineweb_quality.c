@@ -8,16 +8,22 @@
  *
  * Approach: one block pass (SSE2, else 8-byte SWAR, for ASCII blocks)
  * counts newlines, characters and non-space runs; one pass over the
- * "\n"-separated lines computes the first three statistics (duplicates
- * through an arena hash set confirmed with memcmp);
+ * "\n"-separated lines computes the first two statistics and collects
+ * the non-blank lines, whose duplicates (text_pieces.c: only lines of a
+ * length another line shares are hashed) are only looked for when the
+ * first two rules pass, unless every statistic is wanted;
  * the word tokenizer is only asked for the last rule, and only when a lower
  * bound of the word count (runs of non-blank characters) cannot settle it,
- * unless every statistic is wanted.
+ * unless every statistic is wanted. In the chain
+ * (th_ft_fineweb_quality_lines()) C4's newline offsets replace the search
+ * for them, and the counting pass only runs when a rule needs the
+ * characters or runs (C4's lower bound of the runs may settle the last
+ * rule).
  */
 #include <string.h>
 
 #include "thresh/filter.h"
-#include "filter_text.h"
+#include "filter_internal.h"
 #include "../core/banned.h"
 
 void th_fineweb_quality_opts_init(struct th_fineweb_quality_opts *opts,
@@ -34,12 +40,6 @@ void th_fineweb_quality_opts_init(struct th_fineweb_quality_opts *opts,
     opts->skip_empty_lines = preset == TH_PRESET_DATATROVE;
     opts->terminal_punctuation = preset == TH_PRESET_DATATROVE;
 }
-
-struct line_entry {
-    uint64_t key;       /* hash, 0 = empty slot */
-    const char *ptr;    /* first occurrence */
-    size_t len;         /* its bytes */
-};
 
 static bool ends_with_stop(const char *s, size_t n, bool terminal)
 {
@@ -100,29 +100,12 @@ static inline size_t byte_sum(__m128i v)
            (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
 }
 
-/* 0xff in each byte of x within [lo, hi] (unsigned). */
-static inline __m128i bytes_in(__m128i x, uint8_t lo, uint8_t hi)
-{
-    return _mm_and_si128(
-        _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), x),
-        _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((char)hi)), x));
-}
-
-static inline __m128i bytes_eq(__m128i x, uint8_t b)
-{
-    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)b));
-}
-
 /*
  * count_text() of the 16 bytes at p (x; a character starts at p[0]; p[16]
- * and p[17] readable) when they hold non-ASCII bytes but are plainly
- * valid UTF-8 without a non-ASCII space: ASCII, and leads C2-DF, E2,
- * E4-EC, EE-EF, F1-F3 each followed by exactly its continuation bytes (such a
- * lead decodes to a valid character whatever continuation bytes follow:
- * no overlong form, surrogate or value past U+10FFFF), no C2 85 / C2 A0,
- * no E2 80 80-8A / A8 / A9 / AF, no E2 81 9F (E1 and E3, which lead the
- * other spaces, are not taken). Then a character is a byte that is not a
- * continuation byte, every non-ASCII byte belongs to a non-space
+ * and p[17] readable) when they are plainly valid UTF-8
+ * (th_ft_plain_utf8()) without a non-ASCII space: no C2 85 / C2 A0, no
+ * E2 80 80-8A / A8 / A9 / AF, no E2 81 9F, no E1 or E3 (which lead the
+ * other spaces). Then every non-ASCII byte belongs to a non-space
  * character, and runs start as in an ASCII block. Returns the bytes
  * counted (a character cut by the block end is left for the next block),
  * 0 when the block is not plain: the caller decodes it.
@@ -130,27 +113,13 @@ static inline __m128i bytes_eq(__m128i x, uint8_t b)
 static size_t plain_block(const char *p, __m128i x, struct text_counts *tc,
                           __m128i *carry)
 {
-    uint32_t high = (uint32_t)_mm_movemask_epi8(x);
-    uint32_t cont = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0x80, 0xbf));
-    uint32_t l2 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xc2, 0xdf));
-    uint32_t l3 = (uint32_t)_mm_movemask_epi8(_mm_or_si128(
-        bytes_eq(x, 0xe2),
-        _mm_or_si128(bytes_in(x, 0xe4, 0xec), bytes_in(x, 0xee, 0xef))));
-    uint32_t l4 = (uint32_t)_mm_movemask_epi8(bytes_in(x, 0xf1, 0xf3));
-    /* where continuation bytes must be (bits 16-18: past the block) */
-    uint32_t want = l2 << 1 | l3 << 1 | l3 << 2 | l4 << 1 | l4 << 2 |
-                    l4 << 3;
-    if ((high & ~(cont | l2 | l3 | l4)) || ((cont ^ want) & 0xffff))
+    uint32_t cont;
+    size_t cut = th_ft_plain_utf8(x, &cont);
+    if (!cut || th_ft_block_may_hold_wide_space(p))
         return 0;
-    if (th_ft_block_may_hold_wide_space(p))
-        return 0;
-    /* every byte is consistent: at most one lead's character runs past
-     * the block (two would need a lead where a continuation must be) */
-    uint32_t cut_lead = (l2 & 0x8000) | (l3 & 0xc000) | (l4 & 0xe000);
-    size_t cut = cut_lead ? (size_t)__builtin_ctz(cut_lead) : 16;
     uint32_t keep = (1u << cut) - 1;
     uint32_t sp = (uint32_t)_mm_movemask_epi8(th_ft_space_bytes(x)) & keep;
-    uint32_t lf = (uint32_t)_mm_movemask_epi8(bytes_eq(x, '\n')) & keep;
+    uint32_t lf = (uint32_t)_mm_movemask_epi8(th_ft_bytes_eq(x, '\n')) & keep;
     uint32_t prev = (uint32_t)_mm_cvtsi128_si32(*carry) & 1;
     tc->newlines += th_ft_popcount(lf);
     tc->runs += th_ft_popcount(~sp & keep & (sp << 1 | prev));
@@ -267,30 +236,51 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
                        struct th_fineweb_quality_stats *stats,
                        const char **reason_out, struct th_error *err)
 {
+    return th_ft_fineweb_quality_lines(opts, text, len, NULL, tok, arena,
+                                       stats, reason_out, err);
+}
+
+int th_ft_fineweb_quality_lines(const struct th_fineweb_quality_opts *opts,
+                                const char *text, size_t len,
+                                const struct th_ft_c4_lines *c4,
+                                const struct th_filter_tokenizer *tok,
+                                struct th_arena *arena,
+                                struct th_fineweb_quality_stats *stats,
+                                const char **reason_out,
+                                struct th_error *err)
+{
     struct th_fineweb_quality_stats local;
     struct th_fineweb_quality_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof(*st));
     *reason_out = NULL;
 
-    /* the hash set: at most one entry per line */
+    /* C4's newlines, else memchr; the counts pass only when needed */
+    const size_t *nls = c4 ? c4->newlines : NULL;
     struct text_counts counts;
-    count_text(text, len, &counts);
-    size_t n_nl = counts.newlines;
+    bool counted = !nls || stats;
+    if (counted)
+        count_text(text, len, &counts);
+    size_t n_nl = nls ? c4->n_newlines : counts.newlines;
     st->n_newlines = n_nl;
-    size_t cap = 16;
-    while (cap < (n_nl + 1) * 2)
-        cap <<= 1;
-    struct line_entry *set = th_arena_calloc(arena, cap, sizeof(*set));
-    if (!set)
-        return th_error_set(err, TH_ENOMEM, "fineweb quality: out of memory");
 
-    size_t n_lines = 0, punct = 0, short_lines = 0, dup_chars = 0;
-    size_t start = 0;
+    /* non-blank lines, for their duplicates */
+    struct th_ft_pieces pl;
+    th_ft_pieces_init(&pl, text, arena);
+    size_t n_lines = 0, punct = 0, short_lines = 0;
+    size_t start = 0, k = 0;
     for (;;) {
-        const char *nl = start <= len
-                             ? memchr(text + start, '\n', len - start)
-                             : NULL;
-        size_t end = nl ? (size_t)(nl - text) : len;
+        bool last;
+        size_t end;
+        if (nls) {
+            last = k == n_nl;
+            end = last ? len : nls[k++];
+        } else {
+            const char *nl = start <= len
+                                 ? memchr(text + start, '\n', len - start)
+                                 : NULL;
+            last = !nl;
+            end = nl ? (size_t)(nl - text) : len;
+        }
         const char *s = text + start;
         size_t n = end - start;
         bool blank = is_blank(s, n);
@@ -298,38 +288,20 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
             n_lines++;
             punct += ends_with_stop(s, n, opts->terminal_punctuation);
             short_lines += is_short(s, n, opts->short_line_length);
-            if (!blank) {
-                uint64_t key = th_hash64(s, n, 0) | 1;
-                size_t j = key & (cap - 1);
-                bool dup = false;
-                while (set[j].key) {
-                    if (set[j].key == key && set[j].len == n &&
-                        memcmp(set[j].ptr, s, n) == 0) {
-                        dup = true;
-                        break;
-                    }
-                    j = (j + 1) & (cap - 1);
-                }
-                if (dup)
-                    dup_chars += th_ft_count_chars(s, n);
-                else
-                    set[j] = (struct line_entry){key, s, n};
-            }
+            if (!blank && th_ft_pieces_add(&pl, start, end) < 0)
+                goto out_nomem;
         }
-        if (!nl)
+        if (last)
             break;
         start = end + 1;
     }
     st->n_lines = n_lines;
-    size_t chars_no_nl = counts.chars - n_nl;
     if (n_lines == 0) {
         *reason_out = "empty";
         return 0;
     }
     st->line_punct_ratio = (double)punct / (double)n_lines;
     st->short_line_ratio = (double)short_lines / (double)n_lines;
-    st->char_dup_ratio =
-        chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
 
     const char *reason = NULL;
     bool punct_fail = opts->inclusive
@@ -341,9 +313,32 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
     else if (over(st->short_line_ratio, opts->short_line_thr,
                   opts->inclusive))
         reason = "short_line_ratio";
-    else if (over(st->char_dup_ratio, opts->char_duplicates_ratio,
-                  opts->inclusive))
-        reason = "char_dup_ratio";
+    if (reason && !stats) {
+        *reason_out = reason;
+        return 0;             /* the duplicates are not needed */
+    }
+    size_t dups = 0, dup_chars = 0;
+    if (th_ft_pieces_dups(&pl, text, &dups, &dup_chars) < 0)
+        goto out_nomem;
+    /* characters are at most bytes: the ratio is at least dup_chars over
+     * the bytes that are not '\n', so when that reaches the threshold the
+     * rule fires whatever the characters */
+    if (dup_chars && !counted &&
+        !over((double)dup_chars / (double)(len - n_nl),
+              opts->char_duplicates_ratio, opts->inclusive)) {
+        count_text(text, len, &counts);  /* the ratio needs the chars */
+        counted = true;
+    }
+    if (dup_chars && !counted) {
+        reason = "char_dup_ratio";   /* (st is not returned) */
+    } else {
+        size_t chars_no_nl = counted ? counts.chars - n_nl : 0;
+        st->char_dup_ratio =
+            chars_no_nl ? (double)dup_chars / (double)chars_no_nl : 0.0;
+        if (!reason && over(st->char_dup_ratio, opts->char_duplicates_ratio,
+                            opts->inclusive))
+            reason = "char_dup_ratio";
+    }
     if (reason && !stats) {
         *reason_out = reason;
         return 0;
@@ -353,9 +348,15 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
      * which is where NLTK splits) gives the word tokenizer at least one
      * token: NLTK only inserts splits and never deletes a character. So the
      * runs bound the word count from below, and when even that bound passes
-     * the rule, the (costly) word list is not needed.
+     * the rule, the (costly) word list is not needed. C4's lower bound of
+     * the runs may settle it without counting them.
      */
     if (!stats && !reason && n_nl) {
+        if (nls && c4->min_runs &&
+            (double)n_nl / (double)c4->min_runs <= opts->new_line_ratio)
+            return 0;
+        if (!counted)
+            count_text(text, len, &counts);
         size_t runs = counts.runs;
         if (runs && (double)n_nl / (double)runs <= opts->new_line_ratio)
             return 0;
@@ -373,4 +374,6 @@ int th_fineweb_quality(const struct th_fineweb_quality_opts *opts,
         reason = "list_ratio";
     *reason_out = reason;
     return 0;
+out_nomem:
+    return th_error_set(err, TH_ENOMEM, "fineweb quality: out of memory");
 }

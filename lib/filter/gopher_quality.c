@@ -7,8 +7,9 @@
  * Approach: one pass over the token list computes every token statistic
  * (non-symbol count and length, alphabetic tokens, stop words), one pass
  * over the lines both line statistics, and two memmem scans the symbol
- * counts; the rules are then evaluated in datatrove's order. Everything is
- * O(text); nothing is allocated.
+ * counts (in the chain the lines and symbols come from the repetition
+ * filter's pass over the text); the rules are then evaluated in
+ * datatrove's order. Everything is O(text); nothing is allocated.
  * Rejected: evaluating lazily rule by rule as datatrove does (it saves
  * little: the token pass dominates and is needed by the first rule).
  */
@@ -331,10 +332,9 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
                          reason_out);
 }
 
-void th_ft_quality_add_line(struct th_ft_line_stats *ls, const char *text,
-                            size_t start, size_t end)
+void th_ft_quality_line_ends(struct th_ft_line_stats *ls, const char *text,
+                             size_t start, size_t end)
 {
-    ls->n_lines++;
     ls->bullets += starts_with_bullet(text, start, end);
     ls->end_ellipsis += ends_with_ellipsis(text, start, end);
 }
@@ -352,9 +352,11 @@ void th_ft_quality_decide(const struct th_gopher_quality_opts *opts,
     size_t n_unique_stop = (size_t)__builtin_popcount(ts->stop_seen);
 
     double nw = (double)n_words;
-    size_t hashes = th_ft_count_substr(text, len, "#", 1);
-    size_t ellipses = count_ellipses(text, len);
-    struct th_ft_line_stats own = {0, 0, 0, false};
+    bool symbols = lines && lines->symbols_done;
+    size_t hashes = symbols ? lines->hashes
+                            : th_ft_count_substr(text, len, "#", 1);
+    size_t ellipses = symbols ? lines->ellipses : count_ellipses(text, len);
+    struct th_ft_line_stats own = {0};
     if (!lines || !lines->done) {
         size_t pos = 0, ls, le;
         while (th_ft_next_line(text, len, &pos, &ls, &le))

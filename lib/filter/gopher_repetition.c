@@ -5,10 +5,10 @@
  * 5..10-grams (tokens concatenated without separator; after a duplicate the
  * scan jumps n tokens).
  *
- * Approach: paragraphs and lines whose length another piece shares are
- * hashed (XXH3) into open-addressing sets allocated from the arena and
- * confirmed with memcmp (a piece of a unique length cannot repeat: see
- * struct piece_list). For the n-grams, the
+ * Approach: one pass over the text (text_scan()) finds its characters,
+ * lines and paragraphs (and Gopher quality's line and symbol counts, for
+ * the chain); paragraphs and lines whose length another piece shares are
+ * hashed into a set (text_pieces.c). For the n-grams, the
  * tokens are copied once into one byte stream (one memcpy when they are
  * contiguous, as lib/nlp leaves them). A string's hash is its bytes read as
  * a little-endian number modulo the Mersenne prime p = 2^61 - 1: the
@@ -76,236 +76,307 @@ static double frac(size_t num, size_t den)
     return den ? (double)num / (double)den : 0.0;
 }
 
-/* ---- exact-string sets over text pieces (paragraphs, lines) ------------ */
+/* ---- paragraphs and lines --------------------------------------------- */
 
-struct piece_entry {
-    uint64_t key;       /* mixed hash, 0 = empty slot */
-    const char *ptr;    /* the first occurrence's bytes */
-    size_t len;         /* its byte length */
+/*
+ * One pass over a text for everything the text rules need (text_scan()):
+ * its characters (Python len), its splitlines() lines (Gopher repetition's
+ * line pieces, Gopher quality's line statistics, and the line index C4
+ * reuses), its paragraph breaks (runs of two or more '\n' inside
+ * text.strip()), and Gopher quality's count("#") and count("...") +
+ * count("…"). Blocks of TH_FT_BLOCK bytes are classified at once; an ASCII
+ * block is TH_FT_BLOCK characters and only its line breaks are visited, a
+ * block with other bytes is decoded a character at a time as
+ * th_ft_count_chars() and th_ft_next_line() decode it (the bytes a decoded
+ * character takes past the block are continuation bytes: no '#', '.' or
+ * '\n' among them, so the byte masks of the blocks count every such byte
+ * once).
+ */
+struct block_masks {
+    uint32_t high;      /* bytes >= 0x80 */
+    uint32_t breaks;    /* ASCII line breaks: 10-13, 0x1c-0x1e */
+    uint32_t pairs;     /* "\n\n" starts */
+    uint32_t hash;      /* '#' */
+    uint32_t triples;   /* "..." starts */
 };
 
-struct piece_set {
-    struct piece_entry *slots; /* open addressing, linear probing */
-    size_t mask;               /* capacity - 1 */
-    size_t used;               /* occupied slots */
-    struct th_arena *arena;    /* where slots come from */
+/* Masks of the block at p (p[0, TH_FT_BLOCK + 2) readable). */
+#if defined(__SSE2__)
+static inline void block_masks(const char *p, struct block_masks *m)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+    /* signed compares: bytes >= 0x80 are negative, in neither range */
+    __m128i br = _mm_or_si128(
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(9)),
+                      _mm_cmplt_epi8(x, _mm_set1_epi8(14))),
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)),
+                      _mm_cmplt_epi8(x, _mm_set1_epi8(0x1f))));
+    __m128i dots = _mm_and_si128(
+        th_ft_bytes_eq(x, '.'),
+        _mm_and_si128(th_ft_bytes_eq(y, '.'), th_ft_bytes_eq(z, '.')));
+    m->high = (uint32_t)_mm_movemask_epi8(x);
+    m->breaks = (uint32_t)_mm_movemask_epi8(br);
+    m->pairs = (uint32_t)_mm_movemask_epi8(
+        _mm_and_si128(th_ft_bytes_eq(x, '\n'), th_ft_bytes_eq(y, '\n')));
+    m->hash = (uint32_t)_mm_movemask_epi8(th_ft_bytes_eq(x, '#'));
+    m->triples = (uint32_t)_mm_movemask_epi8(dots);
+}
+#else
+static inline void block_masks(const char *p, struct block_masks *m)
+{
+    uint64_t x, y, z;
+    memcpy(&x, p, 8);
+    memcpy(&y, p + 1, 8);
+    memcpy(&z, p + 2, 8);
+    uint64_t high = x & TH_FT_BYTES(0x80);
+    uint64_t a = x & TH_FT_BYTES(0x7f);  /* no carry in th_ft_in_range */
+    uint64_t br = (th_ft_in_range(a, 10, 13) | th_ft_in_range(a, 0x1c, 0x1e)) &
+                  ~high;
+#define TH_EQ(v, b) th_ft_zero_bytes((v) ^ TH_FT_BYTES(b))
+    m->high = th_ft_marked_bits(high);
+    m->breaks = th_ft_marked_bits(br);
+    m->pairs = th_ft_marked_bits(TH_EQ(x, '\n') & TH_EQ(y, '\n'));
+    m->hash = th_ft_marked_bits(TH_EQ(x, '#'));
+    m->triples = th_ft_marked_bits(TH_EQ(x, '.') & TH_EQ(y, '.') &
+                                   TH_EQ(z, '.'));
+#undef TH_EQ
+}
+#endif
+
+/* The state of text_scan(). */
+struct text_scan {
+    const char *text;           /* the text */
+    size_t len;                 /* its length */
+    size_t chars;               /* characters so far */
+    size_t line_start;          /* start of the current line */
+    struct th_ft_pieces *lines; /* splitlines() lines, or NULL */
+    struct th_ft_line_stats *quality; /* Gopher quality's, or NULL */
+    struct th_ft_pieces *paras; /* paragraphs */
+    size_t para_start;          /* start of the current paragraph */
+    size_t para_end;            /* end of text.strip() */
+    size_t hashes;              /* '#' bytes */
+    size_t ellipses;            /* "..." (by runs of dots) and "…" */
+    size_t dots_end;            /* end of the last run of dots counted */
 };
 
-static int piece_set_init(struct piece_set *s, struct th_arena *arena,
-                          size_t cap)
+/* A line break at pos, terminator bytes t (a CR LF's LF is skipped). */
+static inline int scan_break(struct text_scan *sc, size_t pos, size_t t)
 {
-    size_t c = 16;
-    while (c < cap * 2)
-        c <<= 1;
-    s->slots = th_arena_calloc(arena, c, sizeof(*s->slots));
-    if (!s->slots)
-        return TH_ENOMEM;
-    s->mask = c - 1;
-    s->used = 0;
-    s->arena = arena;
-    return 0;
-}
-
-static int piece_set_grow(struct piece_set *s)
-{
-    size_t cap = (s->mask + 1) * 2;
-    struct piece_entry *slots = th_arena_calloc(s->arena, cap, sizeof(*slots));
-    if (!slots)
-        return TH_ENOMEM;
-    for (size_t i = 0; i <= s->mask; i++) {
-        if (!s->slots[i].key)
-            continue;
-        size_t j = s->slots[i].key & (cap - 1);
-        while (slots[j].key)
-            j = (j + 1) & (cap - 1);
-        slots[j] = s->slots[i];
-    }
-    s->slots = slots;
-    s->mask = cap - 1;
-    return 0;
-}
-
-/* Insert; *dup_out is true when an equal piece was already present. */
-static int piece_set_add(struct piece_set *s, const char *ptr, size_t len,
-                         bool *dup_out)
-{
-    uint64_t key = mix64(th_hash64(ptr, len, 0));
-    size_t j = key & s->mask;
-    while (s->slots[j].key) {
-        const struct piece_entry *e = &s->slots[j];
-        if (e->key == key && e->len == len && memcmp(e->ptr, ptr, len) == 0) {
-            *dup_out = true;
-            return 0;
-        }
-        j = (j + 1) & s->mask;
-    }
-    *dup_out = false;
-    s->slots[j] = (struct piece_entry){key, ptr, len};
-    if (++s->used * 2 > s->mask + 1)
-        return piece_set_grow(s);
-    return 0;
+    if (pos < sc->line_start)
+        return 0;             /* the LF of a CR LF */
+    const char *s = sc->text;
+    if (t == 1 && s[pos] == '\r' && pos + 1 < sc->len && s[pos + 1] == '\n')
+        t = 2;
+    int rc = th_ft_pieces_add(sc->lines, sc->line_start, pos);
+    if (sc->quality)
+        th_ft_quality_add_line(sc->quality, s, sc->line_start, pos);
+    sc->line_start = pos + t;
+    return rc;
 }
 
 /*
- * The pieces (paragraphs or lines) of a text, collected first so that only
- * those that can repeat are hashed: two pieces are equal only if their
- * lengths are, so a piece whose length no other piece has is neither a
- * duplicate nor the original of one. Lengths are counted in a count-min
- * sketch of byte cells (cell len mod PIECE_CELLS, saturating at 2): it
- * never undercounts, so "count 1" is exact; a collision only costs a piece
- * its shortcut. Most of a text's bytes are in long lines of distinct
- * lengths, which then cost no hash.
+ * Runs of dots holding "..." (bit k of triples: s[at + k] starts three
+ * dots): a run of k dots holds k / 3 non-overlapping "...", and its first
+ * triple is the first one not inside the last run counted.
  */
-#define PIECE_CELLS 512
-
-struct piece_list {
-    size_t *bounds;            /* start and end of each piece */
-    size_t n;                  /* pieces */
-    size_t cap;                /* pieces bounds can hold */
-    uint8_t cells[PIECE_CELLS]; /* length counts */
-    struct th_arena *arena;    /* where bounds come from */
-};
-
-static void piece_list_init(struct piece_list *pl, struct th_arena *arena)
+static void scan_dots(struct text_scan *sc, size_t at, uint32_t triples)
 {
-    pl->bounds = NULL;
-    pl->n = pl->cap = 0;
-    memset(pl->cells, 0, sizeof(pl->cells));
-    pl->arena = arena;
-}
-
-static int piece_list_add(struct piece_list *pl, size_t start, size_t end)
-{
-    if (pl->n == pl->cap) {
-        size_t cap = pl->cap ? pl->cap * 2 : 64;
-        size_t *b = th_arena_alloc(pl->arena, cap * 2 * sizeof(*b));
-        if (!b)
-            return TH_ENOMEM;
-        if (pl->n)
-            memcpy(b, pl->bounds, pl->n * 2 * sizeof(*b));
-        pl->bounds = b;       /* the old array stays in the arena */
-        pl->cap = cap;
+    while (triples) {
+        size_t p = at + (size_t)__builtin_ctz(triples);
+        triples &= triples - 1;
+        if (p < sc->dots_end)
+            continue;
+        size_t q = p + 3;
+        while (q < sc->len && sc->text[q] == '.')
+            q++;
+        sc->ellipses += (q - p) / 3;
+        sc->dots_end = q;
     }
-    pl->bounds[2 * pl->n] = start;
-    pl->bounds[2 * pl->n + 1] = end;
-    pl->n++;
-    uint8_t *c = &pl->cells[(end - start) % PIECE_CELLS];
-    *c += *c < 2;
-    return 0;
 }
 
-/* find_duplicates() over the pieces: counts and chars of duplicates. */
-static int piece_list_dups(const struct piece_list *pl, const char *text,
-                           size_t *dups, size_t *dup_chars)
+/* Paragraph breaks at the '\n' pairs of a block (bit k: s[at + k]). */
+static int scan_pairs(struct text_scan *sc, size_t at, uint32_t pairs)
 {
-    size_t n_hashed = 0;
-    for (size_t k = 0; k < pl->n; k++)
-        n_hashed += pl->cells[(pl->bounds[2 * k + 1] - pl->bounds[2 * k]) %
-                              PIECE_CELLS] >= 2;
-    if (!n_hashed)
-        return 0;
-    struct piece_set set;
-    if (piece_set_init(&set, pl->arena, n_hashed) < 0)
-        return TH_ENOMEM;     /* (sized not to grow) */
-    for (size_t k = 0; k < pl->n; k++) {
-        size_t start = pl->bounds[2 * k], end = pl->bounds[2 * k + 1];
-        if (pl->cells[(end - start) % PIECE_CELLS] < 2)
-            continue;         /* its length is unique: so is the piece */
-        bool dup;
-        int rc = piece_set_add(&set, text + start, end - start, &dup);
+    const char *s = sc->text;
+    while (pairs) {
+        size_t p = at + (size_t)__builtin_ctz(pairs);
+        pairs &= pairs - 1;
+        /* inside text.strip() (whose ends are no '\n') and past the last
+         * run: a pair in [para_start, para_end) opens its run */
+        if (p < sc->para_start || p >= sc->para_end)
+            continue;
+        size_t q = p + 2;
+        while (q < sc->para_end && s[q] == '\n')
+            q++;
+        int rc = th_ft_pieces_add(sc->paras, sc->para_start, p);
         if (rc < 0)
             return rc;
-        if (dup) {
-            (*dups)++;
-            *dup_chars += th_ft_count_chars(text + start, end - start);
-        }
+        sc->para_start = q;
     }
     return 0;
 }
 
-/*
- * The first p in [i, e - 1) with text[p] and text[p + 1] both '\n', or e:
- * blocks of byte compares at p and p + 1, no call per newline (real text
- * has a newline every ~70 bytes and a paragraph break almost never).
- */
-static size_t next_newline_pair(const char *text, size_t i, size_t e)
+/* A block with bytes >= 0x80, from i to stop, a character at a time;
+ * returns the offset reached (stop or past it). */
+static size_t scan_decode(struct text_scan *sc, size_t i, size_t stop,
+                          int *rc)
 {
-    for (; i + TH_FT_BLOCK + 1 <= e; i += TH_FT_BLOCK) {
-        uint32_t m = th_ft_block_eq(text + i, '\n') &
-                     th_ft_block_eq(text + i + 1, '\n');
-        if (m)
-            return i + (size_t)__builtin_ctz(m);
-    }
-    for (; i + 1 < e; i++)
-        if (text[i] == '\n' && text[i + 1] == '\n')
+    const uint8_t *p = (const uint8_t *)sc->text;
+    while (i < stop) {
+        uint8_t b = p[i];
+        if (b < 0x80) {
+            bool brk = (b >= 10 && b <= 13) || (b >= 0x1c && b <= 0x1e);
+            if (brk && sc->lines && (*rc = scan_break(sc, i, 1)) < 0)
+                return i;
+            i++;
+            sc->chars++;
+            continue;
+        }
+        size_t adv;
+        uint32_t c = th_ft_decode(p + i, sc->len - i, &adv);
+        if (c == 0x2026)
+            sc->ellipses++;
+        else if (sc->lines && (c == 0x85 || c == 0x2028 || c == 0x2029) &&
+                 (*rc = scan_break(sc, i, adv)) < 0)
             return i;
-    return e;
+        i += adv;
+        sc->chars++;
+    }
+    return i;
 }
 
-/* Paragraphs: re.split(r"\n{2,}", text.strip()). */
-static int scan_paragraphs(const char *text, size_t len,
-                           struct th_arena *arena,
-                           struct th_gopher_repetition_stats *st)
+#if defined(__SSE2__)
+/*
+ * A block with bytes >= 0x80 at text + i (p[16] and p[17] readable) when
+ * it is plainly valid UTF-8 (th_ft_plain_utf8()): characters are the bytes
+ * that are not continuation bytes, and U+0085 (C2 85), U+2028 / U+2029
+ * (E2 80 A8 / A9) and "…" (E2 80 A6) are found by their bytes. breaks:
+ * the block's ASCII line breaks. Returns the bytes taken (a character cut
+ * by the block end is left to the next block), 0 when not plain.
+ */
+static size_t scan_plain(struct text_scan *sc, size_t i, uint32_t breaks,
+                         int *rc)
+{
+    const char *p = sc->text + i;
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    uint32_t cont;
+    size_t cut = th_ft_plain_utf8(x, &cont);
+    if (!cut)
+        return 0;
+    uint32_t keep = (1u << cut) - 1;
+    sc->chars += th_ft_popcount(~cont & keep);
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    __m128i z = _mm_loadu_si128((const __m128i *)(const void *)(p + 2));
+    __m128i e280 = _mm_and_si128(th_ft_bytes_eq(x, 0xe2),
+                                 th_ft_bytes_eq(y, 0x80));
+    uint32_t ell = (uint32_t)_mm_movemask_epi8(
+                       _mm_and_si128(e280, th_ft_bytes_eq(z, 0xa6))) & keep;
+    if (ell)
+        sc->ellipses += th_ft_popcount(ell);
+    if (!sc->lines)
+        return cut;
+    __m128i sep = _mm_and_si128(e280, _mm_or_si128(th_ft_bytes_eq(z, 0xa8),
+                                                   th_ft_bytes_eq(z, 0xa9)));
+    __m128i nel = _mm_and_si128(th_ft_bytes_eq(x, 0xc2),
+                                th_ft_bytes_eq(y, 0x85));
+    uint32_t wide = (uint32_t)_mm_movemask_epi8(_mm_or_si128(sep, nel)) &
+                    keep;
+    uint32_t br = (breaks & keep) | wide;
+    while (br) {
+        unsigned k = (unsigned)__builtin_ctz(br);
+        br &= br - 1;
+        size_t t = !(wide >> k & 1) ? 1 : (uint8_t)p[k] == 0xc2 ? 2 : 3;
+        if ((*rc = scan_break(sc, i + k, t)) < 0)
+            break;
+    }
+    return cut;
+}
+#else
+static size_t scan_plain(struct text_scan *sc, size_t i, uint32_t breaks,
+                         int *rc)
+{
+    (void)sc, (void)i, (void)breaks, (void)rc;
+    return 0;   /* without SSE2 every such block is decoded */
+}
+#endif
+
+/* The pass (see above); lines and quality may be NULL. */
+static int text_scan(struct text_scan *sc, const char *text, size_t len,
+                     struct th_ft_pieces *paras, struct th_ft_pieces *lines,
+                     struct th_ft_line_stats *quality)
 {
     size_t s = 0, e = len;
     th_ft_strip(text, &s, &e);
-    struct piece_list pl;
-    piece_list_init(&pl, arena);
-    int rc;
-    size_t start = s, p;
-    /* the first pair from start opens its run of newlines: text[start]
-     * is none (start is s, after the strip, or the previous run's end) */
-    while ((p = next_newline_pair(text, start, e)) < e) {
-        size_t q = p + 2;
-        while (q < e && text[q] == '\n')
-            q++;
-        if ((rc = piece_list_add(&pl, start, p)) < 0)
+    *sc = (struct text_scan){.text = text, .len = len, .lines = lines,
+                             .quality = lines ? quality : NULL,
+                             .paras = paras, .para_start = s, .para_end = e};
+    int rc = 0;
+    size_t i = 0;
+    while (i < len) {
+        struct block_masks m;
+        size_t left = len - i;
+        if (left >= TH_FT_BLOCK + 2) {
+            block_masks(text + i, &m);
+        } else {
+            char pad[TH_FT_BLOCK + 2] = {0};  /* zero: none of the classes */
+            memcpy(pad, text + i, left);
+            block_masks(pad, &m);
+        }
+        size_t stop = left >= TH_FT_BLOCK ? i + TH_FT_BLOCK : len;
+        if (m.hash)
+            sc->hashes += th_ft_popcount(m.hash);
+        if (m.triples)
+            scan_dots(sc, i, m.triples);
+        if (m.pairs && (rc = scan_pairs(sc, i, m.pairs)) < 0)
             return rc;
-        start = q;
+        if (m.high) {
+            size_t used = left >= TH_FT_BLOCK + 2
+                              ? scan_plain(sc, i, m.breaks, &rc) : 0;
+            if (rc == 0)
+                i = used ? i + used : scan_decode(sc, i, stop, &rc);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        sc->chars += stop - i;
+        uint32_t br = lines ? m.breaks : 0;
+        while (br) {
+            size_t pos = i + (size_t)__builtin_ctz(br);
+            br &= br - 1;
+            if ((rc = scan_break(sc, pos, 1)) < 0)
+                return rc;
+        }
+        i = stop;
     }
-    if ((rc = piece_list_add(&pl, start, e)) < 0)
-        return rc;
-    st->n_paragraphs = pl.n;
-    return piece_list_dups(&pl, text, &st->para_dups, &st->para_dup_chars);
+    if (lines && sc->line_start < len) {
+        rc = th_ft_pieces_add(lines, sc->line_start, len);
+        if (sc->quality)
+            th_ft_quality_add_line(sc->quality, text, sc->line_start, len);
+    }
+    if (rc == 0)
+        rc = th_ft_pieces_add(paras, sc->para_start, e);
+    return rc;
 }
 
-/* Lines: text.splitlines() (fineweb-v1) or re.split("\n+", text). */
-static int scan_lines(const char *text, size_t len, bool newline_runs,
-                      struct th_arena *arena,
-                      struct th_gopher_repetition_stats *st,
-                      struct th_ft_line_stats *quality_lines)
+/* Lines of re.split("\n+", text) (the datatrove preset). */
+static int newline_run_lines(const char *text, size_t len,
+                             struct th_ft_pieces *pl)
 {
-    struct piece_list pl;
-    piece_list_init(&pl, arena);
-    int rc;
-    if (!newline_runs) {
-        size_t pos = 0, ls, le;
-        while (th_ft_next_line(text, len, &pos, &ls, &le)) {
-            if ((rc = piece_list_add(&pl, ls, le)) < 0)
-                return rc;
-            if (quality_lines)
-                th_ft_quality_add_line(quality_lines, text, ls, le);
-        }
-        if (quality_lines)
-            quality_lines->done = true;
-    } else {
-        size_t start = 0, i = 0;
-        for (;;) {
-            const char *nl = i < len ? memchr(text + i, '\n', len - i)
-                                     : NULL;
-            size_t p = nl ? (size_t)(nl - text) : len;
-            if ((rc = piece_list_add(&pl, start, p)) < 0)
-                return rc;
-            if (!nl)
-                break;
-            while (p < len && text[p] == '\n')
-                p++;
-            start = i = p;
-        }
+    size_t start = 0, i = 0;
+    for (;;) {
+        const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
+        size_t p = nl ? (size_t)(nl - text) : len;
+        int rc = th_ft_pieces_add(pl, start, p);
+        if (rc < 0 || !nl)
+            return rc;
+        while (p < len && text[p] == '\n')
+            p++;
+        start = i = p;
     }
-    st->n_lines = pl.n;
-    return piece_list_dups(&pl, text, &st->line_dups, &st->line_dup_chars);
 }
+
 
 /* ---- n-grams ------------------------------------------------------------ */
 
@@ -1222,10 +1293,27 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
     int rc;
     memset(st, 0, sizeof(*st));
     *reason_out = NULL;
-    st->len_text = th_ft_count_chars(text, len);
+    bool split = !opts->lines_by_newline_runs;
+    struct th_ft_pieces paras, lines;
+    th_ft_pieces_init(&paras, text, arena);
+    th_ft_pieces_init(&lines, text, arena);
+    struct text_scan sc;
+    if ((rc = text_scan(&sc, text, len, &paras, split ? &lines : NULL,
+                        quality_lines)) < 0)
+        goto out_nomem;
+    if (quality_lines) {
+        quality_lines->done = split;
+        quality_lines->hashes = sc.hashes;
+        quality_lines->ellipses = sc.ellipses;
+        quality_lines->symbols_done = true;
+        quality_lines->bounds = lines.bounds;
+    }
+    st->len_text = sc.chars;
     size_t lt = st->len_text;
 
-    if ((rc = scan_paragraphs(text, len, arena, st)) < 0)
+    st->n_paragraphs = paras.n;
+    if ((rc = th_ft_pieces_dups(&paras, text, &st->para_dups,
+                                &st->para_dup_chars)) < 0)
         goto out_nomem;
     st->dup_para_frac = frac(st->para_dups, st->n_paragraphs);
     st->dup_para_char_frac = frac(st->para_dup_chars, lt);
@@ -1237,8 +1325,11 @@ int th_ft_repetition_text(const struct th_gopher_repetition_opts *opts,
     if (reason && !all)
         goto out;
 
-    if ((rc = scan_lines(text, len, opts->lines_by_newline_runs, arena, st,
-                         quality_lines)) < 0)
+    if (!split && (rc = newline_run_lines(text, len, &lines)) < 0)
+        goto out_nomem;
+    st->n_lines = lines.n;
+    if ((rc = th_ft_pieces_dups(&lines, text, &st->line_dups,
+                                &st->line_dup_chars)) < 0)
         goto out_nomem;
     st->dup_line_frac = frac(st->line_dups, st->n_lines);
     st->dup_line_char_frac = frac(st->line_dup_chars, lt);

@@ -559,6 +559,159 @@ static void fineweb_list_ratio_with_nbsp_runs(void)
     CHECK_EQ_STR(reason, "list_ratio");
 }
 
+/*
+ * The chain f (fineweb-v1) on text, against the four filters run one
+ * after the other: true when they decide alike and, when kept, keep the
+ * same text; *want gets the filters' reason (NULL: kept).
+ */
+static bool chain_equals_sequence(const struct th_filters *f,
+                                  const char *text, size_t len,
+                                  const char **want)
+{
+    struct th_error err;
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_doc doc;
+    th_doc_init(&doc);
+    doc.text = (struct th_slice){text, len};
+    if (th_filters_apply(f, &doc, "filters", &simple_tok, arena, &err) < 0)
+        return false;
+    const char *got = doc.verdict == TH_DROP ? doc.drop_reason : NULL;
+    struct th_slice *w, out = {text, len};
+    size_t nw;
+    const char *r = NULL;
+    space_words(text, len, arena, &w, &nw, &err, NULL);
+    th_gopher_repetition(&o.repetition, text, len, w, nw, arena, NULL, &r,
+                         &err);
+    if (!r)
+        th_gopher_quality(&o.quality, text, len, w, nw, NULL, &r);
+    if (!r)
+        th_c4_quality(&o.c4, text, len, &simple_tok, arena, &out, NULL, &r,
+                      &err);
+    if (!r)
+        th_fineweb_quality(&o.fineweb, out.ptr, out.len, &simple_tok, arena,
+                           NULL, &r, &err);
+    *want = r;
+    if (!(got == r || (got && r && strcmp(got, r) == 0))) {
+        printf("#   chain %s, in sequence %s\n", got ? got : "keep",
+               r ? r : "keep");
+        return false;
+    }
+    return r || (doc.text.len == out.len &&
+                 memcmp(doc.text.ptr, out.ptr, out.len) == 0);
+}
+
+/* The fineweb-v1 chain (the tests free it). */
+static struct th_filters *fineweb_chain(void)
+{
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    struct th_filters *f = NULL;
+    struct th_error err;
+    CHECK(th_filters_new(&f, &o, &err) == 0);
+    return f;
+}
+
+/*
+ * In the chain FineWeb gets C4's newlines and a lower bound of the runs of
+ * non-space of its text (words counted on kept lines without a removed
+ * citation), which may settle list_ratio. Near that rule's threshold (3
+ * and 4 words a line; "[edit]" removed from none, some or every line,
+ * where C4 counted one word more than FineWeb sees) the chain must decide
+ * and keep the text as the filters in sequence.
+ */
+static void chain_list_ratio_near_threshold(void)
+{
+    struct th_filters *f = fineweb_chain();
+    static char buf[16384];
+    int list_drops = 0, cited_drops = 0, keeps = 0, bad = 0;
+    for (int lines = 16; lines <= 32; lines += 4) {
+        for (int four = 0; four <= lines / 2; four++) {
+            for (int cite = 0; cite < 3; cite++) {
+                setup();
+                size_t n = 0;
+                for (int i = 0; i < lines; i++) {
+                    /* distinct words of 10 letters (3 of them from i and
+                     * j); "[edit]" is a fourth word until C4 removes it */
+                    bool cited = cite == 2 || (cite == 1 && i % 3 == 0);
+                    char w[4][16];
+                    for (int j = 0; j < 4; j++) {
+                        int k = i * 4 + j;
+                        snprintf(w[j], sizeof(w[j]), "%c%c%cbcdefgh",
+                                 'a' + k / 676 % 26, 'a' + k / 26 % 26,
+                                 'a' + k % 26);
+                    }
+                    if (i < 2)
+                        snprintf(w[0], sizeof(w[0]), "the");
+                    n += (size_t)snprintf(
+                        buf + n, sizeof(buf) - n, "%s%s %s %s%s%s\n", w[0],
+                        cited ? " [edit]" : "", w[1], w[2],
+                        i < four ? " " : "", i < four ? w[3] : "");
+                    if (i % 5 == 0)
+                        buf[n - 1] = '.', buf[n++] = '\n';
+                }
+                const char *want;
+                bool same = chain_equals_sequence(f, buf, n, &want);
+                bad += !same;
+                if (!same)
+                    printf("#   %d lines, %d of 4 words, cite %d\n", lines,
+                           four, cite);
+                bool list = want && strcmp(want, "list_ratio") == 0;
+                list_drops += list;
+                cited_drops += list && cite == 2;
+                keeps += !want;
+            }
+        }
+    }
+    th_filters_free(f);
+    printf("# %d list_ratio drops (%d with every line cited), %d kept\n",
+           list_drops, cited_drops, keeps);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(list_drops > 10 && cited_drops > 5 && keeps > 10);
+}
+
+/*
+ * In the chain FineWeb takes a duplicate line's share of the bytes (an
+ * upper bound of the characters) as enough for char_dup_ratio when that
+ * already reaches the threshold. With one line repeated in texts of 2-byte
+ * characters whose share of the characters crosses 1% (the share of the
+ * bytes crosses it elsewhere), the chain must decide as the filters in
+ * sequence.
+ */
+static void chain_char_dup_ratio_near_threshold(void)
+{
+    struct th_filters *f = fineweb_chain();
+    static char buf[65536];
+    int dup_drops = 0, keeps = 0, bad = 0;
+    for (int lines = 40; lines <= 200; lines++) {
+        setup();
+        size_t n = 0;
+        for (int i = 0; i <= lines; i++) {
+            int src = i == lines ? 0 : i;   /* the last repeats the first */
+            for (int j = 0; j < 5; j++) {
+                int k = src * 5 + j;
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+                                      "%s%c%c%c\xc3\xa9x\xc3\xa9",
+                                      j ? " " : "", 'a' + k / 676 % 26,
+                                      'a' + k / 26 % 26, 'a' + k % 26);
+            }
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s.\n",
+                                  src < 2 ? " the and" : "");
+        }
+        const char *want;
+        bool same = chain_equals_sequence(f, buf, n, &want);
+        bad += !same;
+        if (!same)
+            printf("#   %d lines\n", lines);
+        dup_drops += want && strcmp(want, "char_dup_ratio") == 0;
+        keeps += !want;
+    }
+    th_filters_free(f);
+    printf("# %d char_dup_ratio drops, %d kept\n", dup_drops, keeps);
+    CHECK_EQ_INT(bad, 0);
+    CHECK(dup_drops > 10 && keeps > 10);
+}
+
 static void config_reads_presets_and_thresholds(void)
 {
     struct th_config *cfg;
@@ -851,6 +1004,9 @@ static const struct th_test tests[] = {
     {"c4_rewrites_lines", c4_rewrites_lines},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
     {"fineweb_list_ratio_with_nbsp_runs", fineweb_list_ratio_with_nbsp_runs},
+    {"chain_list_ratio_near_threshold", chain_list_ratio_near_threshold},
+    {"chain_char_dup_ratio_near_threshold",
+     chain_char_dup_ratio_near_threshold},
     {"config_reads_presets_and_thresholds",
      config_reads_presets_and_thresholds},
     {"annotate_keeps_and_records_signals",
