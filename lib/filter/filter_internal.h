@@ -107,6 +107,15 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
                                    const uint64_t *xs, const uint64_t *lens,
                                    size_t n);
 
+/*
+ * th_ft_quality_add_token() for a word followed by at least 16 readable
+ * bytes: a word of up to 16 bytes of plainly valid UTF-8 with an ASCII
+ * letter is counted from one block (SSE2), any other takes the general
+ * path.
+ */
+void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
+                              bool terminal);
+
 /* Add any token (the general path: UTF-8, long tokens). */
 void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,
                              bool terminal);

@@ -319,6 +319,38 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
     add_batch_generic(ts, xs, lens, n);
 }
 
+void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
+                              bool terminal)
+{
+#if defined(__SSE2__)
+    if (w.len - 1 < 16) {
+        /* the word's bytes, those past it zeroed */
+        const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                          11, 12, 13, 14, 15);
+        __m128i x = _mm_and_si128(
+            _mm_loadu_si128((const __m128i *)(const void *)w.ptr),
+            _mm_cmplt_epi8(idx, _mm_set1_epi8((char)w.len)));
+        /* an ASCII letter: (b | 0x20) - 'a' <= 25 holds for no other byte */
+        __m128i t = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+                                 _mm_set1_epi8('a'));
+        __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+        uint32_t cont;
+        /* plainly valid UTF-8 ending inside the word (a character cut by
+         * the word's end fails the check): characters are the bytes that
+         * are not continuation bytes, and the letter makes the word
+         * non-symbol and alphabetic; no stop word has a byte >= 0x80 */
+        if (_mm_movemask_epi8(letter) &&
+            th_ft_plain_utf8(x, &cont) >= w.len) {
+            ts->n_non_symbol++;
+            ts->non_symbol_chars += w.len - (size_t)__builtin_popcount(cont);
+            ts->n_alpha++;
+            return;
+        }
+    }
+#endif
+    th_ft_quality_add_token(ts, w, terminal);
+}
+
 void th_gopher_quality(const struct th_gopher_quality_opts *opts,
                        const char *text, size_t len,
                        const struct th_slice *words, size_t n_words,

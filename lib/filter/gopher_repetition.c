@@ -922,7 +922,10 @@ static int build_boundaries(struct ngram_ctx *cx)
                 bool ascii = !(x & TH_FT_BYTES(0x80));
                 qx[k] = ascii ? x : 0;
                 qlen[k] = ascii ? len : 0;
-                if (!ascii)
+                if (!ascii && cx->word_pad >= 16)
+                    th_ft_quality_add_padded(cx->quality, cx->words[k],
+                                             cx->terminal);
+                else if (!ascii)
                     th_ft_quality_add_token(cx->quality, cx->words[k],
                                             cx->terminal);
             }
@@ -942,6 +945,9 @@ static int build_boundaries(struct ngram_ctx *cx)
                 qx[k] = qlen[k] = 0;
             if (cx->quality && !((x | hi) & TH_FT_BYTES(0x80)))
                 th_ft_quality_add_ascii16(cx->quality, x, hi, len);
+            else if (cx->quality && cx->word_pad >= 16)
+                th_ft_quality_add_padded(cx->quality, cx->words[k],
+                                         cx->terminal);
             else if (cx->quality)
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);

@@ -986,7 +986,57 @@ static void quality_batch_matches_one_token_path(void)
     free(lens);
 }
 
+/*
+ * th_ft_quality_add_padded (one block for plainly valid UTF-8 words with
+ * an ASCII letter) counts as th_ft_quality_add_token: random words of 1 to
+ * 20 bytes from letters, punctuation, valid and broken UTF-8 sequences,
+ * each followed by 16 readable bytes.
+ */
+static void quality_padded_matches_general_path(void)
+{
+    static const char *const parts[] = {
+        "a", "Z", "7", ".", "'", "-", "\xc3\xa9", "\xe2\x80\x99",
+        "\xe2\x80\x94", "\xf0\x9f\x98\x80", "\xd0\xb6", "\xc3",
+        "\xa9", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+        "\xe4\xb8\xad", "\xc2\xa0", "\xef\xbc\x8c", "\xe2\x80",
+        "\xf0\x9f\x98"};
+    uint8_t buf[64];
+    uint64_t state = 12345;
+    for (int round = 0; round < 200000; round++) {
+        size_t len = 0;
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        size_t want = (size_t)(state >> 60) + 1;
+        while (len < want) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            const char *p = parts[(state >> 33) % (sizeof(parts) /
+                                                   sizeof(parts[0]))];
+            size_t l = strlen(p);
+            if (len + l > 20)
+                break;
+            memcpy(buf + len, p, l);
+            len += l;
+        }
+        if (!len)
+            continue;
+        memset(buf + len, (int)(state >> 24) & 0xff, 16 + 20 - len);
+        struct th_slice w = {(const char *)buf, len};
+        for (int terminal = 0; terminal < 2; terminal++) {
+            struct th_ft_token_stats a = {0}, b = {0};
+            th_ft_quality_add_token(&a, w, terminal);
+            th_ft_quality_add_padded(&b, w, terminal);
+            CHECK_EQ_INT(a.n_non_symbol, b.n_non_symbol);
+            CHECK_EQ_INT(a.non_symbol_chars, b.non_symbol_chars);
+            CHECK_EQ_INT(a.n_alpha, b.n_alpha);
+            CHECK_EQ_INT(a.stop_count, b.stop_count);
+        }
+        if (th_test_failed)
+            break;
+    }
+}
+
 static const struct th_test tests[] = {
+    {"quality_padded_matches_general_path",
+     quality_padded_matches_general_path},
     {"quality_batch_matches_one_token_path",
      quality_batch_matches_one_token_path},
     {"repetition_counts_python_splitlines",
