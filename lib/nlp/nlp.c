@@ -21,8 +21,9 @@
  *
  * Memory: th_nlp_word_tokenize copies the text into the caller's arena
  * once; tokens that are slices of it point into that copy, rewritten ones
- * go to small arena "spill" blocks, and the slice array is built on the
- * heap and copied to the arena at the end. Scratch strings are heap
+ * go to small arena "spill" blocks, and the slice array is built in the
+ * arena, sized from the text's length (texts over 1 MiB: on the heap,
+ * copied to the arena at the end). Scratch strings are heap
  * buffers owned by one call. Rejected: one th_arena_memdup per token
  * (16-byte rounding per token doubles the arena use of short words); a
  * copy of every token's bytes (a memcpy call per token, ~10% of the time).
@@ -246,9 +247,18 @@ int nlp_sink_grow(struct nlp_sink *k)
     size_t cap = k->cap ? k->cap * 2 : 256;
     if (cap > SIZE_MAX / sizeof(*k->toks))
         return TH_ENOMEM;
-    struct th_slice *t = realloc(k->toks, cap * sizeof(*t));
-    if (!t)
-        return TH_ENOMEM;
+    struct th_slice *t;
+    if (k->toks_in_arena) {
+        /* the old array stays in the arena, unused: growth is rare */
+        t = th_arena_alloc(k->arena, cap * sizeof(*t));
+        if (!t)
+            return TH_ELIMIT;
+        memcpy(t, k->toks, k->n * sizeof(*t));
+    } else {
+        t = realloc(k->toks, cap * sizeof(*t));
+        if (!t)
+            return TH_ENOMEM;
+    }
     k->toks = t;
     k->cap = cap;
     return 0;
@@ -309,6 +319,9 @@ bool nlp_has_separators(const char *s, size_t n)
     return false;
 }
 
+/* Texts up to this length get their token array in the arena. */
+#define TOKS_IN_ARENA_MAX ((size_t)1 << 20)
+
 static int arena_fail(struct th_error *err)
 {
     return th_error_set(err, TH_ELIMIT, "arena full while tokenizing");
@@ -339,9 +352,22 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     sink.arena = arena;
     sink.spill_hint = len + 16;
     sink.readable_end = copy + len + 1;
-    sink.cap = len / 4 + 32;    /* ~1 token per 6 bytes in real text */
-    sink.toks = malloc(sink.cap * sizeof(*sink.toks));
+    /*
+     * ~1 token per 6 bytes in real text, and the window tier wants room
+     * for 64 more. Up to TOKS_IN_ARENA_MAX the array is allocated in the
+     * arena, where it stays as the result (no copy, and the arena's
+     * blocks are reused across documents); larger texts grow a heap
+     * array, copied to the arena at the end, so the arena never holds
+     * more than a few copies of a small array.
+     */
+    sink.cap = len / 4 + 96;
+    sink.toks_in_arena = len <= TOKS_IN_ARENA_MAX;
+    sink.toks = sink.toks_in_arena
+        ? th_arena_alloc(arena, sink.cap * sizeof(*sink.toks))
+        : malloc(sink.cap * sizeof(*sink.toks));
     if (!sink.toks) {
+        if (sink.toks_in_arena)
+            return arena_fail(err);
         th_error_set(err, TH_ENOMEM, "out of memory while tokenizing");
         return TH_ENOMEM;
     }
@@ -356,7 +382,10 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
         if (rc < 0)
             goto out;
     }
-    if (sink.n) {
+    if (sink.n && sink.toks_in_arena) {
+        *words_out = sink.toks;
+        *n_out = sink.n;
+    } else if (sink.n) {
         struct th_slice *w = th_arena_alloc(arena, sink.n * sizeof(*w));
         if (!w) {
             rc = TH_ELIMIT;
@@ -372,7 +401,8 @@ out:
     else if (rc < 0)
         arena_fail(err);
     free(spans);
-    free(sink.toks);
+    if (!sink.toks_in_arena)
+        free(sink.toks);
     nlp_str_release(&work[0]);
     nlp_str_release(&work[1]);
     return rc;

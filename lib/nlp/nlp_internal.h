@@ -196,10 +196,11 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
  * sentence itself (stored as they are, no copy); tokens that NLTK rewrote
  * or that the rewrite pipeline built in scratch memory are copied into
  * "spill" blocks of the arena. The slice array is a heap array the caller
- * frees.
+ * frees, or (toks_in_arena) an arena array.
  */
 struct nlp_sink {
-    struct th_slice *toks;   /* heap array of tokens */
+    struct th_slice *toks;   /* array of tokens (heap, or arena) */
+    bool toks_in_arena;      /* toks lives in arena (grown there too) */
     size_t n;                /* tokens stored */
     size_t cap;              /* slices allocated */
     struct th_arena *arena;  /* where copied tokens go */
@@ -211,15 +212,19 @@ struct nlp_sink {
                                   whole 64-byte windows); NULL: none */
 };
 
-/* Grow the slice array (at least one free slot); TH_ENOMEM on failure. */
+/* Grow the slice array (at least one free slot); TH_ENOMEM on failure
+   (TH_ELIMIT when it lives in the arena and the arena is full). */
 int nlp_sink_grow(struct nlp_sink *k);
 
 /* Store a token that is a slice of bytes that outlive the sink. */
 static inline int nlp_sink_slice(struct nlp_sink *k, const char *p,
                                  size_t len)
 {
-    if (k->n == k->cap && nlp_sink_grow(k) < 0)
-        return TH_ENOMEM;
+    if (k->n == k->cap) {
+        int rc = nlp_sink_grow(k);
+        if (rc < 0)
+            return rc;
+    }
     k->toks[k->n].ptr = p;
     k->toks[k->n].len = len;
     k->n++;

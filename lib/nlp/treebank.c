@@ -1923,8 +1923,11 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     while (i < n) {
         if (run_start == SIZE_MAX) {
             /* a window holds at most 64 tokens */
-            if (sink->cap - sink->n < 64 && nlp_sink_grow(sink) < 0)
-                return TH_ENOMEM;
+            if (sink->cap - sink->n < 64) {
+                int rc = nlp_sink_grow(sink);
+                if (rc < 0)
+                    return rc;
+            }
             i = window_bulk(&win, s, n, i, tail_start, sink);
         }
         size_t ws = i, c0, len;
