@@ -105,8 +105,19 @@ static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
 static unsigned class_of_uncached(uint32_t cp);
 
+#ifdef __SSE2__
+enum nlp_simd_level nlp_simd = NLP_SIMD_SSE2;
+#else
+enum nlp_simd_level nlp_simd = NLP_SIMD_NONE;
+#endif
+
 static void bmp_init(void)
 {
+#if NLP_HAVE_AVX512
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw"))
+        nlp_simd = NLP_SIMD_AVX512;
+#endif
     for (uint32_t cp = 0; cp < 0x10000; cp++)
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]
                                             : class_of_uncached(cp));

@@ -22,6 +22,39 @@ enum nlp_class {
     NLP_LOWER = 1 << 4,   /* str.islower() of the character */
 };
 
+/*
+ * x86 builds with SSE2 and a GNU C compiler also carry an AVX-512BW
+ * version of the Treebank window masks, chosen at run time (nlp_simd).
+ */
+#if defined(__SSE2__) && defined(__GNUC__) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define NLP_HAVE_AVX512 1
+#else
+#define NLP_HAVE_AVX512 0
+#endif
+
+/* Which vector code the window masks use. */
+enum nlp_simd_level {
+    NLP_SIMD_NONE,     /* byte loop (the portable fallback) */
+    NLP_SIMD_SSE2,     /* 16 bytes a step (builds with __SSE2__) */
+    NLP_SIMD_AVX512,   /* 64 bytes a step (the CPU has AVX-512BW) */
+};
+
+/*
+ * The level in use: the best the build and the CPU allow, set once by the
+ * first th_nlp_new() (nlp.c).
+ */
+extern enum nlp_simd_level nlp_simd;
+
+/*
+ * The Treebank window masks of p[0..64) (bytes from valid on count as
+ * spaces) computed with the code of level, which must be available:
+ * whitespace, plain, '.', letters/digits, contraction-word candidates.
+ * For the tests, which compare the levels.
+ */
+void nlp_window_masks(const char *p, size_t valid,
+                      enum nlp_simd_level level, uint64_t out[5]);
+
 /* Class bits of every ASCII byte (filled at compile time). */
 extern const uint8_t nlp_ascii_class[128];
 

@@ -40,6 +40,10 @@
 #include "nlp_internal.h"
 #include "../core/banned.h"
 
+#if NLP_HAVE_AVX512
+#include <immintrin.h>
+#endif
+
 /* Presence set of bytes in the current string. */
 struct present {
     uint64_t bits[4];    /* bit b set when byte b may occur */
@@ -1414,21 +1418,27 @@ struct window {
                          only whole chunks use this) */
 };
 
+/* The byte masks classify64() starts from (bit k: byte k). */
+struct raw_masks {
+    uint64_t ws;      /* ASCII whitespace (9-13, 32) */
+    uint64_t safe;    /* plain before the "not the second of two" rule */
+    uint64_t dot;     /* '.' */
+    uint64_t dash;    /* '-' */
+    uint64_t alnum;   /* ASCII letters and digits */
+    uint64_t cw;      /* c g l w, either case */
+};
+
 #ifdef __SSE2__
 /* Bit k of the result: byte k of the 16 tested by v is set. */
 static inline uint64_t bits16(__m128i v, int k)
 {
     return (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
 }
-#endif
 
-/* Classify the 64 bytes at p (all readable; bytes from valid on count
-   as spaces) into w. */
-static void classify64(const unsigned char *p, size_t valid,
-                       struct window *w)
+/* The raw masks of p[0..64), 16 bytes a step. */
+static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-#ifdef __SSE2__
     const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
     const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
     const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
@@ -1473,7 +1483,44 @@ static void classify64(const unsigned char *p, size_t valid,
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
-#else
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw};
+}
+#endif
+
+#if NLP_HAVE_AVX512
+/*
+ * The raw masks of p[0..64) in one step: AVX-512BW compares give 64-bit
+ * masks directly, with no movemask and no shifts (only called when the
+ * CPU has AVX-512BW). Ranges are unsigned compares of v - lo <= hi - lo.
+ */
+__attribute__((target("avx512bw")))
+static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
+{
+    const __m512i v = _mm512_loadu_si512((const void *)p);
+    const __m512i l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+#define IN_RANGE(x, lo, n) \
+    _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
+                           _mm512_set1_epi8((char)(n)))
+#define IS(x, c) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(c)))
+    uint64_t ws = IS(v, ' ') | IN_RANGE(v, 9, 4);
+    uint64_t alnum = IN_RANGE(v, '0', 9) | IN_RANGE(l, 'a', 25);
+    /* lead bytes C0-C2, E1-E3 and F5-FF are not plain */
+    uint64_t bad = IN_RANGE(v, 0xc0, 2) | IN_RANGE(v, 0xe1, 2) |
+                   IN_RANGE(v, 0xf5, 10);
+    uint64_t high = _mm512_movepi8_mask(v);
+    uint64_t dot = IS(v, '.'), dash = IS(v, '-');
+    uint64_t cw = IS(l, 'c') | IS(l, 'g') | IS(l, 'l') | IS(l, 'w');
+#undef IN_RANGE
+#undef IS
+    *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash, dot,
+                            dash, alnum, cw};
+}
+#endif
+
+/* The raw masks of p[0..64) a byte at a time (builds without SSE2). */
+static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
+{
+    uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1488,7 +1535,28 @@ static void classify64(const unsigned char *p, size_t valid,
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
     }
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw};
+}
+
+/* Classify the 64 bytes at p (all readable; bytes from valid on count
+   as spaces) into w, with the vector code of level. */
+static void classify64_at(const unsigned char *p, size_t valid,
+                          enum nlp_simd_level level, struct window *w)
+{
+    struct raw_masks r;
+#if NLP_HAVE_AVX512
+    if (level == NLP_SIMD_AVX512)
+        raw_masks_avx512(p, &r);
+    else
 #endif
+#ifdef __SSE2__
+    if (level != NLP_SIMD_NONE)
+        raw_masks_sse2(p, &r);
+    else
+#endif
+        raw_masks_bytes(p, &r);
+    uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
+    uint64_t alnum = r.alnum, cw = r.cw;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1516,6 +1584,25 @@ static void classify64(const unsigned char *p, size_t valid,
             cand &= ~((uint64_t)1 << k);
     }
     w->cand = cand;
+}
+
+/* classify64_at() with the best vector code the build and CPU allow. */
+static void classify64(const unsigned char *p, size_t valid,
+                       struct window *w)
+{
+    classify64_at(p, valid, nlp_simd, w);
+}
+
+void nlp_window_masks(const char *p, size_t valid,
+                      enum nlp_simd_level level, uint64_t out[5])
+{
+    struct window w;
+    classify64_at((const unsigned char *)p, valid, level, &w);
+    out[0] = w.ws;
+    out[1] = w.plain;
+    out[2] = w.dot;
+    out[3] = w.alnum;
+    out[4] = w.cand;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads

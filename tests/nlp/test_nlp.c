@@ -163,6 +163,7 @@ static void no_trace(const struct nlp_punkt_trace *t, void *ctx)
  * the full procedure's spans, and th_nlp_word_tokenize the pipeline's
  * tokens of each sentence (that path reads windows past sentence ends).
  * A fixed seed keeps it reproducible; it found the "'tis'twas" case.
+ * Successive texts use each vector code the machine can run (nlp_simd).
  */
 static void test_random_differential(void)
 {
@@ -186,8 +187,11 @@ static void test_random_differential(void)
     uint64_t x = 88172645463325252ULL;     /* xorshift64 state */
     char text[1024];
     setup();
+    const enum nlp_simd_level best = nlp_simd;
     for (int it = 0; it < 200000; it++) {
         size_t n = 0;
+        /* every vector code the machine can run, in turn */
+        nlp_simd = (enum nlp_simd_level)(it % ((int)best + 1));
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t k = 1 + x % 60;
         for (size_t i = 0; i < k; i++) {
@@ -226,9 +230,47 @@ static void test_random_differential(void)
         if (th_test_failed)
             break;      /* one diagnostic is enough */
     }
+    nlp_simd = best;
     for (int i = 0; i < 2; i++) {
         nlp_str_release(&w1[i]);
         nlp_str_release(&w2[i]);
+    }
+}
+
+/*
+ * The Treebank window masks are the same with every vector code this
+ * build and CPU can run (byte loop, SSE2, AVX-512BW): 1,000,000 windows
+ * of random bytes, drawn half from the bytes the masks single out
+ * (whitespace, . - and the c g l w words, the lead bytes around C0-C2,
+ * E1-E3 and F4-F5, continuation bytes) and half from all 256, with
+ * every cut-off (valid) length.
+ */
+static void test_window_masks(void)
+{
+    static const unsigned char picks[] = {
+        ' ', '\t', '\n', '\r', 8, 14, 0x1c, '.', '-', '0', '9', '/', ':',
+        '@', 'A', 'Z', '[', '`', 'a', 'z', '{', 'c', 'C', 'g', 'G', 'l',
+        'L', 'w', 'W', 'n', 'o', 't', 'm', 0x7f, 0x80, 0xbf, 0xc0, 0xc1,
+        0xc2, 0xc3, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xef, 0xf0, 0xf4,
+        0xf5, 0xfe, 0xff,
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ULL;     /* xorshift64 state */
+    char win[64];
+    setup();
+    for (int it = 0; it < 1000000 && !th_test_failed; it++) {
+        for (size_t k = 0; k < sizeof(win); k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            win[k] = (char)((x >> 8) & 1 ? picks[(x >> 16) % sizeof(picks)]
+                                         : (x >> 24) & 0xff);
+        }
+        size_t valid = it % 8 ? 64 : (size_t)(x >> 40) % 65;
+        uint64_t ref[5], got[5];
+        nlp_window_masks(win, valid, NLP_SIMD_NONE, ref);
+        for (int level = NLP_SIMD_NONE + 1; level <= (int)nlp_simd;
+             level++) {
+            nlp_window_masks(win, valid, (enum nlp_simd_level)level, got);
+            CHECK_EQ_MEM(got, sizeof(got), ref, sizeof(ref));
+        }
     }
 }
 
@@ -756,6 +798,7 @@ static const struct th_test tests[] = {
     {"treebank_quotes", test_treebank_quotes},
     {"fast_shapes", test_fast_shapes},
     {"random_differential", test_random_differential},
+    {"window_masks", test_window_masks},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
