@@ -1489,29 +1489,96 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 
 #if NLP_HAVE_AVX512
 /*
- * The raw masks of p[0..64) in one step: AVX-512BW compares give 64-bit
- * masks directly, with no movemask and no shifts (only called when the
- * CPU has AVX-512BW). Ranges are unsigned compares of v - lo <= hi - lo.
+ * The raw masks of p[0..64) in one step with AVX-512BW (only called when
+ * the CPU has it): each byte's classes are looked up by nibbles, as
+ * lo_class[low nibble] & hi_class[high nibble] (vpshufb), so each class
+ * bit is a set of high nibbles times a set of low nibbles; one test per
+ * mask then gives 64 bits with no movemask and no shifts.
  */
+enum {
+    N1_WS_CTRL = 1,   /* 09-0D */
+    N1_SPACE = 2,     /* 20 */
+    N1_DIGIT = 4,     /* 30-39 */
+    N1_LETTER1 = 8,   /* 41-4F, 61-6F */
+    N1_LETTER2 = 16,  /* 50-5A, 70-7A */
+    N1_DOT = 32,      /* 2E */
+    N1_DASH = 64,     /* 2D */
+    N1_CGL = 128,     /* 43 47 4C 63 67 6C */
+    N2_W = 1,         /* 57 77 */
+    N2_BAD_C = 2,     /* C0-C2: never valid or maybe a space (C2 85/A0) */
+    N2_BAD_E = 4,     /* E1-E3: maybe a space, quote or dash */
+    N2_BAD_F = 8,     /* F5-FF: never valid */
+};
+
+/* Class bits by low nibble (first table pair). */
+static const uint8_t nib1_lo[16] = {
+    N1_SPACE | N1_DIGIT | N1_LETTER2,                          /* 0 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 1 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 2 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2 | N1_CGL,               /* 3 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 4 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 5 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 6 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2 | N1_CGL,               /* 7 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 8 */
+    N1_WS_CTRL | N1_DIGIT | N1_LETTER1 | N1_LETTER2,           /* 9 */
+    N1_WS_CTRL | N1_LETTER1 | N1_LETTER2,                      /* A */
+    N1_WS_CTRL | N1_LETTER1,                                   /* B */
+    N1_WS_CTRL | N1_LETTER1 | N1_CGL,                          /* C */
+    N1_WS_CTRL | N1_LETTER1 | N1_DASH,                         /* D */
+    N1_LETTER1 | N1_DOT,                                       /* E */
+    N1_LETTER1,                                                /* F */
+};
+
+/* Class bits by high nibble (first table pair). */
+static const uint8_t nib1_hi[16] = {
+    N1_WS_CTRL, 0, N1_SPACE | N1_DOT | N1_DASH, N1_DIGIT,
+    N1_LETTER1 | N1_CGL, N1_LETTER2, N1_LETTER1 | N1_CGL, N1_LETTER2,
+    0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Class bits by low nibble (second table pair). */
+static const uint8_t nib2_lo[16] = {
+    N2_BAD_C, N2_BAD_C | N2_BAD_E, N2_BAD_C | N2_BAD_E, N2_BAD_E,
+    0, N2_BAD_F, N2_BAD_F, N2_BAD_F | N2_W,
+    N2_BAD_F, N2_BAD_F, N2_BAD_F, N2_BAD_F,
+    N2_BAD_F, N2_BAD_F, N2_BAD_F, N2_BAD_F,
+};
+
+/* Class bits by high nibble (second table pair). */
+static const uint8_t nib2_hi[16] = {
+    0, 0, 0, 0, 0, N2_W, 0, N2_W, 0, 0, 0, 0, N2_BAD_C, 0, N2_BAD_E,
+    N2_BAD_F,
+};
+
+__attribute__((target("avx512bw")))
+static inline __m512i nibble_lut(const uint8_t t[16])
+{
+    return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)
+                                                  (const void *)t));
+}
+
 __attribute__((target("avx512bw")))
 static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 {
     const __m512i v = _mm512_loadu_si512((const void *)p);
-    const __m512i l = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-#define IN_RANGE(x, lo, n) \
-    _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
-                           _mm512_set1_epi8((char)(n)))
-#define IS(x, c) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(c)))
-    uint64_t ws = IS(v, ' ') | IN_RANGE(v, 9, 4);
-    uint64_t alnum = IN_RANGE(v, '0', 9) | IN_RANGE(l, 'a', 25);
-    /* lead bytes C0-C2, E1-E3 and F5-FF are not plain */
-    uint64_t bad = IN_RANGE(v, 0xc0, 2) | IN_RANGE(v, 0xe1, 2) |
-                   IN_RANGE(v, 0xf5, 10);
+    const __m512i f = _mm512_set1_epi8(0x0f);
+    const __m512i lo = _mm512_and_si512(v, f);
+    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), f);
+    const __m512i c1 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib1_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib1_hi), hi));
+    const __m512i c2 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib2_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib2_hi), hi));
+#define HAS(c, bits) _mm512_test_epi8_mask(c, _mm512_set1_epi8((char)(bits)))
+    uint64_t ws = HAS(c1, N1_WS_CTRL | N1_SPACE);
+    uint64_t alnum = HAS(c1, N1_DIGIT | N1_LETTER1 | N1_LETTER2);
+    uint64_t dot = HAS(c1, N1_DOT), dash = HAS(c1, N1_DASH);
+    uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
+    uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
     uint64_t high = _mm512_movepi8_mask(v);
-    uint64_t dot = IS(v, '.'), dash = IS(v, '-');
-    uint64_t cw = IS(l, 'c') | IS(l, 'g') | IS(l, 'l') | IS(l, 'w');
-#undef IN_RANGE
-#undef IS
+#undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash, dot,
                             dash, alnum, cw};
 }
