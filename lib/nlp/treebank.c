@@ -1736,7 +1736,7 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
  * (i when none); the caller has no pending run.
  */
 static size_t window_bulk(struct window *w, const char *s, size_t n,
-                          size_t i, size_t tail_start,
+                          size_t i, size_t tail_start, size_t end,
                           struct nlp_sink *sink)
 {
     if (i >= w->base + 64) {
@@ -1750,7 +1750,29 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
     uint64_t prob = ((~w->plain & nonws) | w->cand) & lo;
     uint64_t split = 0;
     if (w->base + 64 > tail_start) {
-        prob |= w->dot & lo;
+        /*
+         * Dots are problems in the chunks that reach the closing tail:
+         * from the start of the chunk holding the byte before the tail
+         * (the last chunk start at or before it; bit 0 when the chunk
+         * began before the window). The last chunk's final '.' after a
+         * byte of the chunk is no problem: window_kind() makes such a
+         * chunk two tokens (CHUNK_SPLIT_LAST) when its other bytes are
+         * plain, and any other dot in it stays a problem.
+         */
+        size_t from = 0;
+        if (tail_start > w->base) {
+            size_t t = tail_start - 1 - w->base;
+            uint64_t st = nonws & ~(nonws << 1) &
+                          (((uint64_t)2 << t) - 1);
+            from = st ? 63 - (size_t)__builtin_clzll(st) : 0;
+        }
+        prob |= w->dot & lo & (~(uint64_t)0 << from);
+        if (end > w->base && end - w->base <= 64) {
+            uint64_t fin = ((uint64_t)1 << (end - 1 - w->base)) & prob &
+                           w->dot & (w->ws >> 1) & (nonws << 1) & (lo << 1);
+            split |= fin;
+            prob &= ~fin;
+        }
     } else {
         /*
          * A chunk's last byte that is one of , : ; ? ! after a byte of
@@ -2082,7 +2104,7 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
                 if (rc < 0)
                     return rc;
             }
-            i = window_bulk(&win, s, n, i, tail_start, sink);
+            i = window_bulk(&win, s, n, i, tail_start, end, sink);
         }
         size_t ws = i, c0, len;
         if (!window_next(&win, s, n, i, &c0, &len))

@@ -180,6 +180,7 @@ static void test_random_differential(void)
         "'twas", "d'ye", "Yes", "Mr.", "Mrs. ", "St. ", "Inc. ", "I", "And",
         "and", "A", "Jr", "Sen", "J. ", "K.", "But", "For", "Let", "no",
         "Why", "Comic", "\x1c", "5$", "a%", "%.", ".\"", "...)",
+        "U.S.", "e.g.", "word.", "(x.", "a.b", "\u00e9.",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
     static struct joined a, b;
