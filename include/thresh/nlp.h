@@ -8,10 +8,11 @@
  * Punkt sentences, then NLTK's improved Treebank word tokenizer
  * (NLTKWordTokenizer) on each sentence, tokens concatenated.
  *
- * Ownership: every output array and every token/sentence byte lives in the
- * caller's arena and is valid until that arena is reset or freed. Words may
- * differ from the source bytes (NLTK rewrites quotes: `"` becomes `` or
- * ''), so words are copies; sentences are slices into the caller's text.
+ * Ownership: every output array lives in the caller's arena and is valid
+ * until that arena is reset or freed. Sentences are slices into the
+ * caller's text. Words are slices into the caller's text where NLTK keeps
+ * the bytes as they are, and arena copies where it rewrites them (`"`
+ * becomes `` or ''): use them while both the text and the arena live.
  * Thread-safety: a struct th_nlp is immutable after th_nlp_new() and may be
  * shared by const pointer across threads; each thread uses its own arena.
  * Input: any bytes. Invalid UTF-8 is tolerated (treated as opaque non-space,
@@ -40,7 +41,8 @@ void th_nlp_free(struct th_nlp *nlp);
 
 /*
  * nltk.word_tokenize(text): *words_out is an arena array of *n_out slices
- * (each token's bytes also in the arena; no empty tokens). Empty or
+ * (each token's bytes in text or, when rewritten, in the arena; no empty
+ * tokens). Empty or
  * whitespace-only text gives n_out 0 (words_out may then be NULL).
  * TH_ENOMEM / TH_ELIMIT when the arena cannot hold the result.
  */
