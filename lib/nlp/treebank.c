@@ -1006,7 +1006,7 @@ struct piece {
 };
 
 /* Plain letters/digits/_+=~^|\/ only, non-empty, no contraction word. */
-static bool plain_core(const char *p, size_t n)
+static bool plain_core(const char *p, size_t n, bool may_cw)
 {
     if (!n)
         return false;
@@ -1015,7 +1015,7 @@ static bool plain_core(const char *p, size_t n)
             byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD | B_CWORD) &&
             byte_class[(unsigned char)p[i]] != B_PLAIN)
             return false;
-    return !has_contraction_word(p, n);
+    return !(may_cw && has_contraction_word(p, n));
 }
 
 static bool is_opener(char c)
@@ -1035,9 +1035,10 @@ static bool is_closer(char c)
  * chunk is followed by whitespace, or by the space the pipeline adds at
  * the sentence's end.
  */
-static size_t contraction_cut(const char *p, size_t len)
+static size_t contraction_cut(const char *p, size_t len, bool may_cw)
 {
-    if ((len != 5 && len != 6) || !(byte_class[(unsigned char)p[0]] & B_CWORD))
+    if (!may_cw || (len != 5 && len != 6) ||
+        !(byte_class[(unsigned char)p[0]] & B_CWORD))
         return 0;
     for (size_t i = 0; i < len; i++)
         if (!(byte_class[(unsigned char)p[i]] & B_WORD))
@@ -1069,11 +1070,13 @@ static bool ascii_word(const char *p, size_t n)
  * after whitespace) the same holds except for CONTRACTIONS3's 'tis and
  * 'twas, which a space before the chunk makes possible.
  */
-static bool apostrophe_word(const char *p, size_t len, size_t at)
+static bool apostrophe_word(const char *p, size_t len, size_t at,
+                            bool may_cw)
 {
     const char *r = p + at + 1;
     size_t rl = len - at - 1;
-    if (rl < 2 || !ascii_word(r, rl) || has_contraction_word(r, rl))
+    if (rl < 2 || !ascii_word(r, rl) ||
+        (may_cw && has_contraction_word(r, rl)))
         return false;
     if (rl == 2 && (ci_eq(r, rl, 0, "ll") || ci_eq(r, rl, 0, "re") ||
                     ci_eq(r, rl, 0, "ve")))
@@ -1081,7 +1084,7 @@ static bool apostrophe_word(const char *p, size_t len, size_t at)
     if (at == 0)
         return !(rl == 3 && ci_eq(r, rl, 0, "tis")) &&
                !(rl == 4 && ci_eq(r, rl, 0, "twas"));
-    return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at);
+    return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at, may_cw);
 }
 
 /*
@@ -1161,11 +1164,11 @@ static size_t final_closer_pieces(const char *p, size_t len, size_t k,
  * twas); P8 or E4 then splits the last apostrophe off when a space
  * follows, else the chunk stays one token.
  */
-static bool quoted_word(const char *p, size_t len, size_t at)
+static bool quoted_word(const char *p, size_t len, size_t at, bool may_cw)
 {
     if (at != 0 || len < 4 || p[len - 1] != '\'')
         return false;
-    return apostrophe_word(p, len - 1, 0);
+    return apostrophe_word(p, len - 1, 0, may_cw);
 }
 
 /*
@@ -1190,12 +1193,12 @@ static bool quoted_word(const char *p, size_t len, size_t at)
  * pipeline.
  */
 static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
-                        size_t tail_start, size_t end, struct piece *out,
-                        size_t *n_out)
+                        size_t tail_start, size_t end, bool may_cw,
+                        struct piece *out, size_t *n_out)
 {
     const char *p = s + c0;
     size_t len = c1 - c0, k = 0, np = 0;
-    size_t cut = contraction_cut(p, len);
+    size_t cut = contraction_cut(p, len, may_cw);
     if (cut) {
         /* a whole-word MacIntyre contraction: CONTRACTIONS2 splits it */
         out[0] = (struct piece){p, cut, false};
@@ -1233,8 +1236,8 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
                                B_PUNCT) || (last && p[len - 1] == '.')))
             ce--;
         bool follow = ce < len || c1 == n || s[c1] == ' ';
-        if (!np && (apostrophe_word(p, ce, at) ||
-                    quoted_word(p, ce, at))) {
+        if (!np && (apostrophe_word(p, ce, at, may_cw) ||
+                    quoted_word(p, ce, at, may_cw))) {
             bool split = p[ce - 1] == '\'' && follow;
             out[np++] = (struct piece){p, ce - split, false};
             if (split)
@@ -1245,7 +1248,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
             return true;
         }
         size_t cl = ce - at;
-        if (at < k || !plain_core(p + k, at - k))
+        if (at < k || !plain_core(p + k, at - k, may_cw))
             return false;
         static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
                                             "'D", "'ll", "'LL", "'re",
@@ -1268,7 +1271,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         if (!split && follow && cl == 2 && at >= k + 2 &&
             ((p[at - 1] == 'n' && q[1] == 't') ||
              (p[at - 1] == 'N' && q[1] == 'T')) &&
-            plain_core(p + k, at - 1 - k)) {
+            plain_core(p + k, at - 1 - k, true)) {
             out[np++] = (struct piece){p + k, at - 1 - k, false};
             out[np++] = (struct piece){q - 1, 3, false};
             split = true;
@@ -1290,7 +1293,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
     size_t core = k;
     while (k < len && byte_class[(unsigned char)p[k]] & B_PLAIN)
         k++;
-    if (!plain_core(p + core, k - core))
+    if (!plain_core(p + core, k - core, may_cw))
         return false;
     out[np++] = (struct piece){p + core, k - core, false};
     if (last) {
@@ -1884,12 +1887,12 @@ static bool is_padded_byte(unsigned char c)
 }
 
 /* Close the plain segment s[p0, p) as a piece; false if it needs more. */
-static bool plain_piece(const char *s, size_t p0, size_t p,
+static bool plain_piece(const char *s, size_t p0, size_t p, bool may_cw,
                         struct piece *out, size_t *np)
 {
     if (p == p0)
         return true;
-    if (*np == 16 || has_contraction_word(s + p0, p - p0))
+    if (*np == 16 || (may_cw && has_contraction_word(s + p0, p - p0)))
         return false;
     out[(*np)++] = (struct piece){s + p0, p - p0, false};
     return true;
@@ -1910,7 +1913,7 @@ static bool plain_piece(const char *s, size_t p0, size_t p,
  */
 static bool padded_pieces(const struct th_nlp *nlp, const char *s,
                           size_t c0, size_t c1, size_t tail_start,
-                          struct piece *out, size_t *n_out)
+                          bool may_cw, struct piece *out, size_t *n_out)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t np = 0, p = c0, seg = c0;
@@ -1969,13 +1972,13 @@ static bool padded_pieces(const struct th_nlp *nlp, const char *s,
             p++;
             continue;
         }
-        if (!plain_piece(s, seg, p, out, &np) || np == 16)
+        if (!plain_piece(s, seg, p, may_cw, out, &np) || np == 16)
             return false;
         out[np++] = (struct piece){s + p, pad, false};
         p += pad;
         seg = p;
     }
-    if (!plain_piece(s, seg, p, out, &np))
+    if (!plain_piece(s, seg, p, may_cw, out, &np))
         return false;
     *n_out = np;
     return true;
@@ -2052,8 +2055,9 @@ static enum chunk_kind byte_loop_kind(const struct th_nlp *nlp,
         i = c0;
         kind = scan_chunk(s, n, c0, tail_start, end, &i);
         if (kind == CHUNK_RUN &&
-            (fast_pieces(s, n, c0, i, tail_start, end, pieces, n_pieces) ||
-             padded_pieces(nlp, s, c0, i, tail_start, pieces,
+            (fast_pieces(s, n, c0, i, tail_start, end, true, pieces,
+                         n_pieces) ||
+             padded_pieces(nlp, s, c0, i, tail_start, true, pieces,
                            n_pieces)))
             kind = CHUNK_PIECES;
     }
@@ -2150,23 +2154,28 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
          * A chunk whose first non-plain byte is ASCII (not whitespace)
          * is one the byte loop and scan_chunk() both leave undecided (such
          * a byte is , : ; ? ! not at the end, or a byte both call bad):
-         * straight to the piece shapes.
+         * straight to the piece shapes. They need not look for a
+         * MacIntyre contraction word when the window marks no start of
+         * one in the chunk (cand: every such word of a segment bounded
+         * by non-alphanumeric bytes starts a 5-6 byte run there).
          */
-        bool direct = false;
+        bool direct = false, may_cw = true;
         if (len) {
             size_t rel = c0 - win.base;
-            uint64_t bad = (~win.plain >> rel) &
-                           (((uint64_t)1 << len) - 1);
+            uint64_t m = ((uint64_t)1 << len) - 1;
+            uint64_t bad = (~win.plain >> rel) & m;
             direct = bad && u[c0 + (size_t)__builtin_ctzll(bad)] < 0x80;
+            may_cw = ((win.cand >> rel) & m) != 0;
         }
         struct piece pieces[16];
         size_t n_pieces = 0;
         enum chunk_kind kind = CHUNK_RUN;
         if (direct) {
             i = c0 + len;
-            if (fast_pieces(s, n, c0, i, tail_start, end, pieces,
+            if (fast_pieces(s, n, c0, i, tail_start, end, may_cw, pieces,
                             &n_pieces) ||
-                padded_pieces(nlp, s, c0, i, tail_start, pieces, &n_pieces))
+                padded_pieces(nlp, s, c0, i, tail_start, may_cw, pieces,
+                              &n_pieces))
                 kind = CHUNK_PIECES;
         } else {
             kind = byte_loop_kind(nlp, s, n, c0, tail_start, end, &i,
