@@ -1399,6 +1399,20 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
     return has_contraction_word(p, len);
 }
 
+/* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
+   the brackets [](){}<>. */
+static bool is_padded_byte(unsigned char c)
+{
+    switch (c) {
+    case ';': case '@': case '#': case '$': case '%': case '&': case '?':
+    case '!': case '*': case '[': case ']': case '(': case ')': case '{':
+    case '}': case '<': case '>':
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Bit masks of a 64-byte window of the sentence: bit k describes byte
  * base + k. Bytes past the sentence's end count as whitespace.
@@ -1422,6 +1436,8 @@ struct window {
                          are equal: where a MacIntyre contraction word may
                          be (runs cut by the window's end are not seen:
                          only whole chunks use this) */
+    uint64_t pad;     /* bytes NLTK pads wherever they are
+                         (is_padded_byte; none with SSE2) */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1432,6 +1448,7 @@ struct raw_masks {
     uint64_t dash;    /* '-' */
     uint64_t alnum;   /* ASCII letters and digits */
     uint64_t cw;      /* c g l w, either case */
+    uint64_t pad;     /* is_padded_byte() */
 };
 
 #ifdef __SSE2__
@@ -1494,7 +1511,8 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw};
+    /* pad stays empty: more compares than the bulk path saves here */
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0};
 }
 #endif
 
@@ -1569,6 +1587,25 @@ static const uint8_t nib2_hi[16] = {
     N2_W | N2_SYM_57, 0, 0, 0, 0, N2_BAD_C, 0, N2_BAD_E, N2_BAD_F,
 };
 
+/* Third table pair: the bytes NLTK pads wherever they are. */
+enum {
+    N3_PAD_2 = 1,     /* ! # $ % & ( ) * */
+    N3_PAD_3 = 2,     /* ; < > ? */
+    N3_PAD_4 = 4,     /* @ */
+    N3_PAD_57 = 8,    /* [ ] { } */
+};
+
+static const uint8_t nib3_lo[16] = {
+    N3_PAD_4, N3_PAD_2, 0, N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_2, 0,
+    N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_3 | N3_PAD_57, N3_PAD_3,
+    N3_PAD_57, N3_PAD_3, N3_PAD_3,
+};
+
+static const uint8_t nib3_hi[16] = {
+    0, 0, N3_PAD_2, N3_PAD_3, N3_PAD_4, N3_PAD_57, 0, N3_PAD_57,
+    0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 __attribute__((target("avx512bw")))
 static inline __m512i nibble_lut(const uint8_t t[16])
 {
@@ -1589,6 +1626,9 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     const __m512i c2 = _mm512_and_si512(
         _mm512_shuffle_epi8(nibble_lut(nib2_lo), lo),
         _mm512_shuffle_epi8(nibble_lut(nib2_hi), hi));
+    const __m512i c3 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib3_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib3_hi), hi));
 #define HAS(c, bits) _mm512_test_epi8_mask(c, _mm512_set1_epi8((char)(bits)))
     uint64_t ws = HAS(c1, N1_WS_CTRL | N1_SPACE);
     uint64_t alnum = HAS(c1, N1_DIGIT | N1_LETTER1 | N1_LETTER2);
@@ -1596,10 +1636,11 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
     uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
     uint64_t sym = HAS(c2, N2_SYM_2 | N2_SYM_3 | N2_SYM_57 | N2_SYM_5);
+    uint64_t pad = _mm512_test_epi8_mask(c3, c3);
     uint64_t high = _mm512_movepi8_mask(v);
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
-                            dot, dash, alnum, cw};
+                            dot, dash, alnum, cw, pad};
 }
 #endif
 
@@ -1607,6 +1648,7 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
+    uint64_t pad = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1619,8 +1661,9 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         dash |= b == '-' ? bit : 0;
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
+        pad |= is_padded_byte(b) ? bit : 0;
     }
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1641,7 +1684,7 @@ static void classify64_at(const unsigned char *p, size_t valid,
 #endif
         raw_masks_bytes(p, &r);
     uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
-    uint64_t alnum = r.alnum, cw = r.cw;
+    uint64_t alnum = r.alnum, cw = r.cw, pad = r.pad;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1651,7 +1694,9 @@ static void classify64_at(const unsigned char *p, size_t valid,
         dash &= in;
         alnum &= in;
         cw &= in;
+        pad &= in;
     }
+    w->pad = pad;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1679,7 +1724,7 @@ static void classify64(const unsigned char *p, size_t valid,
 }
 
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[5])
+                      enum nlp_simd_level level, uint64_t out[6])
 {
     struct window w;
     classify64_at((const unsigned char *)p, valid, level, &w);
@@ -1688,6 +1733,7 @@ void nlp_window_masks(const char *p, size_t valid,
     out[2] = w.dot;
     out[3] = w.alnum;
     out[4] = w.cand;
+    out[5] = w.pad;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads
@@ -1765,7 +1811,16 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
     size_t rel = i - w->base;
     uint64_t nonws = ~w->ws;
     uint64_t lo = ~(uint64_t)0 << rel;
-    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo;
+    /*
+     * The bytes NLTK pads wherever they are (brackets, ; @ # $ % & * ? !)
+     * are no problem either: each is a token, and no other rule looks at
+     * them, save the ones on '"', '\'', a final '.' and contraction
+     * words, which are problems. Token boundaries: each such byte, and
+     * the byte after it inside a chunk.
+     */
+    uint64_t pad = w->pad & lo;
+    uint64_t bnd = pad | ((pad << 1) & nonws);
+    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo & ~pad;
     uint64_t split = 0;
     if (w->base + 64 > tail_start) {
         /*
@@ -1806,12 +1861,18 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
         }
         prob &= ~split;
     }
-    size_t q = prob ? (size_t)__builtin_ctzll(prob) : 64;
     /* first byte of each token, the byte after each token */
-    uint64_t starts = (nonws & ~(nonws << 1) & lo) | split;
-    uint64_t ends = (w->ws & (nonws << 1) & (lo << 1)) | split;
-    if (q < 63)
-        ends &= ((uint64_t)2 << q) - 1;     /* chunks that end by q */
+    uint64_t cstarts = nonws & ~(nonws << 1) & lo;
+    uint64_t starts = cstarts | split | bnd;
+    uint64_t ends = (w->ws & (nonws << 1) & (lo << 1)) | split |
+                    (bnd & (nonws << 1) & (lo << 1));
+    if (prob) {
+        /* only the chunks before the one holding the first problem */
+        size_t q = (size_t)__builtin_ctzll(prob);
+        uint64_t before = cstarts & (((uint64_t)2 << q) - 1);
+        size_t cs = before ? 63 - (size_t)__builtin_clzll(before) : rel;
+        ends &= ((uint64_t)1 << cs) - 1;
+    }
     size_t last = rel;
     struct th_slice *t = sink->toks + sink->n;
     while (ends) {
@@ -1870,20 +1931,6 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
             return CHUNK_RUN;
     }
     return kind;
-}
-
-/* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
-   the brackets [](){}<>. */
-static bool is_padded_byte(unsigned char c)
-{
-    switch (c) {
-    case ';': case '@': case '#': case '$': case '%': case '&': case '?':
-    case '!': case '*': case '[': case ']': case '(': case ')': case '{':
-    case '}': case '<': case '>':
-        return true;
-    default:
-        return false;
-    }
 }
 
 /* Close the plain segment s[p0, p) as a piece; false if it needs more. */
