@@ -50,11 +50,12 @@ extern enum nlp_simd_level nlp_simd;
  * The Treebank window masks of p[0..64) (bytes from valid on count as
  * spaces) computed with the code of level, which must be available:
  * whitespace, plain, '.', letters/digits, contraction-word candidates,
- * bytes NLTK pads wherever they are.
+ * bytes NLTK pads wherever they are, the first bytes of the quotes it pads
+ * wherever they are (three-byte, two-byte).
  * For the tests, which compare the levels.
  */
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[6]);
+                      enum nlp_simd_level level, uint64_t out[8]);
 
 /* Class bits of every ASCII byte (filled at compile time). */
 extern const uint8_t nlp_ascii_class[128];

@@ -1438,6 +1438,10 @@ struct window {
                          only whole chunks use this) */
     uint64_t pad;     /* bytes NLTK pads wherever they are
                          (is_padded_byte; none with SSE2) */
+    uint64_t quote3;  /* first bytes of the quotes NLTK pads wherever
+                         they are, ‘ ’ “ ” „ (E2 80 98-9E but 9A 9B) */
+    uint64_t quote2;  /* first bytes of « » (C2 AB, C2 BB); quote3 and
+                         quote2 are none with SSE2 */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1449,6 +1453,8 @@ struct raw_masks {
     uint64_t alnum;   /* ASCII letters and digits */
     uint64_t cw;      /* c g l w, either case */
     uint64_t pad;     /* is_padded_byte() */
+    uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
+    uint64_t quote2;  /* « » start here, whole in the 64 bytes */
 };
 
 #ifdef __SSE2__
@@ -1512,7 +1518,7 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
         cw |= bits16(c, k);
     }
     /* pad stays empty: more compares than the bulk path saves here */
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0};
 }
 #endif
 
@@ -1593,17 +1599,20 @@ enum {
     N3_PAD_3 = 2,     /* ; < > ? */
     N3_PAD_4 = 4,     /* @ */
     N3_PAD_57 = 8,    /* [ ] { } */
+    N3_QUOTE3 = 16,   /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
+    N3_QUOTE2 = 32,   /* AB BB: last byte of « » */
 };
 
 static const uint8_t nib3_lo[16] = {
     N3_PAD_4, N3_PAD_2, 0, N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_2, 0,
-    N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_3 | N3_PAD_57, N3_PAD_3,
-    N3_PAD_57, N3_PAD_3, N3_PAD_3,
+    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2,
+    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2, N3_PAD_3 | N3_QUOTE3,
+    N3_PAD_57 | N3_QUOTE3, N3_PAD_3 | N3_QUOTE3, N3_PAD_3,
 };
 
 static const uint8_t nib3_hi[16] = {
     0, 0, N3_PAD_2, N3_PAD_3, N3_PAD_4, N3_PAD_57, 0, N3_PAD_57,
-    0, 0, 0, 0, 0, 0, 0, 0,
+    0, N3_QUOTE3, N3_QUOTE2, N3_QUOTE2, 0, 0, 0, 0,
 };
 
 __attribute__((target("avx512bw")))
@@ -1636,11 +1645,17 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
     uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
     uint64_t sym = HAS(c2, N2_SYM_2 | N2_SYM_3 | N2_SYM_57 | N2_SYM_5);
-    uint64_t pad = _mm512_test_epi8_mask(c3, c3);
+    uint64_t pad = HAS(c3, N3_PAD_2 | N3_PAD_3 | N3_PAD_4 | N3_PAD_57);
     uint64_t high = _mm512_movepi8_mask(v);
+    /* a quote's bytes all in the window: its lead, 80, its last byte */
+    uint64_t quote3 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xe2)) &
+                      (_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0x80)) >> 1) &
+                      (HAS(c3, N3_QUOTE3) >> 2);
+    uint64_t quote2 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xc2)) &
+                      (HAS(c3, N3_QUOTE2) >> 1);
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
-                            dot, dash, alnum, cw, pad};
+                            dot, dash, alnum, cw, pad, quote3, quote2};
 }
 #endif
 
@@ -1648,7 +1663,7 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-    uint64_t pad = 0;
+    uint64_t pad = 0, quote3 = 0, quote2 = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1662,8 +1677,14 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
         pad |= is_padded_byte(b) ? bit : 0;
+        if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
+            p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
+            quote3 |= bit;
+        if (b == 0xc2 && k < 63 && (p[k + 1] == 0xab || p[k + 1] == 0xbb))
+            quote2 |= bit;
     }
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
+                            quote2};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1685,6 +1706,7 @@ static void classify64_at(const unsigned char *p, size_t valid,
         raw_masks_bytes(p, &r);
     uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
     uint64_t alnum = r.alnum, cw = r.cw, pad = r.pad;
+    uint64_t quote3 = r.quote3, quote2 = r.quote2;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1695,8 +1717,12 @@ static void classify64_at(const unsigned char *p, size_t valid,
         alnum &= in;
         cw &= in;
         pad &= in;
+        quote3 &= in >> 2;      /* the whole quote before the end */
+        quote2 &= in >> 1;
     }
     w->pad = pad;
+    w->quote3 = quote3;
+    w->quote2 = quote2;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1724,7 +1750,7 @@ static void classify64(const unsigned char *p, size_t valid,
 }
 
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[6])
+                      enum nlp_simd_level level, uint64_t out[8])
 {
     struct window w;
     classify64_at((const unsigned char *)p, valid, level, &w);
@@ -1734,6 +1760,8 @@ void nlp_window_masks(const char *p, size_t valid,
     out[3] = w.alnum;
     out[4] = w.cand;
     out[5] = w.pad;
+    out[6] = w.quote3;
+    out[7] = w.quote2;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads
@@ -1813,14 +1841,19 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
     uint64_t lo = ~(uint64_t)0 << rel;
     /*
      * The bytes NLTK pads wherever they are (brackets, ; @ # $ % & * ? !)
-     * are no problem either: each is a token, and no other rule looks at
-     * them, save the ones on '"', '\'', a final '.' and contraction
-     * words, which are problems. Token boundaries: each such byte, and
-     * the byte after it inside a chunk.
+     * and the quotes it pads wherever they are (‘ ’ “ ” „ « », first
+     * byte marked) are no problem either: each is a token, and no other
+     * rule looks at them, save the ones on '"', '\'', a final '.' (the
+     * tail's dots stay problems) and contraction words, which are
+     * problems. Token boundaries: each such byte or quote, and the byte
+     * after it inside a chunk.
      */
     uint64_t pad = w->pad & lo;
-    uint64_t bnd = pad | ((pad << 1) & nonws);
-    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo & ~pad;
+    uint64_t q3 = w->quote3 & lo, q2 = w->quote2 & lo;
+    uint64_t bnd = pad | ((pad << 1) & nonws) | q3 | ((q3 << 3) & nonws) |
+                   q2 | ((q2 << 2) & nonws);
+    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo &
+                    ~(pad | q3 | q2);
     uint64_t split = 0;
     if (w->base + 64 > tail_start) {
         /*

@@ -217,7 +217,8 @@ static void test_random_differential(void)
         "'twas", "d'ye", "Yes", "Mr.", "Mrs. ", "St. ", "Inc. ", "I", "And",
         "and", "A", "Jr", "Sen", "J. ", "K.", "But", "For", "Let", "no",
         "Why", "Comic", "\x1c", "5$", "a%", "%.", ".\"", "...)",
-        "|", "=", "~", "^", "\\", "a/b",
+        "|", "=", "~", "^", "\\", "a/b", "\u201a", "\u201b", "it\u2019s",
+        "x\u201d.", "\u201cx", "\u00abx\u00bb",
         "U.S.", "e.g.", "word.", "(x.", "a.b", "\u00e9.",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
@@ -273,8 +274,8 @@ static void test_random_differential(void)
  * (whitespace, . - and the c g l w words, the lead bytes around C0-C2,
  * E1-E3 and F4-F5, continuation bytes) and half from all 256, with
  * every cut-off (valid) length. The SSE2 code leaves the symbols
- * + / = \ ^ _ | ~ out of the plain mask and has no pad mask (only
- * slower, not different).
+ * + / = \ ^ _ | ~ out of the plain mask and has no pad and quote masks
+ * (only slower, not different).
  */
 static void test_window_masks(void)
 {
@@ -286,7 +287,8 @@ static void test_window_masks(void)
         '@', 'A', 'Z', '[', '`', 'a', 'z', '{', 'c', 'C', 'g', 'G', 'l',
         'L', 'w', 'W', 'n', 'o', 't', 'm', 0x7f, 0x80, 0xbf, 0xc0, 0xc1,
         0xc2, 0xc3, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xef, 0xf0, 0xf4,
-        0xf5, 0xfe, 0xff,
+        0xf5, 0xfe, 0xff, 0xe2, 0xe2, 0x80, 0x80, 0x98, 0x99, 0x9a, 0x9b,
+        0x9c, 0x9d, 0x9e, 0x9f, 0xc2, 0xab, 0xbb, 0xaa,
     };
     uint64_t x = 0x9e3779b97f4a7c15ULL;     /* xorshift64 state */
     char win[64];
@@ -298,7 +300,7 @@ static void test_window_masks(void)
                                          : (x >> 24) & 0xff);
         }
         size_t valid = it % 8 ? 64 : (size_t)(x >> 40) % 65;
-        uint64_t ref[6], got[6];
+        uint64_t ref[8], got[8];
         nlp_window_masks(win, valid, NLP_SIMD_NONE, ref);
         uint64_t sym = 0;   /* + / = \ ^ _ | ~, not plain with SSE2 */
         for (size_t k = 0; k < valid && k < 64; k++)
@@ -309,8 +311,11 @@ static void test_window_masks(void)
             nlp_window_masks(win, valid, (enum nlp_simd_level)level, got);
             if (level == NLP_SIMD_SSE2) {
                 got[1] |= sym;
-                CHECK(got[5] == 0);     /* no pad mask with SSE2 */
+                /* no pad and quote masks with SSE2 */
+                CHECK(got[5] == 0 && got[6] == 0 && got[7] == 0);
                 got[5] = ref[5];
+                got[6] = ref[6];
+                got[7] = ref[7];
             }
             CHECK_EQ_MEM(got, sizeof(got), ref, sizeof(ref));
         }
