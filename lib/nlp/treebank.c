@@ -1817,15 +1817,21 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
 }
 
 /*
- * Bulk path: from i (a chunk start or whitespace inside the window), emit
- * every chunk that lies wholly in the window and before the first
- * "problem" byte as one token each. Problem bytes: anything but plain
- * bytes and whitespace, a possible contraction word's start, and dots
- * when the window reaches the sentence's closing tail. Those chunks are
- * exactly the ones window_kind() would call CHUNK_WHOLE; doing them in
- * one loop with no per-chunk decision saves the branch mispredictions of
- * deciding each word. Returns the position after the last chunk emitted
- * (i when none); the caller has no pending run.
+ * Bulk path: from i (a chunk start, whitespace, or the byte after a
+ * padded byte, inside the window), emit the tokens of every chunk before
+ * the one holding the first "problem" byte. Problem bytes: anything but
+ * plain bytes, padded bytes and quotes and whitespace, a possible
+ * contraction word's start, and the dots of the chunks that reach the
+ * sentence's closing tail. Such a chunk is one token, cut at its padded
+ * bytes and quotes (each a token), with a last , : ; ? ! or the final
+ * '.' as the split below; doing them in one loop with no per-chunk
+ * decision saves the branch mispredictions of deciding each word.
+ * A chunk that runs past the window gives the tokens that end inside it:
+ * the rest starts at a padded byte or quote (which then keeps its
+ * context) or at a plain byte right after one, and no rule reads the
+ * byte before a plain byte but the final-period rule, whose dot would be
+ * a problem in the window. Returns the position after the last token
+ * emitted (i when none); the caller has no pending run.
  */
 static size_t window_bulk(struct window *w, const char *s, size_t n,
                           size_t i, size_t tail_start, size_t end,

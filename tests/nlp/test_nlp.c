@@ -242,6 +242,21 @@ static void test_random_differential(void)
             differential_check(fixed[k], strlen(fixed[k]), w1, w2);
             nlp_simd = keep;
         }
+    /* chunks whose padded bytes and quotes fall at every place of a
+       window's end: what the bulk path leaves of a chunk must keep the
+       context of '"' after '(' or of 'tis */
+    static const char *const tails[] = {
+        " f(\"X-Y\", \"Z\");", " f('tis) g(\u201c\"a\u201d)",
+        " a(['twas] \u00ab\"b\u00bb", " x;\"y\"@(\"z\")",
+    };
+    for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
+        for (size_t pre = 0; pre < 70; pre++) {
+            char buf[160];
+            memset(buf, 'x', pre);
+            size_t tl = strlen(tails[k]);
+            memcpy(buf + pre, tails[k], tl);
+            differential_check(buf, pre + tl, w1, w2);
+        }
     const enum nlp_simd_level best = nlp_simd;
     for (int it = 0; it < 200000; it++) {
         size_t n = 0;
