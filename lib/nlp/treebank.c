@@ -1833,10 +1833,11 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
  * a problem in the window. Returns the position after the last token
  * emitted (i when none); the caller has no pending run.
  */
-static size_t window_bulk(struct window *w, const char *s, size_t n,
-                          size_t i, size_t tail_start, size_t end,
-                          struct nlp_sink *sink)
+static size_t window_bulk_once(struct window *w, const char *s, size_t n,
+                               size_t i, size_t tail_start, size_t end,
+                               struct nlp_sink *sink, size_t *more)
 {
+    *more = 0;
     if (i >= w->base + 64) {
         if (i >= n)
             return i;
@@ -1925,7 +1926,32 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
         last = e;
     }
     sink->n = (size_t)(t - sink->toks);
+    if (!prob && (nonws >> 63))   /* stopped by a chunk past the window */
+        *more = w->base + (size_t)__builtin_ctzll(nonws &
+                                                   (~(uint64_t)0 << last));
     return w->base + last;
+}
+
+/*
+ * window_bulk_once() window after window while only a chunk running past
+ * the window stops it: the next window starts at that chunk (the main
+ * loop would load the same one), which saves the per-chunk path a
+ * decision for it. A chunk of 64 bytes or more, a problem byte or a
+ * full slice array end it.
+ */
+static size_t window_bulk(struct window *w, const char *s, size_t n,
+                          size_t i, size_t tail_start, size_t end,
+                          struct nlp_sink *sink)
+{
+    for (;;) {
+        size_t more;
+        size_t next = window_bulk_once(w, s, n, i, tail_start, end, sink,
+                                       &more);
+        if (!more || more == w->base || sink->cap - sink->n < 64)
+            return next;
+        window_load(w, s, n, more);
+        i = more;
+    }
 }
 
 /*
