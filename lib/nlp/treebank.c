@@ -1648,11 +1648,11 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t pad = HAS(c3, N3_PAD_2 | N3_PAD_3 | N3_PAD_4 | N3_PAD_57);
     uint64_t high = _mm512_movepi8_mask(v);
     /* a quote's bytes all in the window: its lead, 80, its last byte */
-    uint64_t quote3 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xe2)) &
-                      (_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0x80)) >> 1) &
+#define IS(b) _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)(b)))
+    uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
                       (HAS(c3, N3_QUOTE3) >> 2);
-    uint64_t quote2 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)0xc2)) &
-                      (HAS(c3, N3_QUOTE2) >> 1);
+    uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+#undef IS
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
                             dot, dash, alnum, cw, pad, quote3, quote2};
