@@ -11,7 +11,8 @@
  * Ownership: every output array and every token/sentence byte lives in the
  * caller's arena and is valid until that arena is reset or freed. Words may
  * differ from the source bytes (NLTK rewrites quotes: `"` becomes `` or
- * ''), so words are copies; sentences are slices into the caller's text.
+ * ''), so words are copies (with TH_NLP_WORD_PAD readable bytes after
+ * each); sentences are slices into the caller's text.
  * Thread-safety: a struct th_nlp is immutable after th_nlp_new() and may be
  * shared by const pointer across threads; each thread uses its own arena.
  * Input: any bytes. Invalid UTF-8 is tolerated (treated as opaque non-space,

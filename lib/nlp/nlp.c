@@ -19,11 +19,13 @@
  * (pthread_once) by the first th_nlp_new(); every caller holds a th_nlp,
  * so the table is complete before any lookup.
  *
- * Memory: th_nlp_word_tokenize copies the text into the caller's arena
- * once; tokens that are slices of it point into that copy, rewritten ones
- * go to small arena "spill" blocks, and the slice array is built on the
- * heap and copied to the arena at the end. Scratch strings are heap
- * buffers owned by one call. Rejected: one th_arena_memdup per token
+ * Memory: tokens th_nlp_word_tokenize leaves as they are point into the
+ * caller's text, rewritten ones go to small arena "spill" blocks, and the
+ * slice array is built in the arena, sized from the text's length (texts
+ * over 1 MiB: on the heap, copied to the arena at the end). Scratch
+ * strings are heap buffers owned by one call. Rejected: a copy of the
+ * text in the arena for the tokens to point into (until session 4: ~3%
+ * of the time); one th_arena_memdup per token
  * (16-byte rounding per token doubles the arena use of short words); a
  * copy of every token's bytes (a memcpy call per token, ~10% of the time).
  */
@@ -104,8 +106,19 @@ static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
 static unsigned class_of_uncached(uint32_t cp);
 
+#ifdef __SSE2__
+enum nlp_simd_level nlp_simd = NLP_SIMD_SSE2;
+#else
+enum nlp_simd_level nlp_simd = NLP_SIMD_NONE;
+#endif
+
 static void bmp_init(void)
 {
+#if NLP_HAVE_AVX512
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bw"))
+        nlp_simd = NLP_SIMD_AVX512;
+#endif
     for (uint32_t cp = 0; cp < 0x10000; cp++)
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]
                                             : class_of_uncached(cp));
@@ -246,9 +259,18 @@ int nlp_sink_grow(struct nlp_sink *k)
     size_t cap = k->cap ? k->cap * 2 : 256;
     if (cap > SIZE_MAX / sizeof(*k->toks))
         return TH_ENOMEM;
-    struct th_slice *t = realloc(k->toks, cap * sizeof(*t));
-    if (!t)
-        return TH_ENOMEM;
+    struct th_slice *t;
+    if (k->toks_in_arena) {
+        /* the old array stays in the arena, unused: growth is rare */
+        t = th_arena_alloc(k->arena, cap * sizeof(*t));
+        if (!t)
+            return TH_ELIMIT;
+        memcpy(t, k->toks, k->n * sizeof(*t));
+    } else {
+        t = realloc(k->toks, cap * sizeof(*t));
+        if (!t)
+            return TH_ENOMEM;
+    }
     k->toks = t;
     k->cap = cap;
     return 0;
@@ -311,15 +333,19 @@ bool nlp_has_separators(const char *s, size_t n)
     return false;
 }
 
+/* Texts up to this length get their token array in the arena. */
+#define TOKS_IN_ARENA_MAX ((size_t)1 << 20)
+
 static int arena_fail(struct th_error *err)
 {
     return th_error_set(err, TH_ELIMIT, "arena full while tokenizing");
 }
 
 /*
- * The text is copied into the arena once; tokens that are slices of a
- * sentence then point into that copy, so the common token costs one slice
- * store and no byte copy. Only rewritten tokens are copied (nlp_sink).
+ * Tokens that are slices of a sentence point into the caller's text, so
+ * the common token costs one slice store and no byte copy; only rewritten
+ * tokens are copied (nlp_sink). The Treebank windows may read up to the
+ * text's end, past a sentence's.
  */
 int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
                          size_t len, struct th_arena *arena,
@@ -342,9 +368,22 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     sink.arena = arena;
     sink.spill_hint = len + 16;
     sink.readable_end = copy + len + 1;
-    sink.cap = len / 4 + 32;    /* ~1 token per 6 bytes in real text */
-    sink.toks = malloc(sink.cap * sizeof(*sink.toks));
+    /*
+     * ~1 token per 6 bytes in real text, and the window tier wants room
+     * for 64 more. Up to TOKS_IN_ARENA_MAX the array is allocated in the
+     * arena, where it stays as the result (no copy, and the arena's
+     * blocks are reused across documents); larger texts grow a heap
+     * array, copied to the arena at the end, so the arena never holds
+     * more than a few copies of a small array.
+     */
+    sink.cap = len / 4 + 96;
+    sink.toks_in_arena = len <= TOKS_IN_ARENA_MAX;
+    sink.toks = sink.toks_in_arena
+        ? th_arena_alloc(arena, sink.cap * sizeof(*sink.toks))
+        : malloc(sink.cap * sizeof(*sink.toks));
     if (!sink.toks) {
+        if (sink.toks_in_arena)
+            return arena_fail(err);
         th_error_set(err, TH_ENOMEM, "out of memory while tokenizing");
         return TH_ENOMEM;
     }
@@ -359,7 +398,10 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
         if (rc < 0)
             goto out;
     }
-    if (sink.n) {
+    if (sink.n && sink.toks_in_arena) {
+        *words_out = sink.toks;
+        *n_out = sink.n;
+    } else if (sink.n) {
         struct th_slice *w = th_arena_alloc(arena, sink.n * sizeof(*w));
         if (!w) {
             rc = TH_ELIMIT;
@@ -375,7 +417,8 @@ out:
     else if (rc < 0)
         arena_fail(err);
     free(spans);
-    free(sink.toks);
+    if (!sink.toks_in_arena)
+        free(sink.toks);
     nlp_str_release(&work[0]);
     nlp_str_release(&work[1]);
     return rc;

@@ -22,6 +22,41 @@ enum nlp_class {
     NLP_LOWER = 1 << 4,   /* str.islower() of the character */
 };
 
+/*
+ * x86 builds with SSE2 and a GNU C compiler also carry an AVX-512BW
+ * version of the Treebank window masks, chosen at run time (nlp_simd).
+ */
+#if defined(__SSE2__) && defined(__GNUC__) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define NLP_HAVE_AVX512 1
+#else
+#define NLP_HAVE_AVX512 0
+#endif
+
+/* Which vector code the window masks use. */
+enum nlp_simd_level {
+    NLP_SIMD_NONE,     /* byte loop (the portable fallback) */
+    NLP_SIMD_SSE2,     /* 16 bytes a step (builds with __SSE2__) */
+    NLP_SIMD_AVX512,   /* 64 bytes a step (the CPU has AVX-512BW) */
+};
+
+/*
+ * The level in use: the best the build and the CPU allow, set once by the
+ * first th_nlp_new() (nlp.c).
+ */
+extern enum nlp_simd_level nlp_simd;
+
+/*
+ * The Treebank window masks of p[0..64) (bytes from valid on count as
+ * spaces) computed with the code of level, which must be available:
+ * whitespace, plain, '.', letters/digits, contraction-word candidates,
+ * bytes NLTK pads wherever they are, the first bytes of the quotes it pads
+ * wherever they are (three-byte, two-byte).
+ * For the tests, which compare the levels.
+ */
+void nlp_window_masks(const char *p, size_t valid,
+                      enum nlp_simd_level level, uint64_t out[8]);
+
 /* Class bits of every ASCII byte (filled at compile time). */
 extern const uint8_t nlp_ascii_class[128];
 
@@ -196,10 +231,11 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
  * sentence itself (stored as they are, no copy); tokens that NLTK rewrote
  * or that the rewrite pipeline built in scratch memory are copied into
  * "spill" blocks of the arena. The slice array is a heap array the caller
- * frees.
+ * frees, or (toks_in_arena) an arena array.
  */
 struct nlp_sink {
-    struct th_slice *toks;   /* heap array of tokens */
+    struct th_slice *toks;   /* array of tokens (heap, or arena) */
+    bool toks_in_arena;      /* toks lives in arena (grown there too) */
     size_t n;                /* tokens stored */
     size_t cap;              /* slices allocated */
     struct th_arena *arena;  /* where copied tokens go */
@@ -211,15 +247,19 @@ struct nlp_sink {
                                   whole 64-byte windows); NULL: none */
 };
 
-/* Grow the slice array (at least one free slot); TH_ENOMEM on failure. */
+/* Grow the slice array (at least one free slot); TH_ENOMEM on failure
+   (TH_ELIMIT when it lives in the arena and the arena is full). */
 int nlp_sink_grow(struct nlp_sink *k);
 
 /* Store a token that is a slice of bytes that outlive the sink. */
 static inline int nlp_sink_slice(struct nlp_sink *k, const char *p,
                                  size_t len)
 {
-    if (k->n == k->cap && nlp_sink_grow(k) < 0)
-        return TH_ENOMEM;
+    if (k->n == k->cap) {
+        int rc = nlp_sink_grow(k);
+        if (rc < 0)
+            return rc;
+    }
     k->toks[k->n].ptr = p;
     k->toks[k->n].len = len;
     k->n++;

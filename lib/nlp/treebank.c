@@ -40,6 +40,10 @@
 #include "nlp_internal.h"
 #include "../core/banned.h"
 
+#if NLP_HAVE_AVX512
+#include <immintrin.h>
+#endif
+
 /* Presence set of bytes in the current string. */
 struct present {
     uint64_t bits[4];    /* bit b set when byte b may occur */
@@ -1002,7 +1006,7 @@ struct piece {
 };
 
 /* Plain letters/digits/_+=~^|\/ only, non-empty, no contraction word. */
-static bool plain_core(const char *p, size_t n)
+static bool plain_core(const char *p, size_t n, bool may_cw)
 {
     if (!n)
         return false;
@@ -1011,7 +1015,7 @@ static bool plain_core(const char *p, size_t n)
             byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD | B_CWORD) &&
             byte_class[(unsigned char)p[i]] != B_PLAIN)
             return false;
-    return !has_contraction_word(p, n);
+    return !(may_cw && has_contraction_word(p, n));
 }
 
 static bool is_opener(char c)
@@ -1031,9 +1035,10 @@ static bool is_closer(char c)
  * chunk is followed by whitespace, or by the space the pipeline adds at
  * the sentence's end.
  */
-static size_t contraction_cut(const char *p, size_t len)
+static size_t contraction_cut(const char *p, size_t len, bool may_cw)
 {
-    if ((len != 5 && len != 6) || !(byte_class[(unsigned char)p[0]] & B_CWORD))
+    if (!may_cw || (len != 5 && len != 6) ||
+        !(byte_class[(unsigned char)p[0]] & B_CWORD))
         return 0;
     for (size_t i = 0; i < len; i++)
         if (!(byte_class[(unsigned char)p[i]] & B_WORD))
@@ -1065,11 +1070,13 @@ static bool ascii_word(const char *p, size_t n)
  * after whitespace) the same holds except for CONTRACTIONS3's 'tis and
  * 'twas, which a space before the chunk makes possible.
  */
-static bool apostrophe_word(const char *p, size_t len, size_t at)
+static bool apostrophe_word(const char *p, size_t len, size_t at,
+                            bool may_cw)
 {
     const char *r = p + at + 1;
     size_t rl = len - at - 1;
-    if (rl < 2 || !ascii_word(r, rl) || has_contraction_word(r, rl))
+    if (rl < 2 || !ascii_word(r, rl) ||
+        (may_cw && has_contraction_word(r, rl)))
         return false;
     if (rl == 2 && (ci_eq(r, rl, 0, "ll") || ci_eq(r, rl, 0, "re") ||
                     ci_eq(r, rl, 0, "ve")))
@@ -1077,7 +1084,7 @@ static bool apostrophe_word(const char *p, size_t len, size_t at)
     if (at == 0)
         return !(rl == 3 && ci_eq(r, rl, 0, "tis")) &&
                !(rl == 4 && ci_eq(r, rl, 0, "twas"));
-    return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at);
+    return !(rl == 2 && ci_eq(r, rl, 0, "ye")) && plain_core(p, at, may_cw);
 }
 
 /*
@@ -1157,11 +1164,11 @@ static size_t final_closer_pieces(const char *p, size_t len, size_t k,
  * twas); P8 or E4 then splits the last apostrophe off when a space
  * follows, else the chunk stays one token.
  */
-static bool quoted_word(const char *p, size_t len, size_t at)
+static bool quoted_word(const char *p, size_t len, size_t at, bool may_cw)
 {
     if (at != 0 || len < 4 || p[len - 1] != '\'')
         return false;
-    return apostrophe_word(p, len - 1, 0);
+    return apostrophe_word(p, len - 1, 0, may_cw);
 }
 
 /*
@@ -1186,12 +1193,12 @@ static bool quoted_word(const char *p, size_t len, size_t at)
  * pipeline.
  */
 static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
-                        size_t tail_start, size_t end, struct piece *out,
-                        size_t *n_out)
+                        size_t tail_start, size_t end, bool may_cw,
+                        struct piece *out, size_t *n_out)
 {
     const char *p = s + c0;
     size_t len = c1 - c0, k = 0, np = 0;
-    size_t cut = contraction_cut(p, len);
+    size_t cut = contraction_cut(p, len, may_cw);
     if (cut) {
         /* a whole-word MacIntyre contraction: CONTRACTIONS2 splits it */
         out[0] = (struct piece){p, cut, false};
@@ -1229,8 +1236,8 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
                                B_PUNCT) || (last && p[len - 1] == '.')))
             ce--;
         bool follow = ce < len || c1 == n || s[c1] == ' ';
-        if (!np && (apostrophe_word(p, ce, at) ||
-                    quoted_word(p, ce, at))) {
+        if (!np && (apostrophe_word(p, ce, at, may_cw) ||
+                    quoted_word(p, ce, at, may_cw))) {
             bool split = p[ce - 1] == '\'' && follow;
             out[np++] = (struct piece){p, ce - split, false};
             if (split)
@@ -1241,7 +1248,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
             return true;
         }
         size_t cl = ce - at;
-        if (at < k || !plain_core(p + k, at - k))
+        if (at < k || !plain_core(p + k, at - k, may_cw))
             return false;
         static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
                                             "'D", "'ll", "'LL", "'re",
@@ -1264,7 +1271,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         if (!split && follow && cl == 2 && at >= k + 2 &&
             ((p[at - 1] == 'n' && q[1] == 't') ||
              (p[at - 1] == 'N' && q[1] == 'T')) &&
-            plain_core(p + k, at - 1 - k)) {
+            plain_core(p + k, at - 1 - k, true)) {
             out[np++] = (struct piece){p + k, at - 1 - k, false};
             out[np++] = (struct piece){q - 1, 3, false};
             split = true;
@@ -1286,7 +1293,7 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
     size_t core = k;
     while (k < len && byte_class[(unsigned char)p[k]] & B_PLAIN)
         k++;
-    if (!plain_core(p + core, k - core))
+    if (!plain_core(p + core, k - core, may_cw))
         return false;
     out[np++] = (struct piece){p + core, k - core, false};
     if (last) {
@@ -1392,6 +1399,20 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
     return has_contraction_word(p, len);
 }
 
+/* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
+   the brackets [](){}<>. */
+static bool is_padded_byte(unsigned char c)
+{
+    switch (c) {
+    case ';': case '@': case '#': case '$': case '%': case '&': case '?':
+    case '!': case '*': case '[': case ']': case '(': case ')': case '{':
+    case '}': case '<': case '>':
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Bit masks of a 64-byte window of the sentence: bit k describes byte
  * base + k. Bytes past the sentence's end count as whitespace.
@@ -1404,7 +1425,10 @@ struct window {
     uint64_t plain;   /* bytes no rewrite touches: ASCII letters and
                          digits, '.' and '-' (not the second of two),
                          bytes of code points that are never whitespace,
-                         quotes or dashes (all but C0-C2, E1-E3, F5-FF) */
+                         quotes or dashes (all but C0-C2, E1-E3, F5-FF),
+                         and, except with SSE2, + / = \ ^ _ | ~
+                         (fast_class's safe bytes; a byte left out only
+                         takes a slower tier) */
     uint64_t dot;     /* '.' */
     uint64_t alnum;   /* ASCII letters and digits */
     uint64_t cand;    /* c g l w (either case) starting a run of exactly
@@ -1412,6 +1436,25 @@ struct window {
                          are equal: where a MacIntyre contraction word may
                          be (runs cut by the window's end are not seen:
                          only whole chunks use this) */
+    uint64_t pad;     /* bytes NLTK pads wherever they are
+                         (is_padded_byte; none with SSE2) */
+    uint64_t quote3;  /* first bytes of the quotes NLTK pads wherever
+                         they are, ‘ ’ “ ” „ (E2 80 98-9E but 9A 9B) */
+    uint64_t quote2;  /* first bytes of « » (C2 AB, C2 BB); quote3 and
+                         quote2 are none with SSE2 */
+};
+
+/* The byte masks classify64() starts from (bit k: byte k). */
+struct raw_masks {
+    uint64_t ws;      /* ASCII whitespace (9-13, 32) */
+    uint64_t safe;    /* plain before the "not the second of two" rule */
+    uint64_t dot;     /* '.' */
+    uint64_t dash;    /* '-' */
+    uint64_t alnum;   /* ASCII letters and digits */
+    uint64_t cw;      /* c g l w, either case */
+    uint64_t pad;     /* is_padded_byte() */
+    uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
+    uint64_t quote2;  /* « » start here, whole in the 64 bytes */
 };
 
 #ifdef __SSE2__
@@ -1420,15 +1463,16 @@ static inline uint64_t bits16(__m128i v, int k)
 {
     return (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
 }
-#endif
 
-/* Classify the 64 bytes at p (all readable; bytes from valid on count
-   as spaces) into w. */
-static void classify64(const unsigned char *p, size_t valid,
-                       struct window *w)
+/*
+ * The raw masks of p[0..64), 16 bytes a step. The symbols + / = \ ^ _ |
+ * ~ are left out of safe (their chunks take the slower tiers, which
+ * decide them the same way): eight more compares cost this path more
+ * (-2% in bench_filter mode 1) than the chunks they would save.
+ */
+static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-#ifdef __SSE2__
     const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
     const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
     const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
@@ -1473,7 +1517,152 @@ static void classify64(const unsigned char *p, size_t valid,
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
-#else
+    /* pad stays empty: more compares than the bulk path saves here */
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0};
+}
+#endif
+
+#if NLP_HAVE_AVX512
+/*
+ * The raw masks of p[0..64) in one step with AVX-512BW (only called when
+ * the CPU has it), the symbols + / = \ ^ _ | ~ included in safe (as in
+ * the byte loop; they are free here). Each byte's classes are looked up
+ * by nibbles, as lo_class[low nibble] & hi_class[high nibble] (vpshufb),
+ * so each class bit is a set of high nibbles times a set of low nibbles;
+ * one test per mask then gives 64 bits with no movemask and no shifts.
+ */
+enum {
+    N1_WS_CTRL = 1,   /* 09-0D */
+    N1_SPACE = 2,     /* 20 */
+    N1_DIGIT = 4,     /* 30-39 */
+    N1_LETTER1 = 8,   /* 41-4F, 61-6F */
+    N1_LETTER2 = 16,  /* 50-5A, 70-7A */
+    N1_DOT = 32,      /* 2E */
+    N1_DASH = 64,     /* 2D */
+    N1_CGL = 128,     /* 43 47 4C 63 67 6C */
+    N2_W = 1,         /* 57 77 */
+    N2_BAD_C = 2,     /* C0-C2: never valid or maybe a space (C2 85/A0) */
+    N2_BAD_E = 4,     /* E1-E3: maybe a space, quote or dash */
+    N2_BAD_F = 8,     /* F5-FF: never valid */
+    N2_SYM_2 = 16,    /* + / */
+    N2_SYM_3 = 32,    /* = */
+    N2_SYM_57 = 64,   /* \ ^ | ~ */
+    N2_SYM_5 = 128,   /* _ */
+};
+
+/* Class bits by low nibble (first table pair). */
+static const uint8_t nib1_lo[16] = {
+    N1_SPACE | N1_DIGIT | N1_LETTER2,                          /* 0 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 1 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 2 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2 | N1_CGL,               /* 3 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 4 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 5 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 6 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2 | N1_CGL,               /* 7 */
+    N1_DIGIT | N1_LETTER1 | N1_LETTER2,                        /* 8 */
+    N1_WS_CTRL | N1_DIGIT | N1_LETTER1 | N1_LETTER2,           /* 9 */
+    N1_WS_CTRL | N1_LETTER1 | N1_LETTER2,                      /* A */
+    N1_WS_CTRL | N1_LETTER1,                                   /* B */
+    N1_WS_CTRL | N1_LETTER1 | N1_CGL,                          /* C */
+    N1_WS_CTRL | N1_LETTER1 | N1_DASH,                         /* D */
+    N1_LETTER1 | N1_DOT,                                       /* E */
+    N1_LETTER1,                                                /* F */
+};
+
+/* Class bits by high nibble (first table pair). */
+static const uint8_t nib1_hi[16] = {
+    N1_WS_CTRL, 0, N1_SPACE | N1_DOT | N1_DASH, N1_DIGIT,
+    N1_LETTER1 | N1_CGL, N1_LETTER2, N1_LETTER1 | N1_CGL, N1_LETTER2,
+    0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Class bits by low nibble (second table pair). */
+static const uint8_t nib2_lo[16] = {
+    N2_BAD_C, N2_BAD_C | N2_BAD_E, N2_BAD_C | N2_BAD_E, N2_BAD_E,
+    0, N2_BAD_F, N2_BAD_F, N2_BAD_F | N2_W,
+    N2_BAD_F, N2_BAD_F, N2_BAD_F, N2_BAD_F | N2_SYM_2,
+    N2_BAD_F | N2_SYM_57, N2_BAD_F | N2_SYM_3, N2_BAD_F | N2_SYM_57,
+    N2_BAD_F | N2_SYM_2 | N2_SYM_5,
+};
+
+/* Class bits by high nibble (second table pair). */
+static const uint8_t nib2_hi[16] = {
+    0, 0, N2_SYM_2, N2_SYM_3, 0, N2_W | N2_SYM_57 | N2_SYM_5, 0,
+    N2_W | N2_SYM_57, 0, 0, 0, 0, N2_BAD_C, 0, N2_BAD_E, N2_BAD_F,
+};
+
+/* Third table pair: the bytes NLTK pads wherever they are. */
+enum {
+    N3_PAD_2 = 1,     /* ! # $ % & ( ) * */
+    N3_PAD_3 = 2,     /* ; < > ? */
+    N3_PAD_4 = 4,     /* @ */
+    N3_PAD_57 = 8,    /* [ ] { } */
+    N3_QUOTE3 = 16,   /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
+    N3_QUOTE2 = 32,   /* AB BB: last byte of « » */
+};
+
+static const uint8_t nib3_lo[16] = {
+    N3_PAD_4, N3_PAD_2, 0, N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_2, 0,
+    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2,
+    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2, N3_PAD_3 | N3_QUOTE3,
+    N3_PAD_57 | N3_QUOTE3, N3_PAD_3 | N3_QUOTE3, N3_PAD_3,
+};
+
+static const uint8_t nib3_hi[16] = {
+    0, 0, N3_PAD_2, N3_PAD_3, N3_PAD_4, N3_PAD_57, 0, N3_PAD_57,
+    0, N3_QUOTE3, N3_QUOTE2, N3_QUOTE2, 0, 0, 0, 0,
+};
+
+__attribute__((target("avx512bw")))
+static inline __m512i nibble_lut(const uint8_t t[16])
+{
+    return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)
+                                                  (const void *)t));
+}
+
+__attribute__((target("avx512bw")))
+static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
+{
+    const __m512i v = _mm512_loadu_si512((const void *)p);
+    const __m512i f = _mm512_set1_epi8(0x0f);
+    const __m512i lo = _mm512_and_si512(v, f);
+    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), f);
+    const __m512i c1 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib1_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib1_hi), hi));
+    const __m512i c2 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib2_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib2_hi), hi));
+    const __m512i c3 = _mm512_and_si512(
+        _mm512_shuffle_epi8(nibble_lut(nib3_lo), lo),
+        _mm512_shuffle_epi8(nibble_lut(nib3_hi), hi));
+#define HAS(c, bits) _mm512_test_epi8_mask(c, _mm512_set1_epi8((char)(bits)))
+    uint64_t ws = HAS(c1, N1_WS_CTRL | N1_SPACE);
+    uint64_t alnum = HAS(c1, N1_DIGIT | N1_LETTER1 | N1_LETTER2);
+    uint64_t dot = HAS(c1, N1_DOT), dash = HAS(c1, N1_DASH);
+    uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
+    uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
+    uint64_t sym = HAS(c2, N2_SYM_2 | N2_SYM_3 | N2_SYM_57 | N2_SYM_5);
+    uint64_t pad = HAS(c3, N3_PAD_2 | N3_PAD_3 | N3_PAD_4 | N3_PAD_57);
+    uint64_t high = _mm512_movepi8_mask(v);
+    /* a quote's bytes all in the window: its lead, 80, its last byte */
+#define IS(b) _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)(b)))
+    uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
+                      (HAS(c3, N3_QUOTE3) >> 2);
+    uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+#undef IS
+#undef HAS
+    *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
+                            dot, dash, alnum, cw, pad, quote3, quote2};
+}
+#endif
+
+/* The raw masks of p[0..64) a byte at a time (builds without SSE2). */
+static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
+{
+    uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
+    uint64_t pad = 0, quote3 = 0, quote2 = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1481,14 +1670,42 @@ static void classify64(const unsigned char *p, size_t valid,
         bool an = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' &&
                                              (b | 0x20) <= 'z');
         ws |= (f & F_WS) ? bit : 0;
-        safe |= (an || b == '.' || b == '-' ||
-                 (b >= 0x80 && !(f & (F_STOP | F_CHECK)))) ? bit : 0;
+        safe |= !(f & (F_WS | F_STOP | F_CHECK)) ? bit : 0;
         dot |= b == '.' ? bit : 0;
         dash |= b == '-' ? bit : 0;
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
+        pad |= is_padded_byte(b) ? bit : 0;
+        if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
+            p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
+            quote3 |= bit;
+        if (b == 0xc2 && k < 63 && (p[k + 1] == 0xab || p[k + 1] == 0xbb))
+            quote2 |= bit;
     }
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
+                            quote2};
+}
+
+/* Classify the 64 bytes at p (all readable; bytes from valid on count
+   as spaces) into w, with the vector code of level. */
+static void classify64_at(const unsigned char *p, size_t valid,
+                          enum nlp_simd_level level, struct window *w)
+{
+    struct raw_masks r;
+#if NLP_HAVE_AVX512
+    if (level == NLP_SIMD_AVX512)
+        raw_masks_avx512(p, &r);
+    else
 #endif
+#ifdef __SSE2__
+    if (level != NLP_SIMD_NONE)
+        raw_masks_sse2(p, &r);
+    else
+#endif
+        raw_masks_bytes(p, &r);
+    uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
+    uint64_t alnum = r.alnum, cw = r.cw, pad = r.pad;
+    uint64_t quote3 = r.quote3, quote2 = r.quote2;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1498,7 +1715,13 @@ static void classify64(const unsigned char *p, size_t valid,
         dash &= in;
         alnum &= in;
         cw &= in;
+        pad &= in;
+        quote3 &= in >> 2;      /* the whole quote before the end */
+        quote2 &= in >> 1;
     }
+    w->pad = pad;
+    w->quote3 = quote3;
+    w->quote2 = quote2;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1516,6 +1739,28 @@ static void classify64(const unsigned char *p, size_t valid,
             cand &= ~((uint64_t)1 << k);
     }
     w->cand = cand;
+}
+
+/* classify64_at() with the best vector code the build and CPU allow. */
+static void classify64(const unsigned char *p, size_t valid,
+                       struct window *w)
+{
+    classify64_at(p, valid, nlp_simd, w);
+}
+
+void nlp_window_masks(const char *p, size_t valid,
+                      enum nlp_simd_level level, uint64_t out[8])
+{
+    struct window w;
+    classify64_at((const unsigned char *)p, valid, level, &w);
+    out[0] = w.ws;
+    out[1] = w.plain;
+    out[2] = w.dot;
+    out[3] = w.alnum;
+    out[4] = w.cand;
+    out[5] = w.pad;
+    out[6] = w.quote3;
+    out[7] = w.quote2;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads
@@ -1571,20 +1816,27 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
 }
 
 /*
- * Bulk path: from i (a chunk start or whitespace inside the window), emit
- * every chunk that lies wholly in the window and before the first
- * "problem" byte as one token each. Problem bytes: anything but plain
- * bytes and whitespace, a possible contraction word's start, and dots
- * when the window reaches the sentence's closing tail. Those chunks are
- * exactly the ones window_kind() would call CHUNK_WHOLE; doing them in
- * one loop with no per-chunk decision saves the branch mispredictions of
- * deciding each word. Returns the position after the last chunk emitted
- * (i when none); the caller has no pending run.
+ * Bulk path: from i (a chunk start, whitespace, or the byte after a
+ * padded byte, inside the window), emit the tokens of every chunk before
+ * the one holding the first "problem" byte. Problem bytes: anything but
+ * plain bytes, padded bytes and quotes and whitespace, a possible
+ * contraction word's start, and the dots of the chunks that reach the
+ * sentence's closing tail. Such a chunk is one token, cut at its padded
+ * bytes and quotes (each a token), with a last , : ; ? ! or the final
+ * '.' as the split below; doing them in one loop with no per-chunk
+ * decision saves the branch mispredictions of deciding each word.
+ * A chunk that runs past the window gives the tokens that end inside it:
+ * the rest starts at a padded byte or quote (which then keeps its
+ * context) or at a plain byte right after one, and no rule reads the
+ * byte before a plain byte but the final-period rule, whose dot would be
+ * a problem in the window. Returns the position after the last token
+ * emitted (i when none); the caller has no pending run.
  */
-static size_t window_bulk(struct window *w, const char *s, size_t n,
-                          size_t i, size_t tail_start,
-                          struct nlp_sink *sink)
+static size_t window_bulk_once(struct window *w, const char *s, size_t n,
+                               size_t i, size_t tail_start, size_t end,
+                               struct nlp_sink *sink, size_t *more)
 {
+    *more = 0;
     if (i >= w->base + 64) {
         if (i >= n)
             return i;
@@ -1593,10 +1845,46 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
     size_t rel = i - w->base;
     uint64_t nonws = ~w->ws;
     uint64_t lo = ~(uint64_t)0 << rel;
-    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo;
+    /*
+     * The bytes NLTK pads wherever they are (brackets, ; @ # $ % & * ? !)
+     * and the quotes it pads wherever they are (‘ ’ “ ” „ « », first
+     * byte marked) are no problem either: each is a token, and no other
+     * rule looks at them, save the ones on '"', '\'', a final '.' (the
+     * tail's dots stay problems) and contraction words, which are
+     * problems. Token boundaries: each such byte or quote, and the byte
+     * after it inside a chunk.
+     */
+    uint64_t pad = w->pad & lo;
+    uint64_t q3 = w->quote3 & lo, q2 = w->quote2 & lo;
+    uint64_t bnd = pad | ((pad << 1) & nonws) | q3 | ((q3 << 3) & nonws) |
+                   q2 | ((q2 << 2) & nonws);
+    uint64_t prob = ((~w->plain & nonws) | w->cand) & lo &
+                    ~(pad | q3 | q2);
     uint64_t split = 0;
     if (w->base + 64 > tail_start) {
-        prob |= w->dot & lo;
+        /*
+         * Dots are problems in the chunks that reach the closing tail:
+         * from the start of the chunk holding the byte before the tail
+         * (the last chunk start at or before it; bit 0 when the chunk
+         * began before the window). The last chunk's final '.' after a
+         * byte of the chunk is no problem: window_kind() makes such a
+         * chunk two tokens (CHUNK_SPLIT_LAST) when its other bytes are
+         * plain, and any other dot in it stays a problem.
+         */
+        size_t from = 0;
+        if (tail_start > w->base) {
+            size_t t = tail_start - 1 - w->base;
+            uint64_t st = nonws & ~(nonws << 1) &
+                          (((uint64_t)2 << t) - 1);
+            from = st ? 63 - (size_t)__builtin_clzll(st) : 0;
+        }
+        prob |= w->dot & lo & (~(uint64_t)0 << from);
+        if (end > w->base && end - w->base <= 64) {
+            uint64_t fin = ((uint64_t)1 << (end - 1 - w->base)) & prob &
+                           w->dot & (w->ws >> 1) & (nonws << 1) & (lo << 1);
+            split |= fin;
+            prob &= ~fin;
+        }
     } else {
         /*
          * A chunk's last byte that is one of , : ; ? ! after a byte of
@@ -1612,12 +1900,18 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
         }
         prob &= ~split;
     }
-    size_t q = prob ? (size_t)__builtin_ctzll(prob) : 64;
     /* first byte of each token, the byte after each token */
-    uint64_t starts = (nonws & ~(nonws << 1) & lo) | split;
-    uint64_t ends = (w->ws & (nonws << 1) & (lo << 1)) | split;
-    if (q < 63)
-        ends &= ((uint64_t)2 << q) - 1;     /* chunks that end by q */
+    uint64_t cstarts = nonws & ~(nonws << 1) & lo;
+    uint64_t starts = cstarts | split | bnd;
+    uint64_t ends = (w->ws & (nonws << 1) & (lo << 1)) | split |
+                    (bnd & (nonws << 1) & (lo << 1));
+    if (prob) {
+        /* only the chunks before the one holding the first problem */
+        size_t q = (size_t)__builtin_ctzll(prob);
+        uint64_t before = cstarts & (((uint64_t)2 << q) - 1);
+        size_t cs = before ? 63 - (size_t)__builtin_clzll(before) : rel;
+        ends &= ((uint64_t)1 << cs) - 1;
+    }
     size_t last = rel;
     struct th_slice *t = sink->toks + sink->n;
     while (ends) {
@@ -1631,7 +1925,32 @@ static size_t window_bulk(struct window *w, const char *s, size_t n,
         last = e;
     }
     sink->n = (size_t)(t - sink->toks);
+    if (!prob && (nonws >> 63))   /* stopped by a chunk past the window */
+        *more = w->base + (size_t)__builtin_ctzll(nonws &
+                                                   (~(uint64_t)0 << last));
     return w->base + last;
+}
+
+/*
+ * window_bulk_once() window after window while only a chunk running past
+ * the window stops it: the next window starts at that chunk (the main
+ * loop would load the same one), which saves the per-chunk path a
+ * decision for it. A chunk of 64 bytes or more, a problem byte or a
+ * full slice array end it.
+ */
+static size_t window_bulk(struct window *w, const char *s, size_t n,
+                          size_t i, size_t tail_start, size_t end,
+                          struct nlp_sink *sink)
+{
+    for (;;) {
+        size_t more;
+        size_t next = window_bulk_once(w, s, n, i, tail_start, end, sink,
+                                       &more);
+        if (!more || more == w->base || sink->cap - sink->n < 64)
+            return next;
+        window_load(w, s, n, more);
+        i = more;
+    }
 }
 
 /*
@@ -1678,27 +1997,13 @@ static enum chunk_kind window_kind(const struct window *w, const char *s,
     return kind;
 }
 
-/* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
-   the brackets [](){}<>. */
-static bool is_padded_byte(unsigned char c)
-{
-    switch (c) {
-    case ';': case '@': case '#': case '$': case '%': case '&': case '?':
-    case '!': case '*': case '[': case ']': case '(': case ')': case '{':
-    case '}': case '<': case '>':
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* Close the plain segment s[p0, p) as a piece; false if it needs more. */
-static bool plain_piece(const char *s, size_t p0, size_t p,
+static bool plain_piece(const char *s, size_t p0, size_t p, bool may_cw,
                         struct piece *out, size_t *np)
 {
     if (p == p0)
         return true;
-    if (*np == 16 || has_contraction_word(s + p0, p - p0))
+    if (*np == 16 || (may_cw && has_contraction_word(s + p0, p - p0)))
         return false;
     out[(*np)++] = (struct piece){s + p0, p - p0, false};
     return true;
@@ -1719,7 +2024,7 @@ static bool plain_piece(const char *s, size_t p0, size_t p,
  */
 static bool padded_pieces(const struct th_nlp *nlp, const char *s,
                           size_t c0, size_t c1, size_t tail_start,
-                          struct piece *out, size_t *n_out)
+                          bool may_cw, struct piece *out, size_t *n_out)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t np = 0, p = c0, seg = c0;
@@ -1778,13 +2083,13 @@ static bool padded_pieces(const struct th_nlp *nlp, const char *s,
             p++;
             continue;
         }
-        if (!plain_piece(s, seg, p, out, &np) || np == 16)
+        if (!plain_piece(s, seg, p, may_cw, out, &np) || np == 16)
             return false;
         out[np++] = (struct piece){s + p, pad, false};
         p += pad;
         seg = p;
     }
-    if (!plain_piece(s, seg, p, out, &np))
+    if (!plain_piece(s, seg, p, may_cw, out, &np))
         return false;
     *n_out = np;
     return true;
@@ -1861,8 +2166,9 @@ static enum chunk_kind byte_loop_kind(const struct th_nlp *nlp,
         i = c0;
         kind = scan_chunk(s, n, c0, tail_start, end, &i);
         if (kind == CHUNK_RUN &&
-            (fast_pieces(s, n, c0, i, tail_start, end, pieces, n_pieces) ||
-             padded_pieces(nlp, s, c0, i, tail_start, pieces,
+            (fast_pieces(s, n, c0, i, tail_start, end, true, pieces,
+                         n_pieces) ||
+             padded_pieces(nlp, s, c0, i, tail_start, true, pieces,
                            n_pieces)))
             kind = CHUNK_PIECES;
     }
@@ -1923,9 +2229,12 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     while (i < n) {
         if (run_start == SIZE_MAX) {
             /* a window holds at most 64 tokens */
-            if (sink->cap - sink->n < 64 && nlp_sink_grow(sink) < 0)
-                return TH_ENOMEM;
-            i = window_bulk(&win, s, n, i, tail_start, sink);
+            if (sink->cap - sink->n < 64) {
+                int rc = nlp_sink_grow(sink);
+                if (rc < 0)
+                    return rc;
+            }
+            i = window_bulk(&win, s, n, i, tail_start, end, sink);
         }
         size_t ws = i, c0, len;
         if (!window_next(&win, s, n, i, &c0, &len))
@@ -1956,23 +2265,28 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
          * A chunk whose first non-plain byte is ASCII (not whitespace)
          * is one the byte loop and scan_chunk() both leave undecided (such
          * a byte is , : ; ? ! not at the end, or a byte both call bad):
-         * straight to the piece shapes.
+         * straight to the piece shapes. They need not look for a
+         * MacIntyre contraction word when the window marks no start of
+         * one in the chunk (cand: every such word of a segment bounded
+         * by non-alphanumeric bytes starts a 5-6 byte run there).
          */
-        bool direct = false;
+        bool direct = false, may_cw = true;
         if (len) {
             size_t rel = c0 - win.base;
-            uint64_t bad = (~win.plain >> rel) &
-                           (((uint64_t)1 << len) - 1);
+            uint64_t m = ((uint64_t)1 << len) - 1;
+            uint64_t bad = (~win.plain >> rel) & m;
             direct = bad && u[c0 + (size_t)__builtin_ctzll(bad)] < 0x80;
+            may_cw = ((win.cand >> rel) & m) != 0;
         }
         struct piece pieces[16];
         size_t n_pieces = 0;
         enum chunk_kind kind = CHUNK_RUN;
         if (direct) {
             i = c0 + len;
-            if (fast_pieces(s, n, c0, i, tail_start, end, pieces,
+            if (fast_pieces(s, n, c0, i, tail_start, end, may_cw, pieces,
                             &n_pieces) ||
-                padded_pieces(nlp, s, c0, i, tail_start, pieces, &n_pieces))
+                padded_pieces(nlp, s, c0, i, tail_start, may_cw, pieces,
+                              &n_pieces))
                 kind = CHUNK_PIECES;
         } else {
             kind = byte_loop_kind(nlp, s, n, c0, tail_start, end, &i,

@@ -172,6 +172,44 @@ static void no_trace(const struct nlp_punkt_trace *t, void *ctx)
 }
 
 /*
+ * text[0..n) three ways: the Treebank fast paths against the plain
+ * pipeline, Punkt's fast decisions against its full procedure, and
+ * th_nlp_word_tokenize against the pipeline per sentence.
+ */
+static void differential_check(const char *text, size_t n,
+                               struct nlp_str w1[2], struct nlp_str w2[2])
+{
+    static struct joined a, b;
+    a.len = b.len = 0;
+    CHECK(nlp_treebank_tokenize(nlp, text, n, w1, join_emit, &a) == 0);
+    CHECK(nlp_treebank_tokenize_reference(nlp, text, n, w2, join_emit,
+                                          &b) == 0);
+    CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
+    struct nlp_span *sa = NULL, *sb = NULL;
+    size_t na = 0, nb = 0;
+    CHECK(nlp_punkt_spans(nlp, text, n, &sa, &na) == 0);
+    CHECK(nlp_punkt_spans_traced(nlp, text, n, &sb, &nb, no_trace,
+                                 NULL) == 0);
+    CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+    struct th_slice *w;
+    size_t nw;
+    struct th_error err;
+    th_arena_reset(arena);
+    CHECK(th_nlp_word_tokenize(nlp, text, n, arena, &w, &nw, &err) == 0);
+    touch_pad(w, nw);
+    a.len = b.len = 0;
+    for (size_t i = 0; i < nw; i++)
+        join_emit(w[i].ptr, w[i].len, &a);
+    for (size_t i = 0; i < na; i++)
+        nlp_treebank_tokenize_reference(nlp, text + sa[i].start,
+                                        sa[i].end - sa[i].start, w2,
+                                        join_emit, &b);
+    CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
+    free(sa);
+    free(sb);
+}
+
+/*
  * Random texts built from pieces the fast paths care about (clitics,
  * contraction words, abbreviations, quotes, brackets, punctuation,
  * whitespace kinds, a few non-ASCII quotes and spaces): the Treebank fast
@@ -179,6 +217,7 @@ static void no_trace(const struct nlp_punkt_trace *t, void *ctx)
  * the full procedure's spans, and th_nlp_word_tokenize the pipeline's
  * tokens of each sentence (that path reads windows past sentence ends).
  * A fixed seed keeps it reproducible; it found the "'tis'twas" case.
+ * Successive texts use each vector code the machine can run (nlp_simd).
  */
 static void test_random_differential(void)
 {
@@ -195,15 +234,51 @@ static void test_random_differential(void)
         "'twas", "d'ye", "Yes", "Mr.", "Mrs. ", "St. ", "Inc. ", "I", "And",
         "and", "A", "Jr", "Sen", "J. ", "K.", "But", "For", "Let", "no",
         "Why", "Comic", "\x1c", "5$", "a%", "%.", ".\"", "...)",
+        "|", "=", "~", "^", "\\", "a/b", "\u201a", "\u201b", "it\u2019s",
+        "x\u201d.", "\u201cx", "\u00abx\u00bb",
+        "U.S.", "e.g.", "word.", "(x.", "a.b", "\u00e9.",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
-    static struct joined a, b;
     struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
     uint64_t x = 88172645463325252ULL;     /* xorshift64 state */
     char text[1024];
     setup();
+    /* contraction words the window's candidate mask must not hide from
+       the piece shapes: glued to n't (the core is cut inside a longer
+       run), after _ and symbols, inside brackets and quotes */
+    static const char *const fixed[] = {
+        "x cannotn't y.", "(cannotn't) y", "gonnan't x", "\"wannan't\"",
+        "x_gonna y", "gonna_x y", "a/cannot b", "cannot/b", "(gonna) x",
+        "\"gimme\", he", "lemme's go", "'gotta' x", "gonna, x", "x Cannot.",
+        "(cannot", "gonna)", "x--gonna y", "cannot... x", "1,000 gonna x",
+    };
+    for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+        for (int level = 0; level <= (int)nlp_simd; level++) {
+            enum nlp_simd_level keep = nlp_simd;
+            nlp_simd = (enum nlp_simd_level)level;
+            differential_check(fixed[k], strlen(fixed[k]), w1, w2);
+            nlp_simd = keep;
+        }
+    /* chunks whose padded bytes and quotes fall at every place of a
+       window's end: what the bulk path leaves of a chunk must keep the
+       context of '"' after '(' or of 'tis */
+    static const char *const tails[] = {
+        " f(\"X-Y\", \"Z\");", " f('tis) g(\u201c\"a\u201d)",
+        " a(['twas] \u00ab\"b\u00bb", " x;\"y\"@(\"z\")",
+    };
+    for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
+        for (size_t pre = 0; pre < 70; pre++) {
+            char buf[160];
+            memset(buf, 'x', pre);
+            size_t tl = strlen(tails[k]);
+            memcpy(buf + pre, tails[k], tl);
+            differential_check(buf, pre + tl, w1, w2);
+        }
+    const enum nlp_simd_level best = nlp_simd;
     for (int it = 0; it < 200000; it++) {
         size_t n = 0;
+        /* every vector code the machine can run, in turn */
+        nlp_simd = (enum nlp_simd_level)(it % ((int)best + 1));
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t k = 1 + x % 60;
         for (size_t i = 0; i < k; i++) {
@@ -213,39 +288,69 @@ static void test_random_differential(void)
             memcpy(text + n, p, l);
             n += l;
         }
-        a.len = b.len = 0;
-        CHECK(nlp_treebank_tokenize(nlp, text, n, w1, join_emit, &a) == 0);
-        CHECK(nlp_treebank_tokenize_reference(nlp, text, n, w2, join_emit,
-                                              &b) == 0);
-        CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
-        struct nlp_span *sa = NULL, *sb = NULL;
-        size_t na = 0, nb = 0;
-        CHECK(nlp_punkt_spans(nlp, text, n, &sa, &na) == 0);
-        CHECK(nlp_punkt_spans_traced(nlp, text, n, &sb, &nb, no_trace,
-                                     NULL) == 0);
-        CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
-        struct th_slice *w;
-        size_t nw;
-        struct th_error err;
-        th_arena_reset(arena);
-        CHECK(th_nlp_word_tokenize(nlp, text, n, arena, &w, &nw, &err) == 0);
-        touch_pad(w, nw);
-        a.len = b.len = 0;
-        for (size_t i = 0; i < nw; i++)
-            join_emit(w[i].ptr, w[i].len, &a);
-        for (size_t i = 0; i < na; i++)
-            nlp_treebank_tokenize_reference(nlp, text + sa[i].start,
-                                            sa[i].end - sa[i].start, w2,
-                                            join_emit, &b);
-        CHECK_EQ_MEM(a.bytes, a.len, b.bytes, b.len);
-        free(sa);
-        free(sb);
+        differential_check(text, n, w1, w2);
         if (th_test_failed)
             break;      /* one diagnostic is enough */
     }
+    nlp_simd = best;
     for (int i = 0; i < 2; i++) {
         nlp_str_release(&w1[i]);
         nlp_str_release(&w2[i]);
+    }
+}
+
+/*
+ * The Treebank window masks are the same with every vector code this
+ * build and CPU can run (byte loop, SSE2, AVX-512BW): 1,000,000 windows
+ * of random bytes, drawn half from the bytes the masks single out
+ * (whitespace, . - and the c g l w words, the lead bytes around C0-C2,
+ * E1-E3 and F4-F5, continuation bytes) and half from all 256, with
+ * every cut-off (valid) length. The SSE2 code leaves the symbols
+ * + / = \ ^ _ | ~ out of the plain mask and has no pad and quote masks
+ * (only slower, not different).
+ */
+static void test_window_masks(void)
+{
+    static const unsigned char picks[] = {
+        ' ', '\t', '\n', '\r', 8, 14, 0x1c, '.', '-', '0', '9', '/', ':',
+        '+', '=', '\\', '^', '_', '|', '~', '(', ')', '[', ']', '{', '}',
+        '<', '>', ';', '?', '!', '@', '#', '$', '%', '&', '*', '"', '\'',
+        ',',
+        '@', 'A', 'Z', '[', '`', 'a', 'z', '{', 'c', 'C', 'g', 'G', 'l',
+        'L', 'w', 'W', 'n', 'o', 't', 'm', 0x7f, 0x80, 0xbf, 0xc0, 0xc1,
+        0xc2, 0xc3, 0xdf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xef, 0xf0, 0xf4,
+        0xf5, 0xfe, 0xff, 0xe2, 0xe2, 0x80, 0x80, 0x98, 0x99, 0x9a, 0x9b,
+        0x9c, 0x9d, 0x9e, 0x9f, 0xc2, 0xab, 0xbb, 0xaa,
+    };
+    uint64_t x = 0x9e3779b97f4a7c15ULL;     /* xorshift64 state */
+    char win[64];
+    setup();
+    for (int it = 0; it < 1000000 && !th_test_failed; it++) {
+        for (size_t k = 0; k < sizeof(win); k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            win[k] = (char)((x >> 8) & 1 ? picks[(x >> 16) % sizeof(picks)]
+                                         : (x >> 24) & 0xff);
+        }
+        size_t valid = it % 8 ? 64 : (size_t)(x >> 40) % 65;
+        uint64_t ref[8], got[8];
+        nlp_window_masks(win, valid, NLP_SIMD_NONE, ref);
+        uint64_t sym = 0;   /* + / = \ ^ _ | ~, not plain with SSE2 */
+        for (size_t k = 0; k < valid && k < 64; k++)
+            if (strchr("+/=\\^_|~", win[k]) && win[k])
+                sym |= (uint64_t)1 << k;
+        for (int level = NLP_SIMD_NONE + 1; level <= (int)nlp_simd;
+             level++) {
+            nlp_window_masks(win, valid, (enum nlp_simd_level)level, got);
+            if (level == NLP_SIMD_SSE2) {
+                got[1] |= sym;
+                /* no pad and quote masks with SSE2 */
+                CHECK(got[5] == 0 && got[6] == 0 && got[7] == 0);
+                got[5] = ref[5];
+                got[6] = ref[6];
+                got[7] = ref[7];
+            }
+            CHECK_EQ_MEM(got, sizeof(got), ref, sizeof(ref));
+        }
     }
 }
 
@@ -774,6 +879,7 @@ static const struct th_test tests[] = {
     {"treebank_quotes", test_treebank_quotes},
     {"fast_shapes", test_fast_shapes},
     {"random_differential", test_random_differential},
+    {"window_masks", test_window_masks},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
