@@ -57,6 +57,17 @@ static inline uint64_t th_ft_other_bytes(uint64_t x)
            th_ft_zero_bytes(x ^ TH_FT_BYTES('\n'));
 }
 
+/* Add a token from the bytes of it that are letters and other non-symbols. */
+static inline void th_ft_quality_add_classes(struct th_ft_token_stats *ts,
+                                             uint64_t letter, uint64_t other,
+                                             size_t len)
+{
+    size_t ns = (letter | other) != 0;
+    ts->n_non_symbol += ns;
+    ts->non_symbol_chars += len & (0 - ns);
+    ts->n_alpha += letter != 0;
+}
+
 /*
  * Add an ASCII token of 1 to 8 bytes, given as its little-endian word x
  * (zero bytes past the token; no byte >= 0x80): letters, digits, tab, LF
@@ -66,14 +77,9 @@ static inline uint64_t th_ft_other_bytes(uint64_t x)
 static inline void th_ft_quality_add_ascii(struct th_ft_token_stats *ts,
                                            uint64_t x, size_t len)
 {
-    uint64_t own = x;
-    uint64_t letter = th_ft_letter_bytes(x);
-    uint64_t other = th_ft_other_bytes(x);
-    size_t ns = (letter | other) != 0;
-    ts->n_non_symbol += ns;
-    ts->non_symbol_chars += len & (0 - ns);
-    ts->n_alpha += letter != 0;
-    uint64_t key = own | (uint64_t)len << 56;
+    th_ft_quality_add_classes(ts, th_ft_letter_bytes(x), th_ft_other_bytes(x),
+                              len);
+    uint64_t key = x | (uint64_t)len << 56;
     const struct th_ft_stop_slot *slot =
         &th_ft_stop_slots[(key * TH_FT_STOP_MAGIC) >> 61];
     unsigned hit = slot->bit & (0u - (slot->key == key));
@@ -90,12 +96,10 @@ static inline void th_ft_quality_add_ascii16(struct th_ft_token_stats *ts,
                                              uint64_t lo, uint64_t hi,
                                              size_t len)
 {
-    uint64_t letter = th_ft_letter_bytes(lo) | th_ft_letter_bytes(hi);
-    uint64_t other = th_ft_other_bytes(lo) | th_ft_other_bytes(hi);
-    size_t ns = (letter | other) != 0;
-    ts->n_non_symbol += ns;
-    ts->non_symbol_chars += len & (0 - ns);
-    ts->n_alpha += letter != 0;
+    th_ft_quality_add_classes(ts,
+                              th_ft_letter_bytes(lo) | th_ft_letter_bytes(hi),
+                              th_ft_other_bytes(lo) | th_ft_other_bytes(hi),
+                              len);
 }
 
 /*
@@ -108,13 +112,13 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
                                    size_t n);
 
 /*
- * th_ft_quality_add_token() for a word followed by at least 16 readable
- * bytes: a word of up to 16 bytes of plainly valid UTF-8 with an ASCII
- * letter is counted from one block (SSE2), any other takes the general
- * path.
+ * th_ft_quality_add_token() for a word followed by pad readable bytes:
+ * with 16 or more, a word of up to 16 bytes of plainly valid UTF-8 with an
+ * ASCII letter is counted from one block (SSE2); any other takes the
+ * general path.
  */
 void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
-                              bool terminal);
+                              bool terminal, size_t pad);
 
 /* Add any token (the general path: UTF-8, long tokens). */
 void th_ft_quality_add_token(struct th_ft_token_stats *ts, struct th_slice w,

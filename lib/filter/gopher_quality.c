@@ -320,10 +320,10 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
 }
 
 void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
-                              bool terminal)
+                              bool terminal, size_t pad)
 {
 #if defined(__SSE2__)
-    if (w.len - 1 < 16) {
+    if (pad >= 16 && w.len - 1 < 16) {
         /* the word's bytes, those past it zeroed */
         const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
                                           11, 12, 13, 14, 15);

@@ -922,12 +922,9 @@ static int build_boundaries(struct ngram_ctx *cx)
                 bool ascii = !(x & TH_FT_BYTES(0x80));
                 qx[k] = ascii ? x : 0;
                 qlen[k] = ascii ? len : 0;
-                if (!ascii && cx->word_pad >= 16)
+                if (!ascii)
                     th_ft_quality_add_padded(cx->quality, cx->words[k],
-                                             cx->terminal);
-                else if (!ascii)
-                    th_ft_quality_add_token(cx->quality, cx->words[k],
-                                            cx->terminal);
+                                             cx->terminal, cx->word_pad);
             }
         } else if (len <= 16 && cx->word_pad >= 8) {
             /* 9 to 16 bytes, padded: two loads, two stores, no loop */
@@ -941,24 +938,22 @@ static int build_boundaries(struct ngram_ctx *cx)
             cont = th_ft_count_marked(continuation_bytes(x)) +
                    th_ft_count_marked(continuation_bytes(hi));
             r = (r + (unsigned)len * 8) % 61;
-            if (cx->quality)
+            if (cx->quality) {
                 qx[k] = qlen[k] = 0;
-            if (cx->quality && !((x | hi) & TH_FT_BYTES(0x80)))
-                th_ft_quality_add_ascii16(cx->quality, x, hi, len);
-            else if (cx->quality && cx->word_pad >= 16)
-                th_ft_quality_add_padded(cx->quality, cx->words[k],
-                                         cx->terminal);
-            else if (cx->quality)
-                th_ft_quality_add_token(cx->quality, cx->words[k],
-                                        cx->terminal);
+                if (!((x | hi) & TH_FT_BYTES(0x80)))
+                    th_ft_quality_add_ascii16(cx->quality, x, hi, len);
+                else
+                    th_ft_quality_add_padded(cx->quality, cx->words[k],
+                                             cx->terminal, cx->word_pad);
+            }
         } else if (len == 0) {
             x = h = 0;
             cont = 0;
-            if (cx->quality)
+            if (cx->quality) {
                 qx[k] = qlen[k] = 0;
-            if (cx->quality)
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);
+            }
         } else {
             if (cx->quality) {
                 qx[k] = qlen[k] = 0;
