@@ -90,7 +90,8 @@ char *th_arena_memdup(struct th_arena *arena, const void *data, size_t len);
 char *th_arena_printf(struct th_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Release everything allocated since creation; keeps one block for reuse. */
+/* Release everything allocated since creation; keeps the blocks (of any
+ * size, up to 64 MiB of them) for reuse by later allocations. */
 void th_arena_reset(struct th_arena *arena);
 
 /* Bytes handed out since the last reset (for accounting and tests). */

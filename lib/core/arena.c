@@ -1,7 +1,8 @@
 /*
  * Arena (bump) allocator: one per batch of documents. Blocks are malloc'd on
  * demand; an allocation larger than the block size gets a block of its own.
- * Reset keeps the first block so steady-state processing does no malloc.
+ * Reset keeps the blocks (up to TH_ARENA_RETAIN bytes) so steady-state
+ * processing does no malloc.
  *
  * With TH_ARENA_DEBUG defined (meson -Darena_debug=true) every allocation
  * is its own malloc'd block, so ASan catches overflows between allocations
@@ -72,10 +73,16 @@ static struct th_arena_block *new_block(struct th_arena *a, size_t need)
 #endif
     if (size > SIZE_MAX - BLOCK_HDR)
         return NULL;
+    /* the smallest spare block that fits (the list is short: at most
+     * TH_ARENA_RETAIN bytes of blocks of at least block_size) */
+    struct th_arena_block **best = NULL;
+    for (struct th_arena_block **p = &a->spare; *p; p = &(*p)->next)
+        if ((*p)->size >= size && (!best || (*p)->size < (*best)->size))
+            best = p;
     struct th_arena_block *b;
-    if (size == a->block_size && a->spare) {
-        b = a->spare;
-        a->spare = b->next;
+    if (best) {
+        b = *best;
+        *best = b->next;
         b->used = 0;
         b->next = a->head;
         a->head = b;
@@ -159,9 +166,11 @@ char *th_arena_printf(struct th_arena *arena, const char *fmt, ...)
 void th_arena_reset(struct th_arena *arena)
 {
     /*
-     * Default-sized blocks go to the spare list for reuse (up to
-     * TH_ARENA_RETAIN bytes), so a steady stream of batches allocates
-     * nothing; oversized blocks are freed.
+     * Blocks go to the spare list for reuse (up to TH_ARENA_RETAIN bytes),
+     * so a steady stream of batches allocates nothing: oversized ones too,
+     * since a stream of documents asks for large blocks again and again
+     * (malloc would hand them back to the kernel and fault their pages in
+     * anew each time; in the filter chain about one page fault a document).
      */
     struct th_arena_block *b = arena->head;
     size_t kept = 0;
@@ -169,8 +178,7 @@ void th_arena_reset(struct th_arena *arena)
         kept += s->size;
     while (b) {
         struct th_arena_block *next = b->next;
-        bool reuse = b->size == arena->block_size &&
-                     kept + b->size <= TH_ARENA_RETAIN;
+        bool reuse = kept + b->size <= TH_ARENA_RETAIN;
 #ifdef TH_ARENA_DEBUG
         reuse = false;
 #endif

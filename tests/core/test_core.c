@@ -1,4 +1,5 @@
 /* Unit tests for lib/core: arena, buf, JSON escaping, config, doc metadata. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "thresh/config.h"
@@ -21,6 +22,34 @@ static void arena_aligns_and_resets(void)
     CHECK_EQ_STR(s, "doc-7");
     th_arena_free(a);
     th_arena_free(NULL);
+}
+
+/* Blocks of every size are kept across resets and reused: a stream of
+ * documents that each need a large block does not malloc one a document. */
+static void arena_reuses_large_blocks(void)
+{
+    struct th_arena *a;
+    CHECK(th_arena_new(&a, 1024, 0) == 0);
+    char *big = th_arena_alloc(a, 100000);
+    char *small = th_arena_alloc(a, 100);
+    CHECK(big && small);
+    for (int round = 0; round < 3; round++) {
+        th_arena_reset(a);
+        /* a freed block would go to the next malloc of its size: this one
+         * (so a block the arena did not keep cannot come back by chance) */
+        void *hog = malloc(50000);
+        CHECK(hog != NULL);
+        char *s = th_arena_alloc(a, 100);      /* a default block */
+        char *b = th_arena_alloc(a, 90000);    /* fits the large one */
+        CHECK(s && b);
+        memset(b, 'x', 90000);
+#ifndef TH_ARENA_DEBUG
+        CHECK(b == big);      /* the smallest spare block that fits */
+        CHECK(s != big);      /* default requests take a default block */
+#endif
+        free(hog);
+    }
+    th_arena_free(a);
 }
 
 static void arena_cap_refuses(void)
@@ -219,6 +248,7 @@ static void utf8_validates_and_encodes(void)
 static const struct th_test tests[] = {
     {"utf8_validates_and_encodes", utf8_validates_and_encodes},
     {"arena_aligns_and_resets", arena_aligns_and_resets},
+    {"arena_reuses_large_blocks", arena_reuses_large_blocks},
     {"arena_cap_refuses", arena_cap_refuses},
     {"buf_caps_and_grows", buf_caps_and_grows},
     {"json_escapes_and_repairs", json_escapes_and_repairs},
