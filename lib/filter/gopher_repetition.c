@@ -1199,11 +1199,18 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
  * The six greedy passes share one set, empty between passes: a pass
  * records the slots it fills and empties just those when it is done, so it
  * costs its inserts rather than a cleared table (a fresh set a pass meant
- * clearing 16 bytes a slot, two slots a candidate, six times a document).
- * A set that grew during a pass is cleared whole.
+ * clearing a table six times a document). A slot is 8 bytes: 32 bits of
+ * the n-gram's key and its first position + 1 (0: empty), half of a
+ * struct gram_entry, so the set's random probes stay in the L1 cache more
+ * often; a pass inserts at most its candidates, so a table of at least
+ * four slots a candidate never fills past a quarter and never grows. A
+ * match of the 32 bits is checked by comparing the n-grams' bytes, as a
+ * match of whole keys is in gram_lookup().
  */
 struct dup_set {
-    struct gram_set set;      /* shared by the passes */
+    uint64_t *slots;          /* key bits << 32 | (first + 1), 0 = empty */
+    size_t mask;              /* capacity - 1 */
+    unsigned shift;           /* 64 - log2(capacity): home slot = top bits */
     uint32_t *filled;         /* slots filled by the current pass */
     uint32_t *visit;          /* the current pass's candidates */
     size_t n_visit;           /* their count; before the first pass, the
@@ -1213,25 +1220,27 @@ struct dup_set {
 
 static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
 {
-    ds->filled = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->filled),
-                         false);
-    ds->visit = scratch(cx, (cx->n_cand_dup + 1) * sizeof(*ds->visit),
-                        false);
-    if (!ds->filled || !ds->visit)
+    size_t n = cx->n_cand_dup + 1;
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < n * 4)
+        bits++;
+    ds->filled = scratch(cx, n * sizeof(*ds->filled), false);
+    ds->visit = scratch(cx, n * sizeof(*ds->visit), false);
+    ds->slots = scratch(cx, sizeof(*ds->slots) << bits, true);
+    if (!ds->filled || !ds->visit || !ds->slots)
         return TH_ENOMEM;
+    ds->mask = ((size_t)1 << bits) - 1;
+    ds->shift = 64 - bits;
     ds->n_visit = 0;
     ds->listed = false;
-    return gram_set_init(&ds->set, cx->arena, table_expect(cx->n_cand_dup));
+    return 0;
 }
 
 /* find_all_duplicate: greedy duplicate n-grams (concatenated) chars. */
-static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
-                           struct dup_set *ds, size_t *chars_out)
+static void dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
+                            struct dup_set *ds, size_t *chars_out)
 {
-    struct gram_set *set = &ds->set;
-    const struct gram_entry *slots = set->slots;   /* before any growth */
     size_t n_filled = 0, n_visit = 0, n_words = cx->n_words;
-    *chars_out = 0;
     /*
      * The candidates whose n-gram may repeat, listed without branches (they
      * would depend on the text): an n-gram past the end is none, and one
@@ -1255,6 +1264,7 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
     }
     ds->n_visit = n_visit;
     ds->listed = true;
+    uint64_t *slots = ds->slots;
     size_t total = 0, next = 0;
     for (size_t k = 0; k < n_visit; k++) {
         size_t i = ds->visit[k];
@@ -1262,28 +1272,29 @@ static int dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
             continue;      /* inside a duplicate the scan jumped over */
         const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
         uint64_t cl = e->chars - s->chars;
-        uint64_t hc = concat_hash(cx, i, n);
-        uint64_t key = gram_key(hc, cl);
-        struct gram_entry *en;
-        int rc = gram_lookup(set, cx, key, (uint32_t)i, n, 0, &en);
-        if (rc < 0)
-            return rc;
-        if (rc == 1) {
-            total += (size_t)cl;
-            next = i + n;
-        } else {
-            /* (a pass visits each candidate at most once) */
-            ds->filled[n_filled++] = (uint32_t)(en - set->slots);
+        uint64_t key = gram_key(concat_hash(cx, i, n), cl);
+        uint64_t tag = key << 32;     /* the low bits; the slot: the top */
+        size_t j = key >> ds->shift;
+        for (;;) {
+            uint64_t v = slots[j];
+            if (!v) {
+                /* (a pass visits each candidate at most once) */
+                slots[j] = tag | (i + 1);
+                ds->filled[n_filled++] = (uint32_t)j;
+                break;
+            }
+            if ((v & ~0ull << 32) == tag &&
+                ngram_equal(cx, (uint32_t)v - 1, i, n, 0)) {
+                total += (size_t)cl;
+                next = i + n;
+                break;
+            }
+            j = (j + 1) & ds->mask;
         }
     }
-    if (set->slots != slots)
-        memset(set->slots, 0, (set->mask + 1) * sizeof(*set->slots));
-    else
-        for (size_t j = 0; j < n_filled; j++)
-            set->slots[ds->filled[j]].key = 0;
-    set->used = 0;
+    for (size_t f = 0; f < n_filled; f++)
+        slots[ds->filled[f]] = 0;
     *chars_out = total;
-    return 0;
 }
 
 static const char *const top_reasons[TH_GOPHER_TOP_NGRAMS] = {
@@ -1414,8 +1425,7 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
             continue;
         if (!ds.filled && (rc = dup_set_init(&cx, &ds)) < 0)
             break;
-        rc = dup_ngram_chars(&cx, (size_t)d + 5, &ds,
-                             &st->dup_ngram_chars[d]);
+        dup_ngram_chars(&cx, (size_t)d + 5, &ds, &st->dup_ngram_chars[d]);
         st->dup_ngram_frac[d] = frac(st->dup_ngram_chars[d], lt);
         if (!reason && opts->dup_ngram_frac[d] &&
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
