@@ -1202,10 +1202,11 @@ static int top_ngram_chars(const struct ngram_ctx *cx, size_t n,
  * clearing a table six times a document). A slot is 8 bytes: 32 bits of
  * the n-gram's key and its first position + 1 (0: empty), half of a
  * struct gram_entry, so the set's random probes stay in the L1 cache more
- * often; a pass inserts at most its candidates, so a table of at least
- * four slots a candidate never fills past a quarter and never grows. A
- * match of the 32 bits is checked by comparing the n-grams' bytes, as a
- * match of whole keys is in gram_lookup().
+ * often. The table starts at four slots a candidate (up to 4096
+ * candidates) and doubles when a pass fills a quarter of it (a pass only
+ * inserts the n-grams it has not seen, few in a repetitive text). A match
+ * of the 32 bits is checked by comparing the n-grams' bytes, as a match of
+ * whole keys is in gram_lookup().
  */
 struct dup_set {
     uint64_t *slots;          /* key bits << 32 | (first + 1), 0 = empty */
@@ -1222,7 +1223,7 @@ static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
 {
     size_t n = cx->n_cand_dup + 1;
     unsigned bits = 4;
-    while (((size_t)1 << bits) < n * 4)
+    while (((size_t)1 << bits) < (n < 4096 ? n : 4096) * 4)
         bits++;
     ds->filled = scratch(cx, n * sizeof(*ds->filled), false);
     ds->visit = scratch(cx, n * sizeof(*ds->visit), false);
@@ -1236,9 +1237,46 @@ static int dup_set_init(struct ngram_ctx *cx, struct dup_set *ds)
     return 0;
 }
 
+/* Home slot of n-gram key in ds. */
+static inline size_t dup_home(const struct dup_set *ds, uint64_t key)
+{
+    return key >> ds->shift;
+}
+
+/* Key of the n-gram at i (gram_key of its hash and characters). */
+static inline uint64_t dup_key(const struct ngram_ctx *cx, size_t i,
+                               size_t n)
+{
+    return gram_key(concat_hash(cx, i, n),
+                    cx->b[i + n].chars - cx->b[i].chars);
+}
+
+/* Double ds, whose n_filled entries are n-grams of n tokens (those of the
+ * current pass): their keys come back from their first positions. */
+static int dup_set_grow(struct ngram_ctx *cx, struct dup_set *ds,
+                        size_t n, size_t n_filled)
+{
+    size_t cap = (ds->mask + 1) * 2;
+    uint64_t *slots = scratch(cx, cap * sizeof(*slots), true);
+    if (!slots)
+        return TH_ENOMEM;
+    ds->mask = cap - 1;
+    ds->shift--;
+    for (size_t f = 0; f < n_filled; f++) {
+        uint64_t v = ds->slots[ds->filled[f]];
+        size_t j = dup_home(ds, dup_key(cx, (uint32_t)v - 1, n));
+        while (slots[j])
+            j = (j + 1) & ds->mask;
+        slots[j] = v;
+        ds->filled[f] = (uint32_t)j;
+    }
+    ds->slots = slots;   /* the old table stays in the scratch until the end */
+    return 0;
+}
+
 /* find_all_duplicate: greedy duplicate n-grams (concatenated) chars. */
-static void dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
-                            struct dup_set *ds, size_t *chars_out)
+static int dup_ngram_chars(struct ngram_ctx *cx, size_t n,
+                           struct dup_set *ds, size_t *chars_out)
 {
     size_t n_filled = 0, n_visit = 0, n_words = cx->n_words;
     /*
@@ -1270,17 +1308,22 @@ static void dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
         size_t i = ds->visit[k];
         if (i < next)
             continue;      /* inside a duplicate the scan jumped over */
-        const struct boundary *s = &cx->b[i], *e = &cx->b[i + n];
-        uint64_t cl = e->chars - s->chars;
-        uint64_t key = gram_key(concat_hash(cx, i, n), cl);
+        uint64_t cl = cx->b[i + n].chars - cx->b[i].chars;
+        uint64_t key = dup_key(cx, i, n);
         uint64_t tag = key << 32;     /* the low bits; the slot: the top */
-        size_t j = key >> ds->shift;
+        size_t j = dup_home(ds, key);
         for (;;) {
             uint64_t v = slots[j];
             if (!v) {
                 /* (a pass visits each candidate at most once) */
                 slots[j] = tag | (i + 1);
                 ds->filled[n_filled++] = (uint32_t)j;
+                if (__builtin_expect(n_filled * 4 > ds->mask + 1, 0)) {
+                    int rc = dup_set_grow(cx, ds, n, n_filled);
+                    if (rc < 0)
+                        return rc;
+                    slots = ds->slots;
+                }
                 break;
             }
             if ((v & ~0ull << 32) == tag &&
@@ -1295,6 +1338,7 @@ static void dup_ngram_chars(const struct ngram_ctx *cx, size_t n,
     for (size_t f = 0; f < n_filled; f++)
         slots[ds->filled[f]] = 0;
     *chars_out = total;
+    return 0;
 }
 
 static const char *const top_reasons[TH_GOPHER_TOP_NGRAMS] = {
@@ -1425,7 +1469,8 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
             continue;
         if (!ds.filled && (rc = dup_set_init(&cx, &ds)) < 0)
             break;
-        dup_ngram_chars(&cx, (size_t)d + 5, &ds, &st->dup_ngram_chars[d]);
+        rc = dup_ngram_chars(&cx, (size_t)d + 5, &ds,
+                             &st->dup_ngram_chars[d]);
         st->dup_ngram_frac[d] = frac(st->dup_ngram_chars[d], lt);
         if (!reason && opts->dup_ngram_frac[d] &&
             st->dup_ngram_frac[d] > opts->dup_ngram_frac[d])
