@@ -358,8 +358,28 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
                        const char **reason_out)
 {
     struct th_ft_token_stats ts = {0};
-    for (size_t i = 0; i < n_words; i++)
-        th_ft_quality_add_token(&ts, words[i], opts->terminal_in_punctuation);
+    /* short ASCII words (most) through the batch, 256 at a time; the
+     * others one by one */
+    uint64_t xs[256], lens[256];
+    size_t nb = 0;
+    for (size_t i = 0; i < n_words; i++) {
+        struct th_slice w = words[i];
+        uint64_t x = 0;
+        if (w.len - 1 < 8)
+            x = th_ft_load_short((const uint8_t *)w.ptr, w.len) &
+                th_ft_low_bytes(w.len);
+        if (w.len - 1 < 8 && !(x & TH_FT_BYTES(0x80))) {
+            xs[nb] = x;
+            lens[nb++] = w.len;
+            if (nb == 256) {
+                th_ft_quality_add_ascii_batch(&ts, xs, lens, nb);
+                nb = 0;
+            }
+        } else {
+            th_ft_quality_add_token(&ts, w, opts->terminal_in_punctuation);
+        }
+    }
+    th_ft_quality_add_ascii_batch(&ts, xs, lens, nb);
     th_ft_quality_decide(opts, text, len, n_words, &ts, NULL, stats,
                          reason_out);
 }
