@@ -244,13 +244,18 @@ int th_nlp_new(struct th_nlp **out, const char *language,
     nlp->params = &nlp_punkt_english;
     nlp->collapse_space = false;
     nlp->pad_dashes = false;
-    nlp_punkt_prepare(nlp);
+    if (nlp_punkt_prepare(nlp) < 0) {
+        th_nlp_free(nlp);
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    }
     *out = nlp;
     return 0;
 }
 
 void th_nlp_free(struct th_nlp *nlp)
 {
+    if (nlp)
+        free(nlp->types);
     free(nlp);
 }
 

@@ -335,43 +335,67 @@ static int cmp_key(const char *a, size_t alen, const char *b)
     return y[alen] ? -1 : 0;
 }
 
-static bool in_sorted(const char *const *set, size_t n, const char *k,
-                      size_t klen)
+/*
+ * Hash of a type k[0..n): its first and last eight bytes (four, or three
+ * single bytes, for shorter ones) and its length, mixed by multiplying.
+ * Types that share those collide and are told apart by the comparison.
+ */
+static uint64_t type_hash(const char *k, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(k, klen, set[mid]);
-        if (!c)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    const unsigned char *u = (const unsigned char *)k;
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, k, 4);
+        memcpy(&y, k + n - 4, 4);
+        a = x;
+        b = y;
+    } else if (n) {
+        a = u[0] | (uint64_t)u[n / 2] << 8 | (uint64_t)u[n - 1] << 16;
     }
-    return false;
+    uint64_t h = (a ^ 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL ^
+                 (b + n) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
-static unsigned ortho_of(const struct nlp_punkt_params *p, const char *k,
+/* The slot of type k[0..n) in nlp->types, NULL when it has none. */
+static const struct nlp_type_slot *type_find(const struct th_nlp *nlp,
+                                             const char *k, size_t n)
+{
+    size_t i = (size_t)type_hash(k, n) & nlp->types_mask;
+    for (;; i = (i + 1) & nlp->types_mask) {
+        const struct nlp_type_slot *t = &nlp->types[i];
+        if (!t->key)
+            return NULL;
+        if (t->len == n && !memcmp(t->key, k, n))
+            return t;
+    }
+}
+
+/* enum nlp_type_kind bits of type k[0..n). */
+static unsigned type_kinds(const struct th_nlp *nlp, const char *k,
+                           size_t n)
+{
+    const struct nlp_type_slot *t = type_find(nlp, k, n);
+    return t ? t->kinds : 0;
+}
+
+static unsigned ortho_of(const struct th_nlp *nlp, const char *k,
                          size_t klen)
 {
-    size_t lo = 0, hi = p->n_ortho;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(k, klen, p->ortho[mid].type);
-        if (!c)
-            return p->ortho[mid].flags;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
+    const struct nlp_type_slot *t = type_find(nlp, k, klen);
+    return t ? t->ortho : 0;
 }
 
-static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
-                      size_t alen, const char *b, size_t blen)
+static bool is_colloc(const struct th_nlp *nlp, const char *a, size_t alen,
+                      const char *b, size_t blen)
 {
+    const struct nlp_punkt_params *p = nlp->params;
+    if (!(type_kinds(nlp, a, alen) & NLP_TYPE_COLLOC_FIRST))
+        return false;
     size_t lo = 0, hi = p->n_collocs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -393,26 +417,30 @@ static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
  * without its final period): the type, or its part after the last '-',
  * is an abbreviation.
  */
-static bool is_abbrev_type(const struct nlp_punkt_params *p, const char *k,
-                           size_t klen)
+static bool dash_part_is_abbrev(const struct th_nlp *nlp, const char *k,
+                                size_t klen)
 {
-    if (in_sorted(p->abbrevs, p->n_abbrevs, k, klen))
-        return true;
     for (size_t i = klen; i > 0; i--)
         if (k[i - 1] == '-')
-            return in_sorted(p->abbrevs, p->n_abbrevs, k + i, klen - i);
+            return (type_kinds(nlp, k + i, klen - i) & NLP_TYPE_ABBREV) != 0;
     return false;
 }
 
+static bool is_abbrev_type(const struct th_nlp *nlp, const char *k,
+                           size_t klen)
+{
+    return (type_kinds(nlp, k, klen) & NLP_TYPE_ABBREV) ||
+           dash_part_is_abbrev(nlp, k, klen);
+}
+
 /* Is the abbreviation test of the first pass true for tok (ends in '.')? */
-static int abbrev_test(const struct nlp_punkt_params *p,
-                       struct punkt_work *w, const char *tok, size_t len,
+static int abbrev_test(const struct th_nlp *nlp, struct punkt_work *w, const char *tok, size_t len,
                        bool *out)
 {
     size_t mark = w->types.len;
     if (append_lower(&w->types, tok, len - 1) < 0)
         return TH_ENOMEM;
-    *out = is_abbrev_type(p, w->types.ptr + mark, w->types.len - mark);
+    *out = is_abbrev_type(nlp, w->types.ptr + mark, w->types.len - mark);
     w->types.len = mark;
     return 0;
 }
@@ -420,7 +448,7 @@ static int abbrev_test(const struct nlp_punkt_params *p,
 static const char number_type[] = "##number##";
 
 /* Fill type, case and first-pass annotations of every token. */
-static int first_pass(const struct nlp_punkt_params *p, struct punkt_work *w,
+static int first_pass(const struct th_nlp *nlp, struct punkt_work *w,
                       const char *ctx)
 {
     w->types.len = 0;
@@ -458,7 +486,7 @@ static int first_pass(const struct nlp_punkt_params *p, struct punkt_work *w,
         }
         if (t->period_final && !(t->len >= 2 && s[t->len - 2] == '.')) {
             bool hit;
-            if (abbrev_test(p, w, s, t->len, &hit) < 0)
+            if (abbrev_test(nlp, w, s, t->len, &hit) < 0)
                 return TH_ENOMEM;
             if (hit)
                 t->abbr = true;
@@ -481,7 +509,7 @@ static void type_no_period(const struct punkt_work *w, const struct ptok *t,
 
 enum ortho_answer { ORTHO_FALSE, ORTHO_TRUE, ORTHO_UNKNOWN };
 
-static enum ortho_answer ortho_heuristic(const struct nlp_punkt_params *p,
+static enum ortho_answer ortho_heuristic(const struct th_nlp *nlp,
                                          const struct punkt_work *w,
                                          const char *ctx,
                                          const struct ptok *t)
@@ -496,7 +524,7 @@ static enum ortho_answer ortho_heuristic(const struct nlp_punkt_params *p,
         k = w->types.ptr + t->type_off;
         klen = t->type_len;
     }
-    unsigned oc = ortho_of(p, k, klen);
+    unsigned oc = ortho_of(nlp, k, klen);
     if (t->first_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
         return ORTHO_TRUE;
     if (t->first_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
@@ -514,7 +542,7 @@ static bool is_initial(const char *s, size_t len)
 }
 
 /* _second_pass_annotation(t1, t2). */
-static void second_pass(const struct nlp_punkt_params *p,
+static void second_pass(const struct th_nlp *nlp,
                         const struct punkt_work *w, const char *ctx,
                         struct ptok *t1, const struct ptok *t2)
 {
@@ -530,32 +558,32 @@ static void second_pass(const struct nlp_punkt_params *p,
         next_len = t2->type_len;
     }
     bool initial = is_initial(ctx + t1->off, t1->len);
-    if (is_colloc(p, typ, typ_len, next, next_len)) {
+    if (is_colloc(nlp, typ, typ_len, next, next_len)) {
         t1->sentbreak = false;
         t1->abbr = true;
         return;
     }
     if ((t1->abbr || t1->ellipsis) && !initial) {
-        if (ortho_heuristic(p, w, ctx, t2) == ORTHO_TRUE) {
+        if (ortho_heuristic(nlp, w, ctx, t2) == ORTHO_TRUE) {
             t1->sentbreak = true;
             return;
         }
         if (t2->first_upper &&
-            in_sorted(p->starters, p->n_starters, next, next_len)) {
+            (type_kinds(nlp, next, next_len) & NLP_TYPE_STARTER)) {
             t1->sentbreak = true;
             return;
         }
     }
     if (initial || (typ_len == sizeof(number_type) - 1 &&
                     !memcmp(typ, number_type, typ_len))) {
-        enum ortho_answer a = ortho_heuristic(p, w, ctx, t2);
+        enum ortho_answer a = ortho_heuristic(nlp, w, ctx, t2);
         if (a == ORTHO_FALSE) {
             t1->sentbreak = false;
             t1->abbr = true;
             return;
         }
         if (a == ORTHO_UNKNOWN && initial && t2->first_upper &&
-            !(ortho_of(p, next, next_len) & NLP_ORTHO_LC)) {
+            !(ortho_of(nlp, next, next_len) & NLP_ORTHO_LC)) {
             t1->sentbreak = false;
             t1->abbr = true;
         }
@@ -563,16 +591,16 @@ static void second_pass(const struct nlp_punkt_params *p,
 }
 
 /* text_contains_sentbreak(context). */
-static int contains_sentbreak(const struct nlp_punkt_params *p,
+static int contains_sentbreak(const struct th_nlp *nlp,
                               struct punkt_work *w, bool *out)
 {
     const char *ctx = w->context.ptr;
     *out = false;
     if (tokenize_words(w, ctx, w->context.len) < 0 ||
-        first_pass(p, w, ctx) < 0)
+        first_pass(nlp, w, ctx) < 0)
         return TH_ENOMEM;
     for (size_t i = 0; i + 1 < w->n_toks; i++) {
-        second_pass(p, w, ctx, &w->toks[i], &w->toks[i + 1]);
+        second_pass(nlp, w, ctx, &w->toks[i], &w->toks[i + 1]);
         if (w->toks[i].sentbreak) {
             *out = true;
             return 0;
@@ -800,9 +828,43 @@ static bool is_ascii_str(const char *s)
     return true;
 }
 
-void nlp_punkt_prepare(struct th_nlp *nlp)
+/* Enter type key with the bits kinds and ortho into nlp->types. */
+static void type_add(struct th_nlp *nlp, const char *key, unsigned kinds,
+                     unsigned ortho)
+{
+    size_t n = strlen(key);
+    size_t i = (size_t)type_hash(key, n) & nlp->types_mask;
+    struct nlp_type_slot *t = &nlp->types[i];
+    while (t->key && !(t->len == n && !memcmp(t->key, key, n))) {
+        i = (i + 1) & nlp->types_mask;
+        t = &nlp->types[i];
+    }
+    t->key = key;
+    t->len = (uint32_t)n;
+    t->kinds |= (uint8_t)kinds;
+    t->ortho |= (uint8_t)ortho;
+}
+
+int nlp_punkt_prepare(struct th_nlp *nlp)
 {
     const struct nlp_punkt_params *p = nlp->params;
+    /* at most half full: short probe runs, and an empty slot always */
+    size_t n_types = p->n_abbrevs + p->n_collocs + p->n_starters +
+                     p->n_ortho, slots = 16;
+    while (slots < 2 * n_types)
+        slots *= 2;
+    nlp->types = calloc(slots, sizeof(*nlp->types));
+    if (!nlp->types)
+        return TH_ENOMEM;
+    nlp->types_mask = slots - 1;
+    for (size_t i = 0; i < p->n_abbrevs; i++)
+        type_add(nlp, p->abbrevs[i], NLP_TYPE_ABBREV, 0);
+    for (size_t i = 0; i < p->n_collocs; i++)
+        type_add(nlp, p->collocs[i].first, NLP_TYPE_COLLOC_FIRST, 0);
+    for (size_t i = 0; i < p->n_starters; i++)
+        type_add(nlp, p->starters[i], NLP_TYPE_STARTER, 0);
+    for (size_t i = 0; i < p->n_ortho; i++)
+        type_add(nlp, p->ortho[i].type, 0, p->ortho[i].flags);
     memset(nlp->special_len, 0, sizeof(nlp->special_len));
     nlp->ascii_types = true;
     for (size_t i = 0; i < p->n_abbrevs; i++) {
@@ -815,6 +877,7 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
         mark_special(nlp, p->collocs[i].first);
         nlp->ascii_types &= is_ascii_str(p->collocs[i].first);
     }
+    return 0;
 }
 
 /* Byte classes of the word before a '.' (fast_decision). */
@@ -867,16 +930,12 @@ static bool lone_period_after(unsigned char c)
 static int fast_ascii_type(const struct th_nlp *nlp, const unsigned char *w,
                            size_t wl)
 {
-    const struct nlp_punkt_params *p = nlp->params;
     char low[64];
     for (size_t k = 0; k < wl; k++)
         low[k] = (char)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] | 0x20 : w[k]);
-    if (is_abbrev_type(p, low, wl))
+    if (type_kinds(nlp, low, wl) & (NLP_TYPE_ABBREV | NLP_TYPE_COLLOC_FIRST))
         return -1;
-    for (size_t k = 0; k < p->n_collocs; k++)
-        if (!cmp_key(low, wl, p->collocs[k].first))
-            return -1;
-    return 1;
+    return dash_part_is_abbrev(nlp, low, wl) ? -1 : 1;
 }
 
 /* ‘ ’ “ ”: not word characters, but inside a Punkt word like letters. */
@@ -920,12 +979,12 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     const struct nlp_punkt_params *p = nlp->params;
     const size_t nl = sizeof(number_type) - 1;
     const char *w = text + c->word_start;
-    if (is_abbrev_type(p, w, wl))
+    if (is_abbrev_type(nlp, w, wl))
         return -1;
     if (c->next_start == NO_POS) {
         char a = text[c->pos + 1];
         if (a == ';' || a == ':' || a == '!' || a == '?' ||
-            is_colloc(p, number_type, nl, &a, 1))
+            is_colloc(nlp, number_type, nl, &a, 1))
             return -1;
         return 1;
     }
@@ -958,7 +1017,7 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     char low[64];
     for (size_t k = 0; k < e; k++)
         low[k] = (char)(t[k] | 0x20);
-    return is_colloc(p, number_type, nl, low, e) ? -1 : 1;
+    return is_colloc(nlp, number_type, nl, low, e) ? -1 : 1;
 }
 
 /*
@@ -1074,7 +1133,7 @@ static int decide(struct splitter *sp, struct cand *c)
     memcpy(w->context.ptr + wl, sp->text + c->pos, al);
     w->context.len = wl + al;
     bool brk;
-    int rc = contains_sentbreak(sp->nlp->params, w, &brk);
+    int rc = contains_sentbreak(sp->nlp, w, &brk);
     if (rc < 0)
         return rc;
     if (sp->trace) {
