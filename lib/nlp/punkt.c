@@ -73,7 +73,6 @@ struct ptok {
 
 /* Scratch of one nlp_punkt_spans call. */
 struct punkt_work {
-    struct nlp_str context;   /* the current context string */
     struct nlp_str types;     /* types of the context's tokens */
     struct ptok *toks;        /* tokens of the context */
     size_t n_toks;            /* tokens in use */
@@ -175,6 +174,34 @@ static bool word_ends_at(const char *s, size_t n, size_t q)
     return false;
 }
 
+/*
+ * Byte classes of the word before a '.' (fast_decision); the bytes of
+ * class 0 (digits) and WC_LETTER are those that never end a Punkt word
+ * (tokenize_line).
+ */
+enum {
+    WC_LETTER = 1,  /* A-Z a-z, and $ % + / = (no Punkt word ends or
+                       starts at them, and they make the word no number) */
+    WC_DASH = 2,    /* '-' */
+    WC_APOS = 4,    /* '\'' */
+    WC_HIGH = 8,    /* a byte >= 0x80 */
+    WC_OTHER = 16,  /* any other byte but the digits */
+};
+
+static const uint8_t word_class[256] = {
+#define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    WC_ROW16(16), WC_ROW16(16),
+    /* 0x20 */ 16, 16, 16, 16, 1, 1, 16, 4, 16, 16, 16, 1, 16, 2, 16, 1,
+    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 1, 16, 16,
+    /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+#undef WC_ROW16
+};
+
 static bool is_wordstart_excluded(unsigned char c)
 {
     switch (c) {
@@ -220,7 +247,12 @@ static int tokenize_line(struct punkt_work *w, const char *s, size_t n,
         if (!m) {
             if (!is_wordstart_excluded((unsigned char)s[i])) {
                 size_t q = i + l;
-                while (!word_ends_at(s, n, q)) {
+                for (;;) {
+                    while (q < n &&
+                           !(word_class[(unsigned char)s[q]] & ~WC_LETTER))
+                        q++;
+                    if (word_ends_at(s, n, q))
+                        break;
                     nlp_class_at(s + q, n - q, &l);
                     q += l;
                 }
@@ -590,13 +622,13 @@ static void second_pass(const struct th_nlp *nlp,
     }
 }
 
-/* text_contains_sentbreak(context). */
+/* text_contains_sentbreak(ctx[0..n)). */
 static int contains_sentbreak(const struct th_nlp *nlp,
-                              struct punkt_work *w, bool *out)
+                              struct punkt_work *w, const char *ctx,
+                              size_t n, bool *out)
 {
-    const char *ctx = w->context.ptr;
     *out = false;
-    if (tokenize_words(w, ctx, w->context.len) < 0 ||
+    if (tokenize_words(w, ctx, n) < 0 ||
         first_pass(nlp, w, ctx) < 0)
         return TH_ENOMEM;
     for (size_t i = 0; i + 1 < w->n_toks; i++) {
@@ -880,30 +912,6 @@ int nlp_punkt_prepare(struct th_nlp *nlp)
     return 0;
 }
 
-/* Byte classes of the word before a '.' (fast_decision). */
-enum {
-    WC_LETTER = 1,  /* A-Z a-z, and $ % + / = (no Punkt word ends or
-                       starts at them, and they make the word no number) */
-    WC_DASH = 2,    /* '-' */
-    WC_APOS = 4,    /* '\'' */
-    WC_HIGH = 8,    /* a byte >= 0x80 */
-    WC_OTHER = 16,  /* any other byte but the digits */
-};
-
-static const uint8_t word_class[256] = {
-#define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    WC_ROW16(16), WC_ROW16(16),
-    /* 0x20 */ 16, 16, 16, 16, 1, 1, 16, 4, 16, 16, 16, 1, 16, 2, 16, 1,
-    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 1, 16, 16,
-    /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
-    /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
-    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
-    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
-#undef WC_ROW16
-};
-
 /*
  * Is c one of ) " ; } ] * : @ ( { [ ? Those are Punkt "non-word"
  * characters that cannot start a word, so each is a one-character Punkt
@@ -1123,22 +1131,16 @@ static int decide(struct splitter *sp, struct cand *c)
                                               c);
     if (fast >= 0)
         return fast ? push_break(sp, c) : 0;
-    struct punkt_work *w = &sp->w;
-    size_t wl = c->word_end - c->word_start;
-    size_t al = cand_after_end(sp->text, sp->len, c) - c->pos;
-    w->context.len = 0;
-    if (nlp_str_reserve(&w->context, wl + al) < 0)
-        return TH_ENOMEM;
-    memcpy(w->context.ptr, sp->text + c->word_start, wl);
-    memcpy(w->context.ptr + wl, sp->text + c->pos, al);
-    w->context.len = wl + al;
+    /* the context, the word before, the character and after_tok, is
+       one piece of the text: the word ends at the character */
+    const char *ctx = sp->text + c->word_start;
+    size_t n = cand_after_end(sp->text, sp->len, c) - c->word_start;
     bool brk;
-    int rc = contains_sentbreak(sp->nlp, w, &brk);
+    int rc = contains_sentbreak(sp->nlp, &sp->w, ctx, n, &brk);
     if (rc < 0)
         return rc;
     if (sp->trace) {
-        struct nlp_punkt_trace t = {c->pos + 1, brk, w->context.ptr,
-                                    w->context.len};
+        struct nlp_punkt_trace t = {c->pos + 1, brk, ctx, n};
         sp->trace(&t, sp->tctx);
     }
     return brk ? push_break(sp, c) : 0;
@@ -1195,7 +1197,6 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
 out:
     free(sp.raw);
     free(sp.w.toks);
-    nlp_str_release(&sp.w.context);
     nlp_str_release(&sp.w.types);
     return rc;
 }
