@@ -466,8 +466,8 @@ static bool is_abbrev_type(const struct th_nlp *nlp, const char *k,
 }
 
 /* Is the abbreviation test of the first pass true for tok (ends in '.')? */
-static int abbrev_test(const struct th_nlp *nlp, struct punkt_work *w, const char *tok, size_t len,
-                       bool *out)
+static int abbrev_test(const struct th_nlp *nlp, struct punkt_work *w,
+                       const char *tok, size_t len, bool *out)
 {
     size_t mark = w->types.len;
     if (append_lower(&w->types, tok, len - 1) < 0)
@@ -1058,6 +1058,53 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
  *    (no abbreviation, ellipsis, initial or number), and a token follows
  *    it.
  */
+/*
+ * '.' after an ASCII word w[0..wl) of letters, digits and $ % + / =,
+ * at least one of them a letter (see fast_decision).
+ */
+static int fast_letter_word(const struct th_nlp *nlp, const unsigned char *w,
+                            size_t wl)
+{
+    if (wl < 2)
+        return -1;          /* an initial */
+    unsigned char first = w[0] | 0x20;
+    if (first >= 'a' && first <= 'z' &&
+        !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
+        return 1;
+    /* an abbreviation or collocation of this length may exist: look up */
+    return fast_ascii_type(nlp, w, wl);
+}
+
+/*
+ * Are the wl bytes before text[pos] ASCII letters and digits, at least
+ * one a letter? One 16-byte test (SSE2) for 2 <= wl <= 16 and pos >= 16,
+ * the common case; false otherwise (the caller then classifies the word
+ * byte by byte, which gives the same answer for such words).
+ */
+static bool is_alnum_word_before(const char *text, size_t pos, size_t wl)
+{
+#ifdef __SSE2__
+    if (wl < 2 || wl > 16 || pos < 16)
+        return false;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                (text + pos - 16));
+    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(low, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    unsigned lm = (unsigned)_mm_movemask_epi8(letter);
+    unsigned dm = (unsigned)_mm_movemask_epi8(digit);
+    unsigned word = (0xffffu << (16 - wl)) & 0xffffu;
+    return ((lm | dm) & word) == word && (lm & word);
+#else
+    (void)text;
+    (void)pos;
+    (void)wl;
+    return false;
+#endif
+}
+
 static int fast_decision(const struct th_nlp *nlp, const char *text,
                          size_t len, struct cand *c)
 {
@@ -1070,6 +1117,8 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (wl > 63)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
+    if (is_alnum_word_before(text, c->pos, wl))
+        return fast_letter_word(nlp, w, wl);
     /* the classes present first (no branch per byte), then the rules
        on dashes and apostrophes only when there are some */
     unsigned acc = 0;
@@ -1106,14 +1155,7 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
         return fast_number(nlp, text, len, c, wl);
     if (dash)
         return fast_ascii_type(nlp, w, wl);
-    if (wl < 2)
-        return -1;          /* an initial */
-    unsigned char first = w[0] | 0x20;
-    if (first >= 'a' && first <= 'z' &&
-        !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
-        return 1;
-    /* an abbreviation or collocation of this length may exist: look up */
-    return fast_ascii_type(nlp, w, wl);
+    return fast_letter_word(nlp, w, wl);
 }
 
 static int push_break(struct splitter *sp, const struct cand *c)
@@ -1160,6 +1202,12 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
     size_t n_outs = 0;
     *spans_out = NULL;
     *n_out = 0;
+    /* real text has a sentence every ~150 bytes: one allocation for most
+       texts instead of a growth from 16 spans */
+    sp.cap_raw = len / 128 + 16;
+    sp.raw = malloc(sp.cap_raw * sizeof(*sp.raw));
+    if (!sp.raw)
+        return TH_ENOMEM;
     int rc = find_candidates(text, len, &sp);
     if (rc < 0)
         goto out;
