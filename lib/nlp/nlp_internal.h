@@ -198,6 +198,11 @@ struct th_nlp {
      * with letter c (L < 32); built by th_nlp_new from params.
      */
     uint32_t special_len[26];
+    /*
+     * The same for the types whose first two bytes are letters c d:
+     * bit L of special2[(c - 'a') * 26 + d - 'a'].
+     */
+    uint32_t special2[26 * 26];
     bool ascii_types;        /* abbreviation and collocation-first types
                                 are all ASCII (Punkt fast path) */
     bool period_colloc;      /* "." is a collocation's first type */

@@ -847,9 +847,11 @@ static void mark_special(struct th_nlp *nlp, const char *type)
 {
     size_t l = strlen(type);
     char c = type[0];
+    uint32_t bit = l < 32 ? (uint32_t)1 << l : (uint32_t)1 << 31;
     if (c >= 'a' && c <= 'z')
-        nlp->special_len[c - 'a'] |= l < 32 ? (uint32_t)1 << l
-                                            : (uint32_t)1 << 31;
+        nlp->special_len[c - 'a'] |= bit;
+    if (c >= 'a' && c <= 'z' && type[1] >= 'a' && type[1] <= 'z')
+        nlp->special2[(c - 'a') * 26 + (type[1] - 'a')] |= bit;
 }
 
 static bool is_ascii_str(const char *s)
@@ -898,6 +900,7 @@ int nlp_punkt_prepare(struct th_nlp *nlp)
     for (size_t i = 0; i < p->n_ortho; i++)
         type_add(nlp, p->ortho[i].type, 0, p->ortho[i].flags);
     memset(nlp->special_len, 0, sizeof(nlp->special_len));
+    memset(nlp->special2, 0, sizeof(nlp->special2));
     nlp->ascii_types = true;
     for (size_t i = 0; i < p->n_abbrevs; i++) {
         mark_special(nlp, p->abbrevs[i]);
@@ -1067,10 +1070,14 @@ static int fast_letter_word(const struct th_nlp *nlp, const unsigned char *w,
 {
     if (wl < 2)
         return -1;          /* an initial */
-    unsigned char first = w[0] | 0x20;
-    if (first >= 'a' && first <= 'z' &&
-        !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
-        return 1;
+    unsigned char first = w[0] | 0x20, second = w[1] | 0x20;
+    if (first >= 'a' && first <= 'z') {
+        uint32_t lens = second >= 'a' && second <= 'z'
+            ? nlp->special2[(first - 'a') * 26 + (second - 'a')]
+            : nlp->special_len[first - 'a'];
+        if (!((lens >> (wl < 31 ? wl : 31)) & 1))
+            return 1;
+    }
     /* an abbreviation or collocation of this length may exist: look up */
     return fast_ascii_type(nlp, w, wl);
 }
