@@ -202,6 +202,13 @@ static const uint8_t word_class[256] = {
 #undef WC_ROW16
 };
 
+/* A letter, digit or one of $ % + / =: no Punkt word starts, ends or
+   splits at it, and no multi-character punctuation holds it. */
+static bool is_word_inner(unsigned char c)
+{
+    return !(word_class[c] & ~WC_LETTER);
+}
+
 static bool is_wordstart_excluded(unsigned char c)
 {
     switch (c) {
@@ -248,8 +255,7 @@ static int tokenize_line(struct punkt_work *w, const char *s, size_t n,
             if (!is_wordstart_excluded((unsigned char)s[i])) {
                 size_t q = i + l;
                 for (;;) {
-                    while (q < n &&
-                           !(word_class[(unsigned char)s[q]] & ~WC_LETTER))
+                    while (q < n && is_word_inner((unsigned char)s[q]))
                         q++;
                     if (word_ends_at(s, n, q))
                         break;
@@ -415,13 +421,6 @@ static unsigned type_kinds(const struct th_nlp *nlp, const char *k,
     return t ? t->kinds : 0;
 }
 
-static unsigned ortho_of(const struct th_nlp *nlp, const char *k,
-                         size_t klen)
-{
-    const struct nlp_type_slot *t = type_find(nlp, k, klen);
-    return t ? t->ortho : 0;
-}
-
 static bool is_colloc(const struct th_nlp *nlp, const char *a, size_t alen,
                       const char *b, size_t blen)
 {
@@ -541,27 +540,67 @@ static void type_no_period(const struct punkt_work *w, const struct ptok *t,
 
 enum ortho_answer { ORTHO_FALSE, ORTHO_TRUE, ORTHO_UNKNOWN };
 
-static enum ortho_answer ortho_heuristic(const struct th_nlp *nlp,
-                                         const struct punkt_work *w,
-                                         const char *ctx,
-                                         const struct ptok *t)
+/*
+ * What _second_pass_annotation(t1, t2) reads, t1 being period-final:
+ * t1's type without its period, t2's type (without its period when t2
+ * is a sentence break: the key of both the orthographic heuristic and
+ * the collocation test) and a few annotations.
+ */
+struct pair_facts {
+    const char *typ;     /* t1's type without its final period */
+    size_t typ_len;      /* its length */
+    const char *next;    /* t2's type, as above */
+    size_t next_len;     /* its length */
+    bool abbr;           /* t1: abbreviation (first pass) */
+    bool ellipsis;       /* t1: ellipsis */
+    bool sentbreak;      /* t1: sentence break (first pass) */
+    bool initial;        /* t1: a letter and a period */
+    bool number;         /* t1's type is ##number## */
+    bool t2_upper;       /* t2's first character is upper case */
+    bool t2_lower;       /* t2's first character is lower case */
+    bool t2_punct;       /* t2 is one of ; : , . ! ? alone */
+};
+
+/* _ortho_heuristic(t2); oc: the orthographic context of its type. */
+static enum ortho_answer ortho_heuristic(const struct pair_facts *f,
+                                         unsigned oc)
 {
-    if (t->len == 1 && strchr(";:,.!?", ctx[t->off]))
+    if (f->t2_punct)
         return ORTHO_FALSE;
-    const char *k;
-    size_t klen;
-    if (t->sentbreak) {
-        type_no_period(w, t, &k, &klen);
-    } else {
-        k = w->types.ptr + t->type_off;
-        klen = t->type_len;
-    }
-    unsigned oc = ortho_of(nlp, k, klen);
-    if (t->first_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
+    if (f->t2_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
         return ORTHO_TRUE;
-    if (t->first_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
+    if (f->t2_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
         return ORTHO_FALSE;
     return ORTHO_UNKNOWN;
+}
+
+/*
+ * t1's sentence-break annotation after _second_pass_annotation(t1, t2).
+ * (Where NLTK also marks t1 an abbreviation, nothing reads it later:
+ * the pair (t1, t2) is t1's last.)
+ */
+static bool pair_sentbreak(const struct th_nlp *nlp,
+                           const struct pair_facts *f)
+{
+    if (is_colloc(nlp, f->typ, f->typ_len, f->next, f->next_len))
+        return false;
+    const struct nlp_type_slot *ns = type_find(nlp, f->next, f->next_len);
+    unsigned oc = ns ? ns->ortho : 0;
+    if ((f->abbr || f->ellipsis) && !f->initial) {
+        if (ortho_heuristic(f, oc) == ORTHO_TRUE)
+            return true;
+        if (f->t2_upper && ns && (ns->kinds & NLP_TYPE_STARTER))
+            return true;
+    }
+    if (f->initial || f->number) {
+        enum ortho_answer a = ortho_heuristic(f, oc);
+        if (a == ORTHO_FALSE)
+            return false;
+        if (a == ORTHO_UNKNOWN && f->initial && f->t2_upper &&
+            !(oc & NLP_ORTHO_LC))
+            return false;
+    }
+    return f->sentbreak;
 }
 
 static bool is_initial(const char *s, size_t len)
@@ -580,46 +619,24 @@ static void second_pass(const struct th_nlp *nlp,
 {
     if (!t1->period_final)
         return;
-    const char *typ, *next;
-    size_t typ_len, next_len;
-    type_no_period(w, t1, &typ, &typ_len);
+    struct pair_facts f;
+    type_no_period(w, t1, &f.typ, &f.typ_len);
     if (t2->sentbreak) {
-        type_no_period(w, t2, &next, &next_len);
+        type_no_period(w, t2, &f.next, &f.next_len);
     } else {
-        next = w->types.ptr + t2->type_off;
-        next_len = t2->type_len;
+        f.next = w->types.ptr + t2->type_off;
+        f.next_len = t2->type_len;
     }
-    bool initial = is_initial(ctx + t1->off, t1->len);
-    if (is_colloc(nlp, typ, typ_len, next, next_len)) {
-        t1->sentbreak = false;
-        t1->abbr = true;
-        return;
-    }
-    if ((t1->abbr || t1->ellipsis) && !initial) {
-        if (ortho_heuristic(nlp, w, ctx, t2) == ORTHO_TRUE) {
-            t1->sentbreak = true;
-            return;
-        }
-        if (t2->first_upper &&
-            (type_kinds(nlp, next, next_len) & NLP_TYPE_STARTER)) {
-            t1->sentbreak = true;
-            return;
-        }
-    }
-    if (initial || (typ_len == sizeof(number_type) - 1 &&
-                    !memcmp(typ, number_type, typ_len))) {
-        enum ortho_answer a = ortho_heuristic(nlp, w, ctx, t2);
-        if (a == ORTHO_FALSE) {
-            t1->sentbreak = false;
-            t1->abbr = true;
-            return;
-        }
-        if (a == ORTHO_UNKNOWN && initial && t2->first_upper &&
-            !(ortho_of(nlp, next, next_len) & NLP_ORTHO_LC)) {
-            t1->sentbreak = false;
-            t1->abbr = true;
-        }
-    }
+    f.abbr = t1->abbr;
+    f.ellipsis = t1->ellipsis;
+    f.sentbreak = t1->sentbreak;
+    f.initial = is_initial(ctx + t1->off, t1->len);
+    f.number = f.typ_len == sizeof(number_type) - 1 &&
+               !memcmp(f.typ, number_type, f.typ_len);
+    f.t2_upper = t2->first_upper;
+    f.t2_lower = t2->first_lower;
+    f.t2_punct = t2->len == 1 && strchr(";:,.!?", ctx[t2->off]);
+    t1->sentbreak = pair_sentbreak(nlp, &f);
 }
 
 /* text_contains_sentbreak(ctx[0..n)). */
@@ -1173,11 +1190,116 @@ static int push_break(struct splitter *sp, const struct cand *c)
     return rc;
 }
 
+static bool is_ascii_letter(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/*
+ * Is p[0..n) (n > 0) a run of word-inner bytes (is_word_inner) with
+ * single dots inside, starting and ending with a word-inner byte, and at
+ * least one ASCII letter? No Punkt word ends inside such a run (a single
+ * '.' ends one only as the start of ". . ." patterns, which need
+ * whitespace), so with a final period it is one token, no number.
+ */
+static bool is_dotted_word(const unsigned char *p, size_t n)
+{
+    bool letter = false;
+    if (!is_word_inner(p[0]) || !is_word_inner(p[n - 1]))
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_word_inner(p[k]) && !(p[k] == '.' && p[k - 1] != '.'))
+            return false;
+        letter |= is_ascii_letter(p[k]);
+    }
+    return letter;
+}
+
+/*
+ * The full procedure for the most common contexts it gets (abbreviations,
+ * initials, "a.m.", ellipses before a word), from the two tokens that
+ * decide them, without cutting the context into tokens: 1 (break), 0 (no
+ * break) or -1 (another shape). For a '.' followed by whitespace and
+ * after_tok:
+ *  - the word before is a dotted word W (is_dotted_word: "Dr", "a.m",
+ *    "U.S", "J"): W and the period are one token t1, the context's first;
+ *    its type is W lowercased with the period, no number;
+ *  - or the word before is a dotted word or nothing, then one or more
+ *    dots: the word is a token that is no sentence break and not
+ *    period-final, so its pair breaks nothing, and the dots with the
+ *    period are the next token t1, an ellipsis;
+ *  - after_tok starts with a run of ASCII letters that ends it, or ends
+ *    before a non-word character or a final ',' (the run is the token t2),
+ *    or before a final '.' (t2 is after_tok, a sentence break unless an
+ *    abbreviation). Later tokens break nothing when the bytes of
+ *    after_tok from the run's end to its last byte (excluded) hold no '.',
+ *    '?' or '!': a sentence break is a lone '.', '?' or '!' or ends with
+ *    '.', and a token followed by another ends before after_tok's last
+ *    byte.
+ * text_contains_sentbreak is then pair_sentbreak(t1, t2), with the first
+ * pass's annotations of the two (each depends on its own bytes only).
+ */
+static int direct_decision(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct cand *c)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    if (t[c->pos] != '.' || c->next_start == NO_POS)
+        return -1;
+    size_t wl = c->pos - c->word_start, dots = 0;
+    while (dots < wl && t[c->pos - 1 - dots] == '.')
+        dots++;
+    if (wl > 63 || (wl == dots ? !dots
+                               : !is_dotted_word(t + c->word_start,
+                                                 wl - dots)))
+        return -1;
+    size_t a0 = c->next_start, ae = cand_after_end(text, len, c), r = a0;
+    while (r < ae && is_ascii_letter(t[r]))
+        r++;
+    if (r == a0 || r - a0 > 62)
+        return -1;
+    bool t2_period = r + 1 == ae && t[r] == '.';
+    if (r < ae && !t2_period) {
+        if (!is_nonword_byte(t[r]) && !(t[r] == ',' && r + 1 == ae))
+            return -1;
+        for (size_t k = r; k + 1 < ae; k++)
+            if (t[k] == '.' || t[k] == '?' || t[k] == '!')
+                return -1;
+    }
+    char typ[64], next[64];
+    struct pair_facts f = {.typ = typ, .next = next};
+    if (dots) {
+        memset(typ, '.', dots);
+        f.typ_len = dots;
+        f.ellipsis = true;
+    } else {
+        for (size_t k = 0; k < wl; k++)
+            typ[k] = (char)(is_ascii_letter(t[c->word_start + k])
+                            ? t[c->word_start + k] | 0x20
+                            : t[c->word_start + k]);
+        f.typ_len = wl;
+        f.abbr = (type_kinds(nlp, typ, wl) & NLP_TYPE_ABBREV) != 0;
+        f.sentbreak = !f.abbr;
+        f.initial = wl == 1;
+    }
+    f.next_len = r - a0;
+    for (size_t k = 0; k < f.next_len; k++)
+        next[k] = (char)(t[a0 + k] | 0x20);
+    /* a period-final t2 that is an abbreviation is no sentence break:
+       its key keeps the period */
+    if (t2_period && (type_kinds(nlp, next, f.next_len) & NLP_TYPE_ABBREV))
+        next[f.next_len++] = '.';
+    f.t2_upper = t[a0] < 'a';
+    f.t2_lower = !f.t2_upper;
+    return pair_sentbreak(nlp, &f);
+}
+
 /* Decide one kept candidate; a break ends the current span. */
 static int decide(struct splitter *sp, struct cand *c)
 {
     int fast = sp->trace ? -1 : fast_decision(sp->nlp, sp->text, sp->len,
                                               c);
+    if (fast < 0 && !sp->trace)
+        fast = direct_decision(sp->nlp, sp->text, sp->len, c);
     if (fast >= 0)
         return fast ? push_break(sp, c) : 0;
     /* the context, the word before, the character and after_tok, is
