@@ -16,8 +16,10 @@
  * set, Other_Uppercase / Other_Lowercase).
  *
  * Non-ASCII classes are looked up in a 64 KiB table of the BMP built once
- * (pthread_once) by the first th_nlp_new(); every caller holds a th_nlp,
- * so the table is complete before any lookup.
+ * (pthread_once) by the first th_nlp_new(), and so are the BMP's simple
+ * lowercase mappings (256 KiB, instead of a utf8proc_tolower() call per
+ * code point); every caller holds a th_nlp, so the tables are complete
+ * before any lookup.
  *
  * Memory: tokens th_nlp_word_tokenize leaves as they are point into the
  * caller's text, rewritten ones go to small arena "spill" blocks, and the
@@ -102,6 +104,8 @@ static bool is_space_slow(uint32_t cp)
 
 /* Class bits of every BMP code point, filled once by th_nlp_new(). */
 static uint8_t bmp_class[0x10000];
+/* utf8proc_tolower() of every BMP code point, filled with bmp_class. */
+static uint32_t bmp_lower[0x10000];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
 static unsigned class_of_uncached(uint32_t cp);
@@ -119,9 +123,11 @@ static void bmp_init(void)
     if (__builtin_cpu_supports("avx512bw"))
         nlp_simd = NLP_SIMD_AVX512;
 #endif
-    for (uint32_t cp = 0; cp < 0x10000; cp++)
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]
                                             : class_of_uncached(cp));
+        bmp_lower[cp] = (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+    }
 }
 
 unsigned nlp_class_of_slow(uint32_t cp)
@@ -171,6 +177,8 @@ uint32_t nlp_tolower(uint32_t cp)
 {
     if (cp < 0x80)
         return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+    if (cp < 0x10000)
+        return bmp_lower[cp];
     if (cp >= 0x110000)
         return cp;
     return (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
@@ -244,13 +252,18 @@ int th_nlp_new(struct th_nlp **out, const char *language,
     nlp->params = &nlp_punkt_english;
     nlp->collapse_space = false;
     nlp->pad_dashes = false;
-    nlp_punkt_prepare(nlp);
+    if (nlp_punkt_prepare(nlp) < 0) {
+        th_nlp_free(nlp);
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    }
     *out = nlp;
     return 0;
 }
 
 void th_nlp_free(struct th_nlp *nlp)
 {
+    if (nlp)
+        free(nlp->types);
     free(nlp);
 }
 

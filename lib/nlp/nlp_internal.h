@@ -151,7 +151,8 @@ struct nlp_colloc {
 
 /*
  * A Punkt parameter set. Every array is sorted by strcmp() (collocations by
- * first, then second) so that lookups are binary searches.
+ * first, then second); the collocations are looked up by binary search,
+ * the types in struct th_nlp's hash table.
  */
 struct nlp_punkt_params {
     const char *const *abbrevs;          /* abbreviation types, no period */
@@ -167,6 +168,25 @@ struct nlp_punkt_params {
 /* The English parameter set (punkt_english.c, generated). */
 extern const struct nlp_punkt_params nlp_punkt_english;
 
+/* What a word type is in a parameter set (struct nlp_type_slot). */
+enum nlp_type_kind {
+    NLP_TYPE_ABBREV = 1 << 0,        /* an abbreviation type */
+    NLP_TYPE_COLLOC_FIRST = 1 << 1,  /* a collocation's first type */
+    NLP_TYPE_STARTER = 1 << 2,       /* a frequent sentence starter */
+};
+
+/*
+ * One slot of the type table: every type of a parameter set (abbreviation,
+ * collocation's first type, sentence starter, orthographic context) with
+ * all it is, so that one probe answers every lookup of one type.
+ */
+struct nlp_type_slot {
+    const char *key;     /* the type (a parameter string); NULL: empty */
+    uint32_t len;        /* its length in bytes */
+    uint8_t kinds;       /* enum nlp_type_kind bits */
+    uint8_t ortho;       /* enum nlp_ortho bits */
+};
+
 /* Behaviour switches (NLTK versions differ in a few Treebank rules). */
 struct th_nlp {
     const struct nlp_punkt_params *params;  /* Punkt parameters */
@@ -178,13 +198,28 @@ struct th_nlp {
      * with letter c (L < 32); built by th_nlp_new from params.
      */
     uint32_t special_len[26];
+    /*
+     * The same for the types whose first two bytes are letters c d:
+     * bit L of special2[(c - 'a') * 26 + d - 'a'].
+     */
+    uint32_t special2[26 * 26];
     bool ascii_types;        /* abbreviation and collocation-first types
                                 are all ASCII (Punkt fast path) */
     bool period_colloc;      /* "." is a collocation's first type */
+    /*
+     * Every type of params, open addressing with linear probing over a
+     * power-of-two table with at least one empty slot (lookups end
+     * there); built by th_nlp_new, freed by th_nlp_free.
+     */
+    struct nlp_type_slot *types;
+    size_t types_mask;       /* slots in types, minus one */
 };
 
-/* Fill nlp->special_len from nlp->params (punkt.c). */
-void nlp_punkt_prepare(struct th_nlp *nlp);
+/*
+ * Fill nlp->special_len and build nlp->types from nlp->params (punkt.c);
+ * TH_ENOMEM on failure.
+ */
+int nlp_punkt_prepare(struct th_nlp *nlp);
 
 /* A growable scratch byte string (heap), reused across calls. */
 struct nlp_str {

@@ -73,7 +73,6 @@ struct ptok {
 
 /* Scratch of one nlp_punkt_spans call. */
 struct punkt_work {
-    struct nlp_str context;   /* the current context string */
     struct nlp_str types;     /* types of the context's tokens */
     struct ptok *toks;        /* tokens of the context */
     size_t n_toks;            /* tokens in use */
@@ -175,6 +174,41 @@ static bool word_ends_at(const char *s, size_t n, size_t q)
     return false;
 }
 
+/*
+ * Byte classes of the word before a '.' (fast_decision); the bytes of
+ * class 0 (digits) and WC_LETTER are those that never end a Punkt word
+ * (tokenize_line).
+ */
+enum {
+    WC_LETTER = 1,  /* A-Z a-z, and $ % + / = (no Punkt word ends or
+                       starts at them, and they make the word no number) */
+    WC_DASH = 2,    /* '-' */
+    WC_APOS = 4,    /* '\'' */
+    WC_HIGH = 8,    /* a byte >= 0x80 */
+    WC_OTHER = 16,  /* any other byte but the digits */
+};
+
+static const uint8_t word_class[256] = {
+#define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    WC_ROW16(16), WC_ROW16(16),
+    /* 0x20 */ 16, 16, 16, 16, 1, 1, 16, 4, 16, 16, 16, 1, 16, 2, 16, 1,
+    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 1, 16, 16,
+    /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
+#undef WC_ROW16
+};
+
+/* A letter, digit or one of $ % + / =: no Punkt word starts, ends or
+   splits at it, and no multi-character punctuation holds it. */
+static bool is_word_inner(unsigned char c)
+{
+    return !(word_class[c] & ~WC_LETTER);
+}
+
 static bool is_wordstart_excluded(unsigned char c)
 {
     switch (c) {
@@ -220,7 +254,11 @@ static int tokenize_line(struct punkt_work *w, const char *s, size_t n,
         if (!m) {
             if (!is_wordstart_excluded((unsigned char)s[i])) {
                 size_t q = i + l;
-                while (!word_ends_at(s, n, q)) {
+                for (;;) {
+                    while (q < n && is_word_inner((unsigned char)s[q]))
+                        q++;
+                    if (word_ends_at(s, n, q))
+                        break;
                     nlp_class_at(s + q, n - q, &l);
                     q += l;
                 }
@@ -335,43 +373,60 @@ static int cmp_key(const char *a, size_t alen, const char *b)
     return y[alen] ? -1 : 0;
 }
 
-static bool in_sorted(const char *const *set, size_t n, const char *k,
-                      size_t klen)
+/*
+ * Hash of a type k[0..n): its first and last eight bytes (four, or three
+ * single bytes, for shorter ones) and its length, mixed by multiplying.
+ * Types that share those collide and are told apart by the comparison.
+ */
+static uint64_t type_hash(const char *k, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(k, klen, set[mid]);
-        if (!c)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    const unsigned char *u = (const unsigned char *)k;
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, k, 8);
+        memcpy(&b, k + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, k, 4);
+        memcpy(&y, k + n - 4, 4);
+        a = x;
+        b = y;
+    } else if (n) {
+        a = u[0] | (uint64_t)u[n / 2] << 8 | (uint64_t)u[n - 1] << 16;
     }
-    return false;
+    uint64_t h = (a ^ 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL ^
+                 (b + n) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
-static unsigned ortho_of(const struct nlp_punkt_params *p, const char *k,
-                         size_t klen)
+/* The slot of type k[0..n) in nlp->types, NULL when it has none. */
+static const struct nlp_type_slot *type_find(const struct th_nlp *nlp,
+                                             const char *k, size_t n)
 {
-    size_t lo = 0, hi = p->n_ortho;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(k, klen, p->ortho[mid].type);
-        if (!c)
-            return p->ortho[mid].flags;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    size_t i = (size_t)type_hash(k, n) & nlp->types_mask;
+    for (;; i = (i + 1) & nlp->types_mask) {
+        const struct nlp_type_slot *t = &nlp->types[i];
+        if (!t->key)
+            return NULL;
+        if (t->len == n && !memcmp(t->key, k, n))
+            return t;
     }
-    return 0;
 }
 
-static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
-                      size_t alen, const char *b, size_t blen)
+/* enum nlp_type_kind bits of type k[0..n). */
+static unsigned type_kinds(const struct th_nlp *nlp, const char *k,
+                           size_t n)
 {
+    const struct nlp_type_slot *t = type_find(nlp, k, n);
+    return t ? t->kinds : 0;
+}
+
+static bool is_colloc(const struct th_nlp *nlp, const char *a, size_t alen,
+                      const char *b, size_t blen)
+{
+    const struct nlp_punkt_params *p = nlp->params;
+    if (!(type_kinds(nlp, a, alen) & NLP_TYPE_COLLOC_FIRST))
+        return false;
     size_t lo = 0, hi = p->n_collocs;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -393,26 +448,30 @@ static bool is_colloc(const struct nlp_punkt_params *p, const char *a,
  * without its final period): the type, or its part after the last '-',
  * is an abbreviation.
  */
-static bool is_abbrev_type(const struct nlp_punkt_params *p, const char *k,
-                           size_t klen)
+static bool dash_part_is_abbrev(const struct th_nlp *nlp, const char *k,
+                                size_t klen)
 {
-    if (in_sorted(p->abbrevs, p->n_abbrevs, k, klen))
-        return true;
     for (size_t i = klen; i > 0; i--)
         if (k[i - 1] == '-')
-            return in_sorted(p->abbrevs, p->n_abbrevs, k + i, klen - i);
+            return (type_kinds(nlp, k + i, klen - i) & NLP_TYPE_ABBREV) != 0;
     return false;
 }
 
+static bool is_abbrev_type(const struct th_nlp *nlp, const char *k,
+                           size_t klen)
+{
+    return (type_kinds(nlp, k, klen) & NLP_TYPE_ABBREV) ||
+           dash_part_is_abbrev(nlp, k, klen);
+}
+
 /* Is the abbreviation test of the first pass true for tok (ends in '.')? */
-static int abbrev_test(const struct nlp_punkt_params *p,
-                       struct punkt_work *w, const char *tok, size_t len,
-                       bool *out)
+static int abbrev_test(const struct th_nlp *nlp, struct punkt_work *w,
+                       const char *tok, size_t len, bool *out)
 {
     size_t mark = w->types.len;
     if (append_lower(&w->types, tok, len - 1) < 0)
         return TH_ENOMEM;
-    *out = is_abbrev_type(p, w->types.ptr + mark, w->types.len - mark);
+    *out = is_abbrev_type(nlp, w->types.ptr + mark, w->types.len - mark);
     w->types.len = mark;
     return 0;
 }
@@ -420,7 +479,7 @@ static int abbrev_test(const struct nlp_punkt_params *p,
 static const char number_type[] = "##number##";
 
 /* Fill type, case and first-pass annotations of every token. */
-static int first_pass(const struct nlp_punkt_params *p, struct punkt_work *w,
+static int first_pass(const struct th_nlp *nlp, struct punkt_work *w,
                       const char *ctx)
 {
     w->types.len = 0;
@@ -458,7 +517,7 @@ static int first_pass(const struct nlp_punkt_params *p, struct punkt_work *w,
         }
         if (t->period_final && !(t->len >= 2 && s[t->len - 2] == '.')) {
             bool hit;
-            if (abbrev_test(p, w, s, t->len, &hit) < 0)
+            if (abbrev_test(nlp, w, s, t->len, &hit) < 0)
                 return TH_ENOMEM;
             if (hit)
                 t->abbr = true;
@@ -481,27 +540,67 @@ static void type_no_period(const struct punkt_work *w, const struct ptok *t,
 
 enum ortho_answer { ORTHO_FALSE, ORTHO_TRUE, ORTHO_UNKNOWN };
 
-static enum ortho_answer ortho_heuristic(const struct nlp_punkt_params *p,
-                                         const struct punkt_work *w,
-                                         const char *ctx,
-                                         const struct ptok *t)
+/*
+ * What _second_pass_annotation(t1, t2) reads, t1 being period-final:
+ * t1's type without its period, t2's type (without its period when t2
+ * is a sentence break: the key of both the orthographic heuristic and
+ * the collocation test) and a few annotations.
+ */
+struct pair_facts {
+    const char *typ;     /* t1's type without its final period */
+    size_t typ_len;      /* its length */
+    const char *next;    /* t2's type, as above */
+    size_t next_len;     /* its length */
+    bool abbr;           /* t1: abbreviation (first pass) */
+    bool ellipsis;       /* t1: ellipsis */
+    bool sentbreak;      /* t1: sentence break (first pass) */
+    bool initial;        /* t1: a letter and a period */
+    bool number;         /* t1's type is ##number## */
+    bool t2_upper;       /* t2's first character is upper case */
+    bool t2_lower;       /* t2's first character is lower case */
+    bool t2_punct;       /* t2 is one of ; : , . ! ? alone */
+};
+
+/* _ortho_heuristic(t2); oc: the orthographic context of its type. */
+static enum ortho_answer ortho_heuristic(const struct pair_facts *f,
+                                         unsigned oc)
 {
-    if (t->len == 1 && strchr(";:,.!?", ctx[t->off]))
+    if (f->t2_punct)
         return ORTHO_FALSE;
-    const char *k;
-    size_t klen;
-    if (t->sentbreak) {
-        type_no_period(w, t, &k, &klen);
-    } else {
-        k = w->types.ptr + t->type_off;
-        klen = t->type_len;
-    }
-    unsigned oc = ortho_of(p, k, klen);
-    if (t->first_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
+    if (f->t2_upper && (oc & NLP_ORTHO_LC) && !(oc & NLP_ORTHO_MID_UC))
         return ORTHO_TRUE;
-    if (t->first_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
+    if (f->t2_lower && ((oc & NLP_ORTHO_UC) || !(oc & NLP_ORTHO_BEG_LC)))
         return ORTHO_FALSE;
     return ORTHO_UNKNOWN;
+}
+
+/*
+ * t1's sentence-break annotation after _second_pass_annotation(t1, t2).
+ * (Where NLTK also marks t1 an abbreviation, nothing reads it later:
+ * the pair (t1, t2) is t1's last.)
+ */
+static bool pair_sentbreak(const struct th_nlp *nlp,
+                           const struct pair_facts *f)
+{
+    if (is_colloc(nlp, f->typ, f->typ_len, f->next, f->next_len))
+        return false;
+    const struct nlp_type_slot *ns = type_find(nlp, f->next, f->next_len);
+    unsigned oc = ns ? ns->ortho : 0;
+    if ((f->abbr || f->ellipsis) && !f->initial) {
+        if (ortho_heuristic(f, oc) == ORTHO_TRUE)
+            return true;
+        if (f->t2_upper && ns && (ns->kinds & NLP_TYPE_STARTER))
+            return true;
+    }
+    if (f->initial || f->number) {
+        enum ortho_answer a = ortho_heuristic(f, oc);
+        if (a == ORTHO_FALSE)
+            return false;
+        if (a == ORTHO_UNKNOWN && f->initial && f->t2_upper &&
+            !(oc & NLP_ORTHO_LC))
+            return false;
+    }
+    return f->sentbreak;
 }
 
 static bool is_initial(const char *s, size_t len)
@@ -514,65 +613,43 @@ static bool is_initial(const char *s, size_t len)
 }
 
 /* _second_pass_annotation(t1, t2). */
-static void second_pass(const struct nlp_punkt_params *p,
+static void second_pass(const struct th_nlp *nlp,
                         const struct punkt_work *w, const char *ctx,
                         struct ptok *t1, const struct ptok *t2)
 {
     if (!t1->period_final)
         return;
-    const char *typ, *next;
-    size_t typ_len, next_len;
-    type_no_period(w, t1, &typ, &typ_len);
+    struct pair_facts f;
+    type_no_period(w, t1, &f.typ, &f.typ_len);
     if (t2->sentbreak) {
-        type_no_period(w, t2, &next, &next_len);
+        type_no_period(w, t2, &f.next, &f.next_len);
     } else {
-        next = w->types.ptr + t2->type_off;
-        next_len = t2->type_len;
+        f.next = w->types.ptr + t2->type_off;
+        f.next_len = t2->type_len;
     }
-    bool initial = is_initial(ctx + t1->off, t1->len);
-    if (is_colloc(p, typ, typ_len, next, next_len)) {
-        t1->sentbreak = false;
-        t1->abbr = true;
-        return;
-    }
-    if ((t1->abbr || t1->ellipsis) && !initial) {
-        if (ortho_heuristic(p, w, ctx, t2) == ORTHO_TRUE) {
-            t1->sentbreak = true;
-            return;
-        }
-        if (t2->first_upper &&
-            in_sorted(p->starters, p->n_starters, next, next_len)) {
-            t1->sentbreak = true;
-            return;
-        }
-    }
-    if (initial || (typ_len == sizeof(number_type) - 1 &&
-                    !memcmp(typ, number_type, typ_len))) {
-        enum ortho_answer a = ortho_heuristic(p, w, ctx, t2);
-        if (a == ORTHO_FALSE) {
-            t1->sentbreak = false;
-            t1->abbr = true;
-            return;
-        }
-        if (a == ORTHO_UNKNOWN && initial && t2->first_upper &&
-            !(ortho_of(p, next, next_len) & NLP_ORTHO_LC)) {
-            t1->sentbreak = false;
-            t1->abbr = true;
-        }
-    }
+    f.abbr = t1->abbr;
+    f.ellipsis = t1->ellipsis;
+    f.sentbreak = t1->sentbreak;
+    f.initial = is_initial(ctx + t1->off, t1->len);
+    f.number = f.typ_len == sizeof(number_type) - 1 &&
+               !memcmp(f.typ, number_type, f.typ_len);
+    f.t2_upper = t2->first_upper;
+    f.t2_lower = t2->first_lower;
+    f.t2_punct = t2->len == 1 && strchr(";:,.!?", ctx[t2->off]);
+    t1->sentbreak = pair_sentbreak(nlp, &f);
 }
 
-/* text_contains_sentbreak(context). */
-static int contains_sentbreak(const struct nlp_punkt_params *p,
-                              struct punkt_work *w, bool *out)
+/* text_contains_sentbreak(ctx[0..n)). */
+static int contains_sentbreak(const struct th_nlp *nlp,
+                              struct punkt_work *w, const char *ctx,
+                              size_t n, bool *out)
 {
-    const char *ctx = w->context.ptr;
     *out = false;
-    if (tokenize_words(w, ctx, w->context.len) < 0 ||
-        first_pass(p, w, ctx) < 0)
+    if (tokenize_words(w, ctx, n) < 0 ||
+        first_pass(nlp, w, ctx) < 0)
         return TH_ENOMEM;
     for (size_t i = 0; i + 1 < w->n_toks; i++) {
-        second_pass(p, w, ctx, &w->toks[i], &w->toks[i + 1]);
+        second_pass(nlp, w, ctx, &w->toks[i], &w->toks[i + 1]);
         if (w->toks[i].sentbreak) {
             *out = true;
             return 0;
@@ -787,9 +864,11 @@ static void mark_special(struct th_nlp *nlp, const char *type)
 {
     size_t l = strlen(type);
     char c = type[0];
+    uint32_t bit = l < 32 ? (uint32_t)1 << l : (uint32_t)1 << 31;
     if (c >= 'a' && c <= 'z')
-        nlp->special_len[c - 'a'] |= l < 32 ? (uint32_t)1 << l
-                                            : (uint32_t)1 << 31;
+        nlp->special_len[c - 'a'] |= bit;
+    if (c >= 'a' && c <= 'z' && type[1] >= 'a' && type[1] <= 'z')
+        nlp->special2[(c - 'a') * 26 + (type[1] - 'a')] |= bit;
 }
 
 static bool is_ascii_str(const char *s)
@@ -800,10 +879,45 @@ static bool is_ascii_str(const char *s)
     return true;
 }
 
-void nlp_punkt_prepare(struct th_nlp *nlp)
+/* Enter type key with the bits kinds and ortho into nlp->types. */
+static void type_add(struct th_nlp *nlp, const char *key, unsigned kinds,
+                     unsigned ortho)
+{
+    size_t n = strlen(key);
+    size_t i = (size_t)type_hash(key, n) & nlp->types_mask;
+    struct nlp_type_slot *t = &nlp->types[i];
+    while (t->key && !(t->len == n && !memcmp(t->key, key, n))) {
+        i = (i + 1) & nlp->types_mask;
+        t = &nlp->types[i];
+    }
+    t->key = key;
+    t->len = (uint32_t)n;
+    t->kinds |= (uint8_t)kinds;
+    t->ortho |= (uint8_t)ortho;
+}
+
+int nlp_punkt_prepare(struct th_nlp *nlp)
 {
     const struct nlp_punkt_params *p = nlp->params;
+    /* at most half full: short probe runs, and an empty slot always */
+    size_t n_types = p->n_abbrevs + p->n_collocs + p->n_starters +
+                     p->n_ortho, slots = 16;
+    while (slots < 2 * n_types)
+        slots *= 2;
+    nlp->types = calloc(slots, sizeof(*nlp->types));
+    if (!nlp->types)
+        return TH_ENOMEM;
+    nlp->types_mask = slots - 1;
+    for (size_t i = 0; i < p->n_abbrevs; i++)
+        type_add(nlp, p->abbrevs[i], NLP_TYPE_ABBREV, 0);
+    for (size_t i = 0; i < p->n_collocs; i++)
+        type_add(nlp, p->collocs[i].first, NLP_TYPE_COLLOC_FIRST, 0);
+    for (size_t i = 0; i < p->n_starters; i++)
+        type_add(nlp, p->starters[i], NLP_TYPE_STARTER, 0);
+    for (size_t i = 0; i < p->n_ortho; i++)
+        type_add(nlp, p->ortho[i].type, 0, p->ortho[i].flags);
     memset(nlp->special_len, 0, sizeof(nlp->special_len));
+    memset(nlp->special2, 0, sizeof(nlp->special2));
     nlp->ascii_types = true;
     for (size_t i = 0; i < p->n_abbrevs; i++) {
         mark_special(nlp, p->abbrevs[i]);
@@ -815,31 +929,8 @@ void nlp_punkt_prepare(struct th_nlp *nlp)
         mark_special(nlp, p->collocs[i].first);
         nlp->ascii_types &= is_ascii_str(p->collocs[i].first);
     }
+    return 0;
 }
-
-/* Byte classes of the word before a '.' (fast_decision). */
-enum {
-    WC_LETTER = 1,  /* A-Z a-z, and $ % + / = (no Punkt word ends or
-                       starts at them, and they make the word no number) */
-    WC_DASH = 2,    /* '-' */
-    WC_APOS = 4,    /* '\'' */
-    WC_HIGH = 8,    /* a byte >= 0x80 */
-    WC_OTHER = 16,  /* any other byte but the digits */
-};
-
-static const uint8_t word_class[256] = {
-#define WC_ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    WC_ROW16(16), WC_ROW16(16),
-    /* 0x20 */ 16, 16, 16, 16, 1, 1, 16, 4, 16, 16, 16, 1, 16, 2, 16, 1,
-    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 1, 16, 16,
-    /* 0x40 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
-    /* 0x60 */ 16, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 16, 16, 16, 16,
-    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
-    WC_ROW16(8), WC_ROW16(8), WC_ROW16(8), WC_ROW16(8),
-#undef WC_ROW16
-};
 
 /*
  * Is c one of ) " ; } ] * : @ ( { [ ? Those are Punkt "non-word"
@@ -867,16 +958,12 @@ static bool lone_period_after(unsigned char c)
 static int fast_ascii_type(const struct th_nlp *nlp, const unsigned char *w,
                            size_t wl)
 {
-    const struct nlp_punkt_params *p = nlp->params;
     char low[64];
     for (size_t k = 0; k < wl; k++)
         low[k] = (char)(w[k] >= 'A' && w[k] <= 'Z' ? w[k] | 0x20 : w[k]);
-    if (is_abbrev_type(p, low, wl))
+    if (type_kinds(nlp, low, wl) & (NLP_TYPE_ABBREV | NLP_TYPE_COLLOC_FIRST))
         return -1;
-    for (size_t k = 0; k < p->n_collocs; k++)
-        if (!cmp_key(low, wl, p->collocs[k].first))
-            return -1;
-    return 1;
+    return dash_part_is_abbrev(nlp, low, wl) ? -1 : 1;
 }
 
 /* ‘ ’ “ ”: not word characters, but inside a Punkt word like letters. */
@@ -920,12 +1007,12 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     const struct nlp_punkt_params *p = nlp->params;
     const size_t nl = sizeof(number_type) - 1;
     const char *w = text + c->word_start;
-    if (is_abbrev_type(p, w, wl))
+    if (is_abbrev_type(nlp, w, wl))
         return -1;
     if (c->next_start == NO_POS) {
         char a = text[c->pos + 1];
         if (a == ';' || a == ':' || a == '!' || a == '?' ||
-            is_colloc(p, number_type, nl, &a, 1))
+            is_colloc(nlp, number_type, nl, &a, 1))
             return -1;
         return 1;
     }
@@ -958,7 +1045,7 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
     char low[64];
     for (size_t k = 0; k < e; k++)
         low[k] = (char)(t[k] | 0x20);
-    return is_colloc(p, number_type, nl, low, e) ? -1 : 1;
+    return is_colloc(nlp, number_type, nl, low, e) ? -1 : 1;
 }
 
 /*
@@ -991,6 +1078,57 @@ static int fast_number(const struct th_nlp *nlp, const char *text,
  *    (no abbreviation, ellipsis, initial or number), and a token follows
  *    it.
  */
+/*
+ * '.' after an ASCII word w[0..wl) of letters, digits and $ % + / =,
+ * at least one of them a letter (see fast_decision).
+ */
+static int fast_letter_word(const struct th_nlp *nlp, const unsigned char *w,
+                            size_t wl)
+{
+    if (wl < 2)
+        return -1;          /* an initial */
+    unsigned char first = w[0] | 0x20, second = w[1] | 0x20;
+    if (first >= 'a' && first <= 'z') {
+        uint32_t lens = second >= 'a' && second <= 'z'
+            ? nlp->special2[(first - 'a') * 26 + (second - 'a')]
+            : nlp->special_len[first - 'a'];
+        if (!((lens >> (wl < 31 ? wl : 31)) & 1))
+            return 1;
+    }
+    /* an abbreviation or collocation of this length may exist: look up */
+    return fast_ascii_type(nlp, w, wl);
+}
+
+/*
+ * Are the wl bytes before text[pos] ASCII letters and digits, at least
+ * one a letter? One 16-byte test (SSE2) for 2 <= wl <= 16 and pos >= 16,
+ * the common case; false otherwise (the caller then classifies the word
+ * byte by byte, which gives the same answer for such words).
+ */
+static bool is_alnum_word_before(const char *text, size_t pos, size_t wl)
+{
+#ifdef __SSE2__
+    if (wl < 2 || wl > 16 || pos < 16)
+        return false;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                (text + pos - 16));
+    __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(low, _mm_set1_epi8('a' - 1)),
+                                   _mm_cmplt_epi8(low, _mm_set1_epi8('z' + 1)));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    unsigned lm = (unsigned)_mm_movemask_epi8(letter);
+    unsigned dm = (unsigned)_mm_movemask_epi8(digit);
+    unsigned word = (0xffffu << (16 - wl)) & 0xffffu;
+    return ((lm | dm) & word) == word && (lm & word);
+#else
+    (void)text;
+    (void)pos;
+    (void)wl;
+    return false;
+#endif
+}
+
 static int fast_decision(const struct th_nlp *nlp, const char *text,
                          size_t len, struct cand *c)
 {
@@ -1003,6 +1141,8 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
     if (wl > 63)
         return -1;
     const unsigned char *w = (const unsigned char *)text + c->word_start;
+    if (is_alnum_word_before(text, c->pos, wl))
+        return fast_letter_word(nlp, w, wl);
     /* the classes present first (no branch per byte), then the rules
        on dashes and apostrophes only when there are some */
     unsigned acc = 0;
@@ -1039,14 +1179,7 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
         return fast_number(nlp, text, len, c, wl);
     if (dash)
         return fast_ascii_type(nlp, w, wl);
-    if (wl < 2)
-        return -1;          /* an initial */
-    unsigned char first = w[0] | 0x20;
-    if (first >= 'a' && first <= 'z' &&
-        !((nlp->special_len[first - 'a'] >> (wl < 31 ? wl : 31)) & 1))
-        return 1;
-    /* an abbreviation or collocation of this length may exist: look up */
-    return fast_ascii_type(nlp, w, wl);
+    return fast_letter_word(nlp, w, wl);
 }
 
 static int push_break(struct splitter *sp, const struct cand *c)
@@ -1057,29 +1190,128 @@ static int push_break(struct splitter *sp, const struct cand *c)
     return rc;
 }
 
+static bool is_ascii_letter(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/*
+ * Is p[0..n) (n > 0) a run of word-inner bytes (is_word_inner) with
+ * single dots inside, starting and ending with a word-inner byte, and at
+ * least one ASCII letter? No Punkt word ends inside such a run (a single
+ * '.' ends one only as the start of ". . ." patterns, which need
+ * whitespace), so with a final period it is one token, no number.
+ */
+static bool is_dotted_word(const unsigned char *p, size_t n)
+{
+    bool letter = false;
+    if (!is_word_inner(p[0]) || !is_word_inner(p[n - 1]))
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_word_inner(p[k]) && !(p[k] == '.' && p[k - 1] != '.'))
+            return false;
+        letter |= is_ascii_letter(p[k]);
+    }
+    return letter;
+}
+
+/*
+ * The full procedure for the most common contexts it gets (abbreviations,
+ * initials, "a.m.", ellipses before a word), from the two tokens that
+ * decide them, without cutting the context into tokens: 1 (break), 0 (no
+ * break) or -1 (another shape). For a '.' followed by whitespace and
+ * after_tok:
+ *  - the word before is a dotted word W (is_dotted_word: "Dr", "a.m",
+ *    "U.S", "J"): W and the period are one token t1, the context's first;
+ *    its type is W lowercased with the period, no number;
+ *  - or the word before is a dotted word or nothing, then one or more
+ *    dots: the word is a token that is no sentence break and not
+ *    period-final, so its pair breaks nothing, and the dots with the
+ *    period are the next token t1, an ellipsis;
+ *  - after_tok starts with a run of ASCII letters that ends it, or ends
+ *    before a non-word character or a final ',' (the run is the token t2),
+ *    or before a final '.' (t2 is after_tok, a sentence break unless an
+ *    abbreviation). Later tokens break nothing when the bytes of
+ *    after_tok from the run's end to its last byte (excluded) hold no '.',
+ *    '?' or '!': a sentence break is a lone '.', '?' or '!' or ends with
+ *    '.', and a token followed by another ends before after_tok's last
+ *    byte.
+ * text_contains_sentbreak is then pair_sentbreak(t1, t2), with the first
+ * pass's annotations of the two (each depends on its own bytes only).
+ */
+static int direct_decision(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct cand *c)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    if (t[c->pos] != '.' || c->next_start == NO_POS)
+        return -1;
+    size_t wl = c->pos - c->word_start, dots = 0;
+    while (dots < wl && t[c->pos - 1 - dots] == '.')
+        dots++;
+    if (wl > 63 || (wl == dots ? !dots
+                               : !is_dotted_word(t + c->word_start,
+                                                 wl - dots)))
+        return -1;
+    size_t a0 = c->next_start, ae = cand_after_end(text, len, c), r = a0;
+    while (r < ae && is_ascii_letter(t[r]))
+        r++;
+    if (r == a0 || r - a0 > 62)
+        return -1;
+    bool t2_period = r + 1 == ae && t[r] == '.';
+    if (r < ae && !t2_period) {
+        if (!is_nonword_byte(t[r]) && !(t[r] == ',' && r + 1 == ae))
+            return -1;
+        for (size_t k = r; k + 1 < ae; k++)
+            if (t[k] == '.' || t[k] == '?' || t[k] == '!')
+                return -1;
+    }
+    char typ[64], next[64];
+    struct pair_facts f = {.typ = typ, .next = next};
+    if (dots) {
+        memset(typ, '.', dots);
+        f.typ_len = dots;
+        f.ellipsis = true;
+    } else {
+        for (size_t k = 0; k < wl; k++)
+            typ[k] = (char)(is_ascii_letter(t[c->word_start + k])
+                            ? t[c->word_start + k] | 0x20
+                            : t[c->word_start + k]);
+        f.typ_len = wl;
+        f.abbr = (type_kinds(nlp, typ, wl) & NLP_TYPE_ABBREV) != 0;
+        f.sentbreak = !f.abbr;
+        f.initial = wl == 1;
+    }
+    f.next_len = r - a0;
+    for (size_t k = 0; k < f.next_len; k++)
+        next[k] = (char)(t[a0 + k] | 0x20);
+    /* a period-final t2 that is an abbreviation is no sentence break:
+       its key keeps the period */
+    if (t2_period && (type_kinds(nlp, next, f.next_len) & NLP_TYPE_ABBREV))
+        next[f.next_len++] = '.';
+    f.t2_upper = t[a0] < 'a';
+    f.t2_lower = !f.t2_upper;
+    return pair_sentbreak(nlp, &f);
+}
+
 /* Decide one kept candidate; a break ends the current span. */
 static int decide(struct splitter *sp, struct cand *c)
 {
     int fast = sp->trace ? -1 : fast_decision(sp->nlp, sp->text, sp->len,
                                               c);
+    if (fast < 0 && !sp->trace)
+        fast = direct_decision(sp->nlp, sp->text, sp->len, c);
     if (fast >= 0)
         return fast ? push_break(sp, c) : 0;
-    struct punkt_work *w = &sp->w;
-    size_t wl = c->word_end - c->word_start;
-    size_t al = cand_after_end(sp->text, sp->len, c) - c->pos;
-    w->context.len = 0;
-    if (nlp_str_reserve(&w->context, wl + al) < 0)
-        return TH_ENOMEM;
-    memcpy(w->context.ptr, sp->text + c->word_start, wl);
-    memcpy(w->context.ptr + wl, sp->text + c->pos, al);
-    w->context.len = wl + al;
+    /* the context, the word before, the character and after_tok, is
+       one piece of the text: the word ends at the character */
+    const char *ctx = sp->text + c->word_start;
+    size_t n = cand_after_end(sp->text, sp->len, c) - c->word_start;
     bool brk;
-    int rc = contains_sentbreak(sp->nlp->params, w, &brk);
+    int rc = contains_sentbreak(sp->nlp, &sp->w, ctx, n, &brk);
     if (rc < 0)
         return rc;
     if (sp->trace) {
-        struct nlp_punkt_trace t = {c->pos + 1, brk, w->context.ptr,
-                                    w->context.len};
+        struct nlp_punkt_trace t = {c->pos + 1, brk, ctx, n};
         sp->trace(&t, sp->tctx);
     }
     return brk ? push_break(sp, c) : 0;
@@ -1099,6 +1331,12 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
     size_t n_outs = 0;
     *spans_out = NULL;
     *n_out = 0;
+    /* real text has a sentence every ~150 bytes: one allocation for most
+       texts instead of a growth from 16 spans */
+    sp.cap_raw = len / 128 + 16;
+    sp.raw = malloc(sp.cap_raw * sizeof(*sp.raw));
+    if (!sp.raw)
+        return TH_ENOMEM;
     int rc = find_candidates(text, len, &sp);
     if (rc < 0)
         goto out;
@@ -1136,7 +1374,6 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
 out:
     free(sp.raw);
     free(sp.w.toks);
-    nlp_str_release(&sp.w.context);
     nlp_str_release(&sp.w.types);
     return rc;
 }

@@ -237,6 +237,9 @@ static void test_random_differential(void)
         "|", "=", "~", "^", "\\", "a/b", "\u201a", "\u201b", "it\u2019s",
         "x\u201d.", "\u201cx", "\u00abx\u00bb",
         "U.S.", "e.g.", "word.", "(x.", "a.b", "\u00e9.",
+        /* Punkt's direct decisions and the two-letter filter (session 5) */
+        "a.m.", "vs.", "i.e.", "Prof", "people", "Griffin", "jones", "'s",
+        "4.5", "77", "U.S.A.", "....", "Col", "cow", "Dec", "den", "co",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
     struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
@@ -251,6 +254,9 @@ static void test_random_differential(void)
         "x_gonna y", "gonna_x y", "a/cannot b", "cannot/b", "(gonna) x",
         "\"gimme\", he", "lemme's go", "'gotta' x", "gonna, x", "x Cannot.",
         "(cannot", "gonna)", "x--gonna y", "cannot... x", "1,000 gonna x",
+        /* Punkt contexts whose later tokens decide (session 5) */
+        "Dr. Who?! x", "J. Smith.) y", "e.g. Griffin,Jr. z", "a.m. Mr. x",
+        "Dr. Who, x", "x... Dr) y", "I.e. Jones'. y", "U.S.. The x",
     };
     for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
         for (int level = 0; level <= (int)nlp_simd; level++) {
