@@ -29,7 +29,9 @@ struct th_arena_block {
 
 struct th_arena {
     struct th_arena_block *head;  /* current block, newest first */
-    struct th_arena_block *spare; /* reset blocks kept for reuse */
+    struct th_arena_block *spare; /* reset blocks of block_size, for reuse */
+    struct th_arena_block *spare_big; /* reset larger blocks, for reuse */
+    size_t spare_bytes;           /* bytes in both spare lists */
     size_t block_size;            /* default size of a new block */
     size_t cap;                   /* byte cap, 0 = none */
     size_t used;                  /* bytes handed out since reset */
@@ -54,8 +56,10 @@ void th_arena_free(struct th_arena *arena)
 {
     if (!arena)
         return;
-    for (int list = 0; list < 2; list++) {
-        struct th_arena_block *b = list ? arena->spare : arena->head;
+    struct th_arena_block *lists[3] = {arena->head, arena->spare,
+                                       arena->spare_big};
+    for (int list = 0; list < 3; list++) {
+        struct th_arena_block *b = lists[list];
         while (b) {
             struct th_arena_block *next = b->next;
             free(b);
@@ -73,16 +77,25 @@ static struct th_arena_block *new_block(struct th_arena *a, size_t need)
 #endif
     if (size > SIZE_MAX - BLOCK_HDR)
         return NULL;
-    /* the smallest spare block that fits (the list is short: at most
-     * TH_ARENA_RETAIN bytes of blocks of at least block_size) */
-    struct th_arena_block **best = NULL;
-    for (struct th_arena_block **p = &a->spare; *p; p = &(*p)->next)
-        if ((*p)->size >= size && (!best || (*p)->size < (*best)->size))
-            best = p;
-    struct th_arena_block *b;
-    if (best) {
-        b = *best;
-        *best = b->next;
+    /* a spare block: a default one for a default request (one pop), the
+     * smallest larger one that fits for a larger request (that list is
+     * short: larger blocks within TH_ARENA_RETAIN bytes) */
+    struct th_arena_block *b = NULL;
+    if (size == a->block_size && a->spare) {
+        b = a->spare;
+        a->spare = b->next;
+    } else if (size > a->block_size) {
+        struct th_arena_block **best = NULL;
+        for (struct th_arena_block **p = &a->spare_big; *p; p = &(*p)->next)
+            if ((*p)->size >= size && (!best || (*p)->size < (*best)->size))
+                best = p;
+        if (best) {
+            b = *best;
+            *best = b->next;
+        }
+    }
+    if (b) {
+        a->spare_bytes -= b->size;
         b->used = 0;
         b->next = a->head;
         a->head = b;
@@ -173,27 +186,27 @@ void th_arena_reset(struct th_arena *arena)
      * anew each time; in the filter chain about one page fault a document).
      */
     struct th_arena_block *b = arena->head;
-    size_t kept = 0;
-    for (struct th_arena_block *s = arena->spare; s; s = s->next)
-        kept += s->size;
     while (b) {
         struct th_arena_block *next = b->next;
-        bool reuse = kept + b->size <= TH_ARENA_RETAIN;
+        bool reuse = arena->spare_bytes + b->size <= TH_ARENA_RETAIN;
 #ifdef TH_ARENA_DEBUG
         reuse = false;
 #endif
         if (reuse) {
+            struct th_arena_block **list = b->size == arena->block_size
+                                               ? &arena->spare
+                                               : &arena->spare_big;
             b->used = 0;
-            b->next = arena->spare;
-            arena->spare = b;
-            kept += b->size;
+            b->next = *list;
+            *list = b;
+            arena->spare_bytes += b->size;
         } else {
             free(b);
         }
         b = next;
     }
     arena->head = NULL;
-    arena->reserved = kept;
+    arena->reserved = arena->spare_bytes;
     arena->used = 0;
 }
 
