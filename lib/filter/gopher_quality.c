@@ -364,19 +364,20 @@ void th_gopher_quality(const struct th_gopher_quality_opts *opts,
     size_t nb = 0;
     for (size_t i = 0; i < n_words; i++) {
         struct th_slice w = words[i];
-        uint64_t x = 0;
-        if (w.len - 1 < 8)
-            x = th_ft_load_short((const uint8_t *)w.ptr, w.len) &
-                th_ft_low_bytes(w.len);
-        if (w.len - 1 < 8 && !(x & TH_FT_BYTES(0x80))) {
-            xs[nb] = x;
-            lens[nb++] = w.len;
-            if (nb == 256) {
-                th_ft_quality_add_ascii_batch(&ts, xs, lens, nb);
-                nb = 0;
-            }
-        } else {
+        /* a longer word gets a high bit: not for the batch */
+        uint64_t x = w.len - 1 < 8
+                         ? th_ft_load_short((const uint8_t *)w.ptr, w.len) &
+                               th_ft_low_bytes(w.len)
+                         : TH_FT_BYTES(0x80);
+        if (x & TH_FT_BYTES(0x80)) {
             th_ft_quality_add_token(&ts, w, opts->terminal_in_punctuation);
+            continue;
+        }
+        xs[nb] = x;
+        lens[nb++] = w.len;
+        if (nb == 256) {
+            th_ft_quality_add_ascii_batch(&ts, xs, lens, nb);
+            nb = 0;
         }
     }
     th_ft_quality_add_ascii_batch(&ts, xs, lens, nb);
