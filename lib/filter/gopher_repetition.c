@@ -1048,7 +1048,10 @@ static int build_joined(struct ngram_ctx *cx)
  * a rule open in twice as many documents.)
  *
  * The counting happens in mark_lone_concat()'s first pass over the tokens
- * (with the prefilter of the concatenated stream), W2 in its second.
+ * (with the prefilter of the concatenated stream), W2 with the counts. Only
+ * 2-grams counted twice or more enter W2: when the top n-gram occurs once,
+ * it is the first n-gram (its length is the bound then). A rule this
+ * leaves open goes to bound_by_counts() before any exact pass.
  */
 struct top_bound {
     uint16_t *bi;             /* 2-gram counts (cells: cx->pair_cell), or
@@ -1056,14 +1059,98 @@ struct top_bound {
     uint64_t w2;              /* W2 */
 };
 
+/* Characters of the first space-joined n-gram (0 when there is none): the
+ * top n-gram when every n-gram occurs once. */
+static uint64_t first_len(const struct ngram_ctx *cx, size_t n)
+{
+    return n <= cx->n_words ? cx->b[n].chars - cx->b[0].chars + n - 1 : 0;
+}
+
 /* Which top rules the bound settles (cannot fire). */
-static void bound_settle(const struct top_bound *tb, const double *top_frac,
+static void bound_settle(const struct ngram_ctx *cx,
+                         const struct top_bound *tb, const double *top_frac,
                          size_t len_text,
                          bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
     uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {tb->w2, 2 * tb->w2, 2 * tb->w2};
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        uint64_t first = first_len(cx, (size_t)t + 2);
+        if (first > bound[t])
+            bound[t] = first;
         settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
+    }
+}
+
+/*
+ * When the 2-gram bound leaves a top rule open (or gave none: documents of
+ * 65535 tokens or more): the bound from each rule's own n-grams. Counts of
+ * the 2-, 3- and 4-grams come from count-min sketches (32-bit cells, 8 a
+ * token up to 2^17 a sketch, so that they come from the arena rather than
+ * from fresh pages; two cells a key, the count their minimum: never an
+ * undercount, and a rare long n-gram seldom takes a frequent one's count
+ * in both cells of a large document), and W_n is the largest
+ * running count c times len(g) over the positions where c >= 2: at the
+ * last occurrence of an n-gram g of M >= 2 occurrences, c >= M, so
+ * W_n >= len(g) M. The top n-gram is one of those, or, when every n-gram
+ * occurs once, the first one. Without spaces inside tokens, equal joined
+ * n-grams are equal token sequences, so a token's key (its hash mod p from
+ * the boundary sums, and its length) stands for its string.
+ */
+static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
+                           size_t len_text,
+                           bool settled[TH_GOPHER_TOP_NGRAMS])
+{
+    size_t n = cx->n_words;
+    if (n < 2 || cx->space_in_token)
+        return 0;
+    unsigned bits = 6;
+    while (((size_t)1 << bits) < n * 8 && bits < 17)
+        bits++;
+    uint32_t *cells[TH_GOPHER_TOP_NGRAMS];
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        cells[t] = th_arena_calloc(cx->arena, (size_t)1 << bits,
+                                   sizeof(uint32_t));
+        if (!cells[t])
+            return TH_ENOMEM;
+    }
+    const struct boundary *b = cx->b;
+    unsigned shift = 64 - bits;
+    uint64_t low = ((uint64_t)1 << bits) - 1;
+    static const uint64_t mul[TH_GOPHER_TOP_NGRAMS] = {
+        0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull, 0x9e3779b97f4a7c15ull,
+    };
+    uint64_t w[TH_GOPHER_TOP_NGRAMS] = {0};
+    uint64_t k1 = 0, k2 = 0, k3 = 0;   /* keys of the last three tokens */
+    for (size_t k = 0; k < n; k++) {
+        uint64_t h = m61_norm(m61_rotr(m61_sub(b[k + 1].g, b[k].g),
+                                       cx->rot[k]));
+        uint64_t key = mix64(h ^ (uint64_t)(b[k + 1].bytes - b[k].bytes)
+                                     << 61);
+        /* the n-grams ending at token k, n = 2..4 */
+        uint64_t g = key;
+        const uint64_t prev[3] = {k3, k2, k1};
+        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && (size_t)t + 1 <= k;
+             t++) {
+            g = (g + prev[t]) * mul[t];
+            uint32_t *c1 = &cells[t][g >> shift], *c2 = &cells[t][g & low];
+            uint64_t a1 = ++*c1, a2 = ++*c2;
+            uint64_t cnt = a1 < a2 ? a1 : a2;
+            uint64_t x = cnt * (b[k + 1].chars - b[k - 1 - t].chars + 1 +
+                                (uint64_t)t);
+            x &= -(uint64_t)(cnt >= 2);
+            w[t] = x > w[t] ? x : w[t];
+        }
+        k1 = k2;
+        k2 = k3;
+        k3 = key;
+    }
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        uint64_t first = first_len(cx, (size_t)t + 2);
+        uint64_t bound = w[t] > first ? w[t] : first;
+        settled[t] = settled[t] || !(frac((size_t)bound, len_text) >
+                                     top_frac[t]);
+    }
+    return 0;
 }
 
 /*
@@ -1123,6 +1210,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         if (tb.bi && i + 1 < n) {
             uint64_t cnt = ++tb.bi[cx->pair_cell[i]];
             uint64_t x = cnt * (b[i + 2].chars - b[i].chars + 2);
+            x &= -(uint64_t)(cnt >= 2);
             tb.w2 = x > tb.w2 ? x : tb.w2;
         }
     }
@@ -1145,7 +1233,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
     }
     cx->n_cand_dup = n_dup;
     if (tb.bi)
-        bound_settle(&tb, top_frac, len_text, settled_out);
+        bound_settle(cx, &tb, top_frac, len_text, settled_out);
     scratch_release(cx, mark);
     return 0;
 }
@@ -1442,6 +1530,12 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     bool exact_top = all;
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++)
         exact_top |= opts->top_ngram_frac[t] && !settled[t];
+    if (rc == 0 && exact_top && !all) {
+        rc = bound_by_counts(&cx, opts->top_ngram_frac, lt, settled);
+        exact_top = false;
+        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+            exact_top |= opts->top_ngram_frac[t] && !settled[t];
+    }
     if (rc == 0 && exact_top) {
         rc = build_joined(&cx);
     }
