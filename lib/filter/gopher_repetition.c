@@ -1380,20 +1380,30 @@ static int dup_ngram_chars(struct ngram_ctx *cx, size_t n,
      */
     const uint32_t *from = ds->listed ? ds->visit : cx->cand_dup;
     size_t n_from = ds->listed ? ds->n_visit : cx->n_cand_dup;
-    for (size_t k = 0; k < n_from; k++) {
-        size_t i = from[k];
-        size_t e = i + n <= n_words ? i + n : n_words;
-        unsigned unique = (cx->lone[i] & 1) &
-                          (cx->b[e].bytes - cx->b[i].bytes >= C_PREFIX);
-        ds->visit[n_visit] = (uint32_t)i;
-        n_visit += (i + n <= n_words) & !unique;
+    const uint32_t *visit = ds->visit;
+    if (n == 5 && !ds->listed) {
+        /* the candidates are those of the 5-gram pass (bit 2 is its
+         * "unique") but for the last positions, which start no 5-gram */
+        visit = cx->cand_dup;
+        n_visit = n_from;
+        while (n_visit && visit[n_visit - 1] + n > n_words)
+            n_visit--;
+    } else {
+        for (size_t k = 0; k < n_from; k++) {
+            size_t i = from[k];
+            size_t e = i + n <= n_words ? i + n : n_words;
+            unsigned unique = (cx->lone[i] & 1) &
+                              (cx->b[e].bytes - cx->b[i].bytes >= C_PREFIX);
+            ds->visit[n_visit] = (uint32_t)i;
+            n_visit += (i + n <= n_words) & !unique;
+        }
+        ds->n_visit = n_visit;
+        ds->listed = true;
     }
-    ds->n_visit = n_visit;
-    ds->listed = true;
     uint64_t *slots = ds->slots;
     size_t total = 0, next = 0;
     for (size_t k = 0; k < n_visit; k++) {
-        size_t i = ds->visit[k];
+        size_t i = visit[k];
         if (i < next)
             continue;      /* inside a duplicate the scan jumped over */
         uint64_t cl = cx->b[i + n].chars - cx->b[i].chars;
