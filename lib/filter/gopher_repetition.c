@@ -35,6 +35,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define SCAN_AVX512 1
+#include <immintrin.h>
+#endif
 
 #include "thresh/filter.h"
 #include "filter_internal.h"
@@ -90,7 +95,13 @@ static double frac(size_t num, size_t den)
  * th_ft_count_chars() and th_ft_next_line() decode it (the bytes a decoded
  * character takes past the block are continuation bytes: no '#', '.' or
  * '\n' among them, so the byte masks of the blocks count every such byte
- * once).
+ * once). With AVX-512BW (checked at run time) blocks are 64 bytes,
+ * ASCII or plainly valid UTF-8 (scan_block64()); a block that is neither
+ * goes to the 16-byte blocks. Measured (session 6): the pass took 9,300
+ * cycles a document, 90% of it in the documents with non-ASCII bytes
+ * (0.6 bytes a cycle there), and reading the text first changed it by
+ * 3%: it was bound by its instructions, not by memory; the 64-byte blocks
+ * took the chain from 147.9 to 151.9 MB/s.
  */
 struct block_masks {
     uint32_t high;      /* bytes >= 0x80 */
@@ -181,10 +192,10 @@ static inline int scan_break(struct text_scan *sc, size_t pos, size_t t)
  * dots): a run of k dots holds k / 3 non-overlapping "...", and its first
  * triple is the first one not inside the last run counted.
  */
-static void scan_dots(struct text_scan *sc, size_t at, uint32_t triples)
+static void scan_dots(struct text_scan *sc, size_t at, uint64_t triples)
 {
     while (triples) {
-        size_t p = at + (size_t)__builtin_ctz(triples);
+        size_t p = at + (size_t)__builtin_ctzll(triples);
         triples &= triples - 1;
         if (p < sc->dots_end)
             continue;
@@ -197,11 +208,11 @@ static void scan_dots(struct text_scan *sc, size_t at, uint32_t triples)
 }
 
 /* Paragraph breaks at the '\n' pairs of a block (bit k: s[at + k]). */
-static int scan_pairs(struct text_scan *sc, size_t at, uint32_t pairs)
+static int scan_pairs(struct text_scan *sc, size_t at, uint64_t pairs)
 {
     const char *s = sc->text;
     while (pairs) {
-        size_t p = at + (size_t)__builtin_ctz(pairs);
+        size_t p = at + (size_t)__builtin_ctzll(pairs);
         pairs &= pairs - 1;
         /* inside text.strip() (whose ends are no '\n') and past the last
          * run: a pair in [para_start, para_end) opens its run */
@@ -302,6 +313,95 @@ static size_t scan_plain(struct text_scan *sc, size_t i, uint32_t breaks,
 }
 #endif
 
+#ifdef SCAN_AVX512
+/* Byte k of x in [lo, hi] (unsigned), as bit k. */
+__attribute__((target("avx512bw")))
+static inline uint64_t in64(__m512i x, uint8_t lo, uint8_t hi)
+{
+    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)lo)),
+                                  _mm512_set1_epi8((char)(hi - lo)));
+}
+
+__attribute__((target("avx512bw")))
+static inline uint64_t eq64(__m512i x, uint8_t b)
+{
+    return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)b));
+}
+
+/*
+ * 64 bytes at text + i (a character starts there, 66 bytes readable) as
+ * text_scan() takes its 16-byte blocks, with AVX-512BW: ASCII, or plainly
+ * valid UTF-8 as th_ft_plain_utf8() checks it (a lead whose character runs
+ * past the block is left to the next block: the bytes from it are a lead
+ * and continuation bytes, none of them '#', '.' or a line break, so no
+ * byte is counted twice). Returns the bytes taken, 0 when the block is not
+ * plainly valid (the 16-byte blocks take it then).
+ */
+__attribute__((target("avx512bw")))
+static size_t scan_block64(struct text_scan *sc, size_t i, int *rc)
+{
+    const char *p = sc->text + i;
+    __m512i x = _mm512_loadu_si512((const void *)p);
+    __m512i y = _mm512_loadu_si512((const void *)(p + 1));
+    __m512i z = _mm512_loadu_si512((const void *)(p + 2));
+    uint64_t high = _mm512_movepi8_mask(x);
+    uint64_t keep = ~0ull, cont = 0;
+    size_t cut = 64;
+    if (high) {
+        uint64_t c = in64(x, 0x80, 0xbf), l2 = in64(x, 0xc2, 0xdf);
+        uint64_t l3 = in64(x, 0xe0, 0xef), l4 = in64(x, 0xf0, 0xf4);
+        uint64_t want = l2 << 1 | l3 << 1 | l3 << 2 | l4 << 1 | l4 << 2 |
+                        l4 << 3;
+        if ((high & ~(c | l2 | l3 | l4)) || (c ^ want))
+            return 0;
+        uint64_t bad = (eq64(x, 0xe0) & ~in64(y, 0xa0, 0xbf)) |
+                       (eq64(x, 0xed) & ~in64(y, 0x80, 0x9f)) |
+                       (eq64(x, 0xf0) & ~in64(y, 0x90, 0xbf)) |
+                       (eq64(x, 0xf4) & ~in64(y, 0x80, 0x8f));
+        uint64_t cut_lead = (l2 & 1ull << 63) | (l3 & 3ull << 62) |
+                            (l4 & 7ull << 61);
+        if (cut_lead) {
+            cut = (size_t)__builtin_ctzll(cut_lead);
+            keep = (1ull << cut) - 1;
+        }
+        if (bad & keep)
+            return 0;
+        cont = c;
+    }
+    sc->chars += (size_t)__builtin_popcountll(~cont & keep);
+    uint64_t hash = eq64(x, '#');
+    if (hash)
+        sc->hashes += (size_t)__builtin_popcountll(hash);
+    uint64_t dots = eq64(x, '.') & eq64(y, '.') & eq64(z, '.');
+    if (dots)
+        scan_dots(sc, i, dots);
+    uint64_t pairs = eq64(x, '\n') & eq64(y, '\n');
+    if (pairs && (*rc = scan_pairs(sc, i, pairs)) < 0)
+        return 0;
+    uint64_t wide = 0;
+    if (high) {
+        uint64_t e280 = eq64(x, 0xe2) & eq64(y, 0x80);
+        uint64_t ell = e280 & eq64(z, 0xa6) & keep;
+        if (ell)
+            sc->ellipses += (size_t)__builtin_popcountll(ell);
+        wide = ((e280 & (eq64(z, 0xa8) | eq64(z, 0xa9))) |
+                (eq64(x, 0xc2) & eq64(y, 0x85))) & keep;
+    }
+    if (!sc->lines)
+        return cut;
+    /* unsigned x - 10 <= 3 or x - 0x1c <= 2: bytes >= 0x80 are in neither */
+    uint64_t br = in64(x, 10, 13) | in64(x, 0x1c, 0x1e) | wide;
+    while (br) {
+        unsigned k = (unsigned)__builtin_ctzll(br);
+        br &= br - 1;
+        size_t t = !(wide >> k & 1) ? 1 : (uint8_t)p[k] == 0xc2 ? 2 : 3;
+        if ((*rc = scan_break(sc, i + k, t)) < 0)
+            return 0;
+    }
+    return cut;
+}
+#endif
+
 /* The pass (see above); lines and quality may be NULL. */
 static int text_scan(struct text_scan *sc, const char *text, size_t len,
                      struct th_ft_pieces *paras, struct th_ft_pieces *lines,
@@ -314,7 +414,25 @@ static int text_scan(struct text_scan *sc, const char *text, size_t len,
                              .paras = paras, .para_start = s, .para_end = e};
     int rc = 0;
     size_t i = 0;
+#ifdef SCAN_AVX512
+    /* 64 bytes a step; after a block that is not plainly valid UTF-8,
+     * the 16-byte blocks take the next 64 bytes */
+    bool wide = __builtin_cpu_supports("avx512bw");
+    size_t narrow_until = 0;
+#endif
     while (i < len) {
+#ifdef SCAN_AVX512
+        if (wide && i >= narrow_until && len - i >= 66) {
+            size_t used = scan_block64(sc, i, &rc);
+            if (rc < 0)
+                return rc;
+            if (used) {
+                i += used;
+                continue;
+            }
+            narrow_until = i + 64;
+        }
+#endif
         struct block_masks m;
         size_t left = len - i;
         if (left >= TH_FT_BLOCK + 2) {

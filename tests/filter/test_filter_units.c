@@ -1038,6 +1038,105 @@ static void quality_padded_matches_general_path(void)
     }
 }
 
+/*
+ * Gopher repetition's pass over the text (16-byte blocks, or 64 with
+ * AVX-512BW: ASCII, plainly valid UTF-8 with characters cut at a block's
+ * end, and blocks that need decoding) against plain references: Python
+ * len() (th_ft_count_chars), splitlines() (th_ft_next_line), paragraphs
+ * of text.strip(), count("#"), count("...") + count("…") and Gopher
+ * quality's bullet and ellipsis lines, on random texts of every line
+ * break, valid and broken UTF-8 around long ASCII runs, each in a buffer
+ * of its exact size.
+ */
+static void text_pass_matches_plain_references(void)
+{
+    static const char *const bits[] = {
+        "the quick brown fox jumps over the lazy dog ", "abc", " ", "  ",
+        "\n", "\n\n", "\r\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "#",
+        ".", "..", "...", "....", "\xe2\x80\xa6", "\xe2\x80\xa8",
+        "\xe2\x80\xa9", "\xc2\x85", "\xc2\xa0", "\xc3\xa9", "\xe4\xb8\xad",
+        "\xf0\x9f\x98\x80", "\xe0\xa0\x80", "\xe0\x80\x80", "\xed\xa0\x80",
+        "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\x80",
+        "\xe2\x80", "\xc2", "\xf0\x9f\x98", "\xff", "\xe2\x80\xa2 ", "- ",
+        "\xe3\x80\x80", "\xe1\x9a\x80",
+    };
+    enum { NB = sizeof(bits) / sizeof(bits[0]) };
+    uint64_t state = 0x243f6a8885a308d3ull;
+    int bad = 0;
+    static char text[4096];
+    for (int doc = 0; doc < 3000 && bad < 5; doc++) {
+        size_t tl = 0, target = (size_t)(doc * 37 % 1500);
+        /* mostly one kind of piece per document, so that runs of ASCII,
+         * of multi-byte characters and of line breaks all fill blocks */
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        size_t favour = (size_t)(state >> 40) % NB;
+        while (tl < target) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(state >> 33);
+            const char *b = bits[r % 3 ? favour : (r >> 4) % NB];
+            size_t bl = strlen(b);
+            if (tl + bl >= sizeof(text))
+                break;
+            memcpy(text + tl, b, bl);
+            tl += bl;
+        }
+        char *t = malloc(tl ? tl : 1);
+        if (!t)
+            break;
+        memcpy(t, text, tl);
+        setup();
+        struct th_gopher_repetition_opts o;
+        th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+        struct th_gopher_repetition_stats st;
+        struct th_ft_line_stats ql = {0};
+        const char *reason;
+        struct th_error err;
+        CHECK(th_ft_repetition_text(&o, t, tl, arena, true, &st, &reason,
+                                    &ql, &err) == 0);
+        size_t want_chars = th_ft_count_chars(t, tl);
+        size_t n_lines = 0, pos = 0, ls, le, bounds_bad = 0;
+        struct th_ft_line_stats ref = {0};
+        while (th_ft_next_line(t, tl, &pos, &ls, &le)) {
+            if (ql.done && (n_lines >= ql.n_lines ||
+                            ql.bounds[2 * n_lines] != ls ||
+                            ql.bounds[2 * n_lines + 1] != le))
+                bounds_bad++;
+            th_ft_quality_line_ends(&ref, t, ls, le);
+            n_lines++;
+        }
+        size_t hashes = 0, ellipses = 0;
+        for (size_t i = 0; i < tl; i++) {
+            hashes += t[i] == '#';
+            if (i + 3 <= tl && !memcmp(t + i, "\xe2\x80\xa6", 3))
+                ellipses++;
+            if (t[i] == '.' && (i == 0 || t[i - 1] != '.')) {
+                size_t q = i;
+                while (q < tl && t[q] == '.')
+                    q++;
+                ellipses += (q - i) / 3;
+            }
+        }
+        size_t s0 = 0, e0 = tl, n_paras = 0;
+        th_ft_strip(t, &s0, &e0);
+        static char *pieces[4096];
+        n_paras = naive_split(t + s0, e0 - s0, 2, pieces);
+        for (size_t i = 0; i < n_paras; i++)
+            free(pieces[i]);
+        size_t got[] = {st.len_text, st.n_lines, st.n_paragraphs,
+                        ql.n_lines, ql.hashes, ql.ellipses, ql.bullets,
+                        ql.end_ellipsis, bounds_bad};
+        size_t want[] = {want_chars, n_lines, n_paras, n_lines, hashes,
+                         ellipses, ref.bullets, ref.end_ellipsis, 0};
+        CHECK(ql.done);
+        for (size_t k = 0; k < sizeof(got) / sizeof(got[0]); k++)
+            if (got[k] != want[k] && bad++ < 5)
+                printf("#   doc %d (%zu bytes) statistic %zu: got %zu want "
+                       "%zu\n", doc, tl, k, got[k], want[k]);
+        free(t);
+    }
+    CHECK_EQ_INT(bad, 0);
+}
+
 static const struct th_test tests[] = {
     {"quality_padded_matches_general_path",
      quality_padded_matches_general_path},
@@ -1054,6 +1153,8 @@ static const struct th_test tests[] = {
      ngram_statistics_match_naive_reference},
     {"line_duplicates_match_naive_reference",
      line_duplicates_match_naive_reference},
+    {"text_pass_matches_plain_references",
+     text_pass_matches_plain_references},
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
     {"c4_rewrites_lines", c4_rewrites_lines},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
