@@ -337,14 +337,24 @@ void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
         uint32_t cont;
         /* plainly valid UTF-8 ending inside the word (a character cut by
          * the word's end fails the check): characters are the bytes that
-         * are not continuation bytes, and the letter makes the word
-         * non-symbol and alphabetic; no stop word has a byte >= 0x80 */
-        if (_mm_movemask_epi8(letter) &&
-            th_ft_plain_utf8(x, &cont) >= w.len) {
-            ts->n_non_symbol++;
-            ts->non_symbol_chars += w.len - (size_t)__builtin_popcount(cont);
-            ts->n_alpha++;
-            return;
+         * are not continuation bytes, and a letter (an ASCII one, else a
+         * first character that is alphabetic: no letter is in
+         * PUNCTUATION_SET or Sentence_Terminal) makes the word non-symbol
+         * and alphabetic; no stop word has a byte >= 0x80 */
+        if (th_ft_plain_utf8(x, &cont) >= w.len) {
+            bool alpha = _mm_movemask_epi8(letter) != 0;
+            if (!alpha && (uint8_t)w.ptr[0] >= 0xc2) {
+                size_t adv;
+                alpha = th_ft_is_alpha(th_ft_decode(
+                    (const uint8_t *)w.ptr, w.len, &adv));
+            }
+            if (alpha) {
+                ts->n_non_symbol++;
+                ts->non_symbol_chars +=
+                    w.len - (size_t)__builtin_popcount(cont);
+                ts->n_alpha++;
+                return;
+            }
         }
     }
 #endif
