@@ -1214,21 +1214,20 @@ static void bound_settle(const struct ngram_ctx *cx,
  * n-grams are equal token sequences, so a token's key (its hash mod p from
  * the boundary sums, and its length) stands for its string.
  */
-static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
-                           size_t len_text,
-                           bool settled[TH_GOPHER_TOP_NGRAMS])
+/* The running-count maxima W_n of bound_by_counts() for the n = t + 2 with
+ * want[t] (w[t]), and the largest of those counts (c[t]). */
+static int count_top(struct ngram_ctx *cx, const bool *want, uint64_t *w,
+                     uint64_t *c)
 {
     size_t n = cx->n_words;
-    if (n < 2 || cx->space_in_token)
-        return 0;
     unsigned bits = 6;
     while (((size_t)1 << bits) < n * 8 && bits < 17)
         bits++;
-    uint32_t *cells[TH_GOPHER_TOP_NGRAMS];
+    uint32_t *cells[TH_GOPHER_TOP_NGRAMS] = {NULL};
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-        cells[t] = th_arena_calloc(cx->arena, (size_t)1 << bits,
-                                   sizeof(uint32_t));
-        if (!cells[t])
+        w[t] = c[t] = 0;
+        if (want[t] && !(cells[t] = th_arena_calloc(
+                             cx->arena, (size_t)1 << bits, sizeof(uint32_t))))
             return TH_ENOMEM;
     }
     const struct boundary *b = cx->b;
@@ -1237,7 +1236,6 @@ static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
     static const uint64_t mul[TH_GOPHER_TOP_NGRAMS] = {
         0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull, 0x9e3779b97f4a7c15ull,
     };
-    uint64_t w[TH_GOPHER_TOP_NGRAMS] = {0};
     uint64_t k1 = 0, k2 = 0, k3 = 0;   /* keys of the last three tokens */
     for (size_t k = 0; k < n; k++) {
         uint64_t h = m61_norm(m61_rotr(m61_sub(b[k + 1].g, b[k].g),
@@ -1250,23 +1248,62 @@ static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
         for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && (size_t)t + 1 <= k;
              t++) {
             g = (g + prev[t]) * mul[t];
+            if (!cells[t])
+                continue;
             uint32_t *c1 = &cells[t][g >> shift], *c2 = &cells[t][g & low];
             uint64_t a1 = ++*c1, a2 = ++*c2;
             uint64_t cnt = a1 < a2 ? a1 : a2;
             uint64_t x = cnt * (b[k + 1].chars - b[k - 1 - t].chars + 1 +
                                 (uint64_t)t);
-            x &= -(uint64_t)(cnt >= 2);
+            uint64_t m = -(uint64_t)(cnt >= 2);
+            x &= m;
             w[t] = x > w[t] ? x : w[t];
+            c[t] = (cnt & m) > c[t] ? cnt & m : c[t];
         }
         k1 = k2;
         k2 = k3;
         k3 = key;
     }
+    return 0;
+}
+
+static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
+                           size_t len_text,
+                           bool settled[TH_GOPHER_TOP_NGRAMS])
+{
+    if (cx->n_words < 2 || cx->space_in_token)
+        return 0;
+    bool open[TH_GOPHER_TOP_NGRAMS];
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        open[t] = top_frac[t] && !settled[t];
+    uint64_t w[TH_GOPHER_TOP_NGRAMS], c[TH_GOPHER_TOP_NGRAMS];
+    /* all open (no 2-gram bound yet: a document of 65535 tokens or more):
+     * the 2-grams first, whose 2 W2 often settles the 3- and 4-gram rules
+     * too (struct top_bound; W2 = the largest c (len + 1) <= w + c) */
+    if (open[0] && open[1] && open[2]) {
+        static const bool two[TH_GOPHER_TOP_NGRAMS] = {true, false, false};
+        int rc = count_top(cx, two, w, c);
+        if (rc < 0)
+            return rc;
+        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+            uint64_t first = first_len(cx, (size_t)t + 2);
+            uint64_t bound = t ? 2 * (w[0] + c[0]) : w[0];
+            bound = bound > first ? bound : first;
+            settled[t] = !(frac((size_t)bound, len_text) > top_frac[t]);
+            open[t] = !settled[t] && t;
+        }
+    }
+    if (!open[0] && !open[1] && !open[2])
+        return 0;
+    int rc = count_top(cx, open, w, c);
+    if (rc < 0)
+        return rc;
     for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
+        if (!open[t])
+            continue;
         uint64_t first = first_len(cx, (size_t)t + 2);
         uint64_t bound = w[t] > first ? w[t] : first;
-        settled[t] = settled[t] || !(frac((size_t)bound, len_text) >
-                                     top_frac[t]);
+        settled[t] = !(frac((size_t)bound, len_text) > top_frac[t]);
     }
     return 0;
 }

@@ -188,8 +188,12 @@ static void ngram_statistics_match_naive_reference(void)
             if (!spaces && strchr(vocab[v], ' '))
                 v = 0;
             const char *t = doc % 4 == 1 ? long_vocab[v % 6] : vocab[v];
-            /* small runs of a few words repeat often */
-            if (doc % 2 && i >= 7 && (seed >> 8) % 3 == 0)
+            /* small runs of a few words repeat often; one document in
+             * 25 is one word repeated (its top 3- and 4-grams are longer
+             * than its 2-grams' W2 bound: struct top_bound) */
+            if (doc % 25 == 24)
+                w[i] = (struct th_slice){vocab[doc % 3], strlen(vocab[doc % 3])};
+            else if (doc % 2 && i >= 7 && (seed >> 8) % 3 == 0)
                 w[i] = w[i - 7];
             else
                 w[i] = (struct th_slice){t, strlen(t)};
@@ -245,22 +249,31 @@ static void ngram_statistics_match_naive_reference(void)
         }
         /* without statistics (bounds, early exits) the decision is the
          * same, whatever the thresholds: each rule alone, at thresholds
-         * just below and above the document's own fraction */
-        for (int r = 0; r < 9; r++) {
+         * just below and above the document's own fraction, and (r = 9
+         * to 16) the three top rules together, each just below or above
+         * its own fraction (bit t of r - 9: above) */
+        for (int r = 0; r < 17; r++) {
             for (int side = 0; side < 2; side++) {
+                if (r >= 9 && side)
+                    continue;
                 struct th_gopher_repetition_opts one = o;
                 one.dup_line_frac = one.dup_para_frac = 0;
                 one.dup_line_char_frac = one.dup_para_char_frac = 0;
                 memset(one.top_ngram_frac, 0, sizeof(one.top_ngram_frac));
                 memset(one.dup_ngram_frac, 0, sizeof(one.dup_ngram_frac));
+                for (int t = 0; t < 3 && r >= 9; t++)
+                    one.top_ngram_frac[t] =
+                        (r - 9) >> t & 1
+                            ? st.top_ngram_frac[t] * 1.02 + 1e-9
+                            : st.top_ngram_frac[t] * 0.98 + 1e-12;
                 double f = r < 3 ? st.top_ngram_frac[r]
-                                 : st.dup_ngram_frac[r - 3];
+                                 : r < 9 ? st.dup_ngram_frac[r - 3] : 1;
                 double thr = side ? f * 1.02 + 1e-9 : f * 0.98;
                 if (thr <= 0)
                     continue;
                 if (r < 3)
                     one.top_ngram_frac[r] = thr;
-                else
+                else if (r < 9)
                     one.dup_ngram_frac[r - 3] = thr;
                 const char *with, *without;
                 struct th_gopher_repetition_stats s2;
