@@ -1442,6 +1442,7 @@ struct window {
                          they are, ‘ ’ “ ” „ (E2 80 98-9E but 9A 9B) */
     uint64_t quote2;  /* first bytes of « » (C2 AB, C2 BB); quote3 and
                          quote2 are none with SSE2 */
+    uint64_t punct;   /* ',' and ':' */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1455,6 +1456,7 @@ struct raw_masks {
     uint64_t pad;     /* is_padded_byte() */
     uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
     uint64_t quote2;  /* « » start here, whole in the 64 bytes */
+    uint64_t punct;   /* ',' and ':' */
 };
 
 #ifdef __SSE2__
@@ -1473,6 +1475,7 @@ static inline uint64_t bits16(__m128i v, int k)
 static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
+    uint64_t punct = 0;
     const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
     const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
     const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
@@ -1510,15 +1513,18 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
                          _mm_cmpeq_epi8(l, _mm_set1_epi8('w'))));
         __m128i ok = _mm_or_si128(_mm_or_si128(a, _mm_andnot_si128(bad, neg)),
                                   _mm_or_si128(dt, ds));
+        __m128i pu = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
         ws |= bits16(s, k);
         safe |= bits16(ok, k);
+        punct |= bits16(pu, k);
         dot |= bits16(dt, k);
         dash |= bits16(ds, k);
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
     /* pad stays empty: more compares than the bulk path saves here */
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0, punct};
 }
 #endif
 
@@ -1600,17 +1606,20 @@ enum {
     N3_PAD_57 = 8,    /* [ ] { } */
     N3_QUOTE3 = 16,   /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
     N3_QUOTE2 = 32,   /* AB BB: last byte of « » */
+    N3_PUNCT = 64,    /* , : (and * <, which are N3_PAD_2, N3_PAD_3) */
 };
 
 static const uint8_t nib3_lo[16] = {
     N3_PAD_4, N3_PAD_2, 0, N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_2, 0,
-    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2,
-    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2, N3_PAD_3 | N3_QUOTE3,
+    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_PUNCT,
+    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2,
+    N3_PAD_3 | N3_QUOTE3 | N3_PUNCT,
     N3_PAD_57 | N3_QUOTE3, N3_PAD_3 | N3_QUOTE3, N3_PAD_3,
 };
 
 static const uint8_t nib3_hi[16] = {
-    0, 0, N3_PAD_2, N3_PAD_3, N3_PAD_4, N3_PAD_57, 0, N3_PAD_57,
+    0, 0, N3_PAD_2 | N3_PUNCT, N3_PAD_3 | N3_PUNCT, N3_PAD_4, N3_PAD_57, 0,
+    N3_PAD_57,
     0, N3_QUOTE3, N3_QUOTE2, N3_QUOTE2, 0, 0, 0, 0,
 };
 
@@ -1651,10 +1660,12 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
                       (HAS(c3, N3_QUOTE3) >> 2);
     uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    uint64_t punct = HAS(c3, N3_PUNCT) & ~pad;
 #undef IS
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
-                            dot, dash, alnum, cw, pad, quote3, quote2};
+                            dot, dash, alnum, cw, pad, quote3, quote2,
+                            punct};
 }
 #endif
 
@@ -1662,7 +1673,7 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-    uint64_t pad = 0, quote3 = 0, quote2 = 0;
+    uint64_t pad = 0, quote3 = 0, quote2 = 0, punct = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1676,6 +1687,7 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
         pad |= is_padded_byte(b) ? bit : 0;
+        punct |= b == ',' || b == ':' ? bit : 0;
         if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
             p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
             quote3 |= bit;
@@ -1683,7 +1695,7 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
             quote2 |= bit;
     }
     *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
-                            quote2};
+                            quote2, punct};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1705,7 +1717,7 @@ static void classify64_at(const unsigned char *p, size_t valid,
         raw_masks_bytes(p, &r);
     uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
     uint64_t alnum = r.alnum, cw = r.cw, pad = r.pad;
-    uint64_t quote3 = r.quote3, quote2 = r.quote2;
+    uint64_t quote3 = r.quote3, quote2 = r.quote2, punct = r.punct;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1716,12 +1728,14 @@ static void classify64_at(const unsigned char *p, size_t valid,
         alnum &= in;
         cw &= in;
         pad &= in;
+        punct &= in;
         quote3 &= in >> 2;      /* the whole quote before the end */
         quote2 &= in >> 1;
     }
     w->pad = pad;
     w->quote3 = quote3;
     w->quote2 = quote2;
+    w->punct = punct;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1749,7 +1763,7 @@ static void classify64(const unsigned char *p, size_t valid,
 }
 
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[8])
+                      enum nlp_simd_level level, uint64_t out[9])
 {
     struct window w;
     classify64_at((const unsigned char *)p, valid, level, &w);
@@ -1761,6 +1775,7 @@ void nlp_window_masks(const char *p, size_t valid,
     out[5] = w.pad;
     out[6] = w.quote3;
     out[7] = w.quote2;
+    out[8] = w.punct;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads
@@ -1887,17 +1902,13 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
         }
     } else {
         /*
-         * A chunk's last byte that is one of , : ; ? ! after a byte of
-         * the chunk (whitespace follows it inside the window) is no
-         * problem: the chunk is two tokens (window_kind's
-         * CHUNK_SPLIT_LAST), the byte both an end and a start.
+         * A chunk's last byte that is , or : after a byte of the chunk
+         * (whitespace follows it inside the window) is no problem: the
+         * chunk is two tokens (window_kind's CHUNK_SPLIT_LAST), the byte
+         * both an end and a start. (; ? ! are padded bytes, except with
+         * SSE2, where window_kind() splits them.)
          */
-        uint64_t tails = prob & (w->ws >> 1) & (nonws << 1) & (lo << 1);
-        for (uint64_t c = tails; c; c &= c - 1) {
-            size_t k = (size_t)__builtin_ctzll(c);
-            if (byte_class[(unsigned char)s[w->base + k]] & B_PUNCT)
-                split |= (uint64_t)1 << k;
-        }
+        split = prob & w->punct & (w->ws >> 1) & (nonws << 1) & (lo << 1);
         prob &= ~split;
     }
     /* first byte of each token, the byte after each token */
@@ -1914,12 +1925,14 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
     }
     size_t last = rel;
     struct th_slice *t = sink->toks + sink->n;
+    const char *b = s + w->base;
     while (ends) {
-        size_t st = (size_t)__builtin_ctzll(starts);
-        size_t e = (size_t)__builtin_ctzll(ends);
+        /* unsigned: the bit numbers widen with no sign extension */
+        unsigned st = (unsigned)__builtin_ctzll(starts);
+        unsigned e = (unsigned)__builtin_ctzll(ends);
         starts &= starts - 1;
         ends &= ends - 1;
-        t->ptr = s + w->base + st;
+        t->ptr = b + st;
         t->len = e - st;
         t++;
         last = e;
