@@ -1875,8 +1875,20 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
                    q2 | ((q2 << 2) & nonws);
     uint64_t prob = ((~w->plain & nonws) | w->cand) & lo &
                     ~(pad | q3 | q2);
-    uint64_t split = 0;
+    /*
+     * A chunk's last byte that is , or : after a byte of the chunk
+     * (whitespace follows it inside the window) is no problem when the
+     * chunk ends before the sentence's closing tail: the chunk is two
+     * tokens (window_kind's CHUNK_SPLIT_LAST), the byte both an end and
+     * a start. (; ? ! are padded bytes, except with SSE2, where
+     * window_kind() splits them.)
+     */
+    uint64_t split = prob & w->punct & (w->ws >> 1) & (nonws << 1) &
+                     (lo << 1);
     if (w->base + 64 > tail_start) {
+        size_t lim = tail_start > w->base + 1 ? tail_start - 1 - w->base
+                                              : 0;
+        split &= ((uint64_t)1 << lim) - 1;
         /*
          * Dots are problems in the chunks that reach the closing tail:
          * from the start of the chunk holding the byte before the tail
@@ -1898,19 +1910,9 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
             uint64_t fin = ((uint64_t)1 << (end - 1 - w->base)) & prob &
                            w->dot & (w->ws >> 1) & (nonws << 1) & (lo << 1);
             split |= fin;
-            prob &= ~fin;
         }
-    } else {
-        /*
-         * A chunk's last byte that is , or : after a byte of the chunk
-         * (whitespace follows it inside the window) is no problem: the
-         * chunk is two tokens (window_kind's CHUNK_SPLIT_LAST), the byte
-         * both an end and a start. (; ? ! are padded bytes, except with
-         * SSE2, where window_kind() splits them.)
-         */
-        split = prob & w->punct & (w->ws >> 1) & (nonws << 1) & (lo << 1);
-        prob &= ~split;
     }
+    prob &= ~split;
     /* first byte of each token, the byte after each token */
     uint64_t cstarts = nonws & ~(nonws << 1) & lo;
     uint64_t starts = cstarts | split | bnd;

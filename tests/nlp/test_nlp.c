@@ -273,6 +273,7 @@ static void test_random_differential(void)
         " a(['twas] \u00ab\"b\u00bb", " x;\"y\"@(\"z\")",
         /* a chunk's last , or : split in the bulk path (session 6) */
         " a, b: c,d e:f 1,000 g,\"h\" i:) j,; k,, l:: m. n,",
+        " u, v:\" w,) x, y,.\" z, \u201dq, r:",
     };
     for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
         for (size_t pre = 0; pre < 70; pre++) {
