@@ -1457,6 +1457,8 @@ struct raw_masks {
     uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
     uint64_t quote2;  /* « » start here, whole in the 64 bytes */
     uint64_t punct;   /* ',' and ':' */
+    uint64_t dbl;     /* bytes equal to the next one up to case (| 0x20);
+                         bits 62 and 63 undefined */
 };
 
 #ifdef __SSE2__
@@ -1475,7 +1477,7 @@ static inline uint64_t bits16(__m128i v, int k)
 static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-    uint64_t punct = 0;
+    uint64_t punct = 0, dbl = 0;
     const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
     const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
     const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
@@ -1515,16 +1517,25 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
                                   _mm_or_si128(dt, ds));
         __m128i pu = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+        /* the next bytes: p[16k + 1 ..], the last 16 shifted (p[64]
+           need not be readable; bits 62 and 63 are not used) */
+        __m128i nx = k < 3
+            ? _mm_loadu_si128((const __m128i *)(const void *)
+                              (p + 16 * k + 1))
+            : _mm_srli_si128(v, 1);
+        __m128i db = _mm_cmpeq_epi8(l, _mm_or_si128(nx, c20));
         ws |= bits16(s, k);
         safe |= bits16(ok, k);
         punct |= bits16(pu, k);
+        dbl |= bits16(db, k);
         dot |= bits16(dt, k);
         dash |= bits16(ds, k);
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
     /* pad stays empty: more compares than the bulk path saves here */
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0, punct};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0, punct,
+                            dbl};
 }
 #endif
 
@@ -1661,11 +1672,16 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
                       (HAS(c3, N3_QUOTE3) >> 2);
     uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
     uint64_t punct = HAS(c3, N3_PUNCT) & ~pad;
+    /* p[1..63] (p[64] need not be readable; bits 62, 63 unused) */
+    const __m512i c20 = _mm512_set1_epi8(0x20);
+    const __m512i nx = _mm512_maskz_loadu_epi8(~(uint64_t)0 >> 1, p + 1);
+    uint64_t dbl = _mm512_cmpeq_epi8_mask(_mm512_or_si512(v, c20),
+                                          _mm512_or_si512(nx, c20));
 #undef IS
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
                             dot, dash, alnum, cw, pad, quote3, quote2,
-                            punct};
+                            punct, dbl};
 }
 #endif
 
@@ -1673,7 +1689,7 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-    uint64_t pad = 0, quote3 = 0, quote2 = 0, punct = 0;
+    uint64_t pad = 0, quote3 = 0, quote2 = 0, punct = 0, dbl = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1688,6 +1704,7 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         cw |= (f & F_CW) ? bit : 0;
         pad |= is_padded_byte(b) ? bit : 0;
         punct |= b == ',' || b == ':' ? bit : 0;
+        dbl |= k < 63 && (b | 0x20) == (p[k + 1] | 0x20) ? bit : 0;
         if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
             p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
             quote3 |= bit;
@@ -1695,7 +1712,7 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
             quote2 |= bit;
     }
     *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
-                            quote2, punct};
+                            quote2, punct, dbl};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1744,15 +1761,9 @@ static void classify64_at(const unsigned char *p, size_t valid,
     uint64_t a5 = alnum & (alnum >> 1) & (alnum >> 2) & (alnum >> 3) &
                   (alnum >> 4);
     uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
-    uint64_t cand = cws & a5 & ~a7;
     /* every contraction word doubles its 3rd letter: caNNot giMMe goNNa
-       goTTa leMMe waNNa (the run has 5+ bytes, so p[k + 3] is in range) */
-    for (uint64_t c = cand; c; c &= c - 1) {
-        int k = __builtin_ctzll(c);
-        if ((p[k + 2] | 0x20) != (p[k + 3] | 0x20))
-            cand &= ~((uint64_t)1 << k);
-    }
-    w->cand = cand;
+       goTTa leMMe waNNa (the run has 5+ bytes, so k + 3 < 63) */
+    w->cand = cws & a5 & ~a7 & (r.dbl >> 2);
 }
 
 /* classify64_at() with the best vector code the build and CPU allow. */
