@@ -46,6 +46,10 @@ enum nlp_simd_level {
  */
 extern enum nlp_simd_level nlp_simd;
 
+/* The CPU has AVX-512 VBMI2 too (set with nlp_simd; the Treebank bulk
+   path then writes its slices eight at a time). */
+extern bool nlp_vbmi2;
+
 /*
  * The Treebank window masks of p[0..64) (bytes from valid on count as
  * spaces) computed with the code of level, which must be available:

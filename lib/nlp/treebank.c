@@ -1841,6 +1841,50 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
     }
 }
 
+#if NLP_HAVE_AVX512
+/*
+ * The bulk path's tokens from their start and end bits (ends has the
+ * fewer, every end follows its start), eight slices a step with
+ * AVX-512 VBMI2: the bit numbers compressed into bytes, widened, paired.
+ * Writes up to seven slices past the last one (the caller keeps 64 free);
+ * *last gets the last end (unchanged when none).
+ */
+__attribute__((target("avx512bw,avx512vbmi2")))
+static struct th_slice *emit_bits_vbmi2(struct th_slice *t, const char *b,
+                                        uint64_t starts, uint64_t ends,
+                                        size_t *last)
+{
+    size_t cnt = (size_t)__builtin_popcountll(ends);
+    if (!cnt)
+        return t;
+    const __m512i iota = _mm512_set_epi8(
+        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+        47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+        31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+        15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    uint8_t sb[64], eb[64];
+    _mm512_storeu_si512((void *)sb, _mm512_maskz_compress_epi8(starts, iota));
+    _mm512_storeu_si512((void *)eb, _mm512_maskz_compress_epi8(ends, iota));
+    const __m512i base = _mm512_set1_epi64((long long)(uintptr_t)b);
+    const __m512i lo_idx = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i hi_idx = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    for (size_t j = 0; j < cnt; j += 8) {
+        __m512i st = _mm512_cvtepu8_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)(sb + j)));
+        __m512i en = _mm512_cvtepu8_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)(eb + j)));
+        __m512i ptr = _mm512_add_epi64(base, st);
+        __m512i len = _mm512_sub_epi64(en, st);
+        _mm512_storeu_si512((void *)(t + j),
+                            _mm512_permutex2var_epi64(ptr, lo_idx, len));
+        _mm512_storeu_si512((void *)(t + j + 4),
+                            _mm512_permutex2var_epi64(ptr, hi_idx, len));
+    }
+    *last = eb[cnt - 1];
+    return t + cnt;
+}
+#endif
+
 /*
  * Bulk path: from i (a chunk start, whitespace, or the byte after a
  * padded byte, inside the window), emit the tokens of every chunk before
@@ -1939,6 +1983,11 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
     size_t last = rel;
     struct th_slice *t = sink->toks + sink->n;
     const char *b = s + w->base;
+#if NLP_HAVE_AVX512
+    if (nlp_vbmi2)
+        t = emit_bits_vbmi2(t, b, starts, ends, &last);
+    else
+#endif
     while (ends) {
         /* unsigned: the bit numbers widen with no sign extension */
         unsigned st = (unsigned)__builtin_ctzll(starts);
