@@ -1862,17 +1862,16 @@ static struct th_slice *emit_bits_vbmi2(struct th_slice *t, const char *b,
         47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
         31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
         15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    uint8_t sb[64], eb[64];
-    _mm512_storeu_si512((void *)sb, _mm512_maskz_compress_epi8(starts, iota));
-    _mm512_storeu_si512((void *)eb, _mm512_maskz_compress_epi8(ends, iota));
+    __m512i sv = _mm512_maskz_compress_epi8(starts, iota);
+    __m512i ev = _mm512_maskz_compress_epi8(ends, iota);
     const __m512i base = _mm512_set1_epi64((long long)(uintptr_t)b);
     const __m512i lo_idx = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
     const __m512i hi_idx = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
     for (size_t j = 0; j < cnt; j += 8) {
-        __m512i st = _mm512_cvtepu8_epi64(
-            _mm_loadl_epi64((const __m128i *)(const void *)(sb + j)));
-        __m512i en = _mm512_cvtepu8_epi64(
-            _mm_loadl_epi64((const __m128i *)(const void *)(eb + j)));
+        __m512i st = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(sv));
+        __m512i en = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(ev));
+        sv = _mm512_alignr_epi64(sv, sv, 1);    /* the next 8 bytes */
+        ev = _mm512_alignr_epi64(ev, ev, 1);
         __m512i ptr = _mm512_add_epi64(base, st);
         __m512i len = _mm512_sub_epi64(en, st);
         _mm512_storeu_si512((void *)(t + j),
@@ -1880,7 +1879,7 @@ static struct th_slice *emit_bits_vbmi2(struct th_slice *t, const char *b,
         _mm512_storeu_si512((void *)(t + j + 4),
                             _mm512_permutex2var_epi64(ptr, hi_idx, len));
     }
-    *last = eb[cnt - 1];
+    *last = 63 - (size_t)__builtin_clzll(ends);
     return t + cnt;
 }
 #endif
