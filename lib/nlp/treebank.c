@@ -1010,10 +1010,11 @@ static bool plain_core(const char *p, size_t n, bool may_cw)
 {
     if (!n)
         return false;
+    /* B_PLAIN, with or without B_WORD and B_CWORD (the table has no
+       B_PLAIN | B_CWORD) */
     for (size_t i = 0; i < n; i++)
-        if (byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD) &&
-            byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD | B_CWORD) &&
-            byte_class[(unsigned char)p[i]] != B_PLAIN)
+        if ((byte_class[(unsigned char)p[i]] & ~(B_WORD | B_CWORD)) !=
+            B_PLAIN)
             return false;
     return !(may_cw && has_contraction_word(p, n));
 }
@@ -1250,22 +1251,34 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         size_t cl = ce - at;
         if (at < k || !plain_core(p + k, at - k, may_cw))
             return false;
-        static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
-                                            "'D", "'ll", "'LL", "'re",
-                                            "'RE", "'ve", "'VE", "'"};
+        /* E4/E5's forms: ' 's 'S 'm 'M 'd 'D 'll 'LL 're 'RE 've 'VE */
         bool split = false;
-        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
-            if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
-                if (!follow) {
-                    /* no space after it: E4/E5 leave it in the word */
-                    out[np++] = (struct piece){p + k, ce - k, false};
-                } else {
-                    out[np++] = (struct piece){p + k, at - k, false};
-                    out[np++] = (struct piece){q, cl, false};
-                }
-                split = true;
-                break;
-            }
+        switch (cl) {
+        case 1:
+            split = true;
+            break;
+        case 2:
+            split = q[1] == 's' || q[1] == 'S' || q[1] == 'm' ||
+                    q[1] == 'M' || q[1] == 'd' || q[1] == 'D';
+            break;
+        case 3:
+            split = (q[1] == 'l' && q[2] == 'l') ||
+                    (q[1] == 'L' && q[2] == 'L') ||
+                    (q[1] == 'r' && q[2] == 'e') ||
+                    (q[1] == 'R' && q[2] == 'E') ||
+                    (q[1] == 'v' && q[2] == 'e') ||
+                    (q[1] == 'V' && q[2] == 'E');
+            break;
+        default:
+            break;
+        }
+        if (split && !follow) {
+            /* no space after it: E4/E5 leave it in the word */
+            out[np++] = (struct piece){p + k, ce - k, false};
+        } else if (split) {
+            out[np++] = (struct piece){p + k, at - k, false};
+            out[np++] = (struct piece){q, cl, false};
+        }
         /* the core left of n't must itself be no contraction word
            ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
         if (!split && follow && cl == 2 && at >= k + 2 &&
