@@ -16,7 +16,8 @@
  * Speed: the pipeline runs only where it may change something. Most words
  * never reach it: nlp_treebank_tokens() finds chunks (whitespace-free
  * runs) with 64-byte bit masks and emits the ones made of bytes no rule
- * touches in one loop (window_bulk), decides a few more shapes from the
+ * touches straight from the masks' bits (window_bulk; eight slices a step
+ * with AVX-512 VBMI2), decides a few more shapes from the
  * masks (window_kind), a byte loop, or fixed piece shapes (fast_pieces,
  * padded_pieces); only the rest, about 1% of chunks, goes through the
  * pipeline, in runs with the whitespace around them. Each tier decides
