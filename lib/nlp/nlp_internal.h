@@ -55,7 +55,8 @@ extern bool nlp_vbmi2;
  * spaces) computed with the code of level, which must be available:
  * whitespace, plain, '.', letters/digits, contraction-word candidates,
  * bytes NLTK pads wherever they are, the first bytes of the quotes it pads
- * wherever they are (three-byte, two-byte), ',' and ':'.
+ * wherever they are (three-byte, two-byte), ',' and ':' that end a chunk
+ * of two or more bytes.
  * For the tests, which compare the levels.
  */
 void nlp_window_masks(const char *p, size_t valid,

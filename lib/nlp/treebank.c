@@ -1456,7 +1456,8 @@ struct window {
                          they are, ‘ ’ “ ” „ (E2 80 98-9E but 9A 9B) */
     uint64_t quote2;  /* first bytes of « » (C2 AB, C2 BB); quote3 and
                          quote2 are none with SSE2 */
-    uint64_t punct;   /* ',' and ':' */
+    uint64_t punct;   /* ',' and ':' that end a chunk of two or more
+                         bytes (whitespace after, a non-space before) */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1470,9 +1471,10 @@ struct raw_masks {
     uint64_t pad;     /* is_padded_byte() */
     uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
     uint64_t quote2;  /* « » start here, whole in the 64 bytes */
-    uint64_t punct;   /* ',' and ':' */
+    uint64_t punct;   /* ',' and ':' (none from the byte loop) */
     uint64_t dbl;     /* bytes equal to the next one up to case (| 0x20);
-                         bits 62 and 63 undefined */
+                         bits 62 and 63 undefined; all ones from the
+                         byte loop (classify64_at() tests the bytes) */
 };
 
 #ifdef __SSE2__
@@ -1703,7 +1705,7 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
 static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
-    uint64_t pad = 0, quote3 = 0, quote2 = 0, punct = 0, dbl = 0;
+    uint64_t pad = 0, quote3 = 0, quote2 = 0;
     for (int k = 0; k < 64; k++) {
         unsigned char b = p[k];
         unsigned f = fast_class[b];
@@ -1717,16 +1719,16 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         alnum |= an ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
         pad |= is_padded_byte(b) ? bit : 0;
-        punct |= b == ',' || b == ':' ? bit : 0;
-        dbl |= k < 63 && (b | 0x20) == (p[k + 1] | 0x20) ? bit : 0;
         if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
             p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
             quote3 |= bit;
         if (b == 0xc2 && k < 63 && (p[k + 1] == 0xab || p[k + 1] == 0xbb))
             quote2 |= bit;
     }
+    /* punct and dbl left to classify64_at(): a loop over the few bytes
+       they matter for costs this path less than a test of every byte */
     *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
-                            quote2, punct, dbl};
+                            quote2, 0, ~(uint64_t)0};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1759,14 +1761,22 @@ static void classify64_at(const unsigned char *p, size_t valid,
         alnum &= in;
         cw &= in;
         pad &= in;
-        punct &= in;
         quote3 &= in >> 2;      /* the whole quote before the end */
         quote2 &= in >> 1;
     }
     w->pad = pad;
     w->quote3 = quote3;
     w->quote2 = quote2;
-    w->punct = punct;
+    /* punct: only the , : that end a chunk of two bytes or more */
+    uint64_t last = (ws >> 1) & ~ws & (~ws << 1);
+    if (level == NLP_SIMD_NONE) {       /* raw_masks_bytes() has none */
+        for (uint64_t c = last & ~safe; c; c &= c - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(c);
+            if (p[k] == ',' || p[k] == ':')
+                punct |= (uint64_t)1 << k;
+        }
+    }
+    w->punct = punct & last;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1777,7 +1787,14 @@ static void classify64_at(const unsigned char *p, size_t valid,
     uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
     /* every contraction word doubles its 3rd letter: caNNot giMMe goNNa
        goTTa leMMe waNNa (the run has 5+ bytes, so k + 3 < 63) */
-    w->cand = cws & a5 & ~a7 & (r.dbl >> 2);
+    uint64_t cand = cws & a5 & ~a7 & (r.dbl >> 2);
+    if (level == NLP_SIMD_NONE)         /* raw_masks_bytes() has no dbl */
+        for (uint64_t c = cand; c; c &= c - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(c);
+            if ((p[k + 2] | 0x20) != (p[k + 3] | 0x20))
+                cand &= ~((uint64_t)1 << k);
+        }
+    w->cand = cand;
 }
 
 /* classify64_at() with the best vector code the build and CPU allow. */
