@@ -1415,7 +1415,7 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
 
 /* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
    the brackets [](){}<>. */
-static bool is_padded_byte(unsigned char c)
+static inline bool is_padded_byte(unsigned char c)
 {
     switch (c) {
     case ';': case '@': case '#': case '$': case '%': case '&': case '?':
