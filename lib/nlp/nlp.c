@@ -110,6 +110,8 @@ static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
 static unsigned class_of_uncached(uint32_t cp);
 
+bool nlp_vbmi2 = false;
+
 #ifdef __SSE2__
 enum nlp_simd_level nlp_simd = NLP_SIMD_SSE2;
 #else
@@ -122,6 +124,8 @@ static void bmp_init(void)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512bw"))
         nlp_simd = NLP_SIMD_AVX512;
+    nlp_vbmi2 = nlp_simd == NLP_SIMD_AVX512 &&
+                __builtin_cpu_supports("avx512vbmi2");
 #endif
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]

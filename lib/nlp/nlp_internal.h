@@ -46,16 +46,21 @@ enum nlp_simd_level {
  */
 extern enum nlp_simd_level nlp_simd;
 
+/* The CPU has AVX-512 VBMI2 too (set with nlp_simd; the Treebank bulk
+   path then writes its slices eight at a time). */
+extern bool nlp_vbmi2;
+
 /*
  * The Treebank window masks of p[0..64) (bytes from valid on count as
  * spaces) computed with the code of level, which must be available:
  * whitespace, plain, '.', letters/digits, contraction-word candidates,
  * bytes NLTK pads wherever they are, the first bytes of the quotes it pads
- * wherever they are (three-byte, two-byte).
+ * wherever they are (three-byte, two-byte), ',' and ':' that end a chunk
+ * of two or more bytes.
  * For the tests, which compare the levels.
  */
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[8]);
+                      enum nlp_simd_level level, uint64_t out[9]);
 
 /* Class bits of every ASCII byte (filled at compile time). */
 extern const uint8_t nlp_ascii_class[128];

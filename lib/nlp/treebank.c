@@ -16,7 +16,8 @@
  * Speed: the pipeline runs only where it may change something. Most words
  * never reach it: nlp_treebank_tokens() finds chunks (whitespace-free
  * runs) with 64-byte bit masks and emits the ones made of bytes no rule
- * touches in one loop (window_bulk), decides a few more shapes from the
+ * touches straight from the masks' bits (window_bulk; eight slices a step
+ * with AVX-512 VBMI2), decides a few more shapes from the
  * masks (window_kind), a byte loop, or fixed piece shapes (fast_pieces,
  * padded_pieces); only the rest, about 1% of chunks, goes through the
  * pipeline, in runs with the whitespace around them. Each tier decides
@@ -1010,10 +1011,11 @@ static bool plain_core(const char *p, size_t n, bool may_cw)
 {
     if (!n)
         return false;
+    /* B_PLAIN, with or without B_WORD and B_CWORD (the table has no
+       B_PLAIN | B_CWORD) */
     for (size_t i = 0; i < n; i++)
-        if (byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD) &&
-            byte_class[(unsigned char)p[i]] != (B_PLAIN | B_WORD | B_CWORD) &&
-            byte_class[(unsigned char)p[i]] != B_PLAIN)
+        if ((byte_class[(unsigned char)p[i]] & ~(B_WORD | B_CWORD)) !=
+            B_PLAIN)
             return false;
     return !(may_cw && has_contraction_word(p, n));
 }
@@ -1250,22 +1252,34 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
         size_t cl = ce - at;
         if (at < k || !plain_core(p + k, at - k, may_cw))
             return false;
-        static const char *const forms[] = {"'s", "'S", "'m", "'M", "'d",
-                                            "'D", "'ll", "'LL", "'re",
-                                            "'RE", "'ve", "'VE", "'"};
+        /* E4/E5's forms: ' 's 'S 'm 'M 'd 'D 'll 'LL 're 'RE 've 'VE */
         bool split = false;
-        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
-            if (strlen(forms[f]) == cl && !memcmp(q, forms[f], cl)) {
-                if (!follow) {
-                    /* no space after it: E4/E5 leave it in the word */
-                    out[np++] = (struct piece){p + k, ce - k, false};
-                } else {
-                    out[np++] = (struct piece){p + k, at - k, false};
-                    out[np++] = (struct piece){q, cl, false};
-                }
-                split = true;
-                break;
-            }
+        switch (cl) {
+        case 1:
+            split = true;
+            break;
+        case 2:
+            split = q[1] == 's' || q[1] == 'S' || q[1] == 'm' ||
+                    q[1] == 'M' || q[1] == 'd' || q[1] == 'D';
+            break;
+        case 3:
+            split = (q[1] == 'l' && q[2] == 'l') ||
+                    (q[1] == 'L' && q[2] == 'L') ||
+                    (q[1] == 'r' && q[2] == 'e') ||
+                    (q[1] == 'R' && q[2] == 'E') ||
+                    (q[1] == 'v' && q[2] == 'e') ||
+                    (q[1] == 'V' && q[2] == 'E');
+            break;
+        default:
+            break;
+        }
+        if (split && !follow) {
+            /* no space after it: E4/E5 leave it in the word */
+            out[np++] = (struct piece){p + k, ce - k, false};
+        } else if (split) {
+            out[np++] = (struct piece){p + k, at - k, false};
+            out[np++] = (struct piece){q, cl, false};
+        }
         /* the core left of n't must itself be no contraction word
            ("wannan't" -> "wanna" "n't" -> "wan" "na" "n't") */
         if (!split && follow && cl == 2 && at >= k + 2 &&
@@ -1401,7 +1415,7 @@ static bool maybe_contraction(const char *p, size_t len, unsigned acc)
 
 /* Bytes NLTK pads with spaces wherever they are: [;@#$%&] [?!] [*] and
    the brackets [](){}<>. */
-static bool is_padded_byte(unsigned char c)
+static inline bool is_padded_byte(unsigned char c)
 {
     switch (c) {
     case ';': case '@': case '#': case '$': case '%': case '&': case '?':
@@ -1442,6 +1456,8 @@ struct window {
                          they are, ‘ ’ “ ” „ (E2 80 98-9E but 9A 9B) */
     uint64_t quote2;  /* first bytes of « » (C2 AB, C2 BB); quote3 and
                          quote2 are none with SSE2 */
+    uint64_t punct;   /* ',' and ':' that end a chunk of two or more
+                         bytes (whitespace after, a non-space before) */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1455,6 +1471,10 @@ struct raw_masks {
     uint64_t pad;     /* is_padded_byte() */
     uint64_t quote3;  /* ‘ ’ “ ” „ start here, whole in the 64 bytes */
     uint64_t quote2;  /* « » start here, whole in the 64 bytes */
+    uint64_t punct;   /* ',' and ':' (none from the byte loop) */
+    uint64_t dbl;     /* bytes equal to the next one up to case (| 0x20);
+                         bits 62 and 63 undefined; all ones from the
+                         byte loop (classify64_at() tests the bytes) */
 };
 
 #ifdef __SSE2__
@@ -1473,6 +1493,7 @@ static inline uint64_t bits16(__m128i v, int k)
 static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 {
     uint64_t ws = 0, safe = 0, dot = 0, dash = 0, alnum = 0, cw = 0;
+    uint64_t punct = 0, dbl = 0;
     const __m128i sp = _mm_set1_epi8(' '), c8 = _mm_set1_epi8(8);
     const __m128i c14 = _mm_set1_epi8(14), c20 = _mm_set1_epi8(0x20);
     const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
@@ -1510,15 +1531,27 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
                          _mm_cmpeq_epi8(l, _mm_set1_epi8('w'))));
         __m128i ok = _mm_or_si128(_mm_or_si128(a, _mm_andnot_si128(bad, neg)),
                                   _mm_or_si128(dt, ds));
+        __m128i pu = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+        /* the next bytes: p[16k + 1 ..], the last 16 shifted (p[64]
+           need not be readable; bits 62 and 63 are not used) */
+        __m128i nx = k < 3
+            ? _mm_loadu_si128((const __m128i *)(const void *)
+                              (p + 16 * k + 1))
+            : _mm_srli_si128(v, 1);
+        __m128i db = _mm_cmpeq_epi8(l, _mm_or_si128(nx, c20));
         ws |= bits16(s, k);
         safe |= bits16(ok, k);
+        punct |= bits16(pu, k);
+        dbl |= bits16(db, k);
         dot |= bits16(dt, k);
         dash |= bits16(ds, k);
         alnum |= bits16(a, k);
         cw |= bits16(c, k);
     }
     /* pad stays empty: more compares than the bulk path saves here */
-    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0};
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, 0, 0, 0, punct,
+                            dbl};
 }
 #endif
 
@@ -1600,17 +1633,20 @@ enum {
     N3_PAD_57 = 8,    /* [ ] { } */
     N3_QUOTE3 = 16,   /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
     N3_QUOTE2 = 32,   /* AB BB: last byte of « » */
+    N3_PUNCT = 64,    /* , : (and * <, which are N3_PAD_2, N3_PAD_3) */
 };
 
 static const uint8_t nib3_lo[16] = {
     N3_PAD_4, N3_PAD_2, 0, N3_PAD_2, N3_PAD_2, N3_PAD_2, N3_PAD_2, 0,
-    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2,
-    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2, N3_PAD_3 | N3_QUOTE3,
+    N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_QUOTE3, N3_PAD_2 | N3_PUNCT,
+    N3_PAD_3 | N3_PAD_57 | N3_QUOTE2,
+    N3_PAD_3 | N3_QUOTE3 | N3_PUNCT,
     N3_PAD_57 | N3_QUOTE3, N3_PAD_3 | N3_QUOTE3, N3_PAD_3,
 };
 
 static const uint8_t nib3_hi[16] = {
-    0, 0, N3_PAD_2, N3_PAD_3, N3_PAD_4, N3_PAD_57, 0, N3_PAD_57,
+    0, 0, N3_PAD_2 | N3_PUNCT, N3_PAD_3 | N3_PUNCT, N3_PAD_4, N3_PAD_57, 0,
+    N3_PAD_57,
     0, N3_QUOTE3, N3_QUOTE2, N3_QUOTE2, 0, 0, 0, 0,
 };
 
@@ -1651,10 +1687,17 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
                       (HAS(c3, N3_QUOTE3) >> 2);
     uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    uint64_t punct = HAS(c3, N3_PUNCT) & ~pad;
+    /* p[1..63] (p[64] need not be readable; bits 62, 63 unused) */
+    const __m512i c20 = _mm512_set1_epi8(0x20);
+    const __m512i nx = _mm512_maskz_loadu_epi8(~(uint64_t)0 >> 1, p + 1);
+    uint64_t dbl = _mm512_cmpeq_epi8_mask(_mm512_or_si512(v, c20),
+                                          _mm512_or_si512(nx, c20));
 #undef IS
 #undef HAS
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
-                            dot, dash, alnum, cw, pad, quote3, quote2};
+                            dot, dash, alnum, cw, pad, quote3, quote2,
+                            punct, dbl};
 }
 #endif
 
@@ -1682,8 +1725,10 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         if (b == 0xc2 && k < 63 && (p[k + 1] == 0xab || p[k + 1] == 0xbb))
             quote2 |= bit;
     }
+    /* punct and dbl left to classify64_at(): a loop over the few bytes
+       they matter for costs this path less than a test of every byte */
     *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
-                            quote2};
+                            quote2, 0, ~(uint64_t)0};
 }
 
 /* Classify the 64 bytes at p (all readable; bytes from valid on count
@@ -1705,7 +1750,7 @@ static void classify64_at(const unsigned char *p, size_t valid,
         raw_masks_bytes(p, &r);
     uint64_t ws = r.ws, safe = r.safe, dot = r.dot, dash = r.dash;
     uint64_t alnum = r.alnum, cw = r.cw, pad = r.pad;
-    uint64_t quote3 = r.quote3, quote2 = r.quote2;
+    uint64_t quote3 = r.quote3, quote2 = r.quote2, punct = r.punct;
     if (valid < 64) {
         /* bytes past the sentence's end count as spaces */
         uint64_t in = ((uint64_t)1 << valid) - 1;
@@ -1722,6 +1767,16 @@ static void classify64_at(const unsigned char *p, size_t valid,
     w->pad = pad;
     w->quote3 = quote3;
     w->quote2 = quote2;
+    /* punct: only the , : that end a chunk of two bytes or more */
+    uint64_t last = (ws >> 1) & ~ws & (~ws << 1);
+    if (level == NLP_SIMD_NONE) {       /* raw_masks_bytes() has none */
+        for (uint64_t c = last & ~safe; c; c &= c - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(c);
+            if (p[k] == ',' || p[k] == ':')
+                punct |= (uint64_t)1 << k;
+        }
+    }
+    w->punct = punct & last;
     w->ws = ws;
     w->plain = safe & ~((dot & (dot << 1)) | (dash & (dash << 1)));
     w->dot = dot;
@@ -1730,14 +1785,15 @@ static void classify64_at(const unsigned char *p, size_t valid,
     uint64_t a5 = alnum & (alnum >> 1) & (alnum >> 2) & (alnum >> 3) &
                   (alnum >> 4);
     uint64_t a7 = a5 & (alnum >> 5) & (alnum >> 6);
-    uint64_t cand = cws & a5 & ~a7;
     /* every contraction word doubles its 3rd letter: caNNot giMMe goNNa
-       goTTa leMMe waNNa (the run has 5+ bytes, so p[k + 3] is in range) */
-    for (uint64_t c = cand; c; c &= c - 1) {
-        int k = __builtin_ctzll(c);
-        if ((p[k + 2] | 0x20) != (p[k + 3] | 0x20))
-            cand &= ~((uint64_t)1 << k);
-    }
+       goTTa leMMe waNNa (the run has 5+ bytes, so k + 3 < 63) */
+    uint64_t cand = cws & a5 & ~a7 & (r.dbl >> 2);
+    if (level == NLP_SIMD_NONE)         /* raw_masks_bytes() has no dbl */
+        for (uint64_t c = cand; c; c &= c - 1) {
+            unsigned k = (unsigned)__builtin_ctzll(c);
+            if ((p[k + 2] | 0x20) != (p[k + 3] | 0x20))
+                cand &= ~((uint64_t)1 << k);
+        }
     w->cand = cand;
 }
 
@@ -1749,7 +1805,7 @@ static void classify64(const unsigned char *p, size_t valid,
 }
 
 void nlp_window_masks(const char *p, size_t valid,
-                      enum nlp_simd_level level, uint64_t out[8])
+                      enum nlp_simd_level level, uint64_t out[9])
 {
     struct window w;
     classify64_at((const unsigned char *)p, valid, level, &w);
@@ -1761,6 +1817,7 @@ void nlp_window_masks(const char *p, size_t valid,
     out[5] = w.pad;
     out[6] = w.quote3;
     out[7] = w.quote2;
+    out[8] = w.punct;
 }
 
 /* Point the window at s[base..] (n bytes in the sentence); it reads
@@ -1815,6 +1872,49 @@ static bool window_next(struct window *w, const char *s, size_t n, size_t i,
     }
 }
 
+#if NLP_HAVE_AVX512
+/*
+ * The bulk path's tokens from their start and end bits (ends has the
+ * fewer, every end follows its start), eight slices a step with
+ * AVX-512 VBMI2: the bit numbers compressed into bytes, widened, paired.
+ * Writes up to seven slices past the last one (the caller keeps 64 free);
+ * *last gets the last end (unchanged when none).
+ */
+__attribute__((target("avx512bw,avx512vbmi2")))
+static struct th_slice *emit_bits_vbmi2(struct th_slice *t, const char *b,
+                                        uint64_t starts, uint64_t ends,
+                                        size_t *last)
+{
+    size_t cnt = (size_t)__builtin_popcountll(ends);
+    if (!cnt)
+        return t;
+    const __m512i iota = _mm512_set_epi8(
+        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48,
+        47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32,
+        31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+        15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i sv = _mm512_maskz_compress_epi8(starts, iota);
+    __m512i ev = _mm512_maskz_compress_epi8(ends, iota);
+    const __m512i base = _mm512_set1_epi64((long long)(uintptr_t)b);
+    const __m512i lo_idx = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+    const __m512i hi_idx = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+    for (size_t j = 0; j < cnt; j += 8) {
+        __m512i st = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(sv));
+        __m512i en = _mm512_cvtepu8_epi64(_mm512_castsi512_si128(ev));
+        sv = _mm512_alignr_epi64(sv, sv, 1);    /* the next 8 bytes */
+        ev = _mm512_alignr_epi64(ev, ev, 1);
+        __m512i ptr = _mm512_add_epi64(base, st);
+        __m512i len = _mm512_sub_epi64(en, st);
+        _mm512_storeu_si512((void *)(t + j),
+                            _mm512_permutex2var_epi64(ptr, lo_idx, len));
+        _mm512_storeu_si512((void *)(t + j + 4),
+                            _mm512_permutex2var_epi64(ptr, hi_idx, len));
+    }
+    *last = 63 - (size_t)__builtin_clzll(ends);
+    return t + cnt;
+}
+#endif
+
 /*
  * Bulk path: from i (a chunk start, whitespace, or the byte after a
  * padded byte, inside the window), emit the tokens of every chunk before
@@ -1860,8 +1960,20 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
                    q2 | ((q2 << 2) & nonws);
     uint64_t prob = ((~w->plain & nonws) | w->cand) & lo &
                     ~(pad | q3 | q2);
-    uint64_t split = 0;
+    /*
+     * A chunk's last byte that is , or : after a byte of the chunk
+     * (whitespace follows it inside the window) is no problem when the
+     * chunk ends before the sentence's closing tail: the chunk is two
+     * tokens (window_kind's CHUNK_SPLIT_LAST), the byte both an end and
+     * a start. (; ? ! are padded bytes, except with SSE2, where
+     * window_kind() splits them.)
+     */
+    uint64_t split = prob & w->punct & (w->ws >> 1) & (nonws << 1) &
+                     (lo << 1);
     if (w->base + 64 > tail_start) {
+        size_t lim = tail_start > w->base + 1 ? tail_start - 1 - w->base
+                                              : 0;
+        split &= ((uint64_t)1 << lim) - 1;
         /*
          * Dots are problems in the chunks that reach the closing tail:
          * from the start of the chunk holding the byte before the tail
@@ -1883,23 +1995,9 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
             uint64_t fin = ((uint64_t)1 << (end - 1 - w->base)) & prob &
                            w->dot & (w->ws >> 1) & (nonws << 1) & (lo << 1);
             split |= fin;
-            prob &= ~fin;
         }
-    } else {
-        /*
-         * A chunk's last byte that is one of , : ; ? ! after a byte of
-         * the chunk (whitespace follows it inside the window) is no
-         * problem: the chunk is two tokens (window_kind's
-         * CHUNK_SPLIT_LAST), the byte both an end and a start.
-         */
-        uint64_t tails = prob & (w->ws >> 1) & (nonws << 1) & (lo << 1);
-        for (uint64_t c = tails; c; c &= c - 1) {
-            size_t k = (size_t)__builtin_ctzll(c);
-            if (byte_class[(unsigned char)s[w->base + k]] & B_PUNCT)
-                split |= (uint64_t)1 << k;
-        }
-        prob &= ~split;
     }
+    prob &= ~split;
     /* first byte of each token, the byte after each token */
     uint64_t cstarts = nonws & ~(nonws << 1) & lo;
     uint64_t starts = cstarts | split | bnd;
@@ -1914,12 +2012,19 @@ static size_t window_bulk_once(struct window *w, const char *s, size_t n,
     }
     size_t last = rel;
     struct th_slice *t = sink->toks + sink->n;
+    const char *b = s + w->base;
+#if NLP_HAVE_AVX512
+    if (nlp_vbmi2)
+        t = emit_bits_vbmi2(t, b, starts, ends, &last);
+    else
+#endif
     while (ends) {
-        size_t st = (size_t)__builtin_ctzll(starts);
-        size_t e = (size_t)__builtin_ctzll(ends);
+        /* unsigned: the bit numbers widen with no sign extension */
+        unsigned st = (unsigned)__builtin_ctzll(starts);
+        unsigned e = (unsigned)__builtin_ctzll(ends);
         starts &= starts - 1;
         ends &= ends - 1;
-        t->ptr = s + w->base + st;
+        t->ptr = b + st;
         t->len = e - st;
         t++;
         last = e;
