@@ -318,8 +318,8 @@ static size_t scan_plain(struct text_scan *sc, size_t i, uint32_t breaks,
 __attribute__((target("avx512bw")))
 static inline uint64_t in64(__m512i x, uint8_t lo, uint8_t hi)
 {
-    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8((char)lo)),
-                                  _mm512_set1_epi8((char)(hi - lo)));
+    __m512i d = _mm512_sub_epi8(x, _mm512_set1_epi8((char)lo));
+    return _mm512_cmple_epu8_mask(d, _mm512_set1_epi8((char)(hi - lo)));
 }
 
 __attribute__((target("avx512bw")))

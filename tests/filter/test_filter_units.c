@@ -192,7 +192,8 @@ static void ngram_statistics_match_naive_reference(void)
              * 25 is one word repeated (its top 3- and 4-grams are longer
              * than its 2-grams' W2 bound: struct top_bound) */
             if (doc % 25 == 24)
-                w[i] = (struct th_slice){vocab[doc % 3], strlen(vocab[doc % 3])};
+                w[i] = (struct th_slice){vocab[doc % 3],
+                                         strlen(vocab[doc % 3])};
             else if (doc % 2 && i >= 7 && (seed >> 8) % 3 == 0)
                 w[i] = w[i - 7];
             else
