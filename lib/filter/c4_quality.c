@@ -28,11 +28,6 @@
  * scanned by hand at each '[').
  */
 #include <string.h>
-#if defined(__SSE2__) && defined(__x86_64__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define C4_AVX512 1
-#include <immintrin.h>
-#endif
 
 #include <utf8proc.h>
 
@@ -479,14 +474,7 @@ static bool may_hold_long_word(const char *s, size_t start, size_t end,
     return run > max;
 }
 
-/*
- * Copy s[0..n) to out (which has SCAN_BLOCK bytes of slack: whole blocks
- * are stored) and report SCAN_* flags for it. avail >= n is how many bytes
- * may be read from s: blocks reading past the line use the text after it
- * when there is enough, a zero-padded copy otherwise (a zero byte is part
- * of no anchor and no bracket).
- */
-#ifdef C4_AVX512
+#ifdef TH_FT_X86_WIDE
 /*
  * copy_scan() 64 bytes a block with AVX-512BW, as long as 65 bytes are
  * readable (the 16-byte blocks do the rest): returns the offset reached.
@@ -532,11 +520,18 @@ static size_t copy_scan64(const char *s, size_t n, size_t avail, char *out,
 }
 #endif
 
+/*
+ * Copy s[0..n) to out (which has 64 bytes of slack: whole blocks are
+ * stored) and report SCAN_* flags for it. avail >= n is how many bytes
+ * may be read from s: blocks reading past the line use the text after it
+ * when there is enough, a zero-padded copy otherwise (a zero byte is part
+ * of no anchor and no bracket).
+ */
 static unsigned copy_scan(const char *s, size_t n, size_t avail, char *out)
 {
     unsigned flags = 0;
     size_t i = 0;
-#ifdef C4_AVX512
+#ifdef TH_FT_X86_WIDE
     if (__builtin_cpu_supports("avx512bw"))
         i = copy_scan64(s, n, avail, out, &flags);
 #endif

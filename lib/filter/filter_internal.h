@@ -114,8 +114,8 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
 /*
  * th_ft_quality_add_token() for a word followed by pad readable bytes:
  * with 16 or more, a word of up to 16 bytes of plainly valid UTF-8 with an
- * ASCII letter is counted from one block (SSE2); any other takes the
- * general path.
+ * ASCII letter, or whose first character is alphabetic, is counted from
+ * one block (SSE2); any other takes the general path.
  */
 void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
                               bool terminal, size_t pad);

@@ -200,6 +200,14 @@ static inline uint64_t th_ft_low_bytes(size_t len)
 
 /* ---- blocks of TH_FT_BLOCK bytes: SSE2, else 8 bytes (SWAR) ---------- */
 
+/* Wider paths (AVX2, AVX-512BW) in functions of their own target, taken
+ * after a run-time check of the CPU: x86-64 with GCC or Clang only. */
+#if defined(__SSE2__) && defined(__x86_64__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define TH_FT_X86_WIDE 1
+#include <immintrin.h>
+#endif
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #define TH_FT_BLOCK 16

@@ -13,11 +13,6 @@
  * Rejected: evaluating lazily rule by rule as datatrove does (it saves
  * little: the token pass dominates and is needed by the first rule).
  */
-#if defined(__SSE2__) && defined(__x86_64__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define QUALITY_AVX2 1
-#include <immintrin.h>
-#endif
 #include <math.h>
 #include <string.h>
 
@@ -236,7 +231,7 @@ static void add_batch_generic(struct th_ft_token_stats *ts, const uint64_t *xs,
         th_ft_quality_add_ascii(ts, xs[k], (size_t)lens[k]);
 }
 
-#ifdef QUALITY_AVX2
+#ifdef TH_FT_X86_WIDE
 /*
  * The batch four tokens at a time (AVX2): byte classes by per-byte
  * compares, counts in 64-bit lanes, and the stop words as eight key
@@ -310,7 +305,7 @@ void th_ft_quality_add_ascii_batch(struct th_ft_token_stats *ts,
                                    const uint64_t *xs, const uint64_t *lens,
                                    size_t n)
 {
-#ifdef QUALITY_AVX2
+#ifdef TH_FT_X86_WIDE
     if (__builtin_cpu_supports("avx2")) {
         add_batch_avx2(ts, xs, lens, n);
         return;
@@ -357,6 +352,8 @@ void th_ft_quality_add_padded(struct th_ft_token_stats *ts, struct th_slice w,
             }
         }
     }
+#else
+    (void)pad;
 #endif
     th_ft_quality_add_token(ts, w, terminal);
 }

@@ -35,11 +35,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__) && defined(__x86_64__) && \
-    (defined(__GNUC__) || defined(__clang__))
-#define SCAN_AVX512 1
-#include <immintrin.h>
-#endif
 
 #include "thresh/filter.h"
 #include "filter_internal.h"
@@ -313,7 +308,7 @@ static size_t scan_plain(struct text_scan *sc, size_t i, uint32_t breaks,
 }
 #endif
 
-#ifdef SCAN_AVX512
+#ifdef TH_FT_X86_WIDE
 /* Byte k of x in [lo, hi] (unsigned), as bit k. */
 __attribute__((target("avx512bw")))
 static inline uint64_t in64(__m512i x, uint8_t lo, uint8_t hi)
@@ -414,14 +409,14 @@ static int text_scan(struct text_scan *sc, const char *text, size_t len,
                              .paras = paras, .para_start = s, .para_end = e};
     int rc = 0;
     size_t i = 0;
-#ifdef SCAN_AVX512
+#ifdef TH_FT_X86_WIDE
     /* 64 bytes a step; after a block that is not plainly valid UTF-8,
      * the 16-byte blocks take the next 64 bytes */
     bool wide = __builtin_cpu_supports("avx512bw");
     size_t narrow_until = 0;
 #endif
     while (i < len) {
-#ifdef SCAN_AVX512
+#ifdef TH_FT_X86_WIDE
         if (wide && i >= narrow_until && len - i >= 66) {
             size_t used = scan_block64(sc, i, &rc);
             if (rc < 0)
@@ -859,6 +854,12 @@ static inline int gram_lookup(struct gram_set *s,
     return 0;
 }
 
+/* Hash of token k (mod p, maybe p for 0) from the concatenated sums. */
+static inline uint64_t token_hash(const struct ngram_ctx *cx, size_t k)
+{
+    return m61_rotr(m61_sub(cx->b[k + 1].g, cx->b[k].g), cx->rot[k]);
+}
+
 /* Hash of the n-gram at i, tokens concatenated. */
 static inline uint64_t concat_hash(const struct ngram_ctx *cx, size_t i,
                                    size_t n)
@@ -1140,8 +1141,8 @@ static int build_joined(struct ngram_ctx *cx)
         /* the token at joff, its space at joff(k + 1) - 1 */
         unsigned rs = rotj[k + 1];
         rs = rs >= 8 ? rs - 8 : rs + 53;
-        uint64_t h = m61_rotr(m61_sub(b[k + 1].g, b[k].g), cx->rot[k]);
-        uint64_t t = m61_add(m61_rotl(h, rotj[k]), m61_rotl(' ', rs));
+        uint64_t t = m61_add(m61_rotl(token_hash(cx, k), rotj[k]),
+                             m61_rotl(' ', rs));
         gj[k + 1] = m61_add(gj[k], t);
     }
     return 0;
@@ -1184,36 +1185,28 @@ static uint64_t first_len(const struct ngram_ctx *cx, size_t n)
     return n <= cx->n_words ? cx->b[n].chars - cx->b[0].chars + n - 1 : 0;
 }
 
+/* Does bound (of len(g) M for the top (t + 2)-gram g seen M >= 2 times)
+ * settle rule t (threshold thr over len_text characters)? The top n-gram
+ * seen once is the first one. */
+static bool settles(const struct ngram_ctx *cx, int t, uint64_t bound,
+                    double thr, size_t len_text)
+{
+    uint64_t first = first_len(cx, (size_t)t + 2);
+    bound = bound > first ? bound : first;
+    return !(frac((size_t)bound, len_text) > thr);
+}
+
 /* Which top rules the bound settles (cannot fire). */
 static void bound_settle(const struct ngram_ctx *cx,
                          const struct top_bound *tb, const double *top_frac,
                          size_t len_text,
                          bool settled_out[TH_GOPHER_TOP_NGRAMS])
 {
-    uint64_t bound[TH_GOPHER_TOP_NGRAMS] = {tb->w2, 2 * tb->w2, 2 * tb->w2};
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-        uint64_t first = first_len(cx, (size_t)t + 2);
-        if (first > bound[t])
-            bound[t] = first;
-        settled_out[t] = !(frac((size_t)bound[t], len_text) > top_frac[t]);
-    }
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        settled_out[t] = settles(cx, t, t ? 2 * tb->w2 : tb->w2, top_frac[t],
+                                 len_text);
 }
 
-/*
- * When the 2-gram bound leaves a top rule open (or gave none: documents of
- * 65535 tokens or more): the bound from each rule's own n-grams. Counts of
- * the 2-, 3- and 4-grams come from count-min sketches (32-bit cells, 8 a
- * token up to 2^17 a sketch, so that they come from the arena rather than
- * from fresh pages; two cells a key, the count their minimum: never an
- * undercount, and a rare long n-gram seldom takes a frequent one's count
- * in both cells of a large document), and W_n is the largest
- * running count c times len(g) over the positions where c >= 2: at the
- * last occurrence of an n-gram g of M >= 2 occurrences, c >= M, so
- * W_n >= len(g) M. The top n-gram is one of those, or, when every n-gram
- * occurs once, the first one. Without spaces inside tokens, equal joined
- * n-grams are equal token sequences, so a token's key (its hash mod p from
- * the boundary sums, and its length) stands for its string.
- */
 /* The running-count maxima W_n of bound_by_counts() for the n = t + 2 with
  * want[t] (w[t]), and the largest of those counts (c[t]). */
 static int count_top(struct ngram_ctx *cx, const bool *want, uint64_t *w,
@@ -1238,10 +1231,8 @@ static int count_top(struct ngram_ctx *cx, const bool *want, uint64_t *w,
     };
     uint64_t k1 = 0, k2 = 0, k3 = 0;   /* keys of the last three tokens */
     for (size_t k = 0; k < n; k++) {
-        uint64_t h = m61_norm(m61_rotr(m61_sub(b[k + 1].g, b[k].g),
-                                       cx->rot[k]));
-        uint64_t key = mix64(h ^ (uint64_t)(b[k + 1].bytes - b[k].bytes)
-                                     << 61);
+        uint64_t key = mix64(m61_norm(token_hash(cx, k)) ^
+                             (uint64_t)(b[k + 1].bytes - b[k].bytes) << 61);
         /* the n-grams ending at token k, n = 2..4 */
         uint64_t g = key;
         const uint64_t prev[3] = {k3, k2, k1};
@@ -1267,6 +1258,21 @@ static int count_top(struct ngram_ctx *cx, const bool *want, uint64_t *w,
     return 0;
 }
 
+/*
+ * When the 2-gram bound leaves a top rule open (or gave none: documents of
+ * 65535 tokens or more): the bound from each rule's own n-grams. Counts of
+ * the 2-, 3- and 4-grams come from count-min sketches (32-bit cells, 8 a
+ * token up to 2^17 a sketch, so that they come from the arena rather than
+ * from fresh pages; two cells a key, the count their minimum: never an
+ * undercount, and a rare long n-gram seldom takes a frequent one's count
+ * in both cells of a large document), and W_n is the largest
+ * running count c times len(g) over the positions where c >= 2: at the
+ * last occurrence of an n-gram g of M >= 2 occurrences, c >= M, so
+ * W_n >= len(g) M. The top n-gram is one of those, or, when every n-gram
+ * occurs once, the first one. Without spaces inside tokens, equal joined
+ * n-grams are equal token sequences, so a token's key (its hash mod p from
+ * the boundary sums, and its length) stands for its string.
+ */
 static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
                            size_t len_text,
                            bool settled[TH_GOPHER_TOP_NGRAMS])
@@ -1286,10 +1292,8 @@ static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
         if (rc < 0)
             return rc;
         for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-            uint64_t first = first_len(cx, (size_t)t + 2);
-            uint64_t bound = t ? 2 * (w[0] + c[0]) : w[0];
-            bound = bound > first ? bound : first;
-            settled[t] = !(frac((size_t)bound, len_text) > top_frac[t]);
+            settled[t] = settles(cx, t, t ? 2 * (w[0] + c[0]) : w[0],
+                                 top_frac[t], len_text);
             open[t] = !settled[t] && t;
         }
     }
@@ -1298,13 +1302,9 @@ static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
     int rc = count_top(cx, open, w, c);
     if (rc < 0)
         return rc;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++) {
-        if (!open[t])
-            continue;
-        uint64_t first = first_len(cx, (size_t)t + 2);
-        uint64_t bound = w[t] > first ? w[t] : first;
-        settled[t] = !(frac((size_t)bound, len_text) > top_frac[t]);
-    }
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        if (open[t])
+            settled[t] = settles(cx, t, w[t], top_frac[t], len_text);
     return 0;
 }
 
@@ -1667,6 +1667,16 @@ out_nomem:
     return th_error_set(err, rc, "gopher repetition: out of scratch memory");
 }
 
+/* Is a top rule on (threshold not 0) and not settled? */
+static bool any_open(const double *top_frac,
+                     const bool settled[TH_GOPHER_TOP_NGRAMS])
+{
+    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+        if (top_frac[t] && !settled[t])
+            return true;
+    return false;
+}
+
 static int repetition_words(const struct th_gopher_repetition_opts *opts,
                             const struct th_slice *words, size_t n_words,
                             size_t word_pad, struct th_arena *arena, bool all,
@@ -1692,14 +1702,10 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     bool settled[TH_GOPHER_TOP_NGRAMS] = {false};
     if (rc == 0)
         rc = mark_lone_concat(&cx, !all, opts->top_ngram_frac, lt, settled);
-    bool exact_top = all;
-    for (int t = 0; t < TH_GOPHER_TOP_NGRAMS && !all; t++)
-        exact_top |= opts->top_ngram_frac[t] && !settled[t];
+    bool exact_top = all || any_open(opts->top_ngram_frac, settled);
     if (rc == 0 && exact_top && !all) {
         rc = bound_by_counts(&cx, opts->top_ngram_frac, lt, settled);
-        exact_top = false;
-        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
-            exact_top |= opts->top_ngram_frac[t] && !settled[t];
+        exact_top = any_open(opts->top_ngram_frac, settled);
     }
     if (rc == 0 && exact_top) {
         rc = build_joined(&cx);
