@@ -9,12 +9,15 @@
  *                 filters' own cost, tokenizer excluded);
  *   - annotate:   every quality signal (annotate mode);
  *   - pii:        th_pii_redact;
+ *   - chain, words given: the chain of the first line over the same
+ *                 precomputed lib/nlp words (padded as lib/nlp pads them),
+ *                 so the filters' own part measured directly;
  * and peak RSS, all in thread CPU time, each also as a fraction of a plain
  * byte-loop ceiling measured in the same run (the machine is shared).
  * Repeats each measurement until at least 2 s of CPU time have passed.
  * Mode 0 also prints the word tokenizer's share of the chain (and so the
  * filters' own part), mode 2 each filter's share of its time.
- * Usage: bench_filter [docs.jsonl[.gz] [mode 0..4]].
+ * Usage: bench_filter [docs.jsonl[.gz] [mode 0..5]].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +137,9 @@ static int pre_sentences(const char *text, size_t len, struct th_arena *a,
     return th_nlp_count_sentences(p->nlp, text, len, a, n_out, err);
 }
 
-enum mode { M_CHAIN, M_TOKENIZER, M_FILTERS, M_ANNOTATE, M_PII };
+enum mode {
+    M_CHAIN, M_TOKENIZER, M_FILTERS, M_ANNOTATE, M_PII, M_CHAIN_GIVEN
+};
 
 /* Mode 2's CPU seconds per filter (printed with the mode: where the
  * filters' time goes) and the documents each one examined. */
@@ -154,6 +159,10 @@ static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
     /* FineWeb's word count reuses the document's words (not those of the
      * C4-rewritten text): this mode measures the filters, not tokenizing */
     struct th_filter_tokenizer ptok = {pre_words, pre_sentences, pre, 0};
+    /* the chain over the same precomputed words, as lib/nlp gave them
+     * (their padding holds: they live in their own arena) */
+    struct th_filter_tokenizer gtok = {pre_words, pre_sentences, pre,
+                                       TH_NLP_WORD_PAD};
     struct th_gopher_repetition_opts ro;
     struct th_gopher_quality_opts qo;
     struct th_c4_quality_opts co;
@@ -175,6 +184,11 @@ static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
         switch (m) {
         case M_CHAIN:
             th_filters_apply(chain, &doc, "filters", &tok, a, &err);
+            *kept += doc.verdict == TH_KEEP;
+            break;
+        case M_CHAIN_GIVEN:
+            pre->doc = i;
+            th_filters_apply(chain, &doc, "filters", &gtok, a, &err);
             *kept += doc.verdict == TH_KEEP;
             break;
         case M_ANNOTATE:
@@ -295,6 +309,7 @@ int main(int argc, char **argv)
     static const char *const names[] = {
         "chain (4 filters + nlp tokenizer)", "tokenizer alone",
         "4 filters, words given", "annotate (all signals)", "pii redact",
+        "chain, words given",
     };
     size_t sink;
     double cs = 0;
@@ -306,9 +321,9 @@ int main(int argc, char **argv)
     double ceil_mbs = (double)c.bytes * creps / 1e6 / cs;
     printf("  %-36s %9.1f MB/s  (byte-loop ceiling, this run)\n",
            "ceiling", ceil_mbs);
-    /* argv[2]: run one mode only (0..4), for profiling */
+    /* argv[2]: run one mode only (0..5), for profiling */
     int only = argc > 2 ? atoi(argv[2]) : -1;
-    for (int m = 0; m <= M_PII; m++) {
+    for (int m = 0; m <= M_CHAIN_GIVEN; m++) {
         if (only >= 0 && m != only)
             continue;
         double secs = 0;

@@ -1151,6 +1151,84 @@ static void text_pass_matches_plain_references(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/*
+ * Words followed by readable padding take other paths (whole 8-byte
+ * loads; with AVX-512, 8 tokens of 1 to 16 bytes at a time): the same
+ * n-gram statistics and decisions as unpadded words, and the same Gopher
+ * quality counts as the general one-token path. Random documents of 1 to
+ * 400 tokens (every group size and tail) from ASCII, UTF-8, long, stop and
+ * spaced words, each copy followed by 16 random bytes.
+ */
+static void padded_words_match_unpadded(void)
+{
+    static const char *const vocab[] = {
+        "a", "of", "the", "and", "cat", "sat", ".", ",", "...", "#", "mat",
+        "thecat", "zzzzzzzz", "abcdefghi", "abcdefghijklmnop",
+        "abcdefghijklmnopq", "caf\xc3\xa9", "\xc3\xa9t\xc3\xa9",
+        "na\xc3\xafvet\xc3\xa9s", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+        "\xe2\x80\x94", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+        "\xc3\xa9\xc3\xa9\xc3\xa9", "'s", "n't", "a b", "U.S", "U.S.",
+        "Stra\xc3\x9f" "e", "x7",
+    };
+    enum { NV = sizeof(vocab) / sizeof(vocab[0]) };
+    struct th_gopher_repetition_opts o;
+    th_gopher_repetition_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    static struct th_slice w[400], pw[400];
+    static char text[400 * 40];
+    static uint8_t pad[400 * 48];
+    uint64_t state = 99;
+    for (int doc = 0; doc < 400 && !th_test_failed; doc++) {
+        setup();
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        size_t n = 1 + (size_t)(state >> 33) % 400;
+        bool spaces = doc % 5 == 0;
+        size_t tl = 0, po = 0;
+        for (size_t i = 0; i < n; i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            size_t v = (size_t)(state >> 40) % NV;
+            if (!spaces && strchr(vocab[v], ' '))
+                v = 0;
+            if (doc % 2 && i >= 6 && (state >> 20) % 3 == 0)
+                w[i] = w[i - 6];
+            else
+                w[i] = (struct th_slice){vocab[v], strlen(vocab[v])};
+            memcpy(text + tl, w[i].ptr, w[i].len);
+            tl += w[i].len;
+            text[tl++] = ' ';
+            memcpy(pad + po, w[i].ptr, w[i].len);
+            pw[i] = (struct th_slice){(const char *)pad + po, w[i].len};
+            po += w[i].len;
+            for (int k = 0; k < 16; k++) {
+                state = state * 6364136223846793005ull + 1ull;
+                pad[po++] = (uint8_t)(state >> 56);
+            }
+        }
+        struct th_gopher_repetition_stats a, b, c;
+        const char *ra = NULL, *rb = NULL, *rc = NULL, *rt;
+        struct th_error err;
+        CHECK(th_ft_repetition_text(&o, text, tl, arena, true, &a, &rt, NULL,
+                                    &err) == 0);
+        b = c = a;
+        CHECK(th_ft_repetition_words(&o, w, n, 0, arena, true, &a, &ra,
+                                     &err) == 0);
+        CHECK(th_ft_repetition_words(&o, pw, n, 16, arena, true, &b, &rb,
+                                     &err) == 0);
+        for (int t = 0; t < TH_GOPHER_TOP_NGRAMS; t++)
+            CHECK_EQ_INT(a.top_ngram_chars[t], b.top_ngram_chars[t]);
+        for (int d = 0; d < TH_GOPHER_DUP_NGRAMS; d++)
+            CHECK_EQ_INT(a.dup_ngram_chars[d], b.dup_ngram_chars[d]);
+        CHECK_EQ_STR(ra ? ra : "keep", rb ? rb : "keep");
+        /* the decision with Gopher quality's counts gathered on the way */
+        struct th_ft_token_stats q = {0}, ref = {0};
+        for (size_t i = 0; i < n; i++)
+            th_ft_quality_add_token(&ref, w[i], false);
+        CHECK(th_ft_repetition_words_quality(&o, pw, n, 16, arena, &c, &rc,
+                                             &q, false, &err) == 0);
+        check_same_token_stats(&ref, &q);
+        CHECK_EQ_STR(ra ? ra : "keep", rc ? rc : "keep");
+    }
+}
+
 static const struct th_test tests[] = {
     {"quality_padded_matches_general_path",
      quality_padded_matches_general_path},
@@ -1165,6 +1243,7 @@ static const struct th_test tests[] = {
      concatenated_ngrams_match_across_token_boundaries},
     {"ngram_statistics_match_naive_reference",
      ngram_statistics_match_naive_reference},
+    {"padded_words_match_unpadded", padded_words_match_unpadded},
     {"line_duplicates_match_naive_reference",
      line_duplicates_match_naive_reference},
     {"text_pass_matches_plain_references",
