@@ -1010,6 +1010,24 @@ B8_TARGET static inline __m512i rot_of8(__m512i v)
 /* Lanes shifted up by s (s = 1, 2 or 4), zeros shifted in. */
 #define B8_UP(x, s) _mm512_alignr_epi64((x), _mm512_setzero_si512(), 8 - (s))
 
+/* The first 8 bytes of each of the tokens w[0..8), as lanes; built in
+ * registers (8 separate stores and one wide load of them would stall on
+ * store forwarding). */
+B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
+{
+    __m128i q[4];
+    for (int j = 0; j < 4; j++) {
+        uint64_t a, b;
+        memcpy(&a, w[2 * j].ptr, 8);
+        memcpy(&b, w[2 * j + 1].ptr, 8);
+        q[j] = _mm_insert_epi64(_mm_cvtsi64_si128((long long)a),
+                                (long long)b, 1);
+    }
+    __m256i l = _mm256_inserti128_si256(_mm256_castsi128_si256(q[0]), q[1], 1);
+    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(q[2]), q[3], 1);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(l), h, 1);
+}
+
 /*
  * build_boundaries() for the 8 tokens from k (k > 0) when each is 1 to 16
  * bytes long, 8 at a time with AVX-512 (F, BW, DQ, VBMI2, VPOPCNTDQ): the
@@ -1040,10 +1058,7 @@ B8_TARGET static bool boundaries8(struct ngram_ctx *cx, size_t k,
         return false;
     __m512i ptr = _mm512_permutex2var_epi64(s0, even, s1);
     __mmask8 big = _mm512_cmpgt_epu64_mask(len, eight);
-    uint64_t x[8];
-    for (int j = 0; j < 8; j++)
-        memcpy(&x[j], w[j].ptr, 8);
-    __m512i lo = _mm512_loadu_si512((const void *)x);
+    __m512i lo = load8x8(w);
     __m512i hi = _mm512_setzero_si512();
     if (big)   /* a token of 9 to 16 bytes: in under half the groups */
         hi = _mm512_mask_i64gather_epi64(hi, big, _mm512_add_epi64(ptr, eight),
