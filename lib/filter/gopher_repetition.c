@@ -1010,22 +1010,26 @@ B8_TARGET static inline __m512i rot_of8(__m512i v)
 /* Lanes shifted up by s (s = 1, 2 or 4), zeros shifted in. */
 #define B8_UP(x, s) _mm512_alignr_epi64((x), _mm512_setzero_si512(), 8 - (s))
 
-/* The first 8 bytes of each of the tokens w[0..8), as lanes; built in
- * registers (8 separate stores and one wide load of them would stall on
- * store forwarding). */
-B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
+/* v[0..8) as lanes, put together in registers: 8 separate 8-byte stores
+ * and one 64-byte load of them would stall on store forwarding. */
+B8_TARGET static inline __m512i lanes8(const uint64_t *v)
 {
     __m128i q[4];
-    for (int j = 0; j < 4; j++) {
-        uint64_t a, b;
-        memcpy(&a, w[2 * j].ptr, 8);
-        memcpy(&b, w[2 * j + 1].ptr, 8);
-        q[j] = _mm_insert_epi64(_mm_cvtsi64_si128((long long)a),
-                                (long long)b, 1);
-    }
+    for (int j = 0; j < 4; j++)
+        q[j] = _mm_insert_epi64(_mm_cvtsi64_si128((long long)v[2 * j]),
+                                (long long)v[2 * j + 1], 1);
     __m256i l = _mm256_inserti128_si256(_mm256_castsi128_si256(q[0]), q[1], 1);
     __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(q[2]), q[3], 1);
     return _mm512_inserti64x4(_mm512_castsi256_si512(l), h, 1);
+}
+
+/* The first 8 bytes of each of the tokens w[0..8), as lanes. */
+B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
+{
+    uint64_t v[8];
+    for (int j = 0; j < 8; j++)
+        memcpy(&v[j], w[j].ptr, 8);
+    return lanes8(v);
 }
 
 /*
@@ -1550,6 +1554,45 @@ static int bound_by_counts(struct ngram_ctx *cx, const double *top_frac,
     return 0;
 }
 
+#ifdef TH_FT_X86_WIDE
+/* The 8 bytes at p + off[j] (j < 8) as lanes. */
+B8_TARGET static inline __m512i load_at8(const uint8_t *p, const size_t *off)
+{
+    uint64_t v[8];
+    for (int j = 0; j < 8; j++)
+        memcpy(&v[j], p + off[j], 8);
+    return lanes8(v);
+}
+
+/* keys[i] = prefix_hash(stream, off, total - off, C_PREFIX) >> shift for
+ * the positions i < n8 (a multiple of 8), 8 at a time (the multiplies
+ * and the rest in vectors; 16 scalar loads). */
+B8_TARGET static void prefix_keys8(const struct ngram_ctx *cx, size_t n8,
+                                   size_t total, unsigned shift,
+                                   uint32_t *keys)
+{
+    const __m512i c0 = _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ull);
+    const __m512i c1 = _mm512_set1_epi64((long long)0xc2b2ae3d27d4eb4full);
+    const __m512i tot = _mm512_set1_epi64((long long)total);
+    const __m512i w16 = _mm512_set1_epi64(C_PREFIX);
+    for (size_t i = 0; i < n8; i += 8) {
+        size_t off[8];
+        for (int j = 0; j < 8; j++)
+            off[j] = cx->b[i + (size_t)j].bytes;
+        __m512i v0 = load_at8(cx->stream, off);
+        __m512i v1 = load_at8(cx->stream + 8, off);
+        __m512i o = _mm512_loadu_si512((const void *)off);
+        __m512i len = _mm512_min_epu64(_mm512_sub_epi64(tot, o), w16);
+        __m512i h = _mm512_xor_si512(
+            _mm512_mullo_epi64(v0, c0),
+            _mm512_mullo_epi64(_mm512_add_epi64(v1, len), c1));
+        h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 29));
+        h = _mm512_srl_epi64(h, _mm_cvtsi32_si128((int)shift));
+        _mm256_storeu_si256((__m256i *)(keys + i), _mm512_cvtepi64_epi32(h));
+    }
+}
+#endif
+
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
@@ -1595,11 +1638,20 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         tb.bi = scratch(cx, sizeof(*tb.bi) << cx->pair_bits, true);
     const uint8_t *stream = cx->stream;
     const struct boundary *b = cx->b;
-    for (size_t i = 0; i < n; i++) {
+    size_t n8 = 0;
+#ifdef TH_FT_X86_WIDE
+    if (b8_supported()) {
+        n8 = n & ~(size_t)7;
+        prefix_keys8(cx, n8, total, shift, keys);
+    }
+#endif
+    for (size_t i = n8; i < n; i++) {
         size_t off = (size_t)b[i].bytes;
-        uint64_t h = prefix_hash(stream, off, total - off, C_PREFIX);
-        uint32_t k = (uint32_t)(h >> shift);
-        keys[i] = k;
+        keys[i] = (uint32_t)(prefix_hash(stream, off, total - off, C_PREFIX)
+                             >> shift);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = keys[i];
         uint64_t *w = &seen[(k >> 6) * 2], bit = 1ull << (k & 63);
         uint64_t once = w[0];
         w[1] |= once & bit;
