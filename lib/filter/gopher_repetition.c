@@ -1045,7 +1045,8 @@ B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
  * own part 212.6 -> 214.7 MB/s ("chain, words given", medians of 3); the
  * rarer second 8 bytes (a token of 9 to 16 bytes) come from a gather.
  */
-B8_TARGET static bool boundaries8(struct ngram_ctx *cx, size_t k,
+B8_TARGET __attribute__((always_inline)) static inline bool
+boundaries8(struct ngram_ctx *cx, size_t k,
                                   uint64_t *off_io, unsigned *r_io,
                                   uint64_t *prev_key_io, uint64_t *qx,
                                   uint64_t *qlen)
@@ -1192,6 +1193,29 @@ B8_TARGET static bool boundaries8(struct ngram_ctx *cx, size_t k,
     }
     return true;
 }
+
+/*
+ * boundaries8() over the groups of 8 tokens from k for as long as they
+ * qualify (one call, so that its constants stay in registers); the tokens
+ * done, a multiple of 8 (0: the group at k does not qualify).
+ */
+B8_TARGET static size_t boundaries_run8(struct ngram_ctx *cx, size_t k,
+                                        size_t cap, uint64_t *off_io,
+                                        unsigned *r_io, uint64_t *prev_key_io,
+                                        uint64_t *qx, uint64_t *qlen)
+{
+    uint64_t off = *off_io, prev_key = *prev_key_io;
+    unsigned r = *r_io;
+    size_t done = 0;
+    while (cx->n_words - (k + done) >= 8 && off + 160 <= cap &&
+           off + 160 < UINT32_MAX &&
+           boundaries8(cx, k + done, &off, &r, &prev_key, qx, qlen))
+        done += 8;
+    *off_io = off;
+    *r_io = r;
+    *prev_key_io = prev_key;
+    return done;
+}
 #endif
 
 /*
@@ -1239,10 +1263,11 @@ static int build_boundaries(struct ngram_ctx *cx)
 #endif
     for (size_t k = 0; k < n; k++) {
 #ifdef TH_FT_X86_WIDE
-        if (wide && k > 0 && n - k >= 8 && off + 160 <= cap &&
-            off + 160 < UINT32_MAX &&
-            boundaries8(cx, k, &off, &r, &prev_key, qx, qlen)) {
-            k += 7;
+        size_t done = wide && k > 0 ? boundaries_run8(cx, k, cap, &off, &r,
+                                                      &prev_key, qx, qlen)
+                                    : 0;
+        if (done) {
+            k += done - 1;
             continue;
         }
 #endif
