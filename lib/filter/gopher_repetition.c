@@ -1032,6 +1032,75 @@ B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
     return lanes8(v);
 }
 
+/* Gopher quality's token counts of the ASCII tokens boundaries8() takes,
+ * kept in lanes and registers over a run of groups. */
+struct qacc {
+    __m512i chars;            /* per lane: non_symbol_chars */
+    __m512i seen;             /* per lane: stop_seen bits */
+    __m512i stop_keys;        /* th_ft_stop_slots' keys, by slot */
+    __m512i stop_bits;        /* and their bits */
+    size_t n_non_symbol, n_alpha, stop_count;
+};
+
+/* Bytes of x (in lanes) in [lo, lo + span], as a byte mask. */
+B8_TARGET static inline __mmask64 bytes_in8(__m512i x, char lo, char span)
+{
+    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(lo)),
+                                  _mm512_set1_epi8(span));
+}
+
+/* Lanes with a byte of byte mask m. */
+B8_TARGET static inline __mmask8 lanes_of(__mmask64 m)
+{
+    __m512i v = _mm512_movm_epi8(m);
+    return _mm512_test_epi64_mask(v, v);
+}
+
+/*
+ * Count the tokens of lanes asc (ASCII: their first 8 bytes lo, the rest
+ * hi, zero bytes past each, lengths len) as th_ft_quality_add_ascii16()
+ * does, and those of lanes short8 (ASCII, at most 8 bytes) as stop words
+ * too, as th_ft_quality_add_ascii() does.
+ */
+B8_TARGET static inline void quality8(struct qacc *q, __m512i lo, __m512i hi,
+                                      __m512i len, __mmask8 asc,
+                                      __mmask8 short8)
+{
+    const __m512i b20 = _mm512_set1_epi8(0x20);
+    /* letters: x | 0x20 in a..z; others: digits, space, tab, LF */
+    __mmask64 let = bytes_in8(_mm512_or_si512(lo, b20), 'a', 25) |
+                    bytes_in8(_mm512_or_si512(hi, b20), 'a', 25);
+    __mmask64 oth = bytes_in8(lo, '0', 9) | bytes_in8(hi, '0', 9);
+    const __m512i blank = _mm512_set1_epi8(' ');
+    if (_mm512_mask_cmple_epu8_mask(_mm512_test_epi8_mask(lo, lo), lo, blank) |
+        _mm512_mask_cmple_epu8_mask(_mm512_test_epi8_mask(hi, hi), hi,
+                                    blank)) {
+        /* a byte from 1 to 32 (rare in a token) */
+        for (int h = 0; h < 2; h++) {
+            __m512i x = h ? hi : lo;
+            oth |= _mm512_cmpeq_epi8_mask(x, blank) |
+                   _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\t')) |
+                   _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
+        }
+    }
+    __mmask8 kl = lanes_of(let) & asc;
+    __mmask8 ns = (kl | lanes_of(oth)) & asc;
+    q->n_non_symbol += (size_t)__builtin_popcount(ns);
+    q->n_alpha += (size_t)__builtin_popcount(kl);
+    q->chars = _mm512_mask_add_epi64(q->chars, ns, q->chars, len);
+    /* stop words: the key (bytes, length in the top byte) at its slot */
+    __m512i key = _mm512_or_si512(lo, _mm512_slli_epi64(len, 56));
+    __m512i slot = _mm512_srli_epi64(
+        _mm512_mullo_epi64(key,
+                           _mm512_set1_epi64((long long)TH_FT_STOP_MAGIC)),
+        61);
+    __mmask8 hit = _mm512_mask_cmpeq_epi64_mask(
+        short8, _mm512_permutexvar_epi64(slot, q->stop_keys), key);
+    q->stop_count += (size_t)__builtin_popcount(hit);
+    q->seen = _mm512_mask_or_epi64(
+        q->seen, hit, q->seen, _mm512_permutexvar_epi64(slot, q->stop_bits));
+}
+
 /*
  * build_boundaries() for the 8 tokens from k (k > 0) when each is 1 to 16
  * bytes long, 8 at a time with AVX-512 (F, BW, DQ, VBMI2, VPOPCNTDQ): the
@@ -1048,8 +1117,7 @@ B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
 B8_TARGET __attribute__((always_inline)) static inline bool
 boundaries8(struct ngram_ctx *cx, size_t k,
                                   uint64_t *off_io, unsigned *r_io,
-                                  uint64_t *prev_key_io, uint64_t *qx,
-                                  uint64_t *qlen)
+                                  uint64_t *prev_key_io, struct qacc *q)
 {
     const struct th_slice *w = cx->words + k;
     __m512i s0 = _mm512_loadu_si512((const void *)w);
@@ -1165,31 +1233,16 @@ boundaries8(struct ngram_ctx *cx, size_t k,
                                               mb, _mm512_permutex2var_epi64(
                                                       lo, zip1, hi)));
     *off_io = off + la + (size_t)__builtin_popcountll(mb);
-    /* Gopher quality: short ASCII tokens to the batch, the others one by
-     * one as the loop gives them */
-    if (qx) {
+    if (q) {
+        /* Gopher quality: ASCII tokens counted here, in the lanes, as
+         * th_ft_quality_add_ascii() and _add_ascii16() count them; the
+         * others one by one */
         __mmask8 high = _mm512_test_epi64_mask(_mm512_or_si512(lo, hi), top);
-        __mmask8 plain = (__mmask8)(~high & ~big);
-        _mm512_storeu_si512((void *)(qx + k), _mm512_maskz_mov_epi64(plain,
-                                                                     lo));
-        _mm512_storeu_si512((void *)(qlen + k),
-                            _mm512_maskz_mov_epi64(plain, len));
-        unsigned rest = (unsigned)(uint8_t)~plain;
-        if (rest) {
-            uint64_t los[8], his[8];
-            _mm512_storeu_si512((void *)los, lo);
-            _mm512_storeu_si512((void *)his, hi);
-            while (rest) {
-                unsigned j = (unsigned)__builtin_ctz(rest);
-                rest &= rest - 1;
-                if (high >> j & 1)
-                    th_ft_quality_add_padded(cx->quality, w[j], cx->terminal,
-                                             cx->word_pad);
-                else
-                    th_ft_quality_add_ascii16(cx->quality, los[j], his[j],
-                                              w[j].len);
-            }
-        }
+        quality8(q, lo, hi, len, (__mmask8)~high, (__mmask8)(~high & ~big));
+        for (unsigned rest = high; rest; rest &= rest - 1)
+            th_ft_quality_add_padded(cx->quality,
+                                     w[__builtin_ctz(rest)], cx->terminal,
+                                     cx->word_pad);
     }
     return true;
 }
@@ -1201,16 +1254,34 @@ boundaries8(struct ngram_ctx *cx, size_t k,
  */
 B8_TARGET static size_t boundaries_run8(struct ngram_ctx *cx, size_t k,
                                         size_t cap, uint64_t *off_io,
-                                        unsigned *r_io, uint64_t *prev_key_io,
-                                        uint64_t *qx, uint64_t *qlen)
+                                        unsigned *r_io, uint64_t *prev_key_io)
 {
     uint64_t off = *off_io, prev_key = *prev_key_io;
     unsigned r = *r_io;
     size_t done = 0;
+    struct qacc acc, *q = cx->quality ? &acc : NULL;
+    if (q) {
+        uint64_t keys[8], bits[8];
+        for (int j = 0; j < 8; j++) {
+            keys[j] = th_ft_stop_slots[j].key;
+            bits[j] = th_ft_stop_slots[j].bit;
+        }
+        acc = (struct qacc){_mm512_setzero_si512(), _mm512_setzero_si512(),
+                            _mm512_loadu_si512((const void *)keys),
+                            _mm512_loadu_si512((const void *)bits), 0, 0, 0};
+    }
     while (cx->n_words - (k + done) >= 8 && off + 160 <= cap &&
            off + 160 < UINT32_MAX &&
-           boundaries8(cx, k + done, &off, &r, &prev_key, qx, qlen))
+           boundaries8(cx, k + done, &off, &r, &prev_key, q))
         done += 8;
+    if (q) {
+        struct th_ft_token_stats *ts = cx->quality;
+        ts->n_non_symbol += acc.n_non_symbol;
+        ts->n_alpha += acc.n_alpha;
+        ts->stop_count += acc.stop_count;
+        ts->non_symbol_chars += (size_t)_mm512_reduce_add_epi64(acc.chars);
+        ts->stop_seen |= (unsigned)_mm512_reduce_or_epi64(acc.seen);
+    }
     *off_io = off;
     *r_io = r;
     *prev_key_io = prev_key;
@@ -1238,10 +1309,17 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint32_t *pairs = scratch(cx, (n + 1) * sizeof(*pairs), false);
     uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-    /* Gopher quality's short ASCII tokens, for one batch after the loop */
-    uint64_t *qx = cx->quality ? scratch(cx, (n + 1) * 8, false) : NULL;
-    uint64_t *qlen = cx->quality ? scratch(cx, (n + 1) * 8, false) : NULL;
-    if (!b || !pairs || !stream || !rot || (cx->quality && (!qx || !qlen)))
+#ifdef TH_FT_X86_WIDE
+    bool wide = cx->word_pad >= 8 && b8_supported();
+#else
+    bool wide = false;
+#endif
+    /* Gopher quality's short ASCII tokens, for one batch after the loop
+     * (with the AVX-512 groups, counted as they come) */
+    bool batch = cx->quality && !wide;
+    uint64_t *qx = batch ? scratch(cx, (n + 1) * 8, false) : NULL;
+    uint64_t *qlen = batch ? scratch(cx, (n + 1) * 8, false) : NULL;
+    if (!b || !pairs || !stream || !rot || (batch && (!qx || !qlen)))
         return TH_ENOMEM;
     cx->rot = rot;
     cx->b = b;
@@ -1258,13 +1336,10 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint64_t off = 0;
     unsigned r = 0;                 /* m61_rot_of(off), kept up to date */
     rot[0] = 0;
-#ifdef TH_FT_X86_WIDE
-    bool wide = cx->word_pad >= 8 && b8_supported();
-#endif
     for (size_t k = 0; k < n; k++) {
 #ifdef TH_FT_X86_WIDE
         size_t done = wide && k > 0 ? boundaries_run8(cx, k, cap, &off, &r,
-                                                      &prev_key, qx, qlen)
+                                                      &prev_key)
                                     : 0;
         if (done) {
             k += done - 1;
@@ -1310,8 +1385,12 @@ static int build_boundaries(struct ngram_ctx *cx)
             r -= 61 & -(unsigned)(r >= 61);
             if (cx->quality) {
                 bool ascii = !(x & TH_FT_BYTES(0x80));
-                qx[k] = ascii ? x : 0;
-                qlen[k] = ascii ? len : 0;
+                if (batch) {
+                    qx[k] = ascii ? x : 0;
+                    qlen[k] = ascii ? len : 0;
+                } else if (ascii) {
+                    th_ft_quality_add_ascii(cx->quality, x, len);
+                }
                 if (!ascii)
                     th_ft_quality_add_padded(cx->quality, cx->words[k],
                                              cx->terminal, cx->word_pad);
@@ -1329,7 +1408,8 @@ static int build_boundaries(struct ngram_ctx *cx)
                    th_ft_count_marked(continuation_bytes(hi));
             r = (r + (unsigned)len * 8) % 61;
             if (cx->quality) {
-                qx[k] = qlen[k] = 0;
+                if (batch)
+                    qx[k] = qlen[k] = 0;
                 if (!((x | hi) & TH_FT_BYTES(0x80)))
                     th_ft_quality_add_ascii16(cx->quality, x, hi, len);
                 else
@@ -1340,13 +1420,15 @@ static int build_boundaries(struct ngram_ctx *cx)
             x = h = 0;
             cont = 0;
             if (cx->quality) {
-                qx[k] = qlen[k] = 0;
+                if (batch)
+                    qx[k] = qlen[k] = 0;
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);
             }
         } else {
             if (cx->quality) {
-                qx[k] = qlen[k] = 0;
+                if (batch)
+                    qx[k] = qlen[k] = 0;
                 th_ft_quality_add_token(cx->quality, cx->words[k],
                                         cx->terminal);
             }
@@ -1385,7 +1467,7 @@ static int build_boundaries(struct ngram_ctx *cx)
     /* a space inside a token: one search of the stream (memchr is faster
      * than a test per token) */
     cx->space_in_token = memchr(stream, ' ', off) != NULL;
-    if (cx->quality)
+    if (batch)
         th_ft_quality_add_ascii_batch(cx->quality, qx, qlen, n);
     return 0;
 }

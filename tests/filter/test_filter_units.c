@@ -1168,7 +1168,8 @@ static void padded_words_match_unpadded(void)
         "na\xc3\xafvet\xc3\xa9s", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
         "\xe2\x80\x94", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
         "\xc3\xa9\xc3\xa9\xc3\xa9", "'s", "n't", "a b", "U.S", "U.S.",
-        "Stra\xc3\x9f" "e", "x7",
+        "Stra\xc3\x9f" "e", "x7", "2024", "\t", "--\n", "--------\t-",
+        "(%)", "--------", "---------!",
     };
     enum { NV = sizeof(vocab) / sizeof(vocab[0]) };
     struct th_gopher_repetition_opts o;
