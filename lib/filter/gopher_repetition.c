@@ -1032,6 +1032,14 @@ B8_TARGET static inline __m512i load8x8(const struct th_slice *w)
     return lanes8(v);
 }
 
+/* The running values of build_boundaries() after the last group, in lane
+ * 7 of each vector (so that the next group takes them without a trip
+ * through memory). */
+struct lanes {
+    __m512i g, chars, r, key;  /* sums, characters, rotation, 2-gram key */
+    uint64_t off;              /* stream bytes */
+};
+
 /* Gopher quality's token counts of the ASCII tokens boundaries8() takes,
  * kept in lanes and registers over a run of groups. */
 struct qacc {
@@ -1116,8 +1124,7 @@ B8_TARGET static inline void quality8(struct qacc *q, __m512i lo, __m512i hi,
  */
 B8_TARGET __attribute__((always_inline)) static inline bool
 boundaries8(struct ngram_ctx *cx, size_t k,
-                                  uint64_t *off_io, unsigned *r_io,
-                                  uint64_t *prev_key_io, struct qacc *q)
+                                  struct lanes *st, struct qacc *q)
 {
     const struct th_slice *w = cx->words + k;
     __m512i s0 = _mm512_loadu_si512((const void *)w);
@@ -1165,7 +1172,8 @@ boundaries8(struct ngram_ctx *cx, size_t k,
     inc = _mm512_add_epi64(inc, B8_UP(inc, 4));
     chs = _mm512_add_epi64(chs, B8_UP(chs, 4));
     /* rotations before and after each token: 8 (off + prefix) mod 61 */
-    __m512i rb = _mm512_set1_epi64((long long)*r_io);
+    const __m512i last = _mm512_set1_epi64(7);
+    __m512i rb = _mm512_permutexvar_epi64(last, st->r);
     __m512i r_after = rot_of8(inc), r_before = rot_of8(B8_UP(inc, 1));
     r_after = _mm512_add_epi64(r_after, rb);
     r_before = _mm512_add_epi64(r_before, rb);
@@ -1175,16 +1183,16 @@ boundaries8(struct ngram_ctx *cx, size_t k,
     r_before = _mm512_mask_sub_epi64(
         r_before, _mm512_cmpge_epu64_mask(r_before, m61v), r_before, m61v);
     /* the sums: H(token) 256^off, added up */
-    const struct boundary *cb = &cx->b[k];
     __m512i t = m61_rotl8(h, r_before);
     t = m61_add8(t, B8_UP(t, 1));
     t = m61_add8(t, B8_UP(t, 2));
     t = m61_add8(t, B8_UP(t, 4));
-    __m512i g = m61_add8(t, _mm512_set1_epi64((long long)cb->g));
-    uint64_t off = *off_io;
+    __m512i g = m61_add8(t, _mm512_permutexvar_epi64(last, st->g));
+    uint64_t off = st->off;
     __m512i bytes = _mm512_add_epi64(inc, _mm512_set1_epi64((long long)off));
     __m512i chars = _mm512_add_epi64(chs,
-                                     _mm512_set1_epi64((long long)cb->chars));
+                                     _mm512_permutexvar_epi64(last,
+                                                              st->chars));
     __m512i bc = _mm512_or_si512(_mm512_and_si512(bytes,
                                                   _mm512_set1_epi64(0xffffffff)),
                                  _mm512_slli_epi64(chars, 32));
@@ -1201,7 +1209,7 @@ boundaries8(struct ngram_ctx *cx, size_t k,
         _mm512_xor_si512(h, _mm512_slli_epi64(len, 61)),
         _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ull));
     __m512i prev = _mm512_alignr_epi64(
-        key, _mm512_set1_epi64((long long)*prev_key_io), 7);
+        key, st->key, 7);
     __m512i pair = _mm512_xor_si512(
         _mm512_mullo_epi64(prev,
                            _mm512_set1_epi64((long long)0xff51afd7ed558ccdull)),
@@ -1212,10 +1220,10 @@ boundaries8(struct ngram_ctx *cx, size_t k,
         _mm512_set1_epi64(64 - (long long)cx->pair_bits));
     _mm256_storeu_si256((__m256i *)(cx->pair_cell + k - 1),
                         _mm512_cvtepi64_epi32(pair));
-    *prev_key_io = (uint64_t)_mm_extract_epi64(
-        _mm512_extracti64x2_epi64(key, 3), 1);
-    *r_io = (unsigned)_mm_extract_epi64(
-        _mm512_extracti64x2_epi64(r_after, 3), 1);
+    st->g = g;
+    st->chars = chars;
+    st->r = r_after;
+    st->key = key;
     /* the stream: each token's low len bytes, packed (VBMI2), two 64-byte
      * stores (the next tokens overwrite the excess) */
     __m512i bm = _mm512_srlv_epi64(_mm512_set1_epi64(0xffff),
@@ -1232,7 +1240,7 @@ boundaries8(struct ngram_ctx *cx, size_t k,
     _mm512_storeu_si512((void *)(p + la), _mm512_maskz_compress_epi8(
                                               mb, _mm512_permutex2var_epi64(
                                                       lo, zip1, hi)));
-    *off_io = off + la + (size_t)__builtin_popcountll(mb);
+    st->off = off + la + (size_t)__builtin_popcountll(mb);
     if (q) {
         /* Gopher quality: ASCII tokens counted here, in the lanes, as
          * th_ft_quality_add_ascii() and _add_ascii16() count them; the
@@ -1256,8 +1264,11 @@ B8_TARGET static size_t boundaries_run8(struct ngram_ctx *cx, size_t k,
                                         size_t cap, uint64_t *off_io,
                                         unsigned *r_io, uint64_t *prev_key_io)
 {
-    uint64_t off = *off_io, prev_key = *prev_key_io;
-    unsigned r = *r_io;
+    const struct boundary *cb = &cx->b[k];
+    struct lanes st = {_mm512_set1_epi64((long long)cb->g),
+                       _mm512_set1_epi64((long long)cb->chars),
+                       _mm512_set1_epi64((long long)*r_io),
+                       _mm512_set1_epi64((long long)*prev_key_io), *off_io};
     size_t done = 0;
     struct qacc acc, *q = cx->quality ? &acc : NULL;
     if (q) {
@@ -1270,9 +1281,8 @@ B8_TARGET static size_t boundaries_run8(struct ngram_ctx *cx, size_t k,
                             _mm512_loadu_si512((const void *)keys),
                             _mm512_loadu_si512((const void *)bits), 0, 0, 0};
     }
-    while (cx->n_words - (k + done) >= 8 && off + 160 <= cap &&
-           off + 160 < UINT32_MAX &&
-           boundaries8(cx, k + done, &off, &r, &prev_key, q))
+    while (cx->n_words - (k + done) >= 8 && st.off + 160 <= cap &&
+           st.off + 160 < UINT32_MAX && boundaries8(cx, k + done, &st, q))
         done += 8;
     if (q) {
         struct th_ft_token_stats *ts = cx->quality;
@@ -1282,9 +1292,10 @@ B8_TARGET static size_t boundaries_run8(struct ngram_ctx *cx, size_t k,
         ts->non_symbol_chars += (size_t)_mm512_reduce_add_epi64(acc.chars);
         ts->stop_seen |= (unsigned)_mm512_reduce_or_epi64(acc.seen);
     }
-    *off_io = off;
-    *r_io = r;
-    *prev_key_io = prev_key;
+    *off_io = st.off;
+    *r_io = (unsigned)_mm_extract_epi64(_mm512_extracti64x2_epi64(st.r, 3), 1);
+    *prev_key_io = (uint64_t)_mm_extract_epi64(
+        _mm512_extracti64x2_epi64(st.key, 3), 1);
     return done;
 }
 #endif
