@@ -1711,6 +1711,69 @@ B8_TARGET static void prefix_keys8(const struct ngram_ctx *cx, size_t n8,
 }
 #endif
 
+#ifdef TH_FT_X86_WIDE
+/*
+ * mark_lone_concat()'s second loop for the positions i < n8 (a multiple of
+ * 8, n8 + 5 < n), 8 at a time: bits 0 and 2 of lone and the candidates,
+ * listed in order by a compress; *n_dup is their count. The "seen again"
+ * words come from scalar loads put together in registers (a gather is
+ * slower here).
+ */
+B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
+                                  size_t total, const uint64_t *seen,
+                                  const uint32_t *keys, size_t *n_dup)
+{
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i low32 = _mm512_set1_epi64(0xffffffff);
+    const __m512i wide = _mm512_set1_epi64(C_PREFIX);
+    const __m512i tot = _mm512_set1_epi64((long long)total);
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512i idx = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    size_t nd = *n_dup;
+    for (size_t i = 0; i < n8; i += 8) {
+        const struct boundary *b = cx->b + i;
+        __m512i off = _mm512_and_si512(
+            _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b),
+                                      odd,
+                                      _mm512_loadu_si512((const void *)(b + 4))),
+            low32);
+        __m512i off5 = _mm512_and_si512(
+            _mm512_permutex2var_epi64(
+                _mm512_loadu_si512((const void *)(b + 5)), odd,
+                _mm512_loadu_si512((const void *)(b + 9))),
+            low32);
+        __m512i k = _mm512_cvtepu32_epi64(
+            _mm256_loadu_si256((const __m256i *)(const void *)(keys + i)));
+        uint64_t again[8];
+        for (int j = 0; j < 8; j++)
+            again[j] = seen[(keys[i + (size_t)j] >> 6) * 2 + 1];
+        __m512i bit = _mm512_and_si512(
+            _mm512_srlv_epi64(lanes8(again),
+                              _mm512_and_si512(k, _mm512_set1_epi64(63))),
+            one);
+        __mmask8 lone1 = _mm512_cmpge_epu64_mask(_mm512_sub_epi64(tot, off),
+                                                 wide) &
+                         _mm512_testn_epi64_mask(bit, bit);
+        __mmask8 five = lone1 & _mm512_cmpge_epu64_mask(
+                                    _mm512_sub_epi64(off5, off), wide);
+        __m512i l = _mm512_cvtepu8_epi64(
+            _mm_loadl_epi64((const __m128i *)(const void *)(cx->lone + i)));
+        l = _mm512_mask_or_epi64(l, lone1, l, one);
+        l = _mm512_mask_or_epi64(l, five, l, _mm512_set1_epi64(4));
+        _mm_storel_epi64((__m128i *)(void *)(cx->lone + i),
+                         _mm512_cvtepi64_epi8(l));
+        __mmask8 cand = (__mmask8)~_mm512_test_epi64_mask(
+            l, _mm512_set1_epi64(4));
+        _mm256_storeu_si256((__m256i *)(void *)(cx->cand_dup + nd),
+                            _mm512_cvtepi64_epi32(
+                                _mm512_maskz_compress_epi64(cand, idx)));
+        nd += (size_t)__builtin_popcount(cand);
+        idx = _mm512_add_epi64(idx, _mm512_set1_epi64(8));
+    }
+    *n_dup = nd;
+}
+#endif
+
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
@@ -1781,8 +1844,14 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
             tb.w2 = x > tb.w2 ? x : tb.w2;
         }
     }
-    size_t n_dup = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t n_dup = 0, done = 0;
+#ifdef TH_FT_X86_WIDE
+    if (n8 && n >= 14) {
+        done = (n - 6) & ~(size_t)7;   /* done + 5 < n */
+        lone_cands8(cx, done, total, seen, keys, &n_dup);
+    }
+#endif
+    for (size_t i = done; i < n; i++) {
         size_t off = (size_t)b[i].bytes;
         uint32_t k = keys[i];
         /* without branches (they would depend on the text) */
