@@ -1774,6 +1774,59 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
 }
 #endif
 
+#ifdef TH_FT_X86_WIDE
+/* w2_of_counts() for positions [0, m8), m8 a multiple of 8, m8 + 2 <= n:
+ * the lanes' maxima. */
+B8_TARGET static uint64_t w2_of_counts8(const struct ngram_ctx *cx,
+                                        const uint16_t *cnts, size_t m8)
+{
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i two = _mm512_set1_epi64(2);
+    __m512i w = _mm512_setzero_si512();
+    for (size_t i = 0; i < m8; i += 8) {
+        const struct boundary *b = cx->b + i;
+        __m512i c0 = _mm512_srli_epi64(
+            _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b),
+                                      odd,
+                                      _mm512_loadu_si512((const void *)(b + 4))),
+            32);
+        __m512i c2 = _mm512_srli_epi64(
+            _mm512_permutex2var_epi64(
+                _mm512_loadu_si512((const void *)(b + 2)), odd,
+                _mm512_loadu_si512((const void *)(b + 6))),
+            32);
+        __m512i cnt = _mm512_cvtepu16_epi64(
+            _mm_loadu_si128((const __m128i *)(const void *)(cnts + i)));
+        __m512i x = _mm512_mul_epu32(
+            cnt, _mm512_add_epi64(_mm512_sub_epi64(c2, c0), two));
+        w = _mm512_mask_max_epu64(w, _mm512_cmpge_epu64_mask(cnt, two), w, x);
+    }
+    return _mm512_reduce_max_epu64(w);
+}
+#endif
+
+/* W2 of struct top_bound: the largest cnts[i] (len of the 2-gram at i)
+ * over the positions i < m whose running count cnts[i] is 2 or more. */
+static uint64_t w2_of_counts(const struct ngram_ctx *cx,
+                             const uint16_t *cnts, size_t m)
+{
+    uint64_t w2 = 0;
+    size_t i = 0;
+#ifdef TH_FT_X86_WIDE
+    if (b8_supported() && m >= 8) {
+        i = m & ~(size_t)7;
+        w2 = w2_of_counts8(cx, cnts, i);
+    }
+#endif
+    for (; i < m; i++) {
+        uint64_t cnt = cnts[i];
+        uint64_t x = cnt * (cx->b[i + 2].chars - cx->b[i].chars + 2);
+        x &= -(uint64_t)(cnt >= 2);
+        w2 = x > w2 ? x : w2;
+    }
+    return w2;
+}
+
 /*
  * mark_lone(cx, 0, C_PREFIX, 1), bit 2 and cand_dup (list_candidates())
  * and, when want_bound, the top bound:
@@ -1815,8 +1868,13 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         return TH_ENOMEM;
     }
     struct top_bound tb = {NULL, 0};
-    if (want_bound)
+    uint16_t *cnts = NULL;   /* each 2-gram's running count */
+    if (want_bound) {
         tb.bi = scratch(cx, sizeof(*tb.bi) << cx->pair_bits, true);
+        cnts = tb.bi ? scratch(cx, n * sizeof(*cnts), false) : NULL;
+        if (!cnts)
+            tb.bi = NULL;
+    }
     const uint8_t *stream = cx->stream;
     const struct boundary *b = cx->b;
     size_t n8 = 0;
@@ -1837,13 +1895,11 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         uint64_t once = w[0];
         w[1] |= once & bit;
         w[0] = once | bit;
-        if (tb.bi && i + 1 < n) {
-            uint64_t cnt = ++tb.bi[cx->pair_cell[i]];
-            uint64_t x = cnt * (b[i + 2].chars - b[i].chars + 2);
-            x &= -(uint64_t)(cnt >= 2);
-            tb.w2 = x > tb.w2 ? x : tb.w2;
-        }
+        if (cnts && i + 1 < n)
+            cnts[i] = ++tb.bi[cx->pair_cell[i]];
     }
+    if (cnts)
+        tb.w2 = w2_of_counts(cx, cnts, n - 1);
     size_t n_dup = 0, done = 0;
 #ifdef TH_FT_X86_WIDE
     if (n8 && n >= 14) {
