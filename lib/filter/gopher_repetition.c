@@ -1712,6 +1712,16 @@ B8_TARGET static void prefix_keys8(const struct ngram_ctx *cx, size_t n8,
 #endif
 
 #ifdef TH_FT_X86_WIDE
+/* The word bytes | chars << 32 of the boundaries b[0..8), as lanes. */
+B8_TARGET static inline __m512i boundary_counts8(const struct boundary *b)
+{
+    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    return _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b), odd,
+                                     _mm512_loadu_si512((const void *)(b + 4)));
+}
+#endif
+
+#ifdef TH_FT_X86_WIDE
 /*
  * mark_lone_concat()'s second loop for the positions i < n8 (a multiple of
  * 8, n8 + 5 < n), 8 at a time: bits 0 and 2 of lone and the candidates,
@@ -1723,7 +1733,6 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
                                   size_t total, const uint64_t *seen,
                                   const uint32_t *keys, size_t *n_dup)
 {
-    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i low32 = _mm512_set1_epi64(0xffffffff);
     const __m512i wide = _mm512_set1_epi64(C_PREFIX);
     const __m512i tot = _mm512_set1_epi64((long long)total);
@@ -1732,16 +1741,8 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
     size_t nd = *n_dup;
     for (size_t i = 0; i < n8; i += 8) {
         const struct boundary *b = cx->b + i;
-        __m512i off = _mm512_and_si512(
-            _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b),
-                                      odd,
-                                      _mm512_loadu_si512((const void *)(b + 4))),
-            low32);
-        __m512i off5 = _mm512_and_si512(
-            _mm512_permutex2var_epi64(
-                _mm512_loadu_si512((const void *)(b + 5)), odd,
-                _mm512_loadu_si512((const void *)(b + 9))),
-            low32);
+        __m512i off = _mm512_and_si512(boundary_counts8(b), low32);
+        __m512i off5 = _mm512_and_si512(boundary_counts8(b + 5), low32);
         __m512i k = _mm512_cvtepu32_epi64(
             _mm256_loadu_si256((const __m256i *)(const void *)(keys + i)));
         uint64_t again[8];
@@ -1780,21 +1781,12 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
 B8_TARGET static uint64_t w2_of_counts8(const struct ngram_ctx *cx,
                                         const uint16_t *cnts, size_t m8)
 {
-    const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
     const __m512i two = _mm512_set1_epi64(2);
     __m512i w = _mm512_setzero_si512();
     for (size_t i = 0; i < m8; i += 8) {
         const struct boundary *b = cx->b + i;
-        __m512i c0 = _mm512_srli_epi64(
-            _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b),
-                                      odd,
-                                      _mm512_loadu_si512((const void *)(b + 4))),
-            32);
-        __m512i c2 = _mm512_srli_epi64(
-            _mm512_permutex2var_epi64(
-                _mm512_loadu_si512((const void *)(b + 2)), odd,
-                _mm512_loadu_si512((const void *)(b + 6))),
-            32);
+        __m512i c0 = _mm512_srli_epi64(boundary_counts8(b), 32);
+        __m512i c2 = _mm512_srli_epi64(boundary_counts8(b + 2), 32);
         __m512i cnt = _mm512_cvtepu16_epi64(
             _mm_loadu_si128((const __m128i *)(const void *)(cnts + i)));
         __m512i x = _mm512_mul_epu32(
