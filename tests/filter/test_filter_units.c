@@ -1170,6 +1170,15 @@ static void padded_words_match_unpadded(void)
         "\xc3\xa9\xc3\xa9\xc3\xa9", "'s", "n't", "a b", "U.S", "U.S.",
         "Stra\xc3\x9f" "e", "x7", "2024", "\t", "--\n", "--------\t-",
         "(%)", "--------", "---------!",
+        /* UTF-8: valid or not, letters or not, characters cut by the
+         * token's end or by byte 16 */
+        "\xc3", "x\xc3", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+        "\xf0\x9f\x98\x80", "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
+        "\xc2\xab", "\xc2\xa0", "\xe2\x80\x93", "abcdefghijklmno\xc3",
+        "abcdefghijklmn\xc3\xa9", "abcdefghijklm\xe2\x80\x94",
+        "\xe0\xa4\x95\xe0\xa4\xbe", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3",
+        "\x80" "abc", "ab\xff", "\xc1\xbf", "\xf0\x90\x8c\x80x", "x\xed\xa0\x80",
+        "x\xe0\x80\x80", "x\xf4\x90\x80\x80", "x\xf0\x80\x80\x80",
     };
     enum { NV = sizeof(vocab) / sizeof(vocab[0]) };
     struct th_gopher_repetition_opts o;
