@@ -250,6 +250,23 @@ struct nlp_span {
 int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
                     struct nlp_span **spans_out, size_t *n_out);
 
+/*
+ * The same with the candidate characters given: bit k of ends[k / 64] is
+ * set when text[k] is '.', '?' or '!' (nlp_copy_scan), no bit past len.
+ */
+int nlp_punkt_spans_marked(const struct th_nlp *nlp, const char *text,
+                           size_t len, const uint64_t *ends,
+                           struct nlp_span **spans_out, size_t *n_out);
+
+/*
+ * Copy src[0..len) to dst and mark its '.', '?' and '!' in ends
+ * ((len + 63) / 64 words, bit k of word k / 64 for byte k, no bit past
+ * len) in the same pass; returns whether src holds one of the bytes
+ * 0x1c-0x1f (as nlp_has_separators), with the vector code of level.
+ */
+bool nlp_copy_scan(char *dst, const char *src, size_t len, uint64_t *ends,
+                   enum nlp_simd_level level);
+
 /* Decision trace of one candidate (for the parameter derivation tool). */
 struct nlp_punkt_trace {
     size_t end;          /* byte after the sentence-ending character */

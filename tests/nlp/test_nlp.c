@@ -191,6 +191,18 @@ static void differential_check(const char *text, size_t n,
     CHECK(nlp_punkt_spans_traced(nlp, text, n, &sb, &nb, no_trace,
                                  NULL) == 0);
     CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+    /* Punkt from the candidate bits of the copy pass, at this level */
+    static char copy[1024];
+    static uint64_t ends[1024 / 64 + 1];
+    if (n <= sizeof(copy)) {
+        bool seps = nlp_copy_scan(copy, text, n, ends, nlp_simd);
+        CHECK(seps == nlp_has_separators(text, n));
+        CHECK(memcmp(copy, text, n) == 0);
+        free(sb);
+        sb = NULL;
+        CHECK(nlp_punkt_spans_marked(nlp, copy, n, ends, &sb, &nb) == 0);
+        CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+    }
     struct th_slice *w;
     size_t nw;
     struct th_error err;
@@ -313,6 +325,52 @@ static void test_random_differential(void)
     for (int i = 0; i < 2; i++) {
         nlp_str_release(&w1[i]);
         nlp_str_release(&w2[i]);
+    }
+}
+
+/*
+ * nlp_copy_scan() at every vector level against a byte loop: the copy,
+ * the '.' '?' '!' bits (none past the length), the separator answer, and
+ * no byte written past the length; random lengths 0-300 and offsets.
+ */
+static void test_copy_scan(void)
+{
+    static const char picks[] = ".?!.a \x1c\x1d\x1e\x1f\x1b\x20\xfc\xfd.!";
+    uint64_t x = 0x2545f4914f6cdd1dULL;     /* xorshift64 state */
+    char src[400], dst[400];
+    uint64_t ends[8], ref[8];
+    setup();
+    for (int it = 0; it < 200000 && !th_test_failed; it++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 301), off = (size_t)(x >> 20) % 64;
+        bool dense = (x >> 40) & 1, sepless = (x >> 41) & 1;
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            char c = dense ? picks[(x >> 8) % (sizeof(picks) - 1)]
+                           : (char)(x >> 16);
+            if (sepless && (c & 0xfc) == 0x1c)
+                c = 'z';
+            src[off + k] = c;
+        }
+        memset(ref, 0, sizeof(ref));
+        bool want = false;
+        for (size_t k = 0; k < len; k++) {
+            char c = src[off + k];
+            if (c == '.' || c == '?' || c == '!')
+                ref[k / 64] |= (uint64_t)1 << (k % 64);
+            want |= (c & 0xfc) == 0x1c;
+        }
+        for (int level = 0; level <= (int)nlp_simd; level++) {
+            memset(dst, 0x55, sizeof(dst));
+            memset(ends, 0xaa, sizeof(ends));
+            bool got = nlp_copy_scan(dst + off, src + off, len, ends,
+                                     (enum nlp_simd_level)level);
+            CHECK(got == want);
+            CHECK(memcmp(dst + off, src + off, len) == 0);
+            CHECK(dst[off + len] == 0x55 && (!off || dst[off - 1] == 0x55));
+            CHECK_EQ_MEM(ends, (len + 63) / 64 * sizeof(*ends), ref,
+                         (len + 63) / 64 * sizeof(*ref));
+        }
     }
 }
 
@@ -897,6 +955,7 @@ static const struct th_test tests[] = {
     {"fast_shapes", test_fast_shapes},
     {"random_differential", test_random_differential},
     {"window_masks", test_window_masks},
+    {"copy_scan", test_copy_scan},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
