@@ -440,7 +440,13 @@ static bool copy_scan_avx512(char *dst, const char *src, size_t len,
     const __m512i sep = _mm512_set1_epi8(0x1c);
     uint64_t seps = 0;
     size_t i = 0;
+    /* the text is usually cold: ask for its first 1 KiB at once, then
+       keep 1 KiB ahead (never past len) */
+    for (size_t k = 64; k < 1024 && k < len; k += 64)
+        _mm_prefetch(src + k, _MM_HINT_T0);
     for (; i + 64 <= len; i += 64) {
+        if (i + 1024 < len)
+            _mm_prefetch(src + i + 1024, _MM_HINT_T0);
         __m512i v = _mm512_loadu_si512((const void *)(src + i));
         _mm512_storeu_si512((void *)(dst + i), v);
         ends[i >> 6] = _mm512_cmpeq_epi8_mask(v, dot) |
