@@ -1290,6 +1290,30 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
             out[np++] = (struct piece){q - 1, 3, false};
             split = true;
         }
+        /*
+         * One word byte C ([A-Za-z0-9_]) after the apostrophe, not E4's
+         * (s m d): with t or n (either case) S5's lookahead and E4/E5
+         * leave the chunk one token (CONTRACTIONS2's more'n and the
+         * n't the code above declined aside);
+         * any other C is split off by S5 ("\1 \2", \b after C) and
+         * the apostrophe by P8 (a space after it now): core ' C.
+         */
+        if (!split && cl == 2 && at > k &&
+            is_word_byte((unsigned char)q[1])) {
+            char c = (char)(q[1] | 0x20);
+            if (c == 't' || c == 'n') {
+                if ((c == 'n' && ci_eq(p, at, at >= 4 ? at - 4 : at,
+                                       "more")) ||
+                    (c == 't' && (p[at - 1] | 0x20) == 'n'))
+                    return false;   /* more'n, or n't left above */
+                out[np++] = (struct piece){p + k, ce - k, false};
+            } else {
+                out[np++] = (struct piece){p + k, at - k, false};
+                out[np++] = (struct piece){q, 1, false};
+                out[np++] = (struct piece){q + 1, 1, false};
+            }
+            split = true;
+        }
         if (!split)
             return false;
         if (ce < len)

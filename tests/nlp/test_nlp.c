@@ -252,6 +252,9 @@ static void test_random_differential(void)
         /* Punkt's direct decisions and the two-letter filter (session 5) */
         "a.m.", "vs.", "i.e.", "Prof", "people", "Griffin", "jones", "'s",
         "4.5", "77", "U.S.A.", "....", "Col", "cow", "Dec", "den", "co",
+        /* one word byte after an apostrophe (session 7) */
+        "k'o", "tu'n", "ama't", "more'n", "Y'r", "a'9", "x'_", "N'T",
+        "do'N", "'l", "'v", "'T",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
     struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
@@ -269,6 +272,10 @@ static void test_random_differential(void)
         /* Punkt contexts whose later tokens decide (session 5) */
         "Dr. Who?! x", "J. Smith.) y", "e.g. Griffin,Jr. z", "a.m. Mr. x",
         "Dr. Who, x", "x... Dr) y", "I.e. Jones'. y", "U.S.. The x",
+        /* one word byte after an apostrophe (session 7) */
+        "k'o tu'n ama't Y'r a'9 x'_ N'T do'N b'L.", "(k'o) \"x'r\" y'o, z'n;",
+        "more'n xmore'n x-more'n MORE'N cannot'o gonna'x cannotn'T",
+        "k'o\tk'o\nk'o\rk't\tk'n\n", "((x'y x'y!? x'y.\" x'y",
     };
     for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
         for (int level = 0; level <= (int)nlp_simd; level++) {
