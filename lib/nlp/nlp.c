@@ -430,10 +430,53 @@ static bool copy_scan_sse2(char *dst, const char *src, size_t len,
 #endif
 
 #if NLP_HAVE_AVX512
-__attribute__((target("avx512bw")))
-static bool copy_scan_avx512(char *dst, const char *src, size_t len,
-                             uint64_t *ends)
+#define EQ(x, b) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(b)))
+/* x - lo <= span (unsigned): lo <= x <= lo + span */
+#define IN(x, lo, span) _mm512_cmple_epu8_mask( \
+    _mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
+    _mm512_set1_epi8((char)(span)))
+
+/*
+ * Of the lead bytes C2 E1 E2 E3 at lead (the bytes v, the next ones n1,
+ * the ones after n2; zero past the text), those of code points no
+ * Treebank rewrite touches, as check_cp() in treebank.c decides them:
+ * whole and valid, not Python whitespace (U+0085, U+00A0, U+1680,
+ * U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000), not a quote NLTK
+ * pads (U+00AB, U+00BB, U+2018, U+2019, U+201C-201E), not a dash it
+ * pads (U+2012-2015, only with dashes).
+ */
+__attribute__((target("avx512bw"), always_inline))
+static inline uint64_t plain_leads64(__m512i v, __m512i n1, __m512i n2,
+                              uint64_t lead, bool dashes)
 {
+    const __m512i c0 = _mm512_set1_epi8((char)0xc0);
+    uint64_t cont1 = EQ(_mm512_and_si512(n1, c0), 0x80);
+    uint64_t cont2 = EQ(_mm512_and_si512(n2, c0), 0x80);
+    uint64_t c2 = EQ(v, 0xc2);
+    uint64_t c2_bad = EQ(n1, 0x85) | EQ(n1, 0xa0) | EQ(n1, 0xab) |
+                      EQ(n1, 0xbb);
+    uint64_t e2_80 = IN(n2, 0x80, 0x0a) | IN(n2, 0x98, 1) |
+                     IN(n2, 0x9c, 2) | EQ(n2, 0xa8) | EQ(n2, 0xa9) |
+                     EQ(n2, 0xaf) | (dashes ? IN(n2, 0x92, 3) : 0);
+    uint64_t e_bad = (EQ(v, 0xe1) & EQ(n1, 0x9a) & EQ(n2, 0x80)) |
+                     (EQ(v, 0xe2) & ((EQ(n1, 0x80) & e2_80) |
+                                     (EQ(n1, 0x81) & EQ(n2, 0x9f)))) |
+                     (EQ(v, 0xe3) & EQ(n1, 0x80) & EQ(n2, 0x80));
+    return (lead & c2 & cont1 & ~c2_bad) |
+           (lead & ~c2 & cont1 & cont2 & ~e_bad);
+}
+#undef EQ
+#undef IN
+
+__attribute__((target("avx512bw")))
+static unsigned copy_scan_avx512(char *dst, const char *src, size_t len,
+                                 uint64_t *ends, uint64_t *leads,
+                                 bool dashes)
+{
+    const __m512i c2 = _mm512_set1_epi8((char)0xc2);
+    const __m512i e1 = _mm512_set1_epi8((char)0xe1);
+    const __m512i two = _mm512_set1_epi8(2);
+    uint64_t any_lead = 0;
     const __m512i dot = _mm512_set1_epi8('.'), q = _mm512_set1_epi8('?');
     const __m512i ex = _mm512_set1_epi8('!');
     const __m512i fc = _mm512_set1_epi8((char)0xfc);
@@ -453,6 +496,20 @@ static bool copy_scan_avx512(char *dst, const char *src, size_t len,
                        _mm512_cmpeq_epi8_mask(v, q) |
                        _mm512_cmpeq_epi8_mask(v, ex);
         seps |= _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, fc), sep);
+        uint64_t lead = _mm512_cmpeq_epi8_mask(v, c2) |
+                        _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, e1), two);
+        if (lead) {
+            /* the two bytes after each (none past len) */
+            __mmask64 in1 = len - i >= 65 ? ~(__mmask64)0
+                                          : ~(__mmask64)0 >> 1;
+            __mmask64 in2 = len - i >= 66 ? ~(__mmask64)0
+                                          : ~(__mmask64)0 >> (66 - (len - i));
+            lead = plain_leads64(v, _mm512_maskz_loadu_epi8(in1, src + i + 1),
+                                 _mm512_maskz_loadu_epi8(in2, src + i + 2),
+                                 lead, dashes);
+        }
+        leads[i >> 6] = lead;
+        any_lead |= lead;
     }
     if (i < len) {
         /* the last block's bytes past len are neither read nor written */
@@ -464,23 +521,38 @@ static bool copy_scan_avx512(char *dst, const char *src, size_t len,
                        _mm512_mask_cmpeq_epi8_mask(in, v, ex);
         seps |= _mm512_mask_cmpeq_epi8_mask(in, _mm512_and_si512(v, fc),
                                             sep);
+        uint64_t lead = _mm512_mask_cmpeq_epi8_mask(in, v, c2) |
+                        _mm512_mask_cmple_epu8_mask(
+                            in, _mm512_sub_epi8(v, e1), two);
+        if (lead)
+            lead = plain_leads64(v, _mm512_maskz_loadu_epi8(in >> 1,
+                                                            src + i + 1),
+                                 _mm512_maskz_loadu_epi8(in >> 2,
+                                                         src + i + 2),
+                                 lead, dashes);
+        leads[i >> 6] = lead;
+        any_lead |= lead;
     }
-    return seps != 0;
+    leads[(len + 63) / 64] = 0;
+    return (seps ? NLP_SCAN_SEPS : 0u) | (any_lead ? NLP_SCAN_LEADS : 0u);
 }
 #endif
 
-bool nlp_copy_scan(char *dst, const char *src, size_t len, uint64_t *ends,
-                   enum nlp_simd_level level)
+unsigned nlp_copy_scan(char *dst, const char *src, size_t len,
+                       uint64_t *ends, uint64_t *leads, bool dashes,
+                       enum nlp_simd_level level)
 {
 #if NLP_HAVE_AVX512
     if (level == NLP_SIMD_AVX512)
-        return copy_scan_avx512(dst, src, len, ends);
+        return copy_scan_avx512(dst, src, len, ends, leads, dashes);
 #endif
+    (void)dashes;
 #ifdef __SSE2__
     if (level != NLP_SIMD_NONE)
-        return copy_scan_sse2(dst, src, len, ends);
+        return copy_scan_sse2(dst, src, len, ends) ? NLP_SCAN_SEPS : 0u;
 #endif
-    return copy_scan_bytes(dst, src, len, ends);
+    (void)leads;
+    return copy_scan_bytes(dst, src, len, ends) ? NLP_SCAN_SEPS : 0u;
 }
 
 /* Texts up to this length get their token array in the arena. */
@@ -514,12 +586,21 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
      * the text once anyway, and Punkt's own scan costs more).
      */
     size_t pad_end = (len + 1 + TH_NLP_WORD_PAD + 7) & ~(size_t)7;
-    char *copy = th_arena_alloc(arena, pad_end + (len + 63) / 64 * 8);
+    size_t words = (len + 63) / 64;
+    char *copy = th_arena_alloc(arena, pad_end + (2 * words + 1) * 8);
     if (!copy)
         return arena_fail(err);
     uint64_t *ends = (uint64_t *)(void *)(copy + pad_end);
-    bool seps = nlp_copy_scan(copy, text, len, ends, nlp_simd);
+    uint64_t *leads = ends + words;
+    unsigned scan = nlp_copy_scan(copy, text, len, ends, leads,
+                                  nlp->pad_dashes, nlp_simd);
+    bool seps = scan & NLP_SCAN_SEPS;
     memset(copy + len, 0, 1 + TH_NLP_WORD_PAD);
+    if (scan & NLP_SCAN_LEADS) {
+        /* plain code points' lead bytes C2 E1 E2 E3 for the windows */
+        sink.leads = leads;
+        sink.doc = copy;
+    }
     sink.arena = arena;
     sink.spill_hint = len + 16;
     sink.readable_end = copy + len + 1;

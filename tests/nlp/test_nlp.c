@@ -193,10 +193,11 @@ static void differential_check(const char *text, size_t n,
     CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
     /* Punkt from the candidate bits of the copy pass, at this level */
     static char copy[1024];
-    static uint64_t ends[1024 / 64 + 1];
+    static uint64_t ends[1024 / 64 + 1], leads[1024 / 64 + 2];
     if (n <= sizeof(copy)) {
-        bool seps = nlp_copy_scan(copy, text, n, ends, nlp_simd);
-        CHECK(seps == nlp_has_separators(text, n));
+        unsigned scan = nlp_copy_scan(copy, text, n, ends, leads,
+                                      nlp->pad_dashes, nlp_simd);
+        CHECK(!!(scan & NLP_SCAN_SEPS) == nlp_has_separators(text, n));
         CHECK(memcmp(copy, text, n) == 0);
         free(sb);
         sb = NULL;
@@ -255,6 +256,11 @@ static void test_random_differential(void)
         /* one word byte after an apostrophe (session 7) */
         "k'o", "tu'n", "ama't", "more'n", "Y'r", "a'9", "x'_", "N'T",
         "do'N", "'l", "'v", "'T",
+        /* lead bytes C2 E1 E2 E3, plain or not (session 7) */
+        "\u2026", "\u2022", "\u00a9", "\u00b0", "\u1ea1", "\u306e",
+        "\u3000", "\u1680", "\u2009", "\u2028", "\u202f", "\u205f",
+        "\u2013", "\u201a", "\u201f", "\xc2\x85", "\u2060", "\u3001",
+        "\xe2\x80", "\xc2", "\xe1\x9a", "\xe3\x80", "\u00ad",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
     struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
@@ -295,10 +301,13 @@ static void test_random_differential(void)
         " u, v:\" w,) x, y,.\" z, \u201dq, r:",
         /* contraction words cut by a window's end (session 6) */
         " cannot Gonna wanna gimme lemme gotta cannot, cannot",
+        /* plain and other lead bytes at a window's end (session 7) */
+        " a\u2014b \u2026 x\u00a9 \u3000y\u2009z \u201ci\u201d\u00a0"
+        "q\u1680r \u00b0\u2013\u2022 cannot\u2014 \u2014gonna",
     };
     for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
         for (size_t pre = 0; pre < 70; pre++) {
-            char buf[160];
+            char buf[256];
             memset(buf, 'x', pre);
             size_t tl = strlen(tails[k]);
             memcpy(buf + pre, tails[k], tl);
@@ -342,15 +351,24 @@ static void test_random_differential(void)
  */
 static void test_copy_scan(void)
 {
-    static const char picks[] = ".?!.a \x1c\x1d\x1e\x1f\x1b\x20\xfc\xfd.!";
+    static const char picks[] = ".?!.a \x1c\x1d\x1e\x1f\x1b\x20\xfc\xfd.!"
+                                "\xc2\xe1\xe2\xe3\xe4\xc1\xe0\x80"
+                                "\xc2\xe1\xe2\xe3\xe2\xe2\x80\x80\x80"
+                                "\x81\x85\xa0\xab\xbb\x9a\x9f\x98\x99"
+                                "\x9b\x9c\x9e\x91\x92\x95\x96\xa8\xa9"
+                                "\xaf\x8a\x8b\xbf\xc0\x40";
+    struct th_nlp dashes_nlp;
     uint64_t x = 0x2545f4914f6cdd1dULL;     /* xorshift64 state */
     char src[400], dst[400];
-    uint64_t ends[8], ref[8];
+    uint64_t ends[8], ref[8], leads[9], lref[9];
     setup();
+    dashes_nlp = *nlp;
+    dashes_nlp.pad_dashes = true;
     for (int it = 0; it < 200000 && !th_test_failed; it++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t len = (size_t)(x % 301), off = (size_t)(x >> 20) % 64;
         bool dense = (x >> 40) & 1, sepless = (x >> 41) & 1;
+        bool dashes = (x >> 42) & 1;
         for (size_t k = 0; k < len; k++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             char c = dense ? picks[(x >> 8) % (sizeof(picks) - 1)]
@@ -360,19 +378,37 @@ static void test_copy_scan(void)
             src[off + k] = c;
         }
         memset(ref, 0, sizeof(ref));
+        memset(lref, 0, sizeof(lref));
         bool want = false;
         for (size_t k = 0; k < len; k++) {
             char c = src[off + k];
             if (c == '.' || c == '?' || c == '!')
                 ref[k / 64] |= (uint64_t)1 << (k % 64);
+            if (nlp_is_plain_lead(dashes ? &dashes_nlp : nlp,
+                                  src + off + k, len - k))
+                lref[k / 64] |= (uint64_t)1 << (k % 64);
             want |= (c & 0xfc) == 0x1c;
         }
+        size_t words = (len + 63) / 64;
+        bool any_lead = false;
+        for (size_t k = 0; k < words; k++)
+            any_lead |= lref[k] != 0;
         for (int level = 0; level <= (int)nlp_simd; level++) {
             memset(dst, 0x55, sizeof(dst));
             memset(ends, 0xaa, sizeof(ends));
-            bool got = nlp_copy_scan(dst + off, src + off, len, ends,
-                                     (enum nlp_simd_level)level);
-            CHECK(got == want);
+            memset(leads, 0xaa, sizeof(leads));
+            unsigned got = nlp_copy_scan(dst + off, src + off, len, ends,
+                                         leads, dashes,
+                                         (enum nlp_simd_level)level);
+            CHECK(!!(got & NLP_SCAN_SEPS) == want);
+            if (level == NLP_SIMD_AVX512) {
+                /* the plain lead bytes, then a word of zero */
+                CHECK(!!(got & NLP_SCAN_LEADS) == any_lead);
+                CHECK_EQ_MEM(leads, (words + 1) * sizeof(*leads), lref,
+                             (words + 1) * sizeof(*lref));
+            } else {
+                CHECK(!(got & NLP_SCAN_LEADS));
+            }
             CHECK(memcmp(dst + off, src + off, len) == 0);
             CHECK(dst[off + len] == 0x55 && (!off || dst[off - 1] == 0x55));
             CHECK_EQ_MEM(ends, (len + 63) / 64 * sizeof(*ends), ref,
