@@ -234,7 +234,14 @@ int nlp_str_reserve(struct nlp_str *s, size_t extra)
     size_t cap = s->cap ? s->cap : 256;
     while (cap - s->len < extra)
         cap *= 2;
-    char *p = realloc(s->ptr, cap);
+    char *p;
+    if (s->ptr && s->ptr == s->fixed) {
+        p = malloc(cap);
+        if (p)
+            memcpy(p, s->ptr, s->len);
+    } else {
+        p = realloc(s->ptr, cap);
+    }
     if (!p)
         return TH_ENOMEM;
     s->ptr = p;
@@ -244,7 +251,8 @@ int nlp_str_reserve(struct nlp_str *s, size_t extra)
 
 void nlp_str_release(struct nlp_str *s)
 {
-    free(s->ptr);
+    if (s->ptr != s->fixed)
+        free(s->ptr);
     s->ptr = NULL;
     s->len = s->cap = 0;
 }
@@ -577,7 +585,12 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     struct nlp_span *spans = NULL;
     size_t n_spans = 0;
     struct nlp_sink sink = {0};
-    struct nlp_str work[2] = {{0}};
+    /* the rewrite pipeline's scratch: most runs are short */
+    char scratch[2][512];
+    struct nlp_str work[2] = {{scratch[0], 0, sizeof(scratch[0]),
+                               scratch[0]},
+                              {scratch[1], 0, sizeof(scratch[1]),
+                               scratch[1]}};
     *words_out = NULL;
     *n_out = 0;
     /*

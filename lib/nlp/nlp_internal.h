@@ -226,11 +226,16 @@ struct th_nlp {
  */
 int nlp_punkt_prepare(struct th_nlp *nlp);
 
-/* A growable scratch byte string (heap), reused across calls. */
+/*
+ * A growable scratch byte string (heap), reused across calls. It may
+ * start in a buffer of the caller's (fixed: ptr, cap its size), which is
+ * never freed: a call that needs little scratch then costs no malloc.
+ */
 struct nlp_str {
     char *ptr;           /* bytes, NULL until first growth */
     size_t len;          /* bytes in use */
     size_t cap;          /* bytes allocated */
+    char *fixed;         /* the caller's first buffer, or NULL */
 };
 
 /* Ensure room for extra more bytes; TH_ENOMEM on failure. */
