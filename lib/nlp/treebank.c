@@ -1878,7 +1878,7 @@ static void window_load(struct window *w, const char *s, size_t n,
         const uint64_t *l = w->leads + (o >> 6);
         uint64_t bits = sh ? (l[0] >> sh) | (l[1] << (64 - sh)) : l[0];
         if (n - base < 66)
-            bits &= n - base >= 2 ? ~(uint64_t)0 >> (66 - (n - base)) : 0;
+            bits &= n - base > 2 ? ~(uint64_t)0 >> (66 - (n - base)) : 0;
         w->plain |= bits;
     }
 }
