@@ -20,7 +20,9 @@
  *  4. Slices between breaks, then _realign_boundaries moves closing
  *     quotes and brackets that follow a break back into the sentence.
  * Candidates are decided as the scan finds them (no candidate array); the
- * scan for '.', '?' and '!' takes 16 bytes a step with SSE2.
+ * scan for '.', '?' and '!' takes 16 bytes a step with SSE2, or goes from
+ * bit to bit of a map of them that th_nlp_word_tokenize's copy of the
+ * text made (nlp_punkt_spans_marked).
  * Every scan is linear: the words before kept candidates do not overlap
  * and each next token follows one candidate, so the contexts add up to at
  * most twice the text. (Later NLTK versions find the word before with
