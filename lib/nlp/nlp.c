@@ -583,7 +583,6 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
                          struct th_error *err)
 {
     struct nlp_span *spans = NULL;
-    struct nlp_span span_buf[128];  /* Punkt's first spans (no malloc) */
     size_t n_spans = 0;
     struct nlp_sink sink = {0};
     /* the rewrite pipeline's scratch: most runs are short */
@@ -637,9 +636,7 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
         th_error_set(err, TH_ENOMEM, "out of memory while tokenizing");
         return TH_ENOMEM;
     }
-    int rc = nlp_punkt_spans_marked(nlp, copy, len, ends, span_buf,
-                                    sizeof(span_buf) / sizeof(span_buf[0]),
-                                    &spans, &n_spans);
+    int rc = nlp_punkt_spans_marked(nlp, copy, len, ends, &spans, &n_spans);
     if (rc < 0)
         goto out;
     for (size_t i = 0; i < n_spans; i++) {
@@ -667,8 +664,7 @@ out:
         th_error_set(err, rc, "out of memory while tokenizing");
     else if (rc < 0)
         arena_fail(err);
-    if (spans != span_buf)
-        free(spans);
+    free(spans);
     if (!sink.toks_in_arena)
         free(sink.toks);
     nlp_str_release(&work[0]);

@@ -258,13 +258,9 @@ int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
 /*
  * The same with the candidate characters given: bit k of ends[k / 64] is
  * set when text[k] is '.', '?' or '!' (nlp_copy_scan), no bit past len.
- * buf[0..buf_cap) (NULL or 0: none), the caller's, holds the first
- * spans (more move to the heap): when *spans_out is buf, it is not to
- * be freed.
  */
 int nlp_punkt_spans_marked(const struct th_nlp *nlp, const char *text,
                            size_t len, const uint64_t *ends,
-                           struct nlp_span *buf, size_t buf_cap,
                            struct nlp_span **spans_out, size_t *n_out);
 
 /* What nlp_copy_scan() found. */

@@ -674,8 +674,6 @@ struct splitter {
     void *tctx;                 /* its context */
     const uint64_t *ends;       /* bit k: text[k] is '.', '?' or '!'
                                    (nlp_copy_scan), or NULL: scan */
-    struct nlp_span *raw_fixed; /* raw's first array when the caller's
-                                   (never freed here), or NULL */
 };
 
 static int decide(struct splitter *sp, struct cand *c);
@@ -868,18 +866,11 @@ static bool realign_match(const char *text, size_t s, size_t e,
 }
 
 static int push_span(struct nlp_span **arr, size_t *n, size_t *cap,
-                     const struct nlp_span *fixed, size_t start, size_t end)
+                     size_t start, size_t end)
 {
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 16;
-        struct nlp_span *a;
-        if (*arr && *arr == fixed) {
-            a = malloc(nc * sizeof(*a));
-            if (a)
-                memcpy(a, *arr, *n * sizeof(*a));
-        } else {
-            a = realloc(*arr, nc * sizeof(*a));
-        }
+        struct nlp_span *a = realloc(*arr, nc * sizeof(*a));
         if (!a)
             return TH_ENOMEM;
         *arr = a;
@@ -1215,8 +1206,7 @@ static int fast_decision(const struct th_nlp *nlp, const char *text,
 
 static int push_break(struct splitter *sp, const struct cand *c)
 {
-    int rc = push_span(&sp->raw, &sp->n_raw, &sp->cap_raw, sp->raw_fixed,
-                       sp->last_break,
+    int rc = push_span(&sp->raw, &sp->n_raw, &sp->cap_raw, sp->last_break,
                        c->pos + 1);
     sp->last_break = c->next_start != NO_POS ? c->next_start : c->pos + 1;
     return rc;
@@ -1356,7 +1346,6 @@ static int decide(struct splitter *sp, struct cand *c)
  */
 static int punkt_spans(const struct th_nlp *nlp, const char *text,
                        size_t len, const uint64_t *ends,
-                       struct nlp_span *buf, size_t buf_cap,
                        struct nlp_span **spans_out, size_t *n_out,
                        nlp_trace_fn trace, void *tctx)
 {
@@ -1368,22 +1357,16 @@ static int punkt_spans(const struct th_nlp *nlp, const char *text,
     /* real text has a sentence every ~150 bytes: one allocation for most
        texts instead of a growth from 16 spans */
     sp.cap_raw = len / 128 + 16;
-    if (buf && buf_cap) {
-        sp.raw = sp.raw_fixed = buf;
-        sp.cap_raw = buf_cap;
-    } else {
-        sp.raw = malloc(sp.cap_raw * sizeof(*sp.raw));
-        if (!sp.raw)
-            return TH_ENOMEM;
-    }
+    sp.raw = malloc(sp.cap_raw * sizeof(*sp.raw));
+    if (!sp.raw)
+        return TH_ENOMEM;
     int rc = find_candidates(text, len, &sp);
     if (rc < 0)
         goto out;
     size_t end = len, ws;
     while (end > 0 && space_before(text, end, &ws))
         end = ws;
-    rc = push_span(&sp.raw, &sp.n_raw, &sp.cap_raw, sp.raw_fixed,
-                   sp.last_break, end);
+    rc = push_span(&sp.raw, &sp.n_raw, &sp.cap_raw, sp.last_break, end);
     if (rc < 0)
         goto out;
 
@@ -1412,8 +1395,7 @@ static int punkt_spans(const struct th_nlp *nlp, const char *text,
     *n_out = n_outs;
     sp.raw = NULL;
 out:
-    if (sp.raw != sp.raw_fixed)
-        free(sp.raw);
+    free(sp.raw);
     free(sp.w.toks);
     nlp_str_release(&sp.w.types);
     return rc;
@@ -1423,22 +1405,18 @@ int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
                            size_t len, struct nlp_span **spans_out,
                            size_t *n_out, nlp_trace_fn trace, void *tctx)
 {
-    return punkt_spans(nlp, text, len, NULL, NULL, 0, spans_out, n_out, trace,
-                       tctx);
+    return punkt_spans(nlp, text, len, NULL, spans_out, n_out, trace, tctx);
 }
 
 int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
                     struct nlp_span **spans_out, size_t *n_out)
 {
-    return punkt_spans(nlp, text, len, NULL, NULL, 0, spans_out, n_out, NULL,
-                       NULL);
+    return punkt_spans(nlp, text, len, NULL, spans_out, n_out, NULL, NULL);
 }
 
 int nlp_punkt_spans_marked(const struct th_nlp *nlp, const char *text,
                            size_t len, const uint64_t *ends,
-                           struct nlp_span *buf, size_t buf_cap,
                            struct nlp_span **spans_out, size_t *n_out)
 {
-    return punkt_spans(nlp, text, len, ends, buf, buf_cap, spans_out, n_out,
-                       NULL, NULL);
+    return punkt_spans(nlp, text, len, ends, spans_out, n_out, NULL, NULL);
 }
