@@ -21,13 +21,17 @@
  * code point); every caller holds a th_nlp, so the tables are complete
  * before any lookup.
  *
- * Memory: tokens th_nlp_word_tokenize leaves as they are point into the
- * caller's text, rewritten ones go to small arena "spill" blocks, and the
+ * Memory: tokens th_nlp_word_tokenize leaves as they are point into an
+ * arena copy of the text (padded: TH_NLP_WORD_PAD readable bytes after
+ * every token), rewritten ones go to small arena "spill" blocks, and the
  * slice array is built in the arena, sized from the text's length (texts
  * over 1 MiB: on the heap, copied to the arena at the end). Scratch
- * strings are heap buffers owned by one call. Rejected: a copy of the
- * text in the arena for the tokens to point into (until session 4: ~3%
- * of the time); one th_arena_memdup per token
+ * strings are heap buffers owned by one call. The copy is made by
+ * nlp_copy_scan(), which in the same pass marks Punkt's candidate
+ * characters '.' '?' '!' in a bit map (Punkt then skips from bit to bit
+ * instead of scanning the text again) and looks for the separators
+ * 0x1c-0x1f (session 7: ~3% of the time). Rejected: one
+ * th_arena_memdup per token
  * (16-byte rounding per token doubles the arena use of short words); a
  * copy of every token's bytes (a memcpy call per token, ~10% of the time).
  */
@@ -39,6 +43,10 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if defined(__SSE2__) && defined(__GNUC__) && \
+    (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
 #endif
 
 #include "nlp_internal.h"
@@ -226,7 +234,14 @@ int nlp_str_reserve(struct nlp_str *s, size_t extra)
     size_t cap = s->cap ? s->cap : 256;
     while (cap - s->len < extra)
         cap *= 2;
-    char *p = realloc(s->ptr, cap);
+    char *p;
+    if (s->ptr && s->ptr == s->fixed) {
+        p = malloc(cap);
+        if (p)
+            memcpy(p, s->ptr, s->len);
+    } else {
+        p = realloc(s->ptr, cap);
+    }
     if (!p)
         return TH_ENOMEM;
     s->ptr = p;
@@ -236,7 +251,8 @@ int nlp_str_reserve(struct nlp_str *s, size_t extra)
 
 void nlp_str_release(struct nlp_str *s)
 {
-    free(s->ptr);
+    if (s->ptr != s->fixed)
+        free(s->ptr);
     s->ptr = NULL;
     s->len = s->cap = 0;
 }
@@ -350,6 +366,203 @@ bool nlp_has_separators(const char *s, size_t n)
     return false;
 }
 
+/* Bytes of w that are zero have their high bit set, and no other. */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+    return ~(((w & low7) + low7) | w) & ~low7;
+}
+
+static bool copy_scan_bytes(char *dst, const char *src, size_t len,
+                            uint64_t *ends)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t seps = 0;
+    size_t i = 0;
+    memcpy(dst, src, len);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes a step: their high bits gathered into one byte */
+    for (; i + 64 <= len; i += 64) {
+        uint64_t m = 0;
+        for (size_t k = 0; k < 64; k += 8) {
+            uint64_t w;
+            memcpy(&w, src + i + k, 8);
+            uint64_t e = zero_bytes(w ^ (ones * '.')) |
+                         zero_bytes(w ^ (ones * '?')) |
+                         zero_bytes(w ^ (ones * '!'));
+            m |= (((e >> 7) * 0x0102040810204080ULL) >> 56) << k;
+            seps |= zero_bytes((w & (ones * 0xfc)) ^ (ones * 0x1c));
+        }
+        ends[i >> 6] = m;
+    }
+#endif
+    if (i < len)
+        ends[i >> 6] = 0;
+    for (; i < len; i++) {
+        char c = src[i];
+        if (c == '.' || c == '?' || c == '!')
+            ends[i >> 6] |= (uint64_t)1 << (i & 63);
+        seps |= (c & 0xfc) == 0x1c;
+    }
+    return seps != 0;
+}
+
+#ifdef __SSE2__
+static bool copy_scan_sse2(char *dst, const char *src, size_t len,
+                           uint64_t *ends)
+{
+    const __m128i dot = _mm_set1_epi8('.'), q = _mm_set1_epi8('?');
+    const __m128i ex = _mm_set1_epi8('!');
+    const __m128i fc = _mm_set1_epi8((char)0xfc), sep = _mm_set1_epi8(0x1c);
+    __m128i seps = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64) {
+        uint64_t m = 0;
+        for (int k = 0; k < 64; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+                                        (src + i + k));
+            _mm_storeu_si128((__m128i *)(void *)(dst + i + k), v);
+            __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, dot),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, q),
+                                                  _mm_cmpeq_epi8(v, ex)));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << k;
+            seps = _mm_or_si128(seps, _mm_cmpeq_epi8(_mm_and_si128(v, fc),
+                                                     sep));
+        }
+        ends[i >> 6] = m;
+    }
+    bool rest = i < len && copy_scan_bytes(dst + i, src + i, len - i,
+                                           ends + (i >> 6));
+    return rest || _mm_movemask_epi8(seps) != 0;
+}
+#endif
+
+#if NLP_HAVE_AVX512
+#define EQ(x, b) _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8((char)(b)))
+/* x - lo <= span (unsigned): lo <= x <= lo + span */
+#define IN(x, lo, span) _mm512_cmple_epu8_mask( \
+    _mm512_sub_epi8(x, _mm512_set1_epi8((char)(lo))), \
+    _mm512_set1_epi8((char)(span)))
+
+/*
+ * Of the lead bytes C2 E1 E2 E3 at lead (the bytes v, the next ones n1,
+ * the ones after n2; zero past the text), those of code points no
+ * Treebank rewrite touches, as check_cp() in treebank.c decides them:
+ * whole and valid, not Python whitespace (U+0085, U+00A0, U+1680,
+ * U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000), not a quote NLTK
+ * pads (U+00AB, U+00BB, U+2018, U+2019, U+201C-201E), not a dash it
+ * pads (U+2012-2015, only with dashes).
+ */
+__attribute__((target("avx512bw"), always_inline))
+static inline uint64_t plain_leads64(__m512i v, __m512i n1, __m512i n2,
+                              uint64_t lead, bool dashes)
+{
+    const __m512i c0 = _mm512_set1_epi8((char)0xc0);
+    uint64_t cont1 = EQ(_mm512_and_si512(n1, c0), 0x80);
+    uint64_t cont2 = EQ(_mm512_and_si512(n2, c0), 0x80);
+    uint64_t c2 = EQ(v, 0xc2);
+    uint64_t c2_bad = EQ(n1, 0x85) | EQ(n1, 0xa0) | EQ(n1, 0xab) |
+                      EQ(n1, 0xbb);
+    uint64_t e2_80 = IN(n2, 0x80, 0x0a) | IN(n2, 0x98, 1) |
+                     IN(n2, 0x9c, 2) | EQ(n2, 0xa8) | EQ(n2, 0xa9) |
+                     EQ(n2, 0xaf) | (dashes ? IN(n2, 0x92, 3) : 0);
+    uint64_t e_bad = (EQ(v, 0xe1) & EQ(n1, 0x9a) & EQ(n2, 0x80)) |
+                     (EQ(v, 0xe2) & ((EQ(n1, 0x80) & e2_80) |
+                                     (EQ(n1, 0x81) & EQ(n2, 0x9f)))) |
+                     (EQ(v, 0xe3) & EQ(n1, 0x80) & EQ(n2, 0x80));
+    return (lead & c2 & cont1 & ~c2_bad) |
+           (lead & ~c2 & cont1 & cont2 & ~e_bad);
+}
+#undef EQ
+#undef IN
+
+__attribute__((target("avx512bw")))
+static unsigned copy_scan_avx512(char *dst, const char *src, size_t len,
+                                 uint64_t *ends, uint64_t *leads,
+                                 bool dashes)
+{
+    const __m512i c2 = _mm512_set1_epi8((char)0xc2);
+    const __m512i e1 = _mm512_set1_epi8((char)0xe1);
+    const __m512i two = _mm512_set1_epi8(2);
+    uint64_t any_lead = 0;
+    const __m512i dot = _mm512_set1_epi8('.'), q = _mm512_set1_epi8('?');
+    const __m512i ex = _mm512_set1_epi8('!');
+    const __m512i fc = _mm512_set1_epi8((char)0xfc);
+    const __m512i sep = _mm512_set1_epi8(0x1c);
+    uint64_t seps = 0;
+    size_t i = 0;
+    /* the text is usually cold: ask for its first 1 KiB at once, then
+       keep 1 KiB ahead (never past len) */
+    for (size_t k = 64; k < 1024 && k < len; k += 64)
+        _mm_prefetch(src + k, _MM_HINT_T0);
+    for (; i + 64 <= len; i += 64) {
+        if (i + 1024 < len)
+            _mm_prefetch(src + i + 1024, _MM_HINT_T0);
+        __m512i v = _mm512_loadu_si512((const void *)(src + i));
+        _mm512_storeu_si512((void *)(dst + i), v);
+        ends[i >> 6] = _mm512_cmpeq_epi8_mask(v, dot) |
+                       _mm512_cmpeq_epi8_mask(v, q) |
+                       _mm512_cmpeq_epi8_mask(v, ex);
+        seps |= _mm512_cmpeq_epi8_mask(_mm512_and_si512(v, fc), sep);
+        uint64_t lead = _mm512_cmpeq_epi8_mask(v, c2) |
+                        _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, e1), two);
+        if (lead) {
+            /* the two bytes after each (none past len) */
+            __mmask64 in1 = len - i >= 65 ? ~(__mmask64)0
+                                          : ~(__mmask64)0 >> 1;
+            __mmask64 in2 = len - i >= 66 ? ~(__mmask64)0
+                                          : ~(__mmask64)0 >> (66 - (len - i));
+            lead = plain_leads64(v, _mm512_maskz_loadu_epi8(in1, src + i + 1),
+                                 _mm512_maskz_loadu_epi8(in2, src + i + 2),
+                                 lead, dashes);
+        }
+        leads[i >> 6] = lead;
+        any_lead |= lead;
+    }
+    if (i < len) {
+        /* the last block's bytes past len are neither read nor written */
+        __mmask64 in = ((__mmask64)1 << (len - i)) - 1;
+        __m512i v = _mm512_maskz_loadu_epi8(in, src + i);
+        _mm512_mask_storeu_epi8(dst + i, in, v);
+        ends[i >> 6] = _mm512_mask_cmpeq_epi8_mask(in, v, dot) |
+                       _mm512_mask_cmpeq_epi8_mask(in, v, q) |
+                       _mm512_mask_cmpeq_epi8_mask(in, v, ex);
+        seps |= _mm512_mask_cmpeq_epi8_mask(in, _mm512_and_si512(v, fc),
+                                            sep);
+        uint64_t lead = _mm512_mask_cmpeq_epi8_mask(in, v, c2) |
+                        _mm512_mask_cmple_epu8_mask(
+                            in, _mm512_sub_epi8(v, e1), two);
+        if (lead)
+            lead = plain_leads64(v, _mm512_maskz_loadu_epi8(in >> 1,
+                                                            src + i + 1),
+                                 _mm512_maskz_loadu_epi8(in >> 2,
+                                                         src + i + 2),
+                                 lead, dashes);
+        leads[i >> 6] = lead;
+        any_lead |= lead;
+    }
+    leads[(len + 63) / 64] = 0;
+    return (seps ? NLP_SCAN_SEPS : 0u) | (any_lead ? NLP_SCAN_LEADS : 0u);
+}
+#endif
+
+unsigned nlp_copy_scan(char *dst, const char *src, size_t len,
+                       uint64_t *ends, uint64_t *leads, bool dashes,
+                       enum nlp_simd_level level)
+{
+#if NLP_HAVE_AVX512
+    if (level == NLP_SIMD_AVX512)
+        return copy_scan_avx512(dst, src, len, ends, leads, dashes);
+#endif
+    (void)dashes;
+#ifdef __SSE2__
+    if (level != NLP_SIMD_NONE)
+        return copy_scan_sse2(dst, src, len, ends) ? NLP_SCAN_SEPS : 0u;
+#endif
+    (void)leads;
+    return copy_scan_bytes(dst, src, len, ends) ? NLP_SCAN_SEPS : 0u;
+}
+
 /* Texts up to this length get their token array in the arena. */
 #define TOKS_IN_ARENA_MAX ((size_t)1 << 20)
 
@@ -372,16 +585,35 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
     struct nlp_span *spans = NULL;
     size_t n_spans = 0;
     struct nlp_sink sink = {0};
-    struct nlp_str work[2] = {{0}};
+    /* the rewrite pipeline's scratch: most runs are short */
+    char scratch[2][512];
+    struct nlp_str work[2] = {{scratch[0], 0, sizeof(scratch[0]),
+                               scratch[0]},
+                              {scratch[1], 0, sizeof(scratch[1]),
+                               scratch[1]}};
     *words_out = NULL;
     *n_out = 0;
-    /* the NUL, then TH_NLP_WORD_PAD readable bytes after the last token */
-    char *copy = th_arena_alloc(arena, len + 1 + TH_NLP_WORD_PAD);
+    /*
+     * The NUL, then TH_NLP_WORD_PAD readable bytes after the last token;
+     * then Punkt's candidate bits, found while copying (the copy reads
+     * the text once anyway, and Punkt's own scan costs more).
+     */
+    size_t pad_end = (len + 1 + TH_NLP_WORD_PAD + 7) & ~(size_t)7;
+    size_t words = (len + 63) / 64;
+    char *copy = th_arena_alloc(arena, pad_end + (2 * words + 1) * 8);
     if (!copy)
         return arena_fail(err);
-    if (len)
-        memcpy(copy, text, len);
+    uint64_t *ends = (uint64_t *)(void *)(copy + pad_end);
+    uint64_t *leads = ends + words;
+    unsigned scan = nlp_copy_scan(copy, text, len, ends, leads,
+                                  nlp->pad_dashes, nlp_simd);
+    bool seps = scan & NLP_SCAN_SEPS;
     memset(copy + len, 0, 1 + TH_NLP_WORD_PAD);
+    if (scan & NLP_SCAN_LEADS) {
+        /* plain code points' lead bytes C2 E1 E2 E3 for the windows */
+        sink.leads = leads;
+        sink.doc = copy;
+    }
     sink.arena = arena;
     sink.spill_hint = len + 16;
     sink.readable_end = copy + len + 1;
@@ -404,8 +636,7 @@ int th_nlp_word_tokenize(const struct th_nlp *nlp, const char *text,
         th_error_set(err, TH_ENOMEM, "out of memory while tokenizing");
         return TH_ENOMEM;
     }
-    bool seps = nlp_has_separators(copy, len);
-    int rc = nlp_punkt_spans(nlp, copy, len, &spans, &n_spans);
+    int rc = nlp_punkt_spans_marked(nlp, copy, len, ends, &spans, &n_spans);
     if (rc < 0)
         goto out;
     for (size_t i = 0; i < n_spans; i++) {

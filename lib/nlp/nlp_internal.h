@@ -226,11 +226,16 @@ struct th_nlp {
  */
 int nlp_punkt_prepare(struct th_nlp *nlp);
 
-/* A growable scratch byte string (heap), reused across calls. */
+/*
+ * A growable scratch byte string (heap), reused across calls. It may
+ * start in a buffer of the caller's (fixed: ptr, cap its size), which is
+ * never freed: a call that needs little scratch then costs no malloc.
+ */
 struct nlp_str {
     char *ptr;           /* bytes, NULL until first growth */
     size_t len;          /* bytes in use */
     size_t cap;          /* bytes allocated */
+    char *fixed;         /* the caller's first buffer, or NULL */
 };
 
 /* Ensure room for extra more bytes; TH_ENOMEM on failure. */
@@ -249,6 +254,43 @@ struct nlp_span {
  */
 int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
                     struct nlp_span **spans_out, size_t *n_out);
+
+/*
+ * The same with the candidate characters given: bit k of ends[k / 64] is
+ * set when text[k] is '.', '?' or '!' (nlp_copy_scan), no bit past len.
+ */
+int nlp_punkt_spans_marked(const struct th_nlp *nlp, const char *text,
+                           size_t len, const uint64_t *ends,
+                           struct nlp_span **spans_out, size_t *n_out);
+
+/* What nlp_copy_scan() found. */
+enum nlp_scan_flags {
+    NLP_SCAN_SEPS = 1 << 0,   /* one of the bytes 0x1c-0x1f */
+    NLP_SCAN_LEADS = 1 << 1,  /* a bit set in leads */
+};
+
+/*
+ * Copy src[0..len) to dst and mark its '.', '?' and '!' in ends
+ * ((len + 63) / 64 words, bit k of word k / 64 for byte k, no bit past
+ * len) in the same pass, with the vector code of level; returns enum
+ * nlp_scan_flags bits (NLP_SCAN_SEPS as nlp_has_separators). With
+ * AVX-512 it also marks in leads (as ends, plus a last word of zero)
+ * the lead bytes C2 E1 E2 E3 of the code points whole in src that no
+ * Treebank rewrite touches, as nlp_is_plain_lead() decides (dashes:
+ * nlp->pad_dashes); other levels leave leads alone and never return
+ * NLP_SCAN_LEADS.
+ */
+unsigned nlp_copy_scan(char *dst, const char *src, size_t len,
+                       uint64_t *ends, uint64_t *leads, bool dashes,
+                       enum nlp_simd_level level);
+
+/*
+ * Is text[0] (of len > 0 bytes) the lead byte C2, E1, E2 or E3 of a
+ * code point no Treebank rewrite touches (as the chunk byte loop decides
+ * it), whole in the len bytes? (The tests' reference for leads.)
+ */
+bool nlp_is_plain_lead(const struct th_nlp *nlp, const char *text,
+                       size_t len);
 
 /* Decision trace of one candidate (for the parameter derivation tool). */
 struct nlp_punkt_trace {
@@ -285,6 +327,10 @@ struct nlp_sink {
     const char *readable_end;  /* the Treebank half may read the bytes
                                   before this (past a sentence's end, for
                                   whole 64-byte windows); NULL: none */
+    const uint64_t *leads;   /* nlp_copy_scan()'s plain lead bytes of
+                                doc, or NULL */
+    const char *doc;         /* the text leads describes (sentences are
+                                pieces of it) */
 };
 
 /* Grow the slice array (at least one free slot); TH_ENOMEM on failure

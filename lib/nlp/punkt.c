@@ -20,7 +20,9 @@
  *  4. Slices between breaks, then _realign_boundaries moves closing
  *     quotes and brackets that follow a break back into the sentence.
  * Candidates are decided as the scan finds them (no candidate array); the
- * scan for '.', '?' and '!' takes 16 bytes a step with SSE2.
+ * scan for '.', '?' and '!' takes 16 bytes a step with SSE2, or goes from
+ * bit to bit of a map of them that th_nlp_word_tokenize's copy of the
+ * text made (nlp_punkt_spans_marked).
  * Every scan is linear: the words before kept candidates do not overlap
  * and each next token follows one candidate, so the contexts add up to at
  * most twice the text. (Later NLTK versions find the word before with
@@ -670,6 +672,8 @@ struct splitter {
     size_t last_break;          /* start of the current span */
     nlp_trace_fn trace;         /* decision trace, or NULL */
     void *tctx;                 /* its context */
+    const uint64_t *ends;       /* bit k: text[k] is '.', '?' or '!'
+                                   (nlp_copy_scan), or NULL: scan */
 };
 
 static int decide(struct splitter *sp, struct cand *c);
@@ -714,6 +718,23 @@ static size_t next_end_char(const char *s, size_t n, size_t i)
             return i;
     }
     return n;
+}
+
+/* The same from the bit map of nlp_copy_scan(). */
+static size_t next_end_bit(const uint64_t *ends, size_t n, size_t i)
+{
+    if (i >= n)
+        return n;
+    size_t k = i >> 6;
+    uint64_t m = ends[k] & (~(uint64_t)0 << (i & 63));
+    size_t last = (n - 1) >> 6;
+    while (!m) {
+        if (++k > last)
+            return n;
+        m = ends[k];
+    }
+    size_t pos = (k << 6) + (size_t)__builtin_ctzll(m);
+    return pos < n ? pos : n;
 }
 
 static bool is_ascii_space(unsigned char c)
@@ -779,7 +800,8 @@ static int find_candidates(const char *text, size_t len,
     struct cand prev = {0};
     size_t prev_a = 0, prev_s = 0;
     for (size_t i = 0; i + 1 < len; i++) {
-        i = next_end_char(text, len - 1, i);
+        i = sp->ends ? next_end_bit(sp->ends, len - 1, i)
+                     : next_end_char(text, len - 1, i);
         if (i + 1 >= len)
             break;
         struct cand cd = {.pos = i, .next_start = NO_POS};
@@ -1322,12 +1344,13 @@ static int decide(struct splitter *sp, struct cand *c)
  * are then realigned in place (span i of the output is written after
  * spans i and i + 1 of the input were read).
  */
-int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
-                           size_t len, struct nlp_span **spans_out,
-                           size_t *n_out, nlp_trace_fn trace, void *tctx)
+static int punkt_spans(const struct th_nlp *nlp, const char *text,
+                       size_t len, const uint64_t *ends,
+                       struct nlp_span **spans_out, size_t *n_out,
+                       nlp_trace_fn trace, void *tctx)
 {
     struct splitter sp = {.nlp = nlp, .text = text, .len = len,
-                          .trace = trace, .tctx = tctx};
+                          .trace = trace, .tctx = tctx, .ends = ends};
     size_t n_outs = 0;
     *spans_out = NULL;
     *n_out = 0;
@@ -1378,9 +1401,22 @@ out:
     return rc;
 }
 
+int nlp_punkt_spans_traced(const struct th_nlp *nlp, const char *text,
+                           size_t len, struct nlp_span **spans_out,
+                           size_t *n_out, nlp_trace_fn trace, void *tctx)
+{
+    return punkt_spans(nlp, text, len, NULL, spans_out, n_out, trace, tctx);
+}
+
 int nlp_punkt_spans(const struct th_nlp *nlp, const char *text, size_t len,
                     struct nlp_span **spans_out, size_t *n_out)
 {
-    return nlp_punkt_spans_traced(nlp, text, len, spans_out, n_out, NULL,
-                                  NULL);
+    return punkt_spans(nlp, text, len, NULL, spans_out, n_out, NULL, NULL);
+}
+
+int nlp_punkt_spans_marked(const struct th_nlp *nlp, const char *text,
+                           size_t len, const uint64_t *ends,
+                           struct nlp_span **spans_out, size_t *n_out)
+{
+    return punkt_spans(nlp, text, len, ends, spans_out, n_out, NULL, NULL);
 }

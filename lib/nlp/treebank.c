@@ -1290,6 +1290,30 @@ static bool fast_pieces(const char *s, size_t n, size_t c0, size_t c1,
             out[np++] = (struct piece){q - 1, 3, false};
             split = true;
         }
+        /*
+         * One word byte C ([A-Za-z0-9_]) after the apostrophe, not E4's
+         * (s m d): with t or n (either case) S5's lookahead and E4/E5
+         * leave the chunk one token (CONTRACTIONS2's more'n and the
+         * n't the code above declined aside);
+         * any other C is split off by S5 ("\1 \2", \b after C) and
+         * the apostrophe by P8 (a space after it now): core ' C.
+         */
+        if (!split && cl == 2 && at > k &&
+            is_word_byte((unsigned char)q[1])) {
+            char c = (char)(q[1] | 0x20);
+            if (c == 't' || c == 'n') {
+                if ((c == 'n' && ci_eq(p, at, at >= 4 ? at - 4 : at,
+                                       "more")) ||
+                    (c == 't' && (p[at - 1] | 0x20) == 'n'))
+                    return false;   /* more'n, or n't left above */
+                out[np++] = (struct piece){p + k, ce - k, false};
+            } else {
+                out[np++] = (struct piece){p + k, at - k, false};
+                out[np++] = (struct piece){q, 1, false};
+                out[np++] = (struct piece){q + 1, 1, false};
+            }
+            split = true;
+        }
         if (!split)
             return false;
         if (ce < len)
@@ -1398,6 +1422,14 @@ static size_t check_cp(const unsigned char *u, size_t left, bool dashes)
     return nonascii_plain(cp) ? l : 0;
 }
 
+bool nlp_is_plain_lead(const struct th_nlp *nlp, const char *text,
+                       size_t len)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    return (u[0] == 0xc2 || (u[0] >= 0xe1 && u[0] <= 0xe3)) &&
+           check_cp(u, len, nlp->pad_dashes);
+}
+
 /*
  * Might the plain chunk p[0..len) (fast classes OR-ed in acc) hold a
  * MacIntyre contraction word? One ASCII word needs length 5 or 6;
@@ -1458,6 +1490,10 @@ struct window {
                          quote2 are none with SSE2 */
     uint64_t punct;   /* ',' and ':' that end a chunk of two or more
                          bytes (whitespace after, a non-space before) */
+    const uint64_t *leads;  /* the sink's plain lead bytes C2 E1 E2 E3
+                               (nlp_copy_scan), or NULL; window_load()
+                               adds them to plain */
+    size_t doc_off;   /* offset of the sentence in the text leads maps */
 };
 
 /* The byte masks classify64() starts from (bit k: byte k). */
@@ -1828,12 +1864,23 @@ static void window_load(struct window *w, const char *s, size_t n,
     w->base = base;
     if (w->room - base >= 64) {
         classify64((const unsigned char *)s + base, n - base, w);
-        return;
+    } else {
+        unsigned char buf[64];
+        memset(buf, ' ', sizeof(buf));
+        memcpy(buf, s + base, n - base);
+        classify64(buf, 64, w);
     }
-    unsigned char buf[64];
-    memset(buf, ' ', sizeof(buf));
-    memcpy(buf, s + base, n - base);
-    classify64(buf, 64, w);
+    if (w->leads) {
+        /* the plain leads' bits of the window's bytes, whole code
+           points before the sentence's end (a C2 two bytes before it
+           is left out: only slower) */
+        size_t o = w->doc_off + base, sh = o & 63;
+        const uint64_t *l = w->leads + (o >> 6);
+        uint64_t bits = sh ? (l[0] >> sh) | (l[1] << (64 - sh)) : l[0];
+        if (n - base < 66)
+            bits &= n - base > 2 ? ~(uint64_t)0 >> (66 - (n - base)) : 0;
+        w->plain |= bits;
+    }
 }
 
 /*
@@ -2330,6 +2377,8 @@ int nlp_treebank_tokens(const struct th_nlp *nlp, const char *s, size_t n,
     struct window win;
     win.room = sink->readable_end && sink->readable_end >= s + n
         ? (size_t)(sink->readable_end - s) : n;
+    win.leads = sink->leads;
+    win.doc_off = sink->leads ? (size_t)(s - sink->doc) : 0;
     window_load(&win, s, n, 0);
     while (i < n) {
         if (run_start == SIZE_MAX) {

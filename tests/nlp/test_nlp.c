@@ -191,6 +191,19 @@ static void differential_check(const char *text, size_t n,
     CHECK(nlp_punkt_spans_traced(nlp, text, n, &sb, &nb, no_trace,
                                  NULL) == 0);
     CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+    /* Punkt from the candidate bits of the copy pass, at this level */
+    static char copy[1024];
+    static uint64_t ends[1024 / 64 + 1], leads[1024 / 64 + 2];
+    if (n <= sizeof(copy)) {
+        unsigned scan = nlp_copy_scan(copy, text, n, ends, leads,
+                                      nlp->pad_dashes, nlp_simd);
+        CHECK(!!(scan & NLP_SCAN_SEPS) == nlp_has_separators(text, n));
+        CHECK(memcmp(copy, text, n) == 0);
+        free(sb);
+        sb = NULL;
+        CHECK(nlp_punkt_spans_marked(nlp, copy, n, ends, &sb, &nb) == 0);
+        CHECK_EQ_MEM(sa, na * sizeof(*sa), sb, nb * sizeof(*sb));
+    }
     struct th_slice *w;
     size_t nw;
     struct th_error err;
@@ -240,6 +253,14 @@ static void test_random_differential(void)
         /* Punkt's direct decisions and the two-letter filter (session 5) */
         "a.m.", "vs.", "i.e.", "Prof", "people", "Griffin", "jones", "'s",
         "4.5", "77", "U.S.A.", "....", "Col", "cow", "Dec", "den", "co",
+        /* one word byte after an apostrophe (session 7) */
+        "k'o", "tu'n", "ama't", "more'n", "Y'r", "a'9", "x'_", "N'T",
+        "do'N", "'l", "'v", "'T",
+        /* lead bytes C2 E1 E2 E3, plain or not (session 7) */
+        "\u2026", "\u2022", "\u00a9", "\u00b0", "\u1ea1", "\u306e",
+        "\u3000", "\u1680", "\u2009", "\u2028", "\u202f", "\u205f",
+        "\u2013", "\u201a", "\u201f", "\xc2\x85", "\u2060", "\u3001",
+        "\xe2\x80", "\xc2", "\xe1\x9a", "\xe3\x80", "\u00ad",
     };
     const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
     struct nlp_str w1[2] = {{0}}, w2[2] = {{0}};
@@ -257,6 +278,10 @@ static void test_random_differential(void)
         /* Punkt contexts whose later tokens decide (session 5) */
         "Dr. Who?! x", "J. Smith.) y", "e.g. Griffin,Jr. z", "a.m. Mr. x",
         "Dr. Who, x", "x... Dr) y", "I.e. Jones'. y", "U.S.. The x",
+        /* one word byte after an apostrophe (session 7) */
+        "k'o tu'n ama't Y'r a'9 x'_ N'T do'N b'L.", "(k'o) \"x'r\" y'o, z'n;",
+        "more'n xmore'n x-more'n MORE'N cannot'o gonna'x cannotn'T",
+        "k'o\tk'o\nk'o\rk't\tk'n\n", "((x'y x'y!? x'y.\" x'y",
     };
     for (size_t k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
         for (int level = 0; level <= (int)nlp_simd; level++) {
@@ -276,10 +301,13 @@ static void test_random_differential(void)
         " u, v:\" w,) x, y,.\" z, \u201dq, r:",
         /* contraction words cut by a window's end (session 6) */
         " cannot Gonna wanna gimme lemme gotta cannot, cannot",
+        /* plain and other lead bytes at a window's end (session 7) */
+        " a\u2014b \u2026 x\u00a9 \u3000y\u2009z \u201ci\u201d\u00a0"
+        "q\u1680r \u00b0\u2013\u2022 cannot\u2014 \u2014gonna",
     };
     for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
         for (size_t pre = 0; pre < 70; pre++) {
-            char buf[160];
+            char buf[256];
             memset(buf, 'x', pre);
             size_t tl = strlen(tails[k]);
             memcpy(buf + pre, tails[k], tl);
@@ -313,6 +341,79 @@ static void test_random_differential(void)
     for (int i = 0; i < 2; i++) {
         nlp_str_release(&w1[i]);
         nlp_str_release(&w2[i]);
+    }
+}
+
+/*
+ * nlp_copy_scan() at every vector level against a byte loop: the copy,
+ * the '.' '?' '!' bits (none past the length), the separator answer, and
+ * no byte written past the length; random lengths 0-300 and offsets.
+ */
+static void test_copy_scan(void)
+{
+    static const char picks[] = ".?!.a \x1c\x1d\x1e\x1f\x1b\x20\xfc\xfd.!"
+                                "\xc2\xe1\xe2\xe3\xe4\xc1\xe0\x80"
+                                "\xc2\xe1\xe2\xe3\xe2\xe2\x80\x80\x80"
+                                "\x81\x85\xa0\xab\xbb\x9a\x9f\x98\x99"
+                                "\x9b\x9c\x9e\x91\x92\x95\x96\xa8\xa9"
+                                "\xaf\x8a\x8b\xbf\xc0\x40";
+    struct th_nlp dashes_nlp;
+    uint64_t x = 0x2545f4914f6cdd1dULL;     /* xorshift64 state */
+    char src[400], dst[400];
+    uint64_t ends[8], ref[8], leads[9], lref[9];
+    setup();
+    dashes_nlp = *nlp;
+    dashes_nlp.pad_dashes = true;
+    for (int it = 0; it < 200000 && !th_test_failed; it++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 301), off = (size_t)(x >> 20) % 64;
+        bool dense = (x >> 40) & 1, sepless = (x >> 41) & 1;
+        bool dashes = (x >> 42) & 1;
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            char c = dense ? picks[(x >> 8) % (sizeof(picks) - 1)]
+                           : (char)(x >> 16);
+            if (sepless && (c & 0xfc) == 0x1c)
+                c = 'z';
+            src[off + k] = c;
+        }
+        memset(ref, 0, sizeof(ref));
+        memset(lref, 0, sizeof(lref));
+        bool want = false;
+        for (size_t k = 0; k < len; k++) {
+            char c = src[off + k];
+            if (c == '.' || c == '?' || c == '!')
+                ref[k / 64] |= (uint64_t)1 << (k % 64);
+            if (nlp_is_plain_lead(dashes ? &dashes_nlp : nlp,
+                                  src + off + k, len - k))
+                lref[k / 64] |= (uint64_t)1 << (k % 64);
+            want |= (c & 0xfc) == 0x1c;
+        }
+        size_t words = (len + 63) / 64;
+        bool any_lead = false;
+        for (size_t k = 0; k < words; k++)
+            any_lead |= lref[k] != 0;
+        for (int level = 0; level <= (int)nlp_simd; level++) {
+            memset(dst, 0x55, sizeof(dst));
+            memset(ends, 0xaa, sizeof(ends));
+            memset(leads, 0xaa, sizeof(leads));
+            unsigned got = nlp_copy_scan(dst + off, src + off, len, ends,
+                                         leads, dashes,
+                                         (enum nlp_simd_level)level);
+            CHECK(!!(got & NLP_SCAN_SEPS) == want);
+            if (level == NLP_SIMD_AVX512) {
+                /* the plain lead bytes, then a word of zero */
+                CHECK(!!(got & NLP_SCAN_LEADS) == any_lead);
+                CHECK_EQ_MEM(leads, (words + 1) * sizeof(*leads), lref,
+                             (words + 1) * sizeof(*lref));
+            } else {
+                CHECK(!(got & NLP_SCAN_LEADS));
+            }
+            CHECK(memcmp(dst + off, src + off, len) == 0);
+            CHECK(dst[off + len] == 0x55 && (!off || dst[off - 1] == 0x55));
+            CHECK_EQ_MEM(ends, (len + 63) / 64 * sizeof(*ends), ref,
+                         (len + 63) / 64 * sizeof(*ref));
+        }
     }
 }
 
@@ -897,6 +998,7 @@ static const struct th_test tests[] = {
     {"fast_shapes", test_fast_shapes},
     {"random_differential", test_random_differential},
     {"window_masks", test_window_masks},
+    {"copy_scan", test_copy_scan},
     {"punkt_basics", test_punkt_basics},
     {"unknown_language", test_unknown_language},
     {"linear_time", test_linear_time},
