@@ -252,9 +252,14 @@ static double run(enum mode m, const struct corpus *c, struct th_nlp *nlp,
     return cpu_seconds() - t0;
 }
 
+/* The ceiling's count, kept (a count nobody reads let the compiler drop
+ * the compares and halve the ceiling in one build). */
+static volatile size_t ceiling_count;
+
 /* Ceiling: one pass counting spaces, bytes at a time (what any byte-wise
- * scan of the text costs on this machine, in the same run). */
-static double ceiling(const struct corpus *c, size_t *sink)
+ * scan of the text costs on this machine, in the same run); not inlined,
+ * so that every build compiles it alike. */
+__attribute__((noinline)) static double ceiling(const struct corpus *c)
 {
     double t0 = cpu_seconds();
     size_t n = 0;
@@ -263,7 +268,7 @@ static double ceiling(const struct corpus *c, size_t *sink)
         for (size_t j = 0; j < c->len[i]; j++)
             n += p[j] == ' ';
     }
-    *sink = n;
+    ceiling_count = n;
     return cpu_seconds() - t0;
 }
 
@@ -311,11 +316,10 @@ int main(int argc, char **argv)
         "4 filters, words given", "annotate (all signals)", "pii redact",
         "chain, words given",
     };
-    size_t sink;
     double cs = 0;
     int creps = 0;
     while (cs < 1.0) {
-        cs += ceiling(&c, &sink);
+        cs += ceiling(&c);
         creps++;
     }
     double ceil_mbs = (double)c.bytes * creps / 1e6 / cs;
