@@ -1004,7 +1004,7 @@ B8_TARGET static inline __m512i rot_of8(__m512i v)
     v = _mm512_slli_epi64(v, 3);
     __m512i q = _mm512_srli_epi64(
         _mm512_mul_epu32(v, _mm512_set1_epi64(1075)), 16);
-    return _mm512_sub_epi64(v, _mm512_mullo_epi64(q, _mm512_set1_epi64(61)));
+    return _mm512_sub_epi64(v, _mm512_mul_epu32(q, _mm512_set1_epi64(61)));
 }
 
 /* Lanes shifted up by s (s = 1, 2 or 4), zeros shifted in. */
@@ -1174,14 +1174,13 @@ boundaries8(struct ngram_ctx *cx, size_t k,
     /* rotations before and after each token: 8 (off + prefix) mod 61 */
     const __m512i last = _mm512_set1_epi64(7);
     __m512i rb = _mm512_permutexvar_epi64(last, st->r);
-    __m512i r_after = rot_of8(inc), r_before = rot_of8(B8_UP(inc, 1));
-    r_after = _mm512_add_epi64(r_after, rb);
-    r_before = _mm512_add_epi64(r_before, rb);
+    __m512i r_after = _mm512_add_epi64(rot_of8(inc), rb);
     const __m512i m61v = _mm512_set1_epi64(61);
     r_after = _mm512_mask_sub_epi64(
         r_after, _mm512_cmpge_epu64_mask(r_after, m61v), r_after, m61v);
-    r_before = _mm512_mask_sub_epi64(
-        r_before, _mm512_cmpge_epu64_mask(r_before, m61v), r_before, m61v);
+    /* before each token: after the one before it (the last group's lane
+     * 7 for the first) */
+    __m512i r_before = _mm512_alignr_epi64(r_after, st->r, 7);
     /* the sums: H(token) 256^off, added up */
     __m512i t = m61_rotl8(h, r_before);
     t = m61_add8(t, B8_UP(t, 1));
