@@ -1115,16 +1115,17 @@ B8_TARGET static inline void quality8(struct qacc *q, __m512i lo, __m512i hi,
  * same stream bytes, sums (the same values mod p), characters, rotations,
  * 2-gram cells and Gopher quality statistics as the token-by-token loop,
  * which takes every other case. Needs 8 readable bytes after each token
- * and 128 bytes of stream room from *off (two 64-byte stores). Returns
- * false (nothing done) when a token is empty or longer than 16 bytes. The
+ * and 128 bytes of stream room from st->off (two 64-byte stores); takes
+ * and leaves the running values in st, Gopher quality's counts in q (or
+ * NULL). Returns false (nothing done) when a token is empty or longer
+ * than 16 bytes. The
  * first 8 bytes of each token come from scalar loads, which on this
  * machine (AMD EPYC, AVX-512 in 256-bit halves) beat a gather: filters'
  * own part 212.6 -> 214.7 MB/s ("chain, words given", medians of 3); the
  * rarer second 8 bytes (a token of 9 to 16 bytes) come from a gather.
  */
 B8_TARGET __attribute__((always_inline)) static inline bool
-boundaries8(struct ngram_ctx *cx, size_t k,
-                                  struct lanes *st, struct qacc *q)
+boundaries8(struct ngram_ctx *cx, size_t k, struct lanes *st, struct qacc *q)
 {
     const struct th_slice *w = cx->words + k;
     __m512i s0 = _mm512_loadu_si512((const void *)w);
