@@ -302,8 +302,8 @@ static void test_random_differential(void)
         /* contraction words cut by a window's end (session 6) */
         " cannot Gonna wanna gimme lemme gotta cannot, cannot",
         /* plain and other lead bytes at a window's end (session 7) */
-        " a\u2014b \u2026 x\u00a9 \u3000y\u2009z \u201ci\u201d\u00a0"
-        "q\u1680r \u00b0\u2013\u2022 cannot\u2014 \u2014gonna",
+        (" a\u2014b \u2026 x\u00a9 \u3000y\u2009z \u201ci\u201d\u00a0"
+         "q\u1680r \u00b0\u2013\u2022 cannot\u2014 \u2014gonna"),
     };
     for (size_t k = 0; k < sizeof(tails) / sizeof(tails[0]); k++)
         for (size_t pre = 0; pre < 70; pre++) {
