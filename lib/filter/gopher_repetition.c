@@ -586,6 +586,7 @@ struct ngram_ctx {
     struct th_arena *arena;       /* scratch for everything below */
     void *heap[8];                /* large scratch blocks, freed at the end */
     size_t n_heap;                /* blocks in heap[] */
+    bool lanes;                   /* the AVX-512 paths (b8_supported()) */
     bool space_in_token;          /* a token holds ' ': joined n-grams may
                                      then equal with different tokens */
     bool joined_by_tokens;        /* bit 1 of lone comes from 2-gram
@@ -1050,13 +1051,6 @@ struct qacc {
     size_t n_non_symbol, n_alpha, stop_count;
 };
 
-/* Bytes of x (in lanes) in [lo, lo + span], as a byte mask. */
-B8_TARGET static inline __mmask64 bytes_in8(__m512i x, char lo, char span)
-{
-    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(lo)),
-                                  _mm512_set1_epi8(span));
-}
-
 /* Lanes with a byte of byte mask m. */
 B8_TARGET static inline __mmask8 lanes_of(__mmask64 m)
 {
@@ -1076,9 +1070,9 @@ B8_TARGET static inline void quality8(struct qacc *q, __m512i lo, __m512i hi,
 {
     const __m512i b20 = _mm512_set1_epi8(0x20);
     /* letters: x | 0x20 in a..z; others: digits, space, tab, LF */
-    __mmask64 let = bytes_in8(_mm512_or_si512(lo, b20), 'a', 25) |
-                    bytes_in8(_mm512_or_si512(hi, b20), 'a', 25);
-    __mmask64 oth = bytes_in8(lo, '0', 9) | bytes_in8(hi, '0', 9);
+    __mmask64 let = in64(_mm512_or_si512(lo, b20), 'a', 'z') |
+                    in64(_mm512_or_si512(hi, b20), 'a', 'z');
+    __mmask64 oth = in64(lo, '0', '9') | in64(hi, '0', '9');
     const __m512i blank = _mm512_set1_epi8(' ');
     if (_mm512_mask_cmple_epu8_mask(_mm512_test_epi8_mask(lo, lo), lo, blank) |
         _mm512_mask_cmple_epu8_mask(_mm512_test_epi8_mask(hi, hi), hi,
@@ -1118,11 +1112,11 @@ B8_TARGET static inline void quality8(struct qacc *q, __m512i lo, __m512i hi,
  * and 128 bytes of stream room from st->off (two 64-byte stores); takes
  * and leaves the running values in st, Gopher quality's counts in q (or
  * NULL). Returns false (nothing done) when a token is empty or longer
- * than 16 bytes. The
- * first 8 bytes of each token come from scalar loads, which on this
- * machine (AMD EPYC, AVX-512 in 256-bit halves) beat a gather: filters'
- * own part 212.6 -> 214.7 MB/s ("chain, words given", medians of 3); the
- * rarer second 8 bytes (a token of 9 to 16 bytes) come from a gather.
+ * than 16 bytes. The first 8 bytes of each token come from scalar loads,
+ * which on this machine (AMD EPYC, AVX-512 in 256-bit halves) beat a
+ * gather: filters' own part 212.6 -> 214.7 MB/s ("chain, words given",
+ * medians of 3); the rarer second 8 bytes (a token of 9 to 16 bytes) come
+ * from a gather.
  */
 B8_TARGET __attribute__((always_inline)) static inline bool
 boundaries8(struct ngram_ctx *cx, size_t k, struct lanes *st, struct qacc *q)
@@ -1208,8 +1202,7 @@ boundaries8(struct ngram_ctx *cx, size_t k, struct lanes *st, struct qacc *q)
     __m512i key = _mm512_mullo_epi64(
         _mm512_xor_si512(h, _mm512_slli_epi64(len, 61)),
         _mm512_set1_epi64((long long)0x9e3779b97f4a7c15ull));
-    __m512i prev = _mm512_alignr_epi64(
-        key, st->key, 7);
+    __m512i prev = _mm512_alignr_epi64(key, st->key, 7);
     __m512i pair = _mm512_xor_si512(
         _mm512_mullo_epi64(prev,
                            _mm512_set1_epi64((long long)0xff51afd7ed558ccdull)),
@@ -1320,11 +1313,7 @@ static int build_boundaries(struct ngram_ctx *cx)
     uint32_t *pairs = scratch(cx, (n + 1) * sizeof(*pairs), false);
     uint8_t *stream = scratch(cx, cap, false);
     uint8_t *rot = scratch(cx, n + 1, false);
-#ifdef TH_FT_X86_WIDE
-    bool wide = cx->word_pad >= 8 && b8_supported();
-#else
-    bool wide = false;
-#endif
+    bool wide = cx->word_pad >= 8 && cx->lanes;  /* boundaries_run8() */
     /* Gopher quality's short ASCII tokens, for one batch after the loop
      * (with the AVX-512 groups, counted as they come) */
     bool batch = cx->quality && !wide;
@@ -1709,9 +1698,7 @@ B8_TARGET static void prefix_keys8(const struct ngram_ctx *cx, size_t n8,
         _mm256_storeu_si256((__m256i *)(keys + i), _mm512_cvtepi64_epi32(h));
     }
 }
-#endif
 
-#ifdef TH_FT_X86_WIDE
 /* The word bytes | chars << 32 of the boundaries b[0..8), as lanes. */
 B8_TARGET static inline __m512i boundary_counts8(const struct boundary *b)
 {
@@ -1719,9 +1706,7 @@ B8_TARGET static inline __m512i boundary_counts8(const struct boundary *b)
     return _mm512_permutex2var_epi64(_mm512_loadu_si512((const void *)b), odd,
                                      _mm512_loadu_si512((const void *)(b + 4)));
 }
-#endif
 
-#ifdef TH_FT_X86_WIDE
 /*
  * mark_lone_concat()'s second loop for the positions i < n8 (a multiple of
  * 8, n8 + 5 < n), 8 at a time: bits 0 and 2 of lone and the candidates,
@@ -1734,7 +1719,7 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
                                   const uint32_t *keys, size_t *n_dup)
 {
     const __m512i low32 = _mm512_set1_epi64(0xffffffff);
-    const __m512i wide = _mm512_set1_epi64(C_PREFIX);
+    const __m512i width = _mm512_set1_epi64(C_PREFIX);
     const __m512i tot = _mm512_set1_epi64((long long)total);
     const __m512i one = _mm512_set1_epi64(1);
     __m512i idx = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
@@ -1753,10 +1738,10 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
                               _mm512_and_si512(k, _mm512_set1_epi64(63))),
             one);
         __mmask8 lone1 = _mm512_cmpge_epu64_mask(_mm512_sub_epi64(tot, off),
-                                                 wide) &
+                                                 width) &
                          _mm512_testn_epi64_mask(bit, bit);
         __mmask8 five = lone1 & _mm512_cmpge_epu64_mask(
-                                    _mm512_sub_epi64(off5, off), wide);
+                                    _mm512_sub_epi64(off5, off), width);
         __m512i l = _mm512_cvtepu8_epi64(
             _mm_loadl_epi64((const __m128i *)(const void *)(cx->lone + i)));
         l = _mm512_mask_or_epi64(l, lone1, l, one);
@@ -1773,9 +1758,7 @@ B8_TARGET static void lone_cands8(struct ngram_ctx *cx, size_t n8,
     }
     *n_dup = nd;
 }
-#endif
 
-#ifdef TH_FT_X86_WIDE
 /* w2_of_counts() for positions [0, m8), m8 a multiple of 8, m8 + 2 <= n:
  * the lanes' maxima. */
 B8_TARGET static uint64_t w2_of_counts8(const struct ngram_ctx *cx,
@@ -1805,7 +1788,7 @@ static uint64_t w2_of_counts(const struct ngram_ctx *cx,
     uint64_t w2 = 0;
     size_t i = 0;
 #ifdef TH_FT_X86_WIDE
-    if (b8_supported() && m >= 8) {
+    if (cx->lanes && m >= 8) {
         i = m & ~(size_t)7;
         w2 = w2_of_counts8(cx, cnts, i);
     }
@@ -1871,7 +1854,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
     const struct boundary *b = cx->b;
     size_t n8 = 0;
 #ifdef TH_FT_X86_WIDE
-    if (b8_supported()) {
+    if (cx->lanes) {
         n8 = n & ~(size_t)7;
         prefix_keys8(cx, n8, total, shift, keys);
     }
@@ -1894,7 +1877,7 @@ static int mark_lone_concat(struct ngram_ctx *cx, bool want_bound,
         tb.w2 = w2_of_counts(cx, cnts, n - 1);
     size_t n_dup = 0, done = 0;
 #ifdef TH_FT_X86_WIDE
-    if (n8 && n >= 14) {
+    if (cx->lanes && n >= 14) {
         done = (n - 6) & ~(size_t)7;   /* done + 5 < n */
         lone_cands8(cx, done, total, seen, keys, &n_dup);
     }
@@ -2223,6 +2206,9 @@ static int repetition_words(const struct th_gopher_repetition_opts *opts,
     struct ngram_ctx cx = {.words = words, .n_words = n_words,
                            .word_pad = word_pad, .arena = arena, .quality = quality,
                            .terminal = terminal};
+#ifdef TH_FT_X86_WIDE
+    cx.lanes = b8_supported();
+#endif
     int rc = build_boundaries(&cx);
     cx.lone = scratch(&cx, n_words + 1, true);
     if (rc == 0 && !cx.lone)
