@@ -302,6 +302,17 @@ static bool anchor_confirms(const char *s, size_t n, size_t at)
     }
 }
 
+/*
+ * The anchor pairs anchor_confirms() knows (case-folded bytes s[k],
+ * s[k + 1]), written once for the three block widths: PAIR(a, b) is a
+ * block's mask of the pair, OR joins two masks.
+ */
+#define ANCHOR_MASK(PAIR, OR)                                               \
+    OR(OR(OR(PAIR('p', 's'), PAIR('j', 'a')),                               \
+          OR(PAIR('m', 's'), PAIR('c', 'y'))),                              \
+       OR(PAIR('k', 'i'), PAIR(0xa4, 0xaa)))
+#define ANCHOR_OR(a, b) ((a) | (b))
+
 /* Confirm the anchors of a block: bit k of m is a pair at s[base + k]. */
 static unsigned confirm_anchors(const char *s, size_t n, size_t base,
                                 uint64_t m)
@@ -334,9 +345,7 @@ static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
     __m128i fx = _mm_or_si128(x, lo), fy = _mm_or_si128(y, lo);
 #define PAIR(a, b) _mm_and_si128(_mm_cmpeq_epi8(fx, _mm_set1_epi8((char)(a))), \
                                  _mm_cmpeq_epi8(fy, _mm_set1_epi8((char)(b))))
-    __m128i m = _mm_or_si128(_mm_or_si128(PAIR('p', 's'), PAIR('j', 'a')),
-                             _mm_or_si128(PAIR('m', 's'), PAIR('c', 'y')));
-    m = _mm_or_si128(m, _mm_or_si128(PAIR('k', 'i'), PAIR(0xa4, 0xaa)));
+    __m128i m = ANCHOR_MASK(PAIR, _mm_or_si128);
 #undef PAIR
     __m128i sq = _mm_cmpeq_epi8(x, _mm_set1_epi8('['));
     __m128i cu = _mm_cmpeq_epi8(x, _mm_set1_epi8('{'));
@@ -360,8 +369,7 @@ static inline bool scan_block(const char *p, char *out, uint32_t *pairs,
     uint64_t fx = x | TH_FT_BYTES(0x20), fy = y | TH_FT_BYTES(0x20);
 #define PAIR(a, b) (th_ft_zero_bytes(fx ^ TH_FT_BYTES(a)) & \
                     th_ft_zero_bytes(fy ^ TH_FT_BYTES(b)))
-    uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
-                 PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
+    uint64_t m = ANCHOR_MASK(PAIR, ANCHOR_OR);
 #undef PAIR
     uint64_t sq = th_ft_zero_bytes(x ^ TH_FT_BYTES('['));
     uint64_t cu = th_ft_zero_bytes(x ^ TH_FT_BYTES('{'));
@@ -493,8 +501,7 @@ static size_t copy_scan64(const char *s, size_t n, size_t avail, char *out,
 #define PAIR(a, b)                                                          \
     (_mm512_cmpeq_epi8_mask(fx, _mm512_set1_epi8((char)(a))) &              \
      _mm512_cmpeq_epi8_mask(fy, _mm512_set1_epi8((char)(b))))
-        uint64_t m = PAIR('p', 's') | PAIR('j', 'a') | PAIR('m', 's') |
-                     PAIR('c', 'y') | PAIR('k', 'i') | PAIR(0xa4, 0xaa);
+        uint64_t m = ANCHOR_MASK(PAIR, ANCHOR_OR);
 #undef PAIR
         uint64_t sq = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('['));
         uint64_t cu = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('{'));
