@@ -1714,15 +1714,18 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t alnum = HAS(c1, N1_DIGIT | N1_LETTER1 | N1_LETTER2);
     uint64_t dot = HAS(c1, N1_DOT), dash = HAS(c1, N1_DASH);
     uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
-    uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
     uint64_t sym = HAS(c2, N2_SYM_2 | N2_SYM_3 | N2_SYM_57 | N2_SYM_5);
     uint64_t pad = HAS(c3, N3_PAD_2 | N3_PAD_3 | N3_PAD_4 | N3_PAD_57);
     uint64_t high = _mm512_movepi8_mask(v);
-    /* a quote's bytes all in the window: its lead, 80, its last byte */
+    uint64_t bad = 0, quote3 = 0, quote2 = 0;
 #define IS(b) _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)(b)))
-    uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
-                      (HAS(c3, N3_QUOTE3) >> 2);
-    uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    if (high) {
+        bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
+        /* a quote's bytes all in the window: its lead, 80, its last
+           byte */
+        quote3 = IS(0xe2) & (IS(0x80) >> 1) & (HAS(c3, N3_QUOTE3) >> 2);
+        quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    }
     uint64_t punct = HAS(c3, N3_PUNCT) & ~pad;
     /* p[1..63] (p[64] need not be readable; bits 62, 63 unused) */
     const __m512i c20 = _mm512_set1_epi8(0x20);
