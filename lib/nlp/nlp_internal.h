@@ -46,8 +46,9 @@ enum nlp_simd_level {
  */
 extern enum nlp_simd_level nlp_simd;
 
-/* The CPU has AVX-512 VBMI2 too (set with nlp_simd; the Treebank bulk
-   path then writes its slices eight at a time). */
+/* The CPU has AVX-512 VBMI2 and VBMI too (set with nlp_simd; the
+   Treebank bulk path then writes its slices eight at a time, and the
+   window masks come from byte permutes). */
 extern bool nlp_vbmi2;
 
 /*
