@@ -1594,11 +1594,12 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 #if NLP_HAVE_AVX512
 /*
  * The raw masks of p[0..64) in one step with AVX-512BW (only called when
- * the CPU has it), the symbols + / = \ ^ _ | ~ included in safe (as in
- * the byte loop; they are free here). Each byte's classes are looked up
- * by nibbles, as lo_class[low nibble] & hi_class[high nibble] (vpshufb),
- * so each class bit is a set of high nibbles times a set of low nibbles;
- * one test per mask then gives 64 bits with no movemask and no shifts.
+ * the CPU has it but not VBMI: see raw_masks_vbmi()), the symbols
+ * + / = \ ^ _ | ~ included in safe (as in the byte loop; they are free
+ * here). Each byte's classes are looked up by nibbles, as
+ * lo_class[low nibble] & hi_class[high nibble] (vpshufb), so each class
+ * bit is a set of high nibbles times a set of low nibbles; one test per
+ * mask then gives 64 bits with no movemask and no shifts.
  */
 enum {
     N1_WS_CTRL = 1,   /* 09-0D */
