@@ -133,7 +133,8 @@ static void bmp_init(void)
     if (__builtin_cpu_supports("avx512bw"))
         nlp_simd = NLP_SIMD_AVX512;
     nlp_vbmi2 = nlp_simd == NLP_SIMD_AVX512 &&
-                __builtin_cpu_supports("avx512vbmi2");
+                __builtin_cpu_supports("avx512vbmi2") &&
+                __builtin_cpu_supports("avx512vbmi");
 #endif
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]

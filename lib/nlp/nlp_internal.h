@@ -46,13 +46,16 @@ enum nlp_simd_level {
  */
 extern enum nlp_simd_level nlp_simd;
 
-/* The CPU has AVX-512 VBMI2 too (set with nlp_simd; the Treebank bulk
-   path then writes its slices eight at a time). */
+/* The CPU has AVX-512 VBMI2 and VBMI too (set with nlp_simd; the
+   Treebank bulk path then writes its slices eight at a time, and the
+   window masks come from byte permutes). */
 extern bool nlp_vbmi2;
 
 /*
  * The Treebank window masks of p[0..64) (bytes from valid on count as
- * spaces) computed with the code of level, which must be available:
+ * spaces) computed with the code of level, which must be available (at
+ * the AVX-512 level, the VBMI permutes when nlp_vbmi2 is set, else the
+ * nibble tables):
  * whitespace, plain, '.', letters/digits, contraction-word candidates,
  * bytes NLTK pads wherever they are, the first bytes of the quotes it pads
  * wherever they are (three-byte, two-byte), ',' and ':' that end a chunk

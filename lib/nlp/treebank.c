@@ -1594,11 +1594,12 @@ static void raw_masks_sse2(const unsigned char *p, struct raw_masks *r)
 #if NLP_HAVE_AVX512
 /*
  * The raw masks of p[0..64) in one step with AVX-512BW (only called when
- * the CPU has it), the symbols + / = \ ^ _ | ~ included in safe (as in
- * the byte loop; they are free here). Each byte's classes are looked up
- * by nibbles, as lo_class[low nibble] & hi_class[high nibble] (vpshufb),
- * so each class bit is a set of high nibbles times a set of low nibbles;
- * one test per mask then gives 64 bits with no movemask and no shifts.
+ * the CPU has it but not VBMI: see raw_masks_vbmi()), the symbols
+ * + / = \ ^ _ | ~ included in safe (as in the byte loop; they are free
+ * here). Each byte's classes are looked up by nibbles, as
+ * lo_class[low nibble] & hi_class[high nibble] (vpshufb), so each class
+ * bit is a set of high nibbles times a set of low nibbles; one test per
+ * mask then gives 64 bits with no movemask and no shifts.
  */
 enum {
     N1_WS_CTRL = 1,   /* 09-0D */
@@ -1714,15 +1715,18 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     uint64_t alnum = HAS(c1, N1_DIGIT | N1_LETTER1 | N1_LETTER2);
     uint64_t dot = HAS(c1, N1_DOT), dash = HAS(c1, N1_DASH);
     uint64_t cw = HAS(c1, N1_CGL) | HAS(c2, N2_W);
-    uint64_t bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
     uint64_t sym = HAS(c2, N2_SYM_2 | N2_SYM_3 | N2_SYM_57 | N2_SYM_5);
     uint64_t pad = HAS(c3, N3_PAD_2 | N3_PAD_3 | N3_PAD_4 | N3_PAD_57);
     uint64_t high = _mm512_movepi8_mask(v);
-    /* a quote's bytes all in the window: its lead, 80, its last byte */
+    uint64_t bad = 0, quote3 = 0, quote2 = 0;
 #define IS(b) _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)(b)))
-    uint64_t quote3 = IS(0xe2) & (IS(0x80) >> 1) &
-                      (HAS(c3, N3_QUOTE3) >> 2);
-    uint64_t quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    if (high) {
+        bad = HAS(c2, N2_BAD_C | N2_BAD_E | N2_BAD_F);
+        /* a quote's bytes all in the window: its lead, 80, its last
+           byte */
+        quote3 = IS(0xe2) & (IS(0x80) >> 1) & (HAS(c3, N3_QUOTE3) >> 2);
+        quote2 = IS(0xc2) & (HAS(c3, N3_QUOTE2) >> 1);
+    }
     uint64_t punct = HAS(c3, N3_PUNCT) & ~pad;
     /* p[1..63] (p[64] need not be readable; bits 62, 63 unused) */
     const __m512i c20 = _mm512_set1_epi8(0x20);
@@ -1734,6 +1738,116 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
     *r = (struct raw_masks){ws, alnum | (high & ~bad) | dot | dash | sym,
                             dot, dash, alnum, cw, pad, quote3, quote2,
                             punct, dbl};
+}
+#endif
+
+#if NLP_HAVE_AVX512
+/*
+ * The same with AVX-512 VBMI (nlp_vbmi2 also stands for it): one
+ * two-table byte permute (vpermi2b, indexed by the low seven bits)
+ * gives each ASCII byte its eight classes exactly (no nibble products),
+ * a second one, only in windows with bytes >= 0x80, those of the high
+ * bytes. Fewer operations than the three nibble table pairs; the masks
+ * are the same (test_nlp's window_masks compares them).
+ */
+enum {
+    VA_WS = 1,        /* 09-0D, 20 */
+    VA_ALNUM = 2,     /* 0-9 A-Z a-z */
+    VA_DOT = 4,       /* . */
+    VA_DASH = 8,      /* - */
+    VA_CW = 16,       /* c g l w, either case */
+    VA_PAD = 32,      /* is_padded_byte() */
+    VA_PUNCT = 64,    /* , : */
+    VA_SYM = 128,     /* + / = \ ^ _ | ~ */
+    VB_BAD = 1,       /* C0-C2, E1-E3, F5-FF (as N2_BAD_*) */
+    VB_Q3 = 2,        /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
+    VB_Q2 = 4,        /* AB BB: last byte of « » */
+    VB_80 = 8,        /* 80 */
+    VB_E2 = 16,       /* E2 */
+    VB_C2 = 32,       /* C2 */
+};
+
+static const uint8_t vbmi_ascii[128] = {
+    ['\t'] = VA_WS, ['\n'] = VA_WS, ['\v'] = VA_WS, ['\f'] = VA_WS,
+    ['\r'] = VA_WS, [' '] = VA_WS,
+    ['0'] = VA_ALNUM, ['1'] = VA_ALNUM, ['2'] = VA_ALNUM, ['3'] = VA_ALNUM,
+    ['4'] = VA_ALNUM, ['5'] = VA_ALNUM, ['6'] = VA_ALNUM, ['7'] = VA_ALNUM,
+    ['8'] = VA_ALNUM, ['9'] = VA_ALNUM,
+    ['A'] = VA_ALNUM, ['B'] = VA_ALNUM, ['C'] = VA_ALNUM | VA_CW,
+    ['D'] = VA_ALNUM, ['E'] = VA_ALNUM, ['F'] = VA_ALNUM,
+    ['G'] = VA_ALNUM | VA_CW, ['H'] = VA_ALNUM, ['I'] = VA_ALNUM,
+    ['J'] = VA_ALNUM, ['K'] = VA_ALNUM, ['L'] = VA_ALNUM | VA_CW,
+    ['M'] = VA_ALNUM, ['N'] = VA_ALNUM, ['O'] = VA_ALNUM,
+    ['P'] = VA_ALNUM, ['Q'] = VA_ALNUM, ['R'] = VA_ALNUM,
+    ['S'] = VA_ALNUM, ['T'] = VA_ALNUM, ['U'] = VA_ALNUM,
+    ['V'] = VA_ALNUM, ['W'] = VA_ALNUM | VA_CW, ['X'] = VA_ALNUM,
+    ['Y'] = VA_ALNUM, ['Z'] = VA_ALNUM,
+    ['a'] = VA_ALNUM, ['b'] = VA_ALNUM, ['c'] = VA_ALNUM | VA_CW,
+    ['d'] = VA_ALNUM, ['e'] = VA_ALNUM, ['f'] = VA_ALNUM,
+    ['g'] = VA_ALNUM | VA_CW, ['h'] = VA_ALNUM, ['i'] = VA_ALNUM,
+    ['j'] = VA_ALNUM, ['k'] = VA_ALNUM, ['l'] = VA_ALNUM | VA_CW,
+    ['m'] = VA_ALNUM, ['n'] = VA_ALNUM, ['o'] = VA_ALNUM,
+    ['p'] = VA_ALNUM, ['q'] = VA_ALNUM, ['r'] = VA_ALNUM,
+    ['s'] = VA_ALNUM, ['t'] = VA_ALNUM, ['u'] = VA_ALNUM,
+    ['v'] = VA_ALNUM, ['w'] = VA_ALNUM | VA_CW, ['x'] = VA_ALNUM,
+    ['y'] = VA_ALNUM, ['z'] = VA_ALNUM,
+    ['.'] = VA_DOT, ['-'] = VA_DASH,
+    [';'] = VA_PAD, ['@'] = VA_PAD, ['#'] = VA_PAD, ['$'] = VA_PAD,
+    ['%'] = VA_PAD, ['&'] = VA_PAD, ['?'] = VA_PAD, ['!'] = VA_PAD,
+    ['*'] = VA_PAD, ['['] = VA_PAD, [']'] = VA_PAD, ['('] = VA_PAD,
+    [')'] = VA_PAD, ['{'] = VA_PAD, ['}'] = VA_PAD, ['<'] = VA_PAD,
+    ['>'] = VA_PAD,
+    [','] = VA_PUNCT, [':'] = VA_PUNCT,
+    ['+'] = VA_SYM, ['/'] = VA_SYM, ['='] = VA_SYM, ['\\'] = VA_SYM,
+    ['^'] = VA_SYM, ['_'] = VA_SYM, ['|'] = VA_SYM, ['~'] = VA_SYM,
+};
+
+/* Classes of the bytes 0x80-0xff, by their low seven bits. */
+static const uint8_t vbmi_high[128] = {
+    [0x00] = VB_80, [0x18] = VB_Q3, [0x19] = VB_Q3, [0x1c] = VB_Q3,
+    [0x1d] = VB_Q3, [0x1e] = VB_Q3, [0x2b] = VB_Q2, [0x3b] = VB_Q2,
+    [0x40] = VB_BAD, [0x41] = VB_BAD, [0x42] = VB_BAD | VB_C2,
+    [0x61] = VB_BAD, [0x62] = VB_BAD | VB_E2, [0x63] = VB_BAD,
+    [0x75] = VB_BAD, [0x76] = VB_BAD, [0x77] = VB_BAD, [0x78] = VB_BAD,
+    [0x79] = VB_BAD, [0x7a] = VB_BAD, [0x7b] = VB_BAD, [0x7c] = VB_BAD,
+    [0x7d] = VB_BAD, [0x7e] = VB_BAD, [0x7f] = VB_BAD,
+};
+
+__attribute__((target("avx512bw,avx512vbmi")))
+static void raw_masks_vbmi(const unsigned char *p, struct raw_masks *r)
+{
+    const __m512i v = _mm512_loadu_si512((const void *)p);
+    const __m512i a = _mm512_permutex2var_epi8(
+        _mm512_loadu_si512((const void *)vbmi_ascii), v,
+        _mm512_loadu_si512((const void *)(vbmi_ascii + 64)));
+    const __mmask64 high = _mm512_movepi8_mask(v), ascii = ~high;
+#define HAS(m, c, bits) \
+    _mm512_mask_test_epi8_mask(m, c, _mm512_set1_epi8((char)(bits)))
+    uint64_t ws = HAS(ascii, a, VA_WS), alnum = HAS(ascii, a, VA_ALNUM);
+    uint64_t dot = HAS(ascii, a, VA_DOT), dash = HAS(ascii, a, VA_DASH);
+    uint64_t cw = HAS(ascii, a, VA_CW), pad = HAS(ascii, a, VA_PAD);
+    uint64_t punct = HAS(ascii, a, VA_PUNCT);
+    uint64_t safe = HAS(ascii, a, VA_ALNUM | VA_DOT | VA_DASH | VA_SYM);
+    uint64_t quote3 = 0, quote2 = 0;
+    if (high) {
+        const __m512i b = _mm512_permutex2var_epi8(
+            _mm512_loadu_si512((const void *)vbmi_high), v,
+            _mm512_loadu_si512((const void *)(vbmi_high + 64)));
+        safe |= high & ~(uint64_t)HAS(high, b, VB_BAD);
+        /* a quote's bytes all in the window: its lead, 80, its last
+           byte */
+        quote3 = HAS(high, b, VB_E2) & (HAS(high, b, VB_80) >> 1) &
+                 (HAS(high, b, VB_Q3) >> 2);
+        quote2 = HAS(high, b, VB_C2) & (HAS(high, b, VB_Q2) >> 1);
+    }
+#undef HAS
+    /* p[1..63] (p[64] need not be readable; bits 62, 63 unused) */
+    const __m512i c20 = _mm512_set1_epi8(0x20);
+    const __m512i nx = _mm512_maskz_loadu_epi8(~(uint64_t)0 >> 1, p + 1);
+    uint64_t dbl = _mm512_cmpeq_epi8_mask(_mm512_or_si512(v, c20),
+                                          _mm512_or_si512(nx, c20));
+    *r = (struct raw_masks){ws, safe, dot, dash, alnum, cw, pad, quote3,
+                            quote2, punct, dbl};
 }
 #endif
 
@@ -1774,7 +1888,9 @@ static void classify64_at(const unsigned char *p, size_t valid,
 {
     struct raw_masks r;
 #if NLP_HAVE_AVX512
-    if (level == NLP_SIMD_AVX512)
+    if (level == NLP_SIMD_AVX512 && nlp_vbmi2)
+        raw_masks_vbmi(p, &r);
+    else if (level == NLP_SIMD_AVX512)
         raw_masks_avx512(p, &r);
     else
 #endif

@@ -423,7 +423,8 @@ static void test_copy_scan(void)
  * of random bytes, drawn half from the bytes the masks single out
  * (whitespace, . - and the c g l w words, the lead bytes around C0-C2,
  * E1-E3 and F4-F5, continuation bytes) and half from all 256, with
- * every cut-off (valid) length. The SSE2 code leaves the symbols
+ * every cut-off (valid) length, at every vector level the machine has
+ * (AVX-512 with and without VBMI). The SSE2 code leaves the symbols
  * + / = \ ^ _ | ~ out of the plain mask and has no pad and quote masks
  * (only slower, not different).
  */
@@ -456,9 +457,15 @@ static void test_window_masks(void)
         for (size_t k = 0; k < valid && k < 64; k++)
             if (strchr("+/=\\^_|~", win[k]) && win[k])
                 sym |= (uint64_t)1 << k;
-        for (int level = NLP_SIMD_NONE + 1; level <= (int)nlp_simd;
-             level++) {
+        /* every vector code the machine can run: AVX-512 with the
+           nibble tables and with the VBMI permutes (nlp_vbmi2) */
+        const bool best_vbmi2 = nlp_vbmi2;
+        for (int code = NLP_SIMD_NONE + 1;
+             code <= (int)nlp_simd + best_vbmi2; code++) {
+            int level = code > (int)nlp_simd ? (int)nlp_simd : code;
+            nlp_vbmi2 = code > (int)nlp_simd;
             nlp_window_masks(win, valid, (enum nlp_simd_level)level, got);
+            nlp_vbmi2 = best_vbmi2;
             if (level == NLP_SIMD_SSE2) {
                 got[1] |= sym;
                 /* no pad and quote masks with SSE2 */
