@@ -1,4 +1,7 @@
 /* Unit tests for lib/core: arena, buf, JSON escaping, config, doc metadata. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +248,89 @@ static void utf8_validates_and_encodes(void)
     }
 }
 
+/* th_format_double as first written: every precision from 1 until one
+ * reads back (the reference for the bisection). */
+static int format_double_linear(char *out, size_t cap, double value)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        int n = snprintf(out, cap, "%.*g", prec, value);
+        if (n < 0 || (size_t)n >= cap)
+            return TH_ELIMIT;
+        if (strtod(out, NULL) == value)
+            return n;
+    }
+    int n = snprintf(out, cap, "%.17g", value);
+    return n < 0 || (size_t)n >= cap ? TH_ELIMIT : n;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* One value: the linear search's form with room to spare; at capacities
+ * from its length + 1 down to 1, the same form or TH_ELIMIT when it does
+ * not fit with its NUL. */
+static int format_same(double v)
+{
+    char a[32], b[32];
+    int nb = format_double_linear(b, sizeof(b), v);
+    int na = th_format_double(a, sizeof(a), v);
+    if (nb < 0 || na != nb || strcmp(a, b) != 0)
+        return 0;
+    for (size_t cap = (size_t)nb + 1; cap >= (size_t)nb - 1 && cap > 0;
+         cap--) {
+        memset(a, 'x', sizeof(a));
+        na = th_format_double(a, cap, v);
+        if ((size_t)nb < cap ? na != nb || strcmp(a, b) != 0
+                             : na != TH_ELIMIT || a[0] != 'x')
+            return 0;
+    }
+    return 1;
+}
+
+/* The bisection in th_format_double gives what the linear search gave:
+ * random bit patterns (NaNs, infinities, subnormals included), ratios of
+ * counts (what the quality signals are), integers, powers of two and of
+ * ten and their neighbours. */
+static void format_double_matches_linear_search(void)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    size_t bad = 0, n = 0;
+    for (int k = 0; k < 50000; k++, n++) {
+        uint64_t bits = xorshift(&seed);
+        double v;
+        memcpy(&v, &bits, sizeof(v));
+        bad += !format_same(v);
+    }
+    for (int k = 0; k < 50000; k++, n++) {
+        double a = (double)(xorshift(&seed) % 1000000);
+        double b = (double)(xorshift(&seed) % 1000000 + 1);
+        bad += !format_same(a / b);
+        bad += !format_same(-a / b * 1e-3);
+    }
+    for (int k = -10000; k <= 10000; k++, n++)
+        bad += !format_same((double)k);
+    for (int e = -1074; e <= 1023; e++, n += 3) {
+        double p2 = ldexp(1.0, e);
+        bad += !format_same(p2);
+        bad += !format_same(nextafter(p2, 0));
+        bad += !format_same(nextafter(p2, INFINITY));
+    }
+    for (int e = -320; e <= 308; e++, n++)
+        bad += !format_same(pow(10.0, e));
+    bad += !format_same(0.0) + !format_same(-0.0) + !format_same(NAN) +
+           !format_same(INFINITY) + !format_same(-INFINITY) +
+           !format_same(DBL_MAX) + !format_same(DBL_MIN) +
+           !format_same(DBL_TRUE_MIN);
+    printf("# format_double: %zu values, %zu differ from the linear search\n",
+           n, bad);
+    CHECK_EQ_INT(bad, 0);
+}
+
 static const struct th_test tests[] = {
     {"utf8_validates_and_encodes", utf8_validates_and_encodes},
     {"arena_aligns_and_resets", arena_aligns_and_resets},
@@ -255,6 +341,8 @@ static const struct th_test tests[] = {
     {"json_escape_matches_reference", json_escape_matches_reference},
     {"config_overrides_and_parses", config_overrides_and_parses},
     {"doc_meta_replaces_in_place", doc_meta_replaces_in_place},
+    {"format_double_matches_linear_search",
+     format_double_matches_linear_search},
 };
 
 TH_TEST_MAIN(tests)
