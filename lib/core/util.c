@@ -43,7 +43,8 @@ int th_format_double(char *out, size_t cap, double value)
      * of up to 17 (annotate mode spent a fifth of its time here). At a
      * power of two the interval below is half as wide, a longer form may
      * fall outside it where a shorter one did not, so those (and 0 and
-     * non-finite values) go precision by precision. The forms are made in
+     * non-finite values) go precision by precision (a guard: no power of
+     * two in the test needed it). The forms are made in
      * a buffer of their own and the shortest copied out:
      * TH_ELIMIT when it does not fit in cap bytes with its NUL. The test
      * format_double_matches_linear_search compares with the linear search.
