@@ -44,23 +44,21 @@ int th_format_double(char *out, size_t cap, double value)
      * power of two the interval below is half as wide, a longer form may
      * fall outside it where a shorter one did not, so those (and 0 and
      * non-finite values) go precision by precision (a guard: no power of
-     * two in the test needed it). The forms are made in
-     * a buffer of their own and the shortest copied out:
-     * TH_ELIMIT when it does not fit in cap bytes with its NUL. The test
+     * two in the test needed it; a NaN ends at 17). The forms are made in
+     * a buffer of their own and the shortest copied out: TH_ELIMIT when it
+     * does not fit in cap bytes with its NUL. The test
      * format_double_matches_linear_search compares with the linear search.
      */
     char buf[TH_DOUBLE_BUF];
-    int e, n = 0, prec = 17;
+    int e, n = 0;
     bool exact;
     double m = frexp(value, &e);
     if (!isfinite(value) || fabs(m) == 0.5 || value == 0) {
-        for (prec = 1; prec <= 17; prec++) {
+        for (int prec = 1; prec <= 17; prec++) {
             n = format_at(buf, prec, value, &exact);
             if (exact)
                 break;
         }
-        if (prec > 17)
-            n = format_at(buf, 17, value, &exact);
     } else {
         int lo = 1, hi = 17, probe = 15, last = 0;
         while (lo < hi) {
