@@ -135,6 +135,7 @@ static void bmp_init(void)
     nlp_vbmi2 = nlp_simd == NLP_SIMD_AVX512 &&
                 __builtin_cpu_supports("avx512vbmi2") &&
                 __builtin_cpu_supports("avx512vbmi");
+    nlp_vbmi_init();
 #endif
     for (uint32_t cp = 0; cp < 0x10000; cp++) {
         bmp_class[cp] = (uint8_t)(cp < 0x80 ? nlp_ascii_class[cp]

@@ -65,6 +65,12 @@ extern bool nlp_vbmi2;
 void nlp_window_masks(const char *p, size_t valid,
                       enum nlp_simd_level level, uint64_t out[9]);
 
+#if NLP_HAVE_AVX512
+/* Fill the byte class tables of the VBMI window masks (once, with the BMP
+   tables, before any tokenizing). */
+void nlp_vbmi_init(void);
+#endif
+
 /* Class bits of every ASCII byte (filled at compile time). */
 extern const uint8_t nlp_ascii_class[128];
 

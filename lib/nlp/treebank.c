@@ -1459,6 +1459,24 @@ static inline bool is_padded_byte(unsigned char c)
     }
 }
 
+/* An ASCII letter or digit. */
+static inline bool is_ascii_alnum(unsigned char b)
+{
+    return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+}
+
+/* The last byte of a three-byte quote NLTK pads (E2 80 xx: ‘ ’ “ ” „),
+   and of a two-byte one (C2 xx: « »). */
+static inline bool is_quote3_last(unsigned char b)
+{
+    return b >= 0x98 && b <= 0x9e && b != 0x9a && b != 0x9b;
+}
+
+static inline bool is_quote2_last(unsigned char b)
+{
+    return b == 0xab || b == 0xbb;
+}
+
 /*
  * Bit masks of a 64-byte window of the sentence: bit k describes byte
  * base + k. Bytes past the sentence's end count as whitespace.
@@ -1751,67 +1769,49 @@ static void raw_masks_avx512(const unsigned char *p, struct raw_masks *r)
  * are the same (test_nlp's window_masks compares them).
  */
 enum {
-    VA_WS = 1,        /* 09-0D, 20 */
+    VA_WS = 1,        /* F_WS */
     VA_ALNUM = 2,     /* 0-9 A-Z a-z */
     VA_DOT = 4,       /* . */
     VA_DASH = 8,      /* - */
-    VA_CW = 16,       /* c g l w, either case */
+    VA_CW = 16,       /* F_CW: c g l w, either case */
     VA_PAD = 32,      /* is_padded_byte() */
     VA_PUNCT = 64,    /* , : */
-    VA_SYM = 128,     /* + / = \ ^ _ | ~ */
-    VB_BAD = 1,       /* C0-C2, E1-E3, F5-FF (as N2_BAD_*) */
-    VB_Q3 = 2,        /* 98 99 9C 9D 9E: last byte of ‘ ’ “ ” „ */
-    VB_Q2 = 4,        /* AB BB: last byte of « » */
+    VA_SAFE = 128,    /* none of F_WS, F_STOP, F_CHECK */
+    VB_SAFE = 1,      /* the same for the bytes 80-FF */
+    VB_Q3 = 2,        /* is_quote3_last() */
+    VB_Q2 = 4,        /* is_quote2_last() */
     VB_80 = 8,        /* 80 */
     VB_E2 = 16,       /* E2 */
     VB_C2 = 32,       /* C2 */
 };
 
-static const uint8_t vbmi_ascii[128] = {
-    ['\t'] = VA_WS, ['\n'] = VA_WS, ['\v'] = VA_WS, ['\f'] = VA_WS,
-    ['\r'] = VA_WS, [' '] = VA_WS,
-    ['0'] = VA_ALNUM, ['1'] = VA_ALNUM, ['2'] = VA_ALNUM, ['3'] = VA_ALNUM,
-    ['4'] = VA_ALNUM, ['5'] = VA_ALNUM, ['6'] = VA_ALNUM, ['7'] = VA_ALNUM,
-    ['8'] = VA_ALNUM, ['9'] = VA_ALNUM,
-    ['A'] = VA_ALNUM, ['B'] = VA_ALNUM, ['C'] = VA_ALNUM | VA_CW,
-    ['D'] = VA_ALNUM, ['E'] = VA_ALNUM, ['F'] = VA_ALNUM,
-    ['G'] = VA_ALNUM | VA_CW, ['H'] = VA_ALNUM, ['I'] = VA_ALNUM,
-    ['J'] = VA_ALNUM, ['K'] = VA_ALNUM, ['L'] = VA_ALNUM | VA_CW,
-    ['M'] = VA_ALNUM, ['N'] = VA_ALNUM, ['O'] = VA_ALNUM,
-    ['P'] = VA_ALNUM, ['Q'] = VA_ALNUM, ['R'] = VA_ALNUM,
-    ['S'] = VA_ALNUM, ['T'] = VA_ALNUM, ['U'] = VA_ALNUM,
-    ['V'] = VA_ALNUM, ['W'] = VA_ALNUM | VA_CW, ['X'] = VA_ALNUM,
-    ['Y'] = VA_ALNUM, ['Z'] = VA_ALNUM,
-    ['a'] = VA_ALNUM, ['b'] = VA_ALNUM, ['c'] = VA_ALNUM | VA_CW,
-    ['d'] = VA_ALNUM, ['e'] = VA_ALNUM, ['f'] = VA_ALNUM,
-    ['g'] = VA_ALNUM | VA_CW, ['h'] = VA_ALNUM, ['i'] = VA_ALNUM,
-    ['j'] = VA_ALNUM, ['k'] = VA_ALNUM, ['l'] = VA_ALNUM | VA_CW,
-    ['m'] = VA_ALNUM, ['n'] = VA_ALNUM, ['o'] = VA_ALNUM,
-    ['p'] = VA_ALNUM, ['q'] = VA_ALNUM, ['r'] = VA_ALNUM,
-    ['s'] = VA_ALNUM, ['t'] = VA_ALNUM, ['u'] = VA_ALNUM,
-    ['v'] = VA_ALNUM, ['w'] = VA_ALNUM | VA_CW, ['x'] = VA_ALNUM,
-    ['y'] = VA_ALNUM, ['z'] = VA_ALNUM,
-    ['.'] = VA_DOT, ['-'] = VA_DASH,
-    [';'] = VA_PAD, ['@'] = VA_PAD, ['#'] = VA_PAD, ['$'] = VA_PAD,
-    ['%'] = VA_PAD, ['&'] = VA_PAD, ['?'] = VA_PAD, ['!'] = VA_PAD,
-    ['*'] = VA_PAD, ['['] = VA_PAD, [']'] = VA_PAD, ['('] = VA_PAD,
-    [')'] = VA_PAD, ['{'] = VA_PAD, ['}'] = VA_PAD, ['<'] = VA_PAD,
-    ['>'] = VA_PAD,
-    [','] = VA_PUNCT, [':'] = VA_PUNCT,
-    ['+'] = VA_SYM, ['/'] = VA_SYM, ['='] = VA_SYM, ['\\'] = VA_SYM,
-    ['^'] = VA_SYM, ['_'] = VA_SYM, ['|'] = VA_SYM, ['~'] = VA_SYM,
-};
+/* The classes of the bytes 00-7F and 80-FF by their low seven bits,
+   derived by nlp_vbmi_init() from the byte loop's own definitions. */
+static uint8_t vbmi_ascii[128], vbmi_high[128];
 
-/* Classes of the bytes 0x80-0xff, by their low seven bits. */
-static const uint8_t vbmi_high[128] = {
-    [0x00] = VB_80, [0x18] = VB_Q3, [0x19] = VB_Q3, [0x1c] = VB_Q3,
-    [0x1d] = VB_Q3, [0x1e] = VB_Q3, [0x2b] = VB_Q2, [0x3b] = VB_Q2,
-    [0x40] = VB_BAD, [0x41] = VB_BAD, [0x42] = VB_BAD | VB_C2,
-    [0x61] = VB_BAD, [0x62] = VB_BAD | VB_E2, [0x63] = VB_BAD,
-    [0x75] = VB_BAD, [0x76] = VB_BAD, [0x77] = VB_BAD, [0x78] = VB_BAD,
-    [0x79] = VB_BAD, [0x7a] = VB_BAD, [0x7b] = VB_BAD, [0x7c] = VB_BAD,
-    [0x7d] = VB_BAD, [0x7e] = VB_BAD, [0x7f] = VB_BAD,
-};
+void nlp_vbmi_init(void)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        unsigned f = fast_class[b];
+        bool safe = !(f & (F_WS | F_STOP | F_CHECK));
+        if (b < 128)
+            vbmi_ascii[b] = (uint8_t)(
+                (f & F_WS ? VA_WS : 0) |
+                (is_ascii_alnum((uint8_t)b) ? VA_ALNUM : 0) |
+                (b == '.' ? VA_DOT : 0) | (b == '-' ? VA_DASH : 0) |
+                (f & F_CW ? VA_CW : 0) |
+                (is_padded_byte((uint8_t)b) ? VA_PAD : 0) |
+                (b == ',' || b == ':' ? VA_PUNCT : 0) |
+                (safe ? VA_SAFE : 0));
+        else
+            vbmi_high[b - 128] = (uint8_t)(
+                (safe ? VB_SAFE : 0) |
+                (is_quote3_last((uint8_t)b) ? VB_Q3 : 0) |
+                (is_quote2_last((uint8_t)b) ? VB_Q2 : 0) |
+                (b == 0x80 ? VB_80 : 0) | (b == 0xe2 ? VB_E2 : 0) |
+                (b == 0xc2 ? VB_C2 : 0));
+    }
+}
 
 __attribute__((target("avx512bw,avx512vbmi")))
 static void raw_masks_vbmi(const unsigned char *p, struct raw_masks *r)
@@ -1827,13 +1827,13 @@ static void raw_masks_vbmi(const unsigned char *p, struct raw_masks *r)
     uint64_t dot = HAS(ascii, a, VA_DOT), dash = HAS(ascii, a, VA_DASH);
     uint64_t cw = HAS(ascii, a, VA_CW), pad = HAS(ascii, a, VA_PAD);
     uint64_t punct = HAS(ascii, a, VA_PUNCT);
-    uint64_t safe = HAS(ascii, a, VA_ALNUM | VA_DOT | VA_DASH | VA_SYM);
+    uint64_t safe = HAS(ascii, a, VA_SAFE);
     uint64_t quote3 = 0, quote2 = 0;
     if (high) {
         const __m512i b = _mm512_permutex2var_epi8(
             _mm512_loadu_si512((const void *)vbmi_high), v,
             _mm512_loadu_si512((const void *)(vbmi_high + 64)));
-        safe |= high & ~(uint64_t)HAS(high, b, VB_BAD);
+        safe |= HAS(high, b, VB_SAFE);
         /* a quote's bytes all in the window: its lead, 80, its last
            byte */
         quote3 = HAS(high, b, VB_E2) & (HAS(high, b, VB_80) >> 1) &
@@ -1860,19 +1860,17 @@ static void raw_masks_bytes(const unsigned char *p, struct raw_masks *r)
         unsigned char b = p[k];
         unsigned f = fast_class[b];
         uint64_t bit = (uint64_t)1 << k;
-        bool an = (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' &&
-                                             (b | 0x20) <= 'z');
         ws |= (f & F_WS) ? bit : 0;
         safe |= !(f & (F_WS | F_STOP | F_CHECK)) ? bit : 0;
         dot |= b == '.' ? bit : 0;
         dash |= b == '-' ? bit : 0;
-        alnum |= an ? bit : 0;
+        alnum |= is_ascii_alnum(b) ? bit : 0;
         cw |= (f & F_CW) ? bit : 0;
         pad |= is_padded_byte(b) ? bit : 0;
-        if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 && p[k + 2] >= 0x98 &&
-            p[k + 2] <= 0x9e && p[k + 2] != 0x9a && p[k + 2] != 0x9b)
+        if (b == 0xe2 && k < 62 && p[k + 1] == 0x80 &&
+            is_quote3_last(p[k + 2]))
             quote3 |= bit;
-        if (b == 0xc2 && k < 63 && (p[k + 1] == 0xab || p[k + 1] == 0xbb))
+        if (b == 0xc2 && k < 63 && is_quote2_last(p[k + 1]))
             quote2 |= bit;
     }
     /* punct and dbl left to classify64_at(): a loop over the few bytes
