@@ -1,8 +1,9 @@
 /*
- * `thresh tokenize [--sentences] [--json] [FILE|-]`: NLTK 3.8-compatible
- * English word tokenization (nltk.word_tokenize) or, with --sentences,
- * sentence splitting (nltk.sent_tokenize) of FILE (default stdin), read as
- * one text. Prints one token or sentence per line (line breaks inside a
+ * `thresh tokenize [--sentences] [--json] [--language L] [--punkt P]
+ * [FILE|-]`: NLTK 3.8-compatible word tokenization (nltk.word_tokenize)
+ * or, with --sentences, sentence splitting (nltk.sent_tokenize) of FILE
+ * (default stdin), read as one text; language and Punkt parameters as in
+ * struct th_nlp_options (English, NLTK's parameters when installed). Prints one token or sentence per line (line breaks inside a
  * sentence are printed as spaces), or with --json one JSON array of
  * strings with the exact bytes. Same code as the filters (th_nlp_*).
  */
@@ -26,13 +27,16 @@ int cmd_tokenize(int argc, char **argv)
     static const struct option longopts[] = {
         {"sentences", no_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
+        {"language", required_argument, NULL, 'l'},
+        {"punkt", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool sentences = false, json = false;
+    struct th_nlp_options opts = {"english", NULL};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "sjh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "sjl:p:h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             sentences = true;
@@ -40,13 +44,27 @@ int cmd_tokenize(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'l':
+            opts.language = optarg;
+            break;
+        case 'p':
+            opts.punkt = optarg;
+            break;
         case 'h':
             printf("usage: thresh tokenize [--sentences] [--json] "
-                   "[FILE|-]\n\n"
+                   "[--language L] [--punkt P] [FILE|-]\n\n"
                    "print the words (nltk.word_tokenize) or, with "
                    "--sentences, the sentences\n(nltk.sent_tokenize) of "
                    "FILE (default stdin), one per line or as a JSON "
-                   "array\n");
+                   "array\n\n"
+                   "  -l, --language L  NLTK's language name (default "
+                   "english; others need\n"
+                   "                    NLTK's Punkt parameters for L)\n"
+                   "  -p, --punkt P     Punkt parameters: auto (default: "
+                   "NLTK's when installed,\n"
+                   "                    else the built-in English set), "
+                   "nltk, builtin, or a\n"
+                   "                    parameter file (JSON)\n");
             return CLI_EXIT_OK;
         default:
             return CLI_EXIT_USAGE;
@@ -61,7 +79,7 @@ int cmd_tokenize(int argc, char **argv)
     struct th_error err = {0};
     struct th_nlp *nlp = NULL;
     struct th_arena *arena = NULL;
-    int rc = th_nlp_new(&nlp, "english", &err);
+    int rc = th_nlp_new_opts(&nlp, &opts, &err);
     if (rc == 0)
         rc = th_arena_new(&arena, 0, 0);
     struct th_slice *items = NULL;

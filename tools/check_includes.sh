@@ -8,7 +8,7 @@
 set -u
 root=${THRESH_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 1
-core_pub="core.h config.h doc.h stage.h"
+core_pub="core.h config.h doc.h json.h stage.h"
 declare -A allowed=(
     [core]="$core_pub"
     [io]="$core_pub io.h"

@@ -2,8 +2,9 @@
  * thresh nlp: NLTK 3.8-compatible English tokenization, in C.
  *
  * th_nlp_sent_tokenize() reproduces nltk.sent_tokenize(text, "english"):
- * the Punkt sentence boundary detector with an English parameter set that
- * the project derives itself (docs/nlp.md says how, and how close it is).
+ * the Punkt sentence boundary detector with NLTK's English parameters
+ * (read at run time, see struct th_nlp_options), or a built-in set the
+ * project derived itself (docs/nlp.md says how, and how close it is).
  * th_nlp_word_tokenize() reproduces nltk.word_tokenize(text, "english"):
  * Punkt sentences, then NLTK's improved Treebank word tokenizer
  * (NLTKWordTokenizer) on each sentence, tokens concatenated.
@@ -29,12 +30,46 @@
 struct th_nlp;
 
 /*
- * Create a tokenizer for language ("english" is the only one; NULL means
- * "english"). TH_EINVAL for an unknown language, TH_ENOMEM on allocation
- * failure. Free with th_nlp_free().
+ * Which Punkt parameters a tokenizer uses (th_nlp_new_opts).
+ *
+ * NLTK's own trained parameters come as JSON files, one a language
+ * (english.json, german.json, ...: the Debian package
+ * golang-gopkg-neurosnap-sentences.v1-dev, which scripts/setup.sh
+ * installs), looked up in the directory THRESH_PUNKT_DIR names or else the
+ * package's. With them the tokenizers give NLTK's results; English also
+ * has a built-in set the project derived from NLTK's observed decisions
+ * (docs/nlp.md: the same on the parity set, ~96.5% of unseen documents'
+ * word counts), used when NLTK's cannot be found.
  */
+struct th_nlp_options {
+    const char *language;   /* NLTK's name ("english", "german", ...);
+                               NULL: "english" */
+    /*
+     * NULL or "auto": NLTK's parameters for language when found, else
+     * (English only) the built-in set; "nltk": NLTK's or an error;
+     * "builtin": the built-in English set; anything else: the path of a
+     * parameter file in that JSON form.
+     */
+    const char *punkt;
+};
+
+/*
+ * Create a tokenizer. TH_EINVAL for an unknown language or punkt choice
+ * (no parameter file for it), TH_EIO / TH_EFORMAT (file and byte offset
+ * in the message) for a parameter file that cannot be read or parsed,
+ * TH_ENOMEM on allocation failure. Free with th_nlp_free(). The word
+ * tokenizer is NLTK's (English Treebank rules) for every language, as
+ * nltk.word_tokenize(text, language) is.
+ */
+int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
+                    struct th_error *err);
+
+/* th_nlp_new_opts() with {language, "auto"}. */
 int th_nlp_new(struct th_nlp **out, const char *language,
                struct th_error *err);
+
+/* The Punkt parameters in use: a parameter file's path, or "builtin". */
+const char *th_nlp_punkt_source(const struct th_nlp *nlp);
 
 /* Free a tokenizer; NULL is accepted. */
 void th_nlp_free(struct th_nlp *nlp);

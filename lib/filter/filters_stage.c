@@ -56,8 +56,12 @@ static int filters_shared_new(void **shared_out, const struct th_config *cfg,
     int rc = th_filters_opts_from_config(&opts, cfg, err);
     if (rc == 0)
         rc = th_filters_new(&s->filters, &opts, err);
-    if (rc == 0)
-        rc = th_nlp_new(&s->nlp, "english", err);
+    if (rc == 0) {
+        /* Punkt parameters: filters.punkt (struct th_nlp_options) */
+        struct th_nlp_options no = {"english",
+                                    th_config_get(cfg, "filters.punkt")};
+        rc = th_nlp_new_opts(&s->nlp, &no, err);
+    }
     if (rc < 0) {
         filters_shared_free(s);
         return rc;

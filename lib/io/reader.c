@@ -22,7 +22,7 @@
 #include <strings.h>
 
 #include "instream.h"
-#include "json.h"
+#include "thresh/json.h"
 #include "../core/banned.h"
 
 #define DEFAULT_MAX_RECORD (64u << 20)

@@ -36,6 +36,7 @@
  * copy of every token's bytes (a memcpy call per token, ~10% of the time).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,19 +260,51 @@ void nlp_str_release(struct nlp_str *s)
     s->len = s->cap = 0;
 }
 
-int th_nlp_new(struct th_nlp **out, const char *language,
-               struct th_error *err)
+int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
+                    struct th_error *err)
 {
     *out = NULL;
-    if (language && strcmp(language, "english") != 0)
-        return th_error_set(err, TH_EINVAL,
-                            "no sentence model for language '%s'", language);
+    const char *language = opts && opts->language ? opts->language
+                                                  : "english";
+    const char *punkt = opts && opts->punkt ? opts->punkt : "auto";
+    bool english = !strcmp(language, "english");
+    bool builtin = !strcmp(punkt, "builtin");
+    bool search = !strcmp(punkt, "auto") || !strcmp(punkt, "nltk");
+    if (builtin && !english)
+        return th_error_set(err, TH_EINVAL, "the built-in Punkt parameters "
+                            "are English only, not '%s'", language);
     if (pthread_once(&bmp_once, bmp_init) != 0)
         return th_error_set(err, TH_ENOMEM, "cannot build class table");
     struct th_nlp *nlp = calloc(1, sizeof(*nlp));
     if (!nlp)
         return th_error_set(err, TH_ENOMEM, "out of memory");
-    nlp->params = &nlp_punkt_english;
+    const char *path = builtin ? NULL : punkt;
+    if (search)
+        path = nlp_punkt_find(language, nlp->source, sizeof(nlp->source)) == 0
+                   ? nlp->source
+                   : NULL;
+    if (!path && (!english || strcmp(punkt, "auto") != 0) && !builtin) {
+        th_nlp_free(nlp);
+        const char *env = getenv("THRESH_PUNKT_DIR");
+        return th_error_set(err, TH_EINVAL, "no Punkt parameters for "
+                            "language '%s' (%s.json in %s; install "
+                            "golang-gopkg-neurosnap-sentences.v1-dev or set "
+                            "THRESH_PUNKT_DIR)", language, language,
+                            env && *env ? env : TH_NLP_PUNKT_DIRS);
+    }
+    if (path) {
+        int rc = nlp_punkt_load(path, &nlp->loaded, err);
+        if (rc < 0) {
+            th_nlp_free(nlp);
+            return rc;
+        }
+        if (path != nlp->source)
+            snprintf(nlp->source, sizeof(nlp->source), "%s", path);
+        nlp->params = nlp_punkt_loaded_params(nlp->loaded);
+    } else {
+        snprintf(nlp->source, sizeof(nlp->source), "builtin");
+        nlp->params = &nlp_punkt_english;
+    }
     nlp->collapse_space = false;
     nlp->pad_dashes = false;
     if (nlp_punkt_prepare(nlp) < 0) {
@@ -282,10 +315,25 @@ int th_nlp_new(struct th_nlp **out, const char *language,
     return 0;
 }
 
+int th_nlp_new(struct th_nlp **out, const char *language,
+               struct th_error *err)
+{
+    struct th_nlp_options o = {language, NULL};
+    return th_nlp_new_opts(out, &o, err);
+}
+
+const char *th_nlp_punkt_source(const struct th_nlp *nlp)
+{
+    return nlp->source;
+}
+
 void th_nlp_free(struct th_nlp *nlp)
 {
-    if (nlp)
-        free(nlp->types);
+    if (nlp) {
+        free(nlp->kinds_table.slots);
+        free(nlp->ortho_table.slots);
+        nlp_punkt_unload(nlp->loaded);
+    }
     free(nlp);
 }
 

@@ -182,6 +182,34 @@ struct nlp_punkt_params {
 /* The English parameter set (punkt_english.c, generated). */
 extern const struct nlp_punkt_params nlp_punkt_english;
 
+/* A parameter set read from NLTK's parameters in JSON (punkt_params.c). */
+struct nlp_punkt_loaded;
+
+/* Read the JSON parameter file at path (TH_EIO, TH_EFORMAT with the byte
+ * offset, TH_ELIMIT, TH_ENOMEM); free with nlp_punkt_unload(). */
+int nlp_punkt_load(const char *path, struct nlp_punkt_loaded **out,
+                   struct th_error *err);
+
+/* The same from json[0..len) (path only names it in messages). */
+int nlp_punkt_parse(const char *path, const char *json, size_t len,
+                    struct nlp_punkt_loaded **out, struct th_error *err);
+
+const struct nlp_punkt_params *
+nlp_punkt_loaded_params(const struct nlp_punkt_loaded *l);
+
+void nlp_punkt_unload(struct nlp_punkt_loaded *l);
+
+/* The parameter file of language ("english": english.json) in the first
+ * directory of THRESH_PUNKT_DIR, or else of TH_NLP_PUNKT_DIRS, that has a
+ * readable one (colon-separated lists), into out[0..cap); -1 when none
+ * does or the name is not a plain lowercase word. */
+int nlp_punkt_find(const char *language, char *out, size_t cap);
+
+#ifndef TH_NLP_PUNKT_DIRS
+#define TH_NLP_PUNKT_DIRS \
+    "/usr/share/gocode/src/gopkg.in/neurosnap/sentences.v1/data"
+#endif
+
 /* What a word type is in a parameter set (struct nlp_type_slot). */
 enum nlp_type_kind {
     NLP_TYPE_ABBREV = 1 << 0,        /* an abbreviation type */
@@ -192,18 +220,42 @@ enum nlp_type_kind {
 /*
  * One slot of the type table: every type of a parameter set (abbreviation,
  * collocation's first type, sentence starter, orthographic context) with
- * all it is, so that one probe answers every lookup of one type.
+ * all it is, so that one probe answers every lookup of one type. 16 bytes:
+ * a type of up to NLP_TYPE_INLINE bytes is held in the slot itself (one
+ * cache line answers a lookup: NLTK's English set has 20,366 types, a
+ * table larger than the L2 cache's share it keeps), a longer one by its
+ * pointer and length.
  */
+#define NLP_TYPE_INLINE 12
+#define NLP_TYPE_EMPTY 0xff   /* len of an empty slot */
+#define NLP_TYPE_LONG 0xfe    /* len of a slot with a long type */
 struct nlp_type_slot {
-    const char *key;     /* the type (a parameter string); NULL: empty */
-    uint32_t len;        /* its length in bytes */
+    union {
+        char bytes[NLP_TYPE_INLINE];   /* len <= NLP_TYPE_INLINE */
+        struct {
+            const char *ptr;           /* NLP_TYPE_LONG: the type */
+            uint32_t len;              /* and its length */
+        } __attribute__((packed)) big;
+    } key;
+    uint8_t len;         /* bytes of an inline type, or one of the marks */
     uint8_t kinds;       /* enum nlp_type_kind bits */
     uint8_t ortho;       /* enum nlp_ortho bits */
+    uint8_t tag;         /* bits 48..55 of its hash: most slots of other
+                            types are passed without a comparison */
+};
+
+/* Types in open addressing with linear probing over a power-of-two table
+ * with at least one empty slot (lookups end there). */
+struct nlp_type_table {
+    struct nlp_type_slot *slots;
+    size_t mask;             /* slots, minus one */
 };
 
 /* Behaviour switches (NLTK versions differ in a few Treebank rules). */
 struct th_nlp {
     const struct nlp_punkt_params *params;  /* Punkt parameters */
+    struct nlp_punkt_loaded *loaded;        /* owner of params, or NULL */
+    char source[4096];       /* th_nlp_punkt_source(): a path or "builtin" */
     bool collapse_space;     /* ENDING_QUOTES \s+ -> " " (later NLTK) */
     bool pad_dashes;         /* pad U+2012..U+2015 (later NLTK) */
     /*
@@ -221,17 +273,18 @@ struct th_nlp {
                                 are all ASCII (Punkt fast path) */
     bool period_colloc;      /* "." is a collocation's first type */
     /*
-     * Every type of params, open addressing with linear probing over a
-     * power-of-two table with at least one empty slot (lookups end
-     * there); built by th_nlp_new, freed by th_nlp_free.
+     * The types of params in two tables: the abbreviations, collocations'
+     * first types and sentence starters (a few hundred: stays in the L1
+     * cache, asked about every period-final word) and the orthographic
+     * contexts (NLTK's English: 20,366, asked only when the orthographic
+     * heuristic decides). Built by th_nlp_new, freed by th_nlp_free.
      */
-    struct nlp_type_slot *types;
-    size_t types_mask;       /* slots in types, minus one */
+    struct nlp_type_table kinds_table, ortho_table;
 };
 
 /*
- * Fill nlp->special_len and build nlp->types from nlp->params (punkt.c);
- * TH_ENOMEM on failure.
+ * Fill nlp->special_len and build the type tables from nlp->params
+ * (punkt.c); TH_ENOMEM on failure.
  */
 int nlp_punkt_prepare(struct th_nlp *nlp);
 

@@ -401,16 +401,30 @@ static uint64_t type_hash(const char *k, size_t n)
     return h ^ (h >> 31);
 }
 
-/* The slot of type k[0..n) in nlp->types, NULL when it has none. */
-static const struct nlp_type_slot *type_find(const struct th_nlp *nlp,
+/* Is slot t the one of type k[0..n) (tag: its hash's)? */
+static inline bool slot_is(const struct nlp_type_slot *t, const char *k,
+                           size_t n, uint8_t tag)
+{
+    if (t->tag != tag)
+        return false;
+    if (n <= NLP_TYPE_INLINE)
+        return t->len == n && !memcmp(t->key.bytes, k, n);
+    return t->len == NLP_TYPE_LONG && t->key.big.len == n &&
+           !memcmp(t->key.big.ptr, k, n);
+}
+
+/* The slot of type k[0..n) in table tb, NULL when it has none. */
+static const struct nlp_type_slot *type_find(const struct nlp_type_table *tb,
                                              const char *k, size_t n)
 {
-    size_t i = (size_t)type_hash(k, n) & nlp->types_mask;
-    for (;; i = (i + 1) & nlp->types_mask) {
-        const struct nlp_type_slot *t = &nlp->types[i];
-        if (!t->key)
+    uint64_t h = type_hash(k, n);
+    uint8_t tag = (uint8_t)(h >> 48);
+    size_t i = (size_t)h & tb->mask;
+    for (;; i = (i + 1) & tb->mask) {
+        const struct nlp_type_slot *t = &tb->slots[i];
+        if (t->len == NLP_TYPE_EMPTY)
             return NULL;
-        if (t->len == n && !memcmp(t->key, k, n))
+        if (slot_is(t, k, n, tag))
             return t;
     }
 }
@@ -419,7 +433,7 @@ static const struct nlp_type_slot *type_find(const struct th_nlp *nlp,
 static unsigned type_kinds(const struct th_nlp *nlp, const char *k,
                            size_t n)
 {
-    const struct nlp_type_slot *t = type_find(nlp, k, n);
+    const struct nlp_type_slot *t = type_find(&nlp->kinds_table, k, n);
     return t ? t->kinds : 0;
 }
 
@@ -586,15 +600,30 @@ static bool pair_sentbreak(const struct th_nlp *nlp,
 {
     if (is_colloc(nlp, f->typ, f->typ_len, f->next, f->next_len))
         return false;
-    const struct nlp_type_slot *ns = type_find(nlp, f->next, f->next_len);
+    /*
+     * The orthographic context of t2's type only where an answer depends
+     * on it (NLTK's English table is large, a lookup often a cache miss):
+     * after an abbreviation or ellipsis only ORTHO_TRUE counts, which
+     * needs t2 upper case; after an initial or number, a t2 that is
+     * punctuation or neither upper nor lower case decides without it.
+     */
+    bool after_abbr = (f->abbr || f->ellipsis) && !f->initial;
+    bool after_initial = f->initial || f->number;
+    bool cased = !f->t2_punct && (f->t2_upper || f->t2_lower);
+    if (!(after_abbr && f->t2_upper && !f->t2_punct) &&
+        !(after_initial && cased))
+        return after_initial && f->t2_punct ? false : f->sentbreak;
+    const struct nlp_type_slot *ns =
+        type_find(&nlp->ortho_table, f->next, f->next_len);
     unsigned oc = ns ? ns->ortho : 0;
-    if ((f->abbr || f->ellipsis) && !f->initial) {
+    if (after_abbr) {
         if (ortho_heuristic(f, oc) == ORTHO_TRUE)
             return true;
-        if (f->t2_upper && ns && (ns->kinds & NLP_TYPE_STARTER))
+        if (f->t2_upper &&
+            (type_kinds(nlp, f->next, f->next_len) & NLP_TYPE_STARTER))
             return true;
     }
-    if (f->initial || f->number) {
+    if (after_initial) {
         enum ortho_answer a = ortho_heuristic(f, oc);
         if (a == ORTHO_FALSE)
             return false;
@@ -901,43 +930,68 @@ static bool is_ascii_str(const char *s)
     return true;
 }
 
-/* Enter type key with the bits kinds and ortho into nlp->types. */
-static void type_add(struct th_nlp *nlp, const char *key, unsigned kinds,
-                     unsigned ortho)
+/* Enter type key with the bits kinds and ortho into table tb. */
+static void type_add(struct nlp_type_table *tb, const char *key,
+                     unsigned kinds, unsigned ortho)
 {
     size_t n = strlen(key);
-    size_t i = (size_t)type_hash(key, n) & nlp->types_mask;
-    struct nlp_type_slot *t = &nlp->types[i];
-    while (t->key && !(t->len == n && !memcmp(t->key, key, n))) {
-        i = (i + 1) & nlp->types_mask;
-        t = &nlp->types[i];
+    uint64_t h = type_hash(key, n);
+    uint8_t tag = (uint8_t)(h >> 48);
+    size_t i = (size_t)h & tb->mask;
+    struct nlp_type_slot *t = &tb->slots[i];
+    while (t->len != NLP_TYPE_EMPTY && !slot_is(t, key, n, tag)) {
+        i = (i + 1) & tb->mask;
+        t = &tb->slots[i];
     }
-    t->key = key;
-    t->len = (uint32_t)n;
+    if (t->len == NLP_TYPE_EMPTY) {
+        if (n <= NLP_TYPE_INLINE) {
+            memcpy(t->key.bytes, key, n);
+            t->len = (uint8_t)n;
+        } else {
+            /* (parameter strings outlive the table; under 4 GiB, see
+             * punkt_params.c) */
+            t->key.big.ptr = key;
+            t->key.big.len = (uint32_t)n;
+            t->len = NLP_TYPE_LONG;
+        }
+        t->tag = tag;
+    }
     t->kinds |= (uint8_t)kinds;
     t->ortho |= (uint8_t)ortho;
+}
+
+/* An empty table for n types: at most two thirds full (short probe runs,
+ * and an empty slot always). */
+static int table_new(struct nlp_type_table *tb, size_t n)
+{
+    size_t slots = 16;
+    while (2 * slots < 3 * n)
+        slots *= 2;
+    tb->slots = malloc(slots * sizeof(*tb->slots));
+    if (!tb->slots)
+        return TH_ENOMEM;
+    for (size_t i = 0; i < slots; i++)
+        tb->slots[i] = (struct nlp_type_slot){.len = NLP_TYPE_EMPTY};
+    tb->mask = slots - 1;
+    return 0;
 }
 
 int nlp_punkt_prepare(struct th_nlp *nlp)
 {
     const struct nlp_punkt_params *p = nlp->params;
-    /* at most half full: short probe runs, and an empty slot always */
-    size_t n_types = p->n_abbrevs + p->n_collocs + p->n_starters +
-                     p->n_ortho, slots = 16;
-    while (slots < 2 * n_types)
-        slots *= 2;
-    nlp->types = calloc(slots, sizeof(*nlp->types));
-    if (!nlp->types)
+    if (table_new(&nlp->kinds_table,
+                  p->n_abbrevs + p->n_collocs + p->n_starters) < 0 ||
+        table_new(&nlp->ortho_table, p->n_ortho) < 0)
         return TH_ENOMEM;
-    nlp->types_mask = slots - 1;
+    struct nlp_type_table *k = &nlp->kinds_table;
     for (size_t i = 0; i < p->n_abbrevs; i++)
-        type_add(nlp, p->abbrevs[i], NLP_TYPE_ABBREV, 0);
+        type_add(k, p->abbrevs[i], NLP_TYPE_ABBREV, 0);
     for (size_t i = 0; i < p->n_collocs; i++)
-        type_add(nlp, p->collocs[i].first, NLP_TYPE_COLLOC_FIRST, 0);
+        type_add(k, p->collocs[i].first, NLP_TYPE_COLLOC_FIRST, 0);
     for (size_t i = 0; i < p->n_starters; i++)
-        type_add(nlp, p->starters[i], NLP_TYPE_STARTER, 0);
+        type_add(k, p->starters[i], NLP_TYPE_STARTER, 0);
     for (size_t i = 0; i < p->n_ortho; i++)
-        type_add(nlp, p->ortho[i].type, 0, p->ortho[i].flags);
+        type_add(&nlp->ortho_table, p->ortho[i].type, 0, p->ortho[i].flags);
     memset(nlp->special_len, 0, sizeof(nlp->special_len));
     memset(nlp->special2, 0, sizeof(nlp->special2));
     nlp->ascii_types = true;

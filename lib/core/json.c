@@ -1,6 +1,6 @@
 /*
- * Minimal JSON scanning for the JSONL reader: validation by skipping, and
- * string decoding. thresh only interprets a few top-level members (text,
+ * Minimal JSON scanning for the JSONL reader (and lib/nlp's Punkt
+ * parameters): validation by skipping, and string decoding. thresh only interprets a few top-level members (text,
  * id, metadata, url, date); every other member is kept as its raw text and
  * written back untouched, so a full DOM (json-c, jansson) would spend time
  * and memory building values nobody reads. Recursion is bounded by
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "json.h"
+#include "thresh/json.h"
 #include "../core/banned.h"
 
 const char *th_json_skip_ws(const char *p, const char *end)

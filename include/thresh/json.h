@@ -1,7 +1,8 @@
 /*
- * Internal: a minimal validating JSON scanner for JSONL input. It never
- * builds a tree: it skips values (returning their raw extent) and decodes
- * the few strings thresh interprets.
+ * A minimal validating JSON scanner (core): the JSONL reader's and the
+ * Punkt parameter loader's. It never builds a tree: it skips values
+ * (returning their raw extent) and decodes the few strings thresh
+ * interprets.
  */
 #ifndef THRESH_JSON_H
 #define THRESH_JSON_H
