@@ -3,9 +3,10 @@
  * [FILE|-]`: NLTK 3.8-compatible word tokenization (nltk.word_tokenize)
  * or, with --sentences, sentence splitting (nltk.sent_tokenize) of FILE
  * (default stdin), read as one text; language and Punkt parameters as in
- * struct th_nlp_options (English, NLTK's parameters when installed). Prints one token or sentence per line (line breaks inside a
- * sentence are printed as spaces), or with --json one JSON array of
- * strings with the exact bytes. Same code as the filters (th_nlp_*).
+ * struct th_nlp_options (English, NLTK's parameters when installed).
+ * Prints one token or sentence per line (line breaks inside a sentence
+ * are printed as spaces), or with --json one JSON array of strings with
+ * the exact bytes. Same code as the filters (th_nlp_*).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ int cmd_tokenize(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     bool sentences = false, json = false;
-    struct th_nlp_options opts = {"english", NULL};
+    struct th_nlp_options opts = {.language = "english", .punkt = NULL};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "sjl:p:h", longopts, NULL)) != -1) {

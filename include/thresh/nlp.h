@@ -51,6 +51,10 @@ struct th_nlp_options {
      * parameter file in that JSON form.
      */
     const char *punkt;
+    /* When not NULL: the parameters themselves, that JSON in memory
+     * (punkt is then ignored; the source reads "memory"). */
+    const char *punkt_json;
+    size_t punkt_json_len;
 };
 
 /*
@@ -64,11 +68,12 @@ struct th_nlp_options {
 int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
                     struct th_error *err);
 
-/* th_nlp_new_opts() with {language, "auto"}. */
+/* th_nlp_new_opts() with {language, "auto", NULL, 0}. */
 int th_nlp_new(struct th_nlp **out, const char *language,
                struct th_error *err);
 
-/* The Punkt parameters in use: a parameter file's path, or "builtin". */
+/* The Punkt parameters in use: a parameter file's path, "memory" or
+ * "builtin". */
 const char *th_nlp_punkt_source(const struct th_nlp *nlp);
 
 /* Free a tokenizer; NULL is accepted. */

@@ -58,8 +58,9 @@ static int filters_shared_new(void **shared_out, const struct th_config *cfg,
         rc = th_filters_new(&s->filters, &opts, err);
     if (rc == 0) {
         /* Punkt parameters: filters.punkt (struct th_nlp_options) */
-        struct th_nlp_options no = {"english",
-                                    th_config_get(cfg, "filters.punkt")};
+        struct th_nlp_options no = {
+            .language = "english",
+            .punkt = th_config_get(cfg, "filters.punkt")};
         rc = th_nlp_new_opts(&s->nlp, &no, err);
     }
     if (rc < 0) {

@@ -260,6 +260,20 @@ void nlp_str_release(struct nlp_str *s)
     s->len = s->cap = 0;
 }
 
+/* The rest of th_nlp_new_opts() once nlp->params is set. */
+static int nlp_finish(struct th_nlp *nlp, struct th_nlp **out,
+                      struct th_error *err)
+{
+    nlp->collapse_space = false;
+    nlp->pad_dashes = false;
+    if (nlp_punkt_prepare(nlp) < 0) {
+        th_nlp_free(nlp);
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    }
+    *out = nlp;
+    return 0;
+}
+
 int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
                     struct th_error *err)
 {
@@ -278,6 +292,17 @@ int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
     struct th_nlp *nlp = calloc(1, sizeof(*nlp));
     if (!nlp)
         return th_error_set(err, TH_ENOMEM, "out of memory");
+    if (opts && opts->punkt_json) {
+        int rc = nlp_punkt_parse("(memory)", opts->punkt_json,
+                                 opts->punkt_json_len, &nlp->loaded, err);
+        if (rc < 0) {
+            th_nlp_free(nlp);
+            return rc;
+        }
+        snprintf(nlp->source, sizeof(nlp->source), "memory");
+        nlp->params = nlp_punkt_loaded_params(nlp->loaded);
+        return nlp_finish(nlp, out, err);
+    }
     const char *path = builtin ? NULL : punkt;
     if (search)
         path = nlp_punkt_find(language, nlp->source, sizeof(nlp->source)) == 0
@@ -305,20 +330,13 @@ int th_nlp_new_opts(struct th_nlp **out, const struct th_nlp_options *opts,
         snprintf(nlp->source, sizeof(nlp->source), "builtin");
         nlp->params = &nlp_punkt_english;
     }
-    nlp->collapse_space = false;
-    nlp->pad_dashes = false;
-    if (nlp_punkt_prepare(nlp) < 0) {
-        th_nlp_free(nlp);
-        return th_error_set(err, TH_ENOMEM, "out of memory");
-    }
-    *out = nlp;
-    return 0;
+    return nlp_finish(nlp, out, err);
 }
 
 int th_nlp_new(struct th_nlp **out, const char *language,
                struct th_error *err)
 {
-    struct th_nlp_options o = {language, NULL};
+    struct th_nlp_options o = {.language = language};
     return th_nlp_new_opts(out, &o, err);
 }
 

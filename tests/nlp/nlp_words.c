@@ -25,8 +25,8 @@ int main(int argc, char **argv)
         return 2;
     }
     struct th_error err = {0};
-    struct th_nlp_options o = {argc > 2 ? argv[2] : NULL,
-                               argc > 3 ? argv[3] : NULL};
+    struct th_nlp_options o = {.language = argc > 2 ? argv[2] : NULL,
+                               .punkt = argc > 3 ? argv[3] : NULL};
     struct th_nlp *nlp;
     if (th_nlp_new_opts(&nlp, &o, &err) < 0) {
         fprintf(stderr, "nlp_words: %s\n", err.msg);

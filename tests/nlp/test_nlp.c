@@ -62,7 +62,7 @@ static void with_builtin(void (*fn)(void))
 {
     setup();
     struct th_error err;
-    struct th_nlp_options o = {"english", "builtin"};
+    struct th_nlp_options o = {.language = "english", .punkt = "builtin"};
     if (!nlp_builtin && th_nlp_new_opts(&nlp_builtin, &o, &err) < 0)
         abort();
     printf("# with the built-in Punkt parameters\n");
@@ -1107,7 +1107,7 @@ static void test_punkt_params_files(void)
                " \"Other\": [1, {\"a\": null}]}");
     char path[4096], buf[512];
     snprintf(path, sizeof(path), "%s/toy.json", dir);
-    struct th_nlp_options o = {"english", path};
+    struct th_nlp_options o = {.language = "english", .punkt = path};
     struct th_nlp *toy = NULL;
     struct th_error err;
     CHECK_EQ_INT(th_nlp_new_opts(&toy, &o, &err), 0);
@@ -1172,17 +1172,17 @@ static void test_punkt_params_files(void)
     char empty[4096];
     snprintf(empty, sizeof(empty), "%s/none", dir);
     setenv("THRESH_PUNKT_DIR", empty, 1);
-    struct th_nlp_options req = {"english", "nltk"};
+    struct th_nlp_options req = {.language = "english", .punkt = "nltk"};
     CHECK_EQ_INT(th_nlp_new_opts(&x, &req, &err), TH_EINVAL);
     CHECK(strstr(err.msg, "THRESH_PUNKT_DIR") != NULL);
     /* "auto" falls back to the built-in set for English only */
-    struct th_nlp_options aut = {"english", NULL};
+    struct th_nlp_options aut = {.language = "english", .punkt = NULL};
     CHECK_EQ_INT(th_nlp_new_opts(&x, &aut, &err), 0);
     if (x)
         CHECK_EQ_STR(th_nlp_punkt_source(x), "builtin");
     th_nlp_free(x);
     x = NULL;
-    struct th_nlp_options ger = {"german", NULL};
+    struct th_nlp_options ger = {.language = "german", .punkt = NULL};
     CHECK_EQ_INT(th_nlp_new_opts(&x, &ger, &err), TH_EINVAL);
     /* a directory given: its <language>.json */
     write_file(dir, "english.json",
@@ -1198,9 +1198,9 @@ static void test_punkt_params_files(void)
     th_nlp_free(x);
     x = NULL;
     /* names are plain lowercase words, never paths */
-    struct th_nlp_options evil = {"../english", "nltk"};
+    struct th_nlp_options evil = {.language = "../english", .punkt = "nltk"};
     CHECK_EQ_INT(th_nlp_new_opts(&x, &evil, &err), TH_EINVAL);
-    struct th_nlp_options bib = {"german", "builtin"};
+    struct th_nlp_options bib = {.language = "german", .punkt = "builtin"};
     CHECK_EQ_INT(th_nlp_new_opts(&x, &bib, &err), TH_EINVAL);
     if (keep) {
         setenv("THRESH_PUNKT_DIR", keep, 1);
