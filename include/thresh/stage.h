@@ -51,6 +51,10 @@ struct th_stage_type {
     int (*process_serial)(void *shared, struct th_doc *doc,
                           struct th_arena *arena, struct th_error *err);
     void (*destroy)(void *state);
+    /* Optional: what the shared object was built from (models, parameter
+     * files, preset), one line appended to out; the pipeline records it
+     * as the stage's "info" in stats.json. Returns 0 or TH_ENOMEM. */
+    int (*describe)(const void *shared, struct th_buf *out);
     const char *enable_key;       /* when set, the default pipeline runs
                                      the stage only if this option is set
                                      (e.g. "classify.model"); --stages

@@ -21,6 +21,7 @@
 struct filters_shared {
     struct th_filters *filters;   /* the chain */
     struct th_nlp *nlp;           /* English tokenizer */
+    enum th_filter_preset preset; /* filters.preset */
 };
 
 static int nlp_words(const char *text, size_t len, struct th_arena *arena,
@@ -54,6 +55,7 @@ static int filters_shared_new(void **shared_out, const struct th_config *cfg,
         return th_error_set(err, TH_ENOMEM, "out of memory");
     struct th_filters_opts opts;
     int rc = th_filters_opts_from_config(&opts, cfg, err);
+    s->preset = opts.preset;
     if (rc == 0)
         rc = th_filters_new(&s->filters, &opts, err);
     if (rc == 0) {
@@ -91,6 +93,16 @@ static void filters_destroy(void *state)
 {
 }
 
+/* stats.json "info": the preset and the tokenizer's Punkt parameters
+ * (NLTK's file or the built-in set: outputs differ between the two). */
+static int filters_describe(const void *shared, struct th_buf *out)
+{
+    const struct filters_shared *s = shared;
+    return th_buf_printf(out, "preset %s; punkt %s",
+                         th_filter_preset_name(s->preset),
+                         th_nlp_punkt_source(s->nlp));
+}
+
 const struct th_stage_type th_stage_filters = {
     .name = "filters",
     .summary = "Gopher, C4 and FineWeb quality filters (preset fineweb-v1), "
@@ -98,6 +110,7 @@ const struct th_stage_type th_stage_filters = {
     .flags = TH_STAGE_TEXT_ONLY,
     .shared_new = filters_shared_new,
     .shared_free = filters_shared_free,
+    .describe = filters_describe,
     .create = filters_create,
     .process = filters_process,
     .process_serial = NULL,

@@ -727,11 +727,21 @@ static int make_dir(const char *path, struct th_error *err)
 }
 
 static void json_stage(FILE *f, const char *name, const struct stage_stats *s,
-                       bool last)
+                       const char *info, bool last)
 {
-    fprintf(f, "    {\"name\": \"%s\", \"docs_in\": %llu, \"dropped\": %llu, "
+    if (info) {
+        struct th_buf b;
+        th_buf_init(&b, 0);
+        th_buf_append_json_str(&b, info, strlen(info));
+        fprintf(f, "    {\"name\": \"%s\", \"info\": \"%s\",\n     ", name,
+                b.ptr ? b.ptr : "");
+        th_buf_release(&b);
+    } else {
+        fprintf(f, "    {\"name\": \"%s\", ", name);
+    }
+    fprintf(f, "\"docs_in\": %llu, \"dropped\": %llu, "
             "\"errors\": %llu, \"bytes_in\": %llu, \"bytes_out\": %llu, "
-            "\"seconds\": %.6f, \"reasons\": {", name,
+            "\"seconds\": %.6f, \"reasons\": {",
             (unsigned long long)s->docs_in, (unsigned long long)s->dropped,
             (unsigned long long)s->errors, (unsigned long long)s->bytes_in,
             (unsigned long long)s->bytes_out, (double)s->ns / 1e9);
@@ -803,10 +813,17 @@ static int write_stats(struct run *run, const struct input_stats *ins,
                 th_skip_reason_str((enum th_skip_reason)k),
                 (unsigned long long)skipped[k]);
     fprintf(f, "},\n  \"stages\": [\n");
-    json_stage(f, "read", &run->read_stats, run->n_stages == 0);
-    for (size_t i = 0; i < run->n_stages; i++)
-        json_stage(f, run->stages[i]->name, &merged[i],
+    json_stage(f, "read", &run->read_stats, NULL, run->n_stages == 0);
+    for (size_t i = 0; i < run->n_stages; i++) {
+        const struct th_stage_type *t = run->stages[i];
+        struct th_buf info;
+        th_buf_init(&info, 4096);
+        bool has = t->describe && run->shared[i] &&
+                   t->describe(run->shared[i], &info) == 0 && info.ptr;
+        json_stage(f, t->name, &merged[i], has ? info.ptr : NULL,
                    i + 1 == run->n_stages);
+        th_buf_release(&info);
+    }
     fprintf(f, "  ],\n  \"per_input\": [\n");
     for (size_t i = 0; i < n_ins; i++) {
         struct th_buf b;

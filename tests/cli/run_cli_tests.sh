@@ -117,6 +117,17 @@ sys.exit(0 if s["not_response"]==10 and s["http_status"]==2 and s["content_type"
     "$work/sample/stats.json"
 check "sample accounting" accounting "$work/sample"
 
+# --- stats.json says which Punkt parameters the filters used ---------------
+run "$work/pk" -s filters --set filters.punkt=builtin "$src/examples/seed.jsonl"
+check "filters.punkt=builtin recorded in stats.json" python3 -c '
+import json,sys
+st=[x for x in json.load(open(sys.argv[1]))["stages"] if x["name"]=="filters"]
+sys.exit(0 if st and st[0]["info"]=="preset fineweb-v1; punkt builtin" else 1)' \
+    "$work/pk/stats.json"
+run "$work/pkbad" -s filters --set filters.punkt=/nonexistent.json \
+    "$src/examples/seed.jsonl"
+check "a missing filters.punkt file fails the run (exit 2)" test "$rc" -eq 2
+
 # --- determinism: 1, 2 and 8 threads, small batches, default stages ----------
 inputs=("$src/examples")
 for j in 1 2 8; do
