@@ -31,6 +31,14 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Warn (once, on stderr) when the filters stage would tokenize with the
+ * built-in Punkt parameters because NLTK's are not installed and
+ * filters.punkt is left at "auto": its word counts then differ from
+ * NLTK's on a few percent of documents.
+ */
+void cli_check_punkt(const struct th_config *cfg);
+
+/*
  * Read a whole file (or stdin for "-" / NULL) into a malloc'd NUL-terminated
  * buffer; returns 0 or a negative th_status with a message in err.
  */

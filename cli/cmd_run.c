@@ -375,6 +375,16 @@ int cmd_run(int argc, char **argv)
              po.threads ? po.threads : th_cpu_count());
     for (size_t i = 0; i < inputs.n; i++)
         cli_info("input: %s", inputs.paths[i]);
+    {
+        /* the filters stage in the run (the default list has it)? */
+        const char *list = po.stages ? po.stages : th_stage_default_list();
+        size_t n = strlen("filters");
+        for (const char *q = list; (q = strstr(q, "filters")); q += n)
+            if ((q == list || q[-1] == ',') && (q[n] == ',' || !q[n])) {
+                cli_check_punkt(cfg);
+                break;
+            }
+    }
     po.inputs = (const char *const *)inputs.paths;
     po.n_inputs = inputs.n;
     po.cfg = cfg;

@@ -124,6 +124,15 @@ import json,sys
 st=[x for x in json.load(open(sys.argv[1]))["stages"] if x["name"]=="filters"]
 sys.exit(0 if st and st[0]["info"]=="preset fineweb-v1; punkt builtin" else 1)' \
     "$work/pk/stats.json"
+THRESH_PUNKT_DIR=/nonexistent run "$work/pkwarn" -s filters \
+    "$src/examples/seed.jsonl"
+check "falling back to the built-in Punkt set warns" \
+    grep -q "NLTK's Punkt parameters not found" "$work/pkwarn.err"
+THRESH_PUNKT_DIR=/nonexistent run "$work/pkquiet" -s filters \
+    --set filters.punkt=builtin "$src/examples/seed.jsonl"
+check "no warning when filters.punkt=builtin is chosen" \
+    sh -c "test $rc -eq 0 && ! grep -q 'Punkt parameters not found' \
+           '$work/pkquiet.err'"
 run "$work/pkbad" -s filters --set filters.punkt=/nonexistent.json \
     "$src/examples/seed.jsonl"
 check "a missing filters.punkt file fails the run (exit 2)" test "$rc" -eq 2
