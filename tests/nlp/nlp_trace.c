@@ -13,6 +13,8 @@
  * "dot"} ("dot": a break there adds one word, the detached period) and per
  * document {"u": N, "id", "want_words", "got_words"}.
  * Usage: nlp_trace SHARED_DATA_DIR [--unseen] > trace.jsonl
+ * (It traces the built-in parameter set, the one the derivation writes;
+ * THRESH_TRACE_PUNKT=auto|nltk|FILE traces another.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,10 +159,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: nlp_trace SHARED_DATA_DIR [--unseen]\n");
         return 1;
     }
+    const char *which = getenv("THRESH_TRACE_PUNKT");
+    struct th_nlp_options o = {.language = "english",
+                               .punkt = which ? which : "builtin"};
     if (argc > 2 && !strcmp(argv[2], "--unseen")) {
         struct th_nlp *nlp;
         struct th_error err;
-        if (th_nlp_new(&nlp, "english", &err) < 0)
+        if (th_nlp_new_opts(&nlp, &o, &err) < 0)
             return 2;
         int rc = run_unseen(argv[1], nlp);
         th_nlp_free(nlp);
@@ -176,7 +181,7 @@ int main(int argc, char **argv)
         return 2;
     struct th_nlp *nlp;
     struct th_error err;
-    if (th_nlp_new(&nlp, "english", &err) < 0)
+    if (th_nlp_new_opts(&nlp, &o, &err) < 0)
         return 2;
     size_t dpos = 0, spos = 0;
     const char *sl, *dl;
