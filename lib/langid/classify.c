@@ -35,6 +35,7 @@ struct classify_shared {
     double min_score;             /* classify.min_score */
     bool has_min_score;           /* classify.min_score was given */
     bool annotate_only;           /* classify.annotate_only */
+    const char *model;            /* classify.model (config-owned) */
 };
 
 /* One worker. */
@@ -87,6 +88,7 @@ static int classify_shared_new(void **out, const struct th_config *cfg,
     if (rc == 0)
         rc = th_config_get_bool(cfg, "classify.annotate_only", false,
                                 &sh->annotate_only, err);
+    sh->model = model;
     if (rc == 0)
         rc = th_langid_new(&sh->lid, model, err);
     if (rc == 0) {
@@ -154,6 +156,17 @@ static int classify_process(void *state, struct th_doc *doc,
     return 0;
 }
 
+/* stats.json "info": the classifier, its label and preset. */
+static int classify_describe(const void *shared, struct th_buf *out)
+{
+    const struct classify_shared *sh = shared;
+    if (!sh->lid)
+        return th_buf_printf(out, "no classify.model: documents pass "
+                             "through");
+    return th_buf_printf(out, "model %s; label %s; preset %s", sh->model,
+                         sh->label, th_langid_preset_name(sh->preset));
+}
+
 const struct th_stage_type th_stage_classify = {
     .name = "classify",
     .summary = "score with a fastText classifier (classify.model, "
@@ -161,6 +174,7 @@ const struct th_stage_type th_stage_classify = {
     .flags = TH_STAGE_TEXT_ONLY,
     .shared_new = classify_shared_new,
     .shared_free = classify_shared_free,
+    .describe = classify_describe,
     .create = classify_create,
     .process = classify_process,
     .destroy = classify_destroy,

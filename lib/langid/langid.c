@@ -364,6 +364,7 @@ struct langid_shared {
     double threshold;             /* langid.threshold */
     int32_t k;                    /* 1 + langid.alternatives, <= labels */
     bool paragraphs;              /* langid.paragraphs */
+    char model_path[4096];        /* the model file (stats.json "info") */
 };
 
 /* One worker. */
@@ -440,6 +441,10 @@ static int langid_shared_new(void **out, const struct th_config *cfg,
         langid_shared_free(sh);
         return rc;
     }
+    if (!model)
+        model = th_langid_default_model();
+    snprintf(sh->model_path, sizeof(sh->model_path), "%s",
+             model ? model : "");
     int64_t k = alternatives + 1;
     sh->k = k > sh->lid->info.n_labels ? sh->lid->info.n_labels : (int32_t)k;
     *out = sh;
@@ -663,6 +668,14 @@ static int langid_process(void *state, struct th_doc *doc,
     return 0;
 }
 
+/* stats.json "info": the model file and the label preset. */
+static int langid_describe(const void *shared, struct th_buf *out)
+{
+    const struct langid_shared *sh = shared;
+    return th_buf_printf(out, "model %s; preset %s", sh->model_path,
+                         th_langid_preset_name(sh->preset));
+}
+
 const struct th_stage_type th_stage_langid = {
     .name = "langid",
     .summary = "language identification with fastText (built-in model or "
@@ -671,6 +684,7 @@ const struct th_stage_type th_stage_langid = {
     .flags = TH_STAGE_TEXT_ONLY,
     .shared_new = langid_shared_new,
     .shared_free = langid_shared_free,
+    .describe = langid_describe,
     .create = langid_create,
     .process = langid_process,
     .destroy = langid_destroy,

@@ -156,6 +156,15 @@ for j in 2 8; do
     done
 done
 check "output byte-identical for -j1, -j2, -j8" test $same -eq 1
+check "stats.json: langid and filters say what they were built from" \
+    python3 -c '
+import json,sys
+info={x["name"]: x.get("info") for x in json.load(open(sys.argv[1]))["stages"]}
+ok=(info["langid"] or "").startswith("model ") and \
+   info["langid"].endswith("; preset datatrove") and \
+   (info["filters"] or "").startswith("preset fineweb-v1; punkt ") and \
+   info.get("pii") is None
+sys.exit(0 if ok else 1)' "$work/det1/stats.json"
 
 # --- byte-capped batches: same documents, same bytes for any -j --------------
 for j in 1 2; do
