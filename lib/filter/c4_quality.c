@@ -748,14 +748,18 @@ int th_ft_c4_quality_lines(const struct th_c4_quality_opts *opts,
              * Punkt finds at least one sentence in a line with any
              * non-space character (and none in a blank one), so such lines
              * bound the count from below; the counter is only asked, at the
-             * end, when fewer of them than the minimum were kept.
+             * end, when fewer of them than the minimum were kept. It is
+             * asked about the whole line, as the exact path asks: removing
+             * a citation can leave a space at either end, and Punkt's
+             * count can depend on it (NLTK: " ?? a" is 2 sentences, "?? a"
+             * 3; found by fuzz_filters).
              */
             size_t a = 0, b = n;
             th_ft_strip(line, &a, &b);
             if (a < b) {
                 if (n_pending < PENDING_MAX) {
-                    pending[n_pending].start = (size_t)(line - out) + a;
-                    pending[n_pending].len = b - a;
+                    pending[n_pending].start = (size_t)(line - out);
+                    pending[n_pending].len = n;
                 }
                 n_pending++;
                 if (opts->min_num_sentences >= 0 &&

@@ -441,6 +441,46 @@ static void gopher_quality_rules_in_order(void)
     CHECK(st.alpha_words_ratio == 0.5);
 }
 
+/*
+ * A sentence counter whose count depends on a leading space, as Punkt's
+ * can (NLTK: " ?? a" is 2 sentences, "?? a" 3).
+ */
+static int lead_space_sentences(const char *text, size_t len,
+                                struct th_arena *a, size_t *n_out,
+                                struct th_error *err, void *ctx)
+{
+    *n_out = len && text[0] == ' ' ? 1 : 2;
+    return 0;
+}
+
+/*
+ * C4 counts a kept line's sentences after removing its citations, so a
+ * line can start with a space; the lazy count (no statistics) must ask
+ * about the same bytes as the exact one (fuzz_filters found it asking
+ * about the stripped line).
+ */
+static void c4_lazy_count_same_text(void)
+{
+    setup();
+    struct th_c4_quality_opts o;
+    th_c4_quality_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    o.min_num_sentences = 3;
+    const struct th_filter_tokenizer tok = {space_words, lead_space_sentences,
+                                            NULL, 0};
+    const char *t = "[1] one two three.\n[edit] four five six.";
+    struct th_c4_quality_stats st;
+    struct th_slice out;
+    const char *with, *without;
+    struct th_error err;
+    CHECK(th_c4_quality(&o, t, strlen(t), &tok, arena, &out, &st, &with,
+                        &err) == 0);
+    CHECK(th_c4_quality(&o, t, strlen(t), &tok, arena, &out, NULL, &without,
+                        &err) == 0);
+    CHECK_EQ_INT((int)st.num_sentences, 2);
+    CHECK_EQ_STR(with, "too_few_sentences");
+    CHECK_EQ_STR(without, "too_few_sentences");
+}
+
 static void c4_rewrites_lines(void)
 {
     setup();
@@ -1260,6 +1300,7 @@ static const struct th_test tests[] = {
      text_pass_matches_plain_references},
     {"gopher_quality_rules_in_order", gopher_quality_rules_in_order},
     {"c4_rewrites_lines", c4_rewrites_lines},
+    {"c4_lazy_count_same_text", c4_lazy_count_same_text},
     {"fineweb_inclusive_thresholds", fineweb_inclusive_thresholds},
     {"fineweb_list_ratio_with_nbsp_runs", fineweb_list_ratio_with_nbsp_runs},
     {"chain_list_ratio_near_threshold", chain_list_ratio_near_threshold},
