@@ -118,23 +118,25 @@ sys.exit(0 if s["not_response"]==10 and s["http_status"]==2 and s["content_type"
 check "sample accounting" accounting "$work/sample"
 
 # --- stats.json says which Punkt parameters the filters used ---------------
-run "$work/pk" -s filters --set filters.punkt=builtin "$src/examples/seed.jsonl"
+pk_in=$work/pk-in.jsonl
+printf '%s\n' '{"id": "a", "text": "Dr. Smith came home. He sat down."}' \
+    > "$pk_in"
+run "$work/pk" -s filters --set filters.punkt=builtin "$pk_in"
 check "filters.punkt=builtin recorded in stats.json" python3 -c '
 import json,sys
 st=[x for x in json.load(open(sys.argv[1]))["stages"] if x["name"]=="filters"]
 sys.exit(0 if st and st[0]["info"]=="preset fineweb-v1; punkt builtin" else 1)' \
     "$work/pk/stats.json"
-THRESH_PUNKT_DIR=/nonexistent run "$work/pkwarn" -s filters \
-    "$src/examples/seed.jsonl"
+THRESH_PUNKT_DIR=/nonexistent run "$work/pkwarn" -s filters "$pk_in"
 check "falling back to the built-in Punkt set warns" \
     grep -q "NLTK's Punkt parameters not found" "$work/pkwarn.err"
 THRESH_PUNKT_DIR=/nonexistent run "$work/pkquiet" -s filters \
-    --set filters.punkt=builtin "$src/examples/seed.jsonl"
+    --set filters.punkt=builtin "$pk_in"
 check "no warning when filters.punkt=builtin is chosen" \
     sh -c "test $rc -eq 0 && ! grep -q 'Punkt parameters not found' \
            '$work/pkquiet.err'"
 run "$work/pkbad" -s filters --set filters.punkt=/nonexistent.json \
-    "$src/examples/seed.jsonl"
+    "$pk_in"
 check "a missing filters.punkt file fails the run (exit 2)" test "$rc" -eq 2
 
 # --- determinism: 1, 2 and 8 threads, small batches, default stages ----------
