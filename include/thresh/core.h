@@ -146,6 +146,14 @@ size_t th_utf8_encode(uint32_t cp, char *out);
 /* 64-bit hash of bytes (XXH3-64 with the given seed). */
 uint64_t th_hash64(const void *data, size_t len, uint64_t seed);
 
+/*
+ * Read the whole file at path into a malloc'd buffer (*data_out, *len_out;
+ * free() it). TH_EIO when it cannot be opened or read (errno tells why),
+ * TH_ELIMIT when it holds more than max bytes (0: no limit), TH_ENOMEM.
+ */
+int th_read_file(const char *path, size_t max, char **data_out,
+                 size_t *len_out);
+
 /* Format a double deterministically as the shortest "%.17g"-exact form. */
 int th_format_double(char *out, size_t cap, double value);
 

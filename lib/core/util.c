@@ -3,6 +3,7 @@
  * libxxhash: the fastest well-kept non-cryptographic hash packaged), a
  * deterministic double formatter for JSON output, and a monotonic clock.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +14,45 @@
 
 #include "thresh/core.h"
 #include "banned.h"
+
+int th_read_file(const char *path, size_t max, char **data_out,
+                 size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return TH_EIO;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? 0 : TH_ENOMEM;
+    while (rc == 0) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (max && n > max) {
+            rc = TH_ELIMIT;
+        } else if (n < cap) {
+            if (ferror(f))
+                rc = TH_EIO;
+            break;
+        } else {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                rc = TH_ENOMEM;
+            else
+                buf = nb;
+            cap *= 2;
+        }
+    }
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *data_out = buf;
+    *len_out = n;
+    return 0;
+}
 
 uint64_t th_hash64(const void *data, size_t len, uint64_t seed)
 {

@@ -166,35 +166,6 @@ static int parse_plain_list(struct word_list *l, const char *s, size_t n)
     return 0;
 }
 
-static int read_whole(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TH_EIO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (!buf)
-        return TH_ENOMEM;
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 static int load_list(struct th_badwords *bw, size_t i)
 {
     struct word_list *l = &bw->lists[i];
@@ -203,11 +174,11 @@ static int load_list(struct th_badwords *bw, size_t i)
     size_t len = 0;
     bool json = true;
     snprintf(path, sizeof(path), "%s/%s.json", bw->dir, languages[i]);
-    int rc = read_whole(path, &data, &len);
+    int rc = th_read_file(path, 0, &data, &len);
     if (rc == TH_EIO) {
         json = false;
         snprintf(path, sizeof(path), "%s/%s", bw->dir, languages[i]);
-        rc = read_whole(path, &data, &len);
+        rc = th_read_file(path, 0, &data, &len);
     }
     l->loaded = true;
     if (rc < 0)

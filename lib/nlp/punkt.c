@@ -605,13 +605,13 @@ static bool pair_sentbreak(const struct th_nlp *nlp,
      * on it (NLTK's English table is large, a lookup often a cache miss):
      * after an abbreviation or ellipsis only ORTHO_TRUE counts, which
      * needs t2 upper case; after an initial or number, a t2 that is
-     * punctuation or neither upper nor lower case decides without it.
+     * punctuation (never cased) or neither upper nor lower case decides
+     * without it.
      */
     bool after_abbr = (f->abbr || f->ellipsis) && !f->initial;
     bool after_initial = f->initial || f->number;
-    bool cased = !f->t2_punct && (f->t2_upper || f->t2_lower);
-    if (!(after_abbr && f->t2_upper && !f->t2_punct) &&
-        !(after_initial && cased))
+    if (!(after_abbr && f->t2_upper) &&
+        !(after_initial && (f->t2_upper || f->t2_lower)))
         return after_initial && f->t2_punct ? false : f->sentbreak;
     const struct nlp_type_slot *ns =
         type_find(&nlp->ortho_table, f->next, f->next_len);

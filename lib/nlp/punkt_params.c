@@ -77,51 +77,6 @@ static int cmp_ortho(const void *a, const void *b)
     return strcmp(x->type, y->type);
 }
 
-static int read_all(const char *path, char **out, size_t *len_out,
-                    struct th_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return th_error_set(err, TH_EIO, "punkt parameters %s: %s", path,
-                            strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    int rc = buf ? 0 : TH_ENOMEM;
-    while (rc == 0) {
-        if (n == cap) {
-            char *b = cap < PUNKT_FILE_MAX ? realloc(buf, cap * 2) : NULL;
-            if (!b) {
-                rc = cap < PUNKT_FILE_MAX
-                         ? TH_ENOMEM
-                         : th_error_set(err, TH_ELIMIT,
-                                        "punkt parameters %s: over %zu "
-                                        "bytes", path, PUNKT_FILE_MAX);
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f))
-                rc = th_error_set(err, TH_EIO, "punkt parameters %s: read "
-                                  "error", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (rc == TH_ENOMEM)
-        th_error_set(err, rc, "punkt parameters %s: out of memory", path);
-    if (rc < 0) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len_out = n;
-    return 0;
-}
-
 /* The parse of one file: where it is, for messages. */
 struct parse {
     const char *path, *base, *end;
@@ -352,9 +307,16 @@ int nlp_punkt_load(const char *path, struct nlp_punkt_loaded **out,
     *out = NULL;
     char *json = NULL;
     size_t len = 0;
-    int rc = read_all(path, &json, &len, err);
+    int rc = th_read_file(path, PUNKT_FILE_MAX, &json, &len);
+    if (rc == TH_EIO)
+        return th_error_set(err, rc, "punkt parameters %s: %s", path,
+                            strerror(errno));
+    if (rc == TH_ELIMIT)
+        return th_error_set(err, rc, "punkt parameters %s: over %zu bytes",
+                            path, PUNKT_FILE_MAX);
     if (rc < 0)
-        return rc;
+        return th_error_set(err, rc, "punkt parameters %s: out of memory",
+                            path);
     rc = nlp_punkt_parse(path, json, len, out, err);
     free(json);
     return rc;
