@@ -89,13 +89,15 @@ static const char *words_str(const char *text, char *buf, size_t cap)
     return buf;
 }
 
-static const char *sents_str(const char *text, char *buf, size_t cap)
+/* Sentences of text by tokenizer x, joined by '|' into buf. */
+static const char *sents_by(const struct th_nlp *x, const char *text,
+                            char *buf, size_t cap)
 {
     setup();
     struct th_slice *s;
     size_t n;
     struct th_error err;
-    if (th_nlp_sent_tokenize(nlp, text, strlen(text), arena, &s, &n,
+    if (th_nlp_sent_tokenize(x, text, strlen(text), arena, &s, &n,
                              &err) < 0)
         return "(error)";
     size_t o = 0;
@@ -104,6 +106,12 @@ static const char *sents_str(const char *text, char *buf, size_t cap)
         o += (size_t)snprintf(buf + o, cap - o, "%s%.*s", i ? "|" : "",
                               (int)s[i].len, s[i].ptr);
     return buf;
+}
+
+static const char *sents_str(const char *text, char *buf, size_t cap)
+{
+    setup();
+    return sents_by(nlp, text, buf, cap);
 }
 
 #define WORDS(text, want) do { \
@@ -1060,28 +1068,6 @@ static void write_file(const char *dir, const char *name, const char *text)
     }
     fputs(text, f);
     fclose(f);
-}
-
-/* Sentences of text by tokenizer x, joined by '|'. */
-static const char *sents_by(const struct th_nlp *x, const char *text,
-                            char *buf, size_t cap)
-{
-    struct th_slice *s;
-    size_t n;
-    struct th_error err;
-    th_arena_reset(arena);
-    buf[0] = '\0';
-    if (th_nlp_sent_tokenize(x, text, strlen(text), arena, &s, &n, &err) < 0)
-        return "(error)";
-    size_t at = 0;
-    for (size_t i = 0; i < n && at + s[i].len + 2 < cap; i++) {
-        if (i)
-            buf[at++] = '|';
-        memcpy(buf + at, s[i].ptr, s[i].len);
-        at += s[i].len;
-    }
-    buf[at] = '\0';
-    return buf;
 }
 
 /*
