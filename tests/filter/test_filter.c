@@ -18,6 +18,26 @@
 
 static long stats_compared;  /* statistics found and compared */
 
+/*
+ * THRESH_PARITY_ORACLE set: the set under THRESH_SHARED_DATA was written by
+ * tools/fw1_oracle.py for documents the parity set does not have (the
+ * meson test filter_unseen, tools/fw1_unseen.sh), not by datatrove. Every
+ * comparison is the same; only the document counts are those of that set,
+ * and the built-in Punkt set's runs are skipped (its allow-list names
+ * parity documents only).
+ */
+static bool oracle_set(void)
+{
+    const char *v = getenv("THRESH_PARITY_ORACLE");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Documents a whole-set run must have compared (errors excluded). */
+static long min_docs(const struct parity_set *ps)
+{
+    return oracle_set() ? (long)(ps->n_docs * 99 / 100) : 6700;
+}
+
 /* ---- reference tokenizer --------------------------------------------- */
 
 struct ref_tok {
@@ -367,7 +387,7 @@ static void line_statistics_all_documents(void)
         n++;
     }
     printf("# line statistics: %d docs, %d mismatches\n", n, bad_stats);
-    CHECK(n >= 6700);
+    CHECK(n >= min_docs(ps));
     CHECK_EQ_INT(bad_stats, 0);
 }
 
@@ -422,6 +442,10 @@ static bool nlp_ready(void)
 static void with_builtin(void (*fn)(void))
 {
     struct th_error err;
+    if (oracle_set()) {
+        printf("# skipped: the built-in Punkt set on an oracle set\n");
+        return;
+    }
     struct th_nlp_options o = {.language = "english", .punkt = "builtin"};
     if (!nlp_ready() ||
         (!nlp_builtin && th_nlp_new_opts(&nlp_builtin, &o, &err) < 0)) {
@@ -495,7 +519,7 @@ static void every_filter_alone_nlp_tokenizer(void)
     }
     printf("# c4 rewritten text mismatches: %d\n", bad_text);
     CHECK_EQ_INT(bad_text, 0);
-    CHECK(n >= 6700);
+    CHECK(n >= min_docs(ps));
 }
 
 static void fineweb_chain_nlp_tokenizer(void)
@@ -548,7 +572,7 @@ static void fineweb_chain_nlp_tokenizer(void)
     CHECK_EQ_INT(bad, 0);
     CHECK_EQ_INT(bad_text, 0);
     CHECK_EQ_INT(bad_stage, 0);
-    CHECK(n >= 6700);
+    CHECK(n >= min_docs(ps));
 }
 
 /*
@@ -610,7 +634,7 @@ static void chain_equals_filters_in_sequence(void)
     }
     printf("# chain vs filters in sequence: %d runs, %d differences\n", n,
            bad);
-    CHECK(n >= 13400);
+    CHECK(n >= 2 * min_docs(ps));
     CHECK_EQ_INT(bad, 0);
 }
 

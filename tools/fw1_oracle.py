@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""An independent oracle of the fineweb-v1 filter chain, for documents the
+parity set does not have.
+
+The parity set (../shared/data/parity) holds datatrove's own decisions on
+6,715 documents. This script writes the same files for any other JSONL
+documents, from a plain Python statement of the four FineWeb filters as
+datatrove 05194d39 runs them (docs/filter.md; ../shared/docs/filters-spec.md,
+the FW-v1 column), with NLTK 3.8 (Debian python3-nltk) for the words and
+sentences, given NLTK's Punkt parameters as lib/nlp reads them. It is our
+own statement of the rules, so it is first checked against datatrove's
+files (--check): it must agree with them on every document before its
+output on other documents means anything.
+
+Usage:
+  tools/fw1_oracle.py --check PARITY_DIR
+      compare with datatrove's expected files (decisions, reasons, C4's
+      text, the chain's text and every statistic both have); exit 1 on
+      any difference
+  tools/fw1_oracle.py DOCS.jsonl[.gz] OUT_DIR
+      write OUT_DIR/parity/{docs,expected-*,words,sentences}.jsonl.gz;
+      then THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA=OUT_DIR
+      build/tests/filter/test_filter runs the parity tests on them
+  tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl
+      write the documents of the unseen set: every text of
+      extraction-dev and extraction-dev-cleaneval (the gold text and the
+      three naive dumps of each page) and langid-dev's paragraphs, alone
+      and six of a language to a document (tools/fw1_unseen.sh runs it
+      all; the meson test filter_unseen calls that)
+"""
+import gzip
+import json
+import os
+import re
+import sys
+
+# NLTK's Punkt parameters as lib/nlp reads them, loaded as
+# tools/nltk_punkt_diff.py loads them (it exits 77, or 1 under CI, without
+# NLTK)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nltk_punkt_diff import PUNKT_DIR, load_params  # noqa: E402
+from nltk.tokenize.destructive import NLTKWordTokenizer  # noqa: E402
+
+PUNKT = load_params(os.path.join(PUNKT_DIR, "english.json"))
+TREEBANK = NLTKWordTokenizer()
+
+
+def sentences(text):
+    return PUNKT.tokenize(text)
+
+
+def words(text):
+    return [t for s in sentences(text) for t in TREEBANK.tokenize(s)]
+
+
+# datatrove's PUNCTUATION at 05194d39 (utils/text.py): these characters,
+# the C0 controls but tab and line feed, and 0x7f-0x9f.
+_PUNCT_CHARS = (
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    "\u00ab\u00b4\u00bb\u2013\u2014\u2019\u201c\u201d\u201e\u2026\u2236"
+    "\u2501\u25ba\u3001\u3002\u3008\u3009\u300a\u300b\u300c\u300d\u3010"
+    "\u3011\uff01\uff05\uff08\uff09\uff0c\uff0e\uff11\uff1a\uff1b\uff1f"
+    "\uff5e")
+PUNCTUATION = set(_PUNCT_CHARS) | {
+    chr(c) for lo, hi in ((0, 9), (11, 13), (13, 32), (127, 160))
+    for c in range(lo, hi)}
+STOP_WORDS = {"the", "be", "to", "of", "and", "that", "have", "with"}
+CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
+POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies",
+          "use of cookies", "use cookies")
+
+
+def find_duplicates(items):
+    seen, dups, chars = set(), 0, 0
+    for x in items:
+        if x in seen:
+            dups += 1
+            chars += len(x)
+        else:
+            seen.add(x)
+    return dups, chars
+
+
+def top_ngram_chars(w, n):
+    counts, first = {}, {}
+    for i in range(len(w) - n + 1):
+        g = " ".join(w[i:i + n])
+        counts[g] = counts.get(g, 0) + 1
+        first.setdefault(g, i)
+    # Counter.most_common(1): the highest count, first inserted on ties
+    best = max(counts, key=lambda g: (counts[g], -first[g]))
+    return len(best) * counts[best]
+
+
+def dup_ngram_chars(w, n):
+    seen, chars, i = set(), 0, 0
+    while i < len(w) - n + 1:
+        g = "".join(w[i:i + n])
+        if g in seen:
+            chars += len(g)
+            i += n
+        else:
+            seen.add(g)
+            i += 1
+    return chars
+
+
+def gopher_repetition(text, w):
+    paras = re.split(r"\n{2,}", text.strip())
+    d, c = find_duplicates(paras)
+    if d / len(paras) > 0.3:
+        return "dup_para_frac"
+    if c / len(text) > 0.2:
+        return "dup_para_char_frac"
+    lines = text.splitlines()
+    d, c = find_duplicates(lines)
+    if d / len(lines) > 0.3:
+        return "dup_line_frac"
+    if c / len(text) > 0.2:
+        return "dup_line_char_frac"
+    for n, t in ((2, 0.2), (3, 0.18), (4, 0.16)):
+        if len(w) - n + 1 > 0 and top_ngram_chars(w, n) / len(text) > t:
+            return "top_%d_gram" % n
+    for n, t in ((5, .15), (6, .14), (7, .13), (8, .12), (9, .11), (10, .1)):
+        if dup_ngram_chars(w, n) / len(text) > t:
+            return "duplicated_%d_n_grams" % n
+    return None
+
+
+def gopher_quality(text, w):
+    n_words = len(w)
+    nsw = [x for x in w if any(ch not in PUNCTUATION for ch in x)]
+    if len(nsw) < 50:
+        return "gopher_short_doc"
+    if len(nsw) > 100000:
+        return "gopher_long_doc"
+    avg = sum(len(x) for x in nsw) / len(nsw)
+    if avg < 3:
+        return "gopher_below_avg_threshold"
+    if avg > 10:
+        return "gopher_above_avg_threshold"
+    if text.count("#") / n_words > 0.1:
+        return "gopher_too_many_hashes"
+    if (text.count("...") + text.count("\u2026")) / n_words > 0.1:
+        return "gopher_too_many_ellipsis"
+    lines = text.splitlines()
+    if sum(s.lstrip().startswith(("\u2022", "-"))
+           for s in lines) / len(lines) > 0.9:
+        return "gopher_too_many_bullets"
+    if sum(s.rstrip().endswith(("...", "\u2026"))
+           for s in lines) / len(lines) > 0.3:
+        return "gopher_too_many_end_ellipsis"
+    if sum(any(c.isalpha() for c in x) for x in w) / n_words < 0.8:
+        return "gopher_below_alpha_threshold"
+    if sum(x in STOP_WORDS for x in w) < 2:
+        return "gopher_enough_stop_words"
+    return None
+
+
+def c4_quality(text, c4_lines, st):
+    """(reason, rewritten text); c4_lines gets each counted line, st the
+    per-line counters (as far as the document went)."""
+    n_sent, kept = 0, []
+    for k in ("lines", "kept_lines", "dropped_too_long_word",
+              "dropped_too_few_words", "dropped_javascript",
+              "dropped_policy", "dropped_no_terminal_punct"):
+        st[k] = 0
+    for line in text.splitlines():
+        st["lines"] += 1
+        line = line.strip()
+        ws = line.split()
+        if any(len(x) > 1000 for x in ws):
+            st["dropped_too_long_word"] += 1
+            continue
+        line = CITATION.sub("", line)
+        if len(ws) < 3:
+            st["dropped_too_few_words"] += 1
+            continue
+        low = line.lower()
+        if "lorem ipsum" in low:
+            return "lorem_ipsum", None
+        if "javascript" in low:
+            st["dropped_javascript"] += 1
+            continue
+        if "{" in line:
+            return "curly_bracket", None
+        if any(p in low for p in POLICY):
+            st["dropped_policy"] += 1
+            continue
+        s = sentences(line)
+        c4_lines.append({"line": line, "sentences": s})
+        n_sent += len(s)
+        st["kept_lines"] += 1
+        kept.append(line)
+    st["num_sentences"] = n_sent
+    if n_sent < 5:
+        return "too_few_sentences", None
+    return None, "\n".join(kept).strip()
+
+
+def ratio(num, den):
+    return num / den if den else None
+
+
+def repetition_stats(text, w):
+    """Every statistic of gopher_repetition, whatever the decision."""
+    paras = re.split(r"\n{2,}", text.strip())
+    lines = text.splitlines()
+    st = {"len_text": len(text), "n_paragraphs": len(paras),
+          "n_lines": len(lines), "n_words": len(w)}
+    st["para_dups"], st["para_dup_chars"] = find_duplicates(paras)
+    st["line_dups"], st["line_dup_chars"] = find_duplicates(lines)
+    for n in (2, 3, 4):
+        st["top_%d_gram_chars" % n] = \
+            top_ngram_chars(w, n) if len(w) >= n else None
+    for n in range(5, 11):
+        st["dup_%d_gram_chars" % n] = dup_ngram_chars(w, n)
+    return st
+
+
+def quality_stats(text, w):
+    """Every statistic of gopher_quality, whatever the decision."""
+    nsw = [x for x in w if any(ch not in PUNCTUATION for ch in x)]
+    lines = text.splitlines()
+    n = len(w)
+    return {
+        "n_words": n, "n_non_symbol_words": len(nsw), "n_lines": len(lines),
+        "avg_word_length": ratio(sum(len(x) for x in nsw), len(nsw)),
+        "hash_ratio": ratio(text.count("#"), n),
+        "ellipsis_ratio": ratio(text.count("...") + text.count("\u2026"), n),
+        "bullet_lines_ratio": ratio(sum(
+            s.lstrip().startswith(("\u2022", "-")) for s in lines),
+            len(lines)),
+        "end_ellipsis_lines_ratio": ratio(sum(
+            s.rstrip().endswith(("...", "\u2026")) for s in lines),
+            len(lines)),
+        "alpha_words_ratio": ratio(
+            sum(any(c.isalpha() for c in x) for x in w), n),
+        "stop_words": sum(x in STOP_WORDS for x in w),
+    }
+
+
+def fineweb_stats(text, w):
+    """Every statistic of fineweb_quality, whatever the decision."""
+    lines = text.split("\n")
+    ends = (".", "'", '"', "!", "?")
+    non_empty = [x for x in lines if x.strip() != ""]
+    return {
+        "n_lines": len(lines), "n_newlines": text.count("\n"),
+        "n_words": len(w),
+        "line_punct_ratio": sum(x.endswith(ends) for x in lines) / len(lines),
+        "short_line_ratio": sum(len(x) <= 30 for x in lines) / len(lines),
+        "char_dup_ratio": ratio(find_duplicates(non_empty)[1],
+                                len(text.replace("\n", ""))),
+        "new_line_ratio": ratio(text.count("\n"), len(w)),
+    }
+
+
+def fineweb_quality(text, w_of):
+    lines = text.split("\n")
+    ends = (".", "'", '"', "!", "?")
+    if sum(x.endswith(ends) for x in lines) / len(lines) <= 0.12:
+        return "line_punct_ratio"
+    if sum(len(x) <= 30 for x in lines) / len(lines) >= 0.67:
+        return "short_line_ratio"
+    non_empty = [x for x in lines if x.strip() != ""]
+    if find_duplicates(non_empty)[1] / len(text.replace("\n", "")) >= 0.01:
+        return "char_dup_ratio"
+    if text.count("\n") / len(w_of(text)) > 0.3:
+        return "list_ratio"
+    return None
+
+
+def verdict(fn):
+    """{"keep", "reason"} of fn(), or datatrove's exception."""
+    try:
+        r = fn()
+    except ZeroDivisionError:
+        return {"keep": None, "reason": None, "error": "ZeroDivisionError"}
+    return {"keep": r is None, "reason": r}
+
+
+def judge(doc_id, text):
+    w = words(text)
+    c4_lines = []
+    out = {"words": {"id": doc_id, "tokens": w}}
+    out["gopher_repetition"] = verdict(lambda: gopher_repetition(text, w))
+    out["gopher_repetition"]["stats"] = repetition_stats(text, w)
+    out["gopher_quality"] = verdict(lambda: gopher_quality(text, w))
+    out["gopher_quality"]["stats"] = quality_stats(text, w)
+    c4_text, c4_stats = [None], {}
+
+    def c4():
+        r, t = c4_quality(text, c4_lines, c4_stats)
+        c4_text[0] = t
+        return r
+    out["c4_quality"] = verdict(c4)
+    out["c4_quality"]["stats"] = c4_stats
+    if c4_text[0] is not None:
+        out["c4_quality"]["text"] = c4_text[0]
+    out["fineweb_quality"] = verdict(lambda: fineweb_quality(text, words))
+    out["fineweb_quality"]["stats"] = fineweb_stats(text, w)
+    out["sentences"] = {"id": doc_id, "sentences": sentences(text),
+                        "c4_lines": c4_lines}
+    chain = {"keep": True, "dropped_by": None, "reason": None}
+    for name in ("gopher_repetition", "gopher_quality", "c4_quality"):
+        v = out[name]
+        if v["keep"] is None:
+            chain = {"keep": None, "dropped_by": name, "reason": None,
+                     "error": v["error"]}
+            break
+        if not v["keep"]:
+            chain = {"keep": False, "dropped_by": name, "reason": v["reason"]}
+            break
+    if chain["keep"]:
+        v = verdict(lambda: fineweb_quality(c4_text[0], words))
+        if v["keep"] is None:
+            chain = {"keep": None, "dropped_by": "fineweb_quality",
+                     "reason": None, "error": v["error"]}
+        elif not v["keep"]:
+            chain = {"keep": False, "dropped_by": "fineweb_quality",
+                     "reason": v["reason"]}
+        else:
+            chain["final_text"] = c4_text[0]
+    out["chain"] = chain
+    return out
+
+
+FILTERS = ("gopher_repetition", "gopher_quality", "c4_quality",
+           "fineweb_quality", "chain")
+
+
+def read_jsonl(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def check(parity_dir):
+    docs = list(read_jsonl(os.path.join(parity_dir, "docs.jsonl.gz")))
+    want = {f: list(read_jsonl(os.path.join(parity_dir,
+                                            "expected-%s.jsonl.gz" % f)))
+            for f in FILTERS}
+    bad = 0
+    for k, d in enumerate(docs):
+        got = judge(d["id"], d["text"])
+        for f in FILTERS:
+            e, g = want[f][k], got[f]
+            diff = e.get("keep") != g.get("keep") or \
+                e.get("reason") != g.get("reason")
+            if f == "c4_quality" and e.get("keep"):
+                diff |= e.get("text") != g.get("text")
+            if f == "chain" and e.get("keep"):
+                diff |= e.get("final_text") != g.get("final_text")
+            es, gs = e.get("stats", {}), g.get("stats", {})
+            for key, v in gs.items():
+                if key in es and es[key] != v and not (
+                        es[key] is None and v is None):
+                    diff = True
+                    if bad < 20:
+                        print("#   %s %s: %s oracle %r datatrove %r" % (
+                            f, d["id"], key, v, es[key]))
+            if diff:
+                bad += 1
+                if bad <= 20:
+                    print("# %s %s: oracle %s/%s, datatrove %s/%s" % (
+                        f, d["id"], g.get("keep"), g.get("reason"),
+                        e.get("keep"), e.get("reason")))
+    print("# %d documents, %d differences between the oracle and datatrove"
+          % (len(docs), bad))
+    return 1 if bad else 0
+
+
+def write(docs_path, out_dir):
+    os.makedirs(os.path.join(out_dir, "parity"), exist_ok=True)
+    names = ["docs"] + ["expected-" + f for f in FILTERS] + \
+        ["words", "sentences"]
+    files = {n: gzip.open(os.path.join(out_dir, "parity", n + ".jsonl.gz"),
+                          "wt", encoding="utf-8") for n in names}
+    n = 0
+    for d in read_jsonl(docs_path):
+        got = judge(d["id"], d["text"])
+        rec = {"id": d["id"], "text": d["text"],
+               "source": d.get("source", "")}
+        files["docs"].write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for f in FILTERS:
+            files["expected-" + f].write(json.dumps(
+                dict({"id": d["id"]}, **got[f]), ensure_ascii=False) + "\n")
+        for k in ("words", "sentences"):
+            files[k].write(json.dumps(got[k], ensure_ascii=False) + "\n")
+        n += 1
+    for f in files.values():
+        f.close()
+    print("# %d documents written to %s/parity" % (n, out_dir))
+    return 0
+
+
+def unseen(shared, out_path):
+    n = 0
+    with open(out_path, "w", encoding="utf-8") as out:
+        def put(doc_id, text, source):
+            nonlocal n
+            out.write(json.dumps({"id": doc_id, "text": text,
+                                  "source": source},
+                                 ensure_ascii=False) + "\n")
+            n += 1
+        for ds in ("extraction-dev", "extraction-dev-cleaneval"):
+            root = os.path.join(shared, ds)
+            for page in sorted(os.listdir(root)):
+                for name in ("expected", "dirty_bs4", "dirty_bs4_nl",
+                             "dirty_lynx"):
+                    path = os.path.join(root, page, name + ".txt")
+                    if os.path.isfile(path):
+                        with open(path, encoding="utf-8",
+                                  errors="replace") as f:
+                            put("%s/%s/%s" % (ds, page, name), f.read(),
+                                ds + "/" + name)
+        by_lang = {}
+        with open(os.path.join(shared, "langid-dev", "dev.tsv"),
+                  encoding="utf-8") as f:
+            for line in f:
+                col = line.rstrip("\n").split("\t")
+                if len(col) >= 5 and col[2] == "para":
+                    by_lang.setdefault(col[0], []).append(col[4])
+        for lang in sorted(by_lang):
+            paras = by_lang[lang]
+            put("langid-dev/%s/0" % lang, paras[0], "langid-dev")
+            for k in range(0, len(paras), 6):
+                put("langid-dev/%s/joined-%d" % (lang, k),
+                    "\n".join(paras[k:k + 6]), "langid-dev")
+    print("# %d documents written to %s" % (n, out_path))
+    return 0
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == "--unseen":
+        return unseen(args[1], args[2])
+    if len(args) == 2 and args[0] == "--check":
+        return check(args[1])
+    if len(args) == 2:
+        return write(args[0], args[1])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The filter parity tests on documents the parity set does not have:
+# tools/fw1_oracle.py (checked against datatrove's own files first) writes
+# the expected decisions, texts, statistics, words and sentences of the
+# unseen set, then test_filter compares lib/filter and lib/nlp with them.
+# Usage: tools/fw1_unseen.sh BUILD_DIR SHARED_DATA [WORK_DIR]
+# Exit 77 (skipped) without NLTK (python3-nltk) or the shared data, unless
+# CI is set.
+set -eu
+build=$1 shared=$2 work=${3:-$(mktemp -d)}
+here=$(dirname "$0")
+py=/usr/bin/python3
+skip=77
+[ -n "${CI:-}" ] && skip=1
+if ! $py -c 'import nltk' 2>/dev/null; then
+    echo "# NLTK not installed (Debian python3-nltk)"; exit $skip
+fi
+if [ ! -f "$shared/parity/docs.jsonl.gz" ]; then
+    echo "# no shared data at $shared"; exit $skip
+fi
+mkdir -p "$work"
+# the oracle must agree with datatrove before its answers mean anything;
+# THRESH_ORACLE_CHECK=0 skips that (it takes about a minute and a half)
+if [ "${THRESH_ORACLE_CHECK:-1}" != 0 ]; then
+    $py "$here/fw1_oracle.py" --check "$shared/parity"
+fi
+$py "$here/fw1_oracle.py" --unseen "$shared" "$work/docs.jsonl"
+$py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work"
+THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA="$work" \
+    THRESH_SOURCE_ROOT="$here/.." "$build/tests/filter/test_filter"
