@@ -485,6 +485,12 @@ static int annotate(const struct th_filters *f, struct th_doc *doc,
     th_gopher_quality(&o->quality, text, len, wc->words, wc->n, &qs, &r);
     if (r && !would && o->gopher_quality)
         would = r;
+    /* the document's own words: FineWeb below tokenizes C4's rewritten
+     * text into the same cache (until session 10 these three signals were
+     * taken after it, from the rewritten text's words) */
+    double uniq, ent, caps;
+    if ((rc = word_signals(wc->words, wc->n, arena, &uniq, &ent, &caps)) < 0)
+        return th_error_set(err, rc, "out of memory");
     struct th_c4_quality_stats cs;
     struct th_slice c4_text;
     struct th_filter_tokenizer ctok = {cache_words_fn, cache_sentences_fn,
@@ -521,10 +527,6 @@ static int annotate(const struct th_filters *f, struct th_doc *doc,
         if ((rc = meta_bool(doc, arena, "qs_badwords", found)) < 0)
             return rc;
     }
-    double uniq, ent, caps;
-    if ((rc = word_signals(wc->words, wc->n, arena, &uniq, &ent, &caps)) < 0)
-        return th_error_set(err, rc, "out of memory");
-
     struct {
         const char *key;   /* metadata key */
         double value;      /* signal */

@@ -814,6 +814,68 @@ static void annotate_keeps_and_records_signals(void)
     th_filters_free(f);
 }
 
+/*
+ * The word signals describe the document's own words, also when C4 keeps a
+ * rewritten text (FineWeb then tokenizes that text into the same cache): a
+ * line of two upper-case words, which C4 drops, still counts.
+ */
+static void annotate_word_signals_of_the_document(void)
+{
+    setup();
+    struct th_filters_opts o;
+    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
+    o.annotate = true;
+    struct th_filters *f;
+    struct th_error err;
+    CHECK(th_filters_new(&f, &o, &err) == 0);
+    const char *text = "The cat sat on the mat today.\n"
+                       "The dog sat on the rug today.\n"
+                       "A bird sang in the tree today.\n"
+                       "A fish swam in the pond today.\n"
+                       "The sun shone over the hill today.\n"
+                       "MENU HOME";
+    struct th_slice *w;
+    size_t n = 0, distinct = 0, caps = 0;
+    CHECK(simple_tok.words(text, strlen(text), arena, &w, &n, &err,
+                           simple_tok.ctx) == 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && !(w[j].len == w[i].len &&
+                          !memcmp(w[j].ptr, w[i].ptr, w[i].len)))
+            j++;
+        distinct += j == i;
+        bool letter = false, lower = false;
+        for (size_t k = 0; k < w[i].len; k++) {
+            char c = w[i].ptr[k];
+            letter |= (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            lower |= c >= 'a' && c <= 'z';
+        }
+        caps += letter && !lower;
+    }
+    struct th_doc doc;
+    th_doc_init(&doc);
+    doc.text = (struct th_slice){text, strlen(text)};
+    CHECK(th_filters_apply(f, &doc, "filters", &simple_tok, arena, &err) ==
+          0);
+    char want[64];
+    int k = th_format_double(want, sizeof(want), (double)distinct / n);
+    const struct th_meta *m = th_doc_get_meta(&doc, "qs_frac_unique_words");
+    CHECK(m != NULL);
+    if (m)
+        CHECK_EQ_MEM(m->json.ptr, m->json.len, want, (size_t)k);
+    k = th_format_double(want, sizeof(want), (double)caps / n);
+    m = th_doc_get_meta(&doc, "qs_frac_all_caps_words");
+    CHECK(m != NULL);
+    if (m)
+        CHECK_EQ_MEM(m->json.ptr, m->json.len, want, (size_t)k);
+    /* C4 dropped the last line: it kept a rewritten text */
+    m = th_doc_get_meta(&doc, "qs_c4_frac_lines_kept");
+    CHECK(m != NULL);
+    if (m)
+        CHECK(m->json.len > 1 && m->json.ptr[0] == '0');
+    th_filters_free(f);
+}
+
 static char *write_tmp(const char *content)
 {
     static char path[64];
@@ -1310,6 +1372,8 @@ static const struct th_test tests[] = {
      config_reads_presets_and_thresholds},
     {"annotate_keeps_and_records_signals",
      annotate_keeps_and_records_signals},
+    {"annotate_word_signals_of_the_document",
+     annotate_word_signals_of_the_document},
     {"url_filter_ut1_lists_and_words", url_filter_ut1_lists_and_words},
     {"badwords_word_boundaries", badwords_word_boundaries},
     {"cli_filter_command", cli_filter_command},
