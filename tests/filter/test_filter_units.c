@@ -844,13 +844,13 @@ static void annotate_word_signals_of_the_document(void)
                           !memcmp(w[j].ptr, w[i].ptr, w[i].len)))
             j++;
         distinct += j == i;
-        bool letter = false, lower = false;
-        for (size_t k = 0; k < w[i].len; k++) {
-            char c = w[i].ptr[k];
-            letter |= (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-            lower |= c >= 'a' && c <= 'z';
+        /* all caps: ASCII upper-case letters and no lower-case one */
+        size_t up = 0, low = 0;
+        for (const char *c = w[i].ptr; c < w[i].ptr + w[i].len; c++) {
+            up += strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ", *c) && *c;
+            low += strchr("abcdefghijklmnopqrstuvwxyz", *c) && *c;
         }
-        caps += letter && !lower;
+        caps += up && !low;
     }
     struct th_doc doc;
     th_doc_init(&doc);
