@@ -21,6 +21,10 @@ Usage:
       write OUT_DIR/parity/{docs,expected-*,words,sentences}.jsonl.gz;
       then THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA=OUT_DIR
       build/tests/filter/test_filter runs the parity tests on them
+  tools/fw1_oracle.py DOCS.jsonl[.gz] OUT_DIR --annotated ANNOTATED.jsonl
+      the same, and compare every quality signal `thresh filter
+      --annotate` wrote for DOCS (ANNOTATED, same order; docs/filter.md,
+      "Annotate mode") with this statement of it; exit 1 on a difference
   tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl
       write the documents of the unseen set: every text of
       extraction-dev and extraction-dev-cleaneval (the gold text and the
@@ -28,8 +32,10 @@ Usage:
       and six of a language to a document (tools/fw1_unseen.sh runs it
       all; the meson test filter_unseen calls that)
 """
+import functools
 import gzip
 import json
+import math
 import os
 import re
 import sys
@@ -49,8 +55,15 @@ def sentences(text):
     return PUNKT.tokenize(text)
 
 
+@functools.lru_cache(maxsize=8)
+def _words(text):
+    return tuple(t for s in sentences(text) for t in TREEBANK.tokenize(s))
+
+
 def words(text):
-    return [t for s in sentences(text) for t in TREEBANK.tokenize(s)]
+    """nltk.word_tokenize(text) (the last few texts' words are kept: the
+    filters, the chain and the signals ask for the same texts)."""
+    return list(_words(text))
 
 
 # datatrove's PUNCTUATION at 05194d39 (utils/text.py): these characters,
@@ -373,15 +386,55 @@ def check(parity_dir):
     return 1 if bad else 0
 
 
-def write(docs_path, out_dir):
+def compare_signals(d, meta, chain, report):
+    """Differences between thresh's signals (meta) and signals(); entropy
+    within 1e-12 (its sum runs in another order), the rest exactly. A
+    ratio without a denominator may be written as 0 or null."""
+    want = signals(d["text"])
+    if chain["keep"] is not None:
+        want["filter_would_drop"] = chain["reason"]
+    bad = 0
+    for k, v in want.items():
+        g = meta.get(k, "(missing)")
+        if v is None and g in (None, 0) and k != "filter_would_drop":
+            continue
+        if k == "qs_unigram_entropy" and isinstance(g, float) and \
+                abs(g - v) <= 1e-12 * max(1.0, abs(v)):
+            continue
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            if g is v or g == v and type(g) is type(v):
+                continue
+        elif isinstance(g, (int, float)) and not isinstance(g, bool) and \
+                g == v:
+            continue
+        bad += 1
+        report("#   %s %s: thresh %r oracle %r" % (d["id"], k, g, v))
+    return bad, len(want)
+
+
+def write(docs_path, out_dir, ann_path=None):
     os.makedirs(os.path.join(out_dir, "parity"), exist_ok=True)
     names = ["docs"] + ["expected-" + f for f in FILTERS] + \
         ["words", "sentences"]
     files = {n: gzip.open(os.path.join(out_dir, "parity", n + ".jsonl.gz"),
                           "wt", encoding="utf-8") for n in names}
-    n = 0
+    n = bad = compared = 0
+    ann = open(ann_path, encoding="utf-8") if ann_path else None
+
+    def report(msg):
+        if bad < 20:
+            print(msg)
     for d in read_jsonl(docs_path):
         got = judge(d["id"], d["text"])
+        if ann:
+            a = json.loads(ann.readline())
+            if a["id"] != d["id"]:
+                print("# annotated file out of order: %s" % a["id"])
+                return 1
+            b, c = compare_signals(d, a.get("metadata", {}), got["chain"],
+                                   report)
+            bad += b
+            compared += c
         rec = {"id": d["id"], "text": d["text"],
                "source": d.get("source", "")}
         files["docs"].write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -394,7 +447,69 @@ def write(docs_path, out_dir):
     for f in files.values():
         f.close()
     print("# %d documents written to %s/parity" % (n, out_dir))
-    return 0
+    if ann:
+        print("# annotate: %d documents, %d signals compared, %d "
+              "differences" % (n, compared, bad))
+    return 1 if bad else 0
+
+
+def signals(text):
+    """The quality signals of annotate mode (docs/filter.md), stated over
+    the oracle's filters; None where a ratio has no denominator."""
+    w = words(text)
+    q = quality_stats(text, w)
+    r = repetition_stats(text, w)
+    lt = len(text)
+    n = len(w)
+    counts = {}
+    for x in w:
+        counts[x] = counts.get(x, 0) + 1
+    ascii_upper = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    ascii_lower = set("abcdefghijklmnopqrstuvwxyz")
+    caps = sum(1 for x in w if (set(x) & (ascii_upper | ascii_lower)) and
+               not set(x) & ascii_lower)
+    sig = {
+        "qs_word_count": q["n_non_symbol_words"],
+        "qs_token_count": n,
+        "qs_mean_word_length": q["avg_word_length"],
+        "qs_symbol_to_word_ratio": q["hash_ratio"],
+        "qs_ellipsis_to_word_ratio": q["ellipsis_ratio"],
+        "qs_frac_lines_bullet": q["bullet_lines_ratio"],
+        "qs_frac_lines_end_ellipsis": q["end_ellipsis_lines_ratio"],
+        "qs_frac_alpha_words": q["alpha_words_ratio"],
+        "qs_stop_word_count": q["stop_words"],
+        "qs_stop_word_fraction": ratio(q["stop_words"], n),
+        "qs_frac_unique_words": ratio(len(counts), n),
+        "qs_unigram_entropy": -sum(c / n * math.log(c / n)
+                                   for c in counts.values()) if n else None,
+        "qs_frac_all_caps_words": ratio(caps, n),
+        "qs_num_lines": q["n_lines"],
+        "qs_frac_dup_paragraphs": ratio(r["para_dups"], r["n_paragraphs"]),
+        "qs_frac_chars_dup_paragraphs": ratio(r["para_dup_chars"], lt),
+        "qs_frac_dup_lines": ratio(r["line_dups"], r["n_lines"]),
+        "qs_frac_chars_dup_lines": ratio(r["line_dup_chars"], lt),
+    }
+    for k in (2, 3, 4):
+        c = r["top_%d_gram_chars" % k]
+        sig["qs_frac_chars_top_%dgram" % k] = \
+            ratio(c, lt) if c is not None else None
+    for k in range(5, 11):
+        sig["qs_frac_chars_dupe_%dgrams" % k] = \
+            ratio(r["dup_%d_gram_chars" % k], lt)
+    st = {}
+    reason, c4_text = c4_quality(text, [], st)
+    sig["qs_c4_num_sentences"] = st.get("num_sentences")
+    sig["qs_c4_frac_lines_kept"] = ratio(st["kept_lines"], st["lines"])
+    sig["qs_c4_javascript_lines"] = st["dropped_javascript"]
+    sig["qs_c4_policy_lines"] = st["dropped_policy"]
+    sig["qs_c4_lorem_ipsum"] = reason == "lorem_ipsum"
+    sig["qs_c4_curly_bracket"] = reason == "curly_bracket"
+    fw_text = c4_text if c4_text is not None else text
+    f = fineweb_stats(fw_text, words(fw_text))
+    for k in ("line_punct_ratio", "short_line_ratio", "char_dup_ratio",
+              "new_line_ratio"):
+        sig["qs_fw_" + k] = f[k]
+    return sig
 
 
 def unseen(shared, out_path):
@@ -440,6 +555,8 @@ def main():
         return unseen(args[1], args[2])
     if len(args) == 2 and args[0] == "--check":
         return check(args[1])
+    if len(args) == 4 and args[2] == "--annotated":
+        return write(args[0], args[1], args[3])
     if len(args) == 2:
         return write(args[0], args[1])
     print(__doc__, file=sys.stderr)

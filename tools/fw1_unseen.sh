@@ -2,7 +2,8 @@
 # The filter parity tests on documents the parity set does not have:
 # tools/fw1_oracle.py (checked against datatrove's own files first) writes
 # the expected decisions, texts, statistics, words and sentences of the
-# unseen set, then test_filter compares lib/filter and lib/nlp with them.
+# unseen set and compares every quality signal `thresh filter --annotate`
+# writes for it, then test_filter compares lib/filter and lib/nlp with them.
 # Usage: tools/fw1_unseen.sh BUILD_DIR SHARED_DATA [WORK_DIR]
 # Exit 77 (skipped) without NLTK (python3-nltk) or the shared data, unless
 # CI is set.
@@ -25,6 +26,9 @@ if [ "${THRESH_ORACLE_CHECK:-1}" != 0 ]; then
     $py "$here/fw1_oracle.py" --check "$shared/parity"
 fi
 $py "$here/fw1_oracle.py" --unseen "$shared" "$work/docs.jsonl"
-$py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work"
+"$build/cli/thresh" filter -q --annotate "$work/docs.jsonl" \
+    > "$work/annotated.jsonl"
+$py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work" \
+    --annotated "$work/annotated.jsonl"
 THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA="$work" \
     THRESH_SOURCE_ROOT="$here/.." "$build/tests/filter/test_filter"
