@@ -25,6 +25,10 @@ Usage:
       the same, and compare every quality signal `thresh filter
       --annotate` wrote for DOCS (ANNOTATED, same order; docs/filter.md,
       "Annotate mode") with this statement of it; exit 1 on a difference
+  tools/fw1_oracle.py --preset datatrove DOCS OUT_DIR --annotated ANNOTATED
+      the same comparison for `thresh filter --preset datatrove
+      --annotate` with the datatrove preset's rules (docs/filter.md,
+      "Presets"; the files written then are of that preset too)
   tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl
       write the documents of the unseen set: every text of
       extraction-dev and extraction-dev-cleaneval (the gold text and the
@@ -78,6 +82,62 @@ PUNCTUATION = set(_PUNCT_CHARS) | {
     chr(c) for lo, hi in ((0, 9), (11, 13), (13, 32), (127, 160))
     for c in range(lo, hi)}
 STOP_WORDS = {"the", "be", "to", "of", "and", "that", "have", "with"}
+FW1_ENDS = (".", "'", '"', "!", "?")
+
+# The `datatrove` preset (today's rules, docs/filter.md "Presets") instead
+# of fineweb-v1 when set by --preset datatrove: lines of Gopher repetition
+# split on runs of "\n", Gopher quality's PUNCTUATION_SET with the sentence
+# terminators and distinct stop words, FineWeb without blank lines, with
+# the sentence terminators and strict comparisons. The terminators are
+# Unicode's Sentence_Terminal (PropList.txt of Debian's unicode-data, 15.0,
+# as lib/filter takes them; datatrove lists 159 characters of its own).
+CURRENT = False
+
+
+def _terminals(path="/usr/share/unicode/PropList.txt"):
+    out = set()
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            body = line.split("#", 1)[0]
+            if ";" not in body or body.split(";")[1].strip() != \
+                    "Sentence_Terminal":
+                continue
+            span = body.split(";")[0].strip().split("..")
+            for c in range(int(span[0], 16), int(span[-1], 16) + 1):
+                out.add(chr(c))
+    return out
+
+
+TERMINALS = _terminals()
+
+
+def punctuation():
+    return PUNCTUATION | TERMINALS if CURRENT else PUNCTUATION
+
+
+def rep_lines(text):
+    return re.split(r"\n+", text) if CURRENT else text.splitlines()
+
+
+def stop_word_count(w):
+    if CURRENT:
+        return len(STOP_WORDS & set(w))
+    return sum(x in STOP_WORDS for x in w)
+
+
+def fw_lines(text):
+    lines = text.split("\n")
+    if CURRENT:
+        lines = [x for x in lines if x.strip() != ""]
+    return lines
+
+
+def fw_ends(line):
+    if CURRENT:
+        return line[-1:] in TERMINALS
+    return line.endswith(FW1_ENDS)
 CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 POLICY = ("terms of use", "privacy policy", "cookie policy", "uses cookies",
           "use of cookies", "use cookies")
@@ -125,7 +185,7 @@ def gopher_repetition(text, w):
         return "dup_para_frac"
     if c / len(text) > 0.2:
         return "dup_para_char_frac"
-    lines = text.splitlines()
+    lines = rep_lines(text)
     d, c = find_duplicates(lines)
     if d / len(lines) > 0.3:
         return "dup_line_frac"
@@ -142,7 +202,7 @@ def gopher_repetition(text, w):
 
 def gopher_quality(text, w):
     n_words = len(w)
-    nsw = [x for x in w if any(ch not in PUNCTUATION for ch in x)]
+    nsw = [x for x in w if any(ch not in punctuation() for ch in x)]
     if len(nsw) < 50:
         return "gopher_short_doc"
     if len(nsw) > 100000:
@@ -165,7 +225,7 @@ def gopher_quality(text, w):
         return "gopher_too_many_end_ellipsis"
     if sum(any(c.isalpha() for c in x) for x in w) / n_words < 0.8:
         return "gopher_below_alpha_threshold"
-    if sum(x in STOP_WORDS for x in w) < 2:
+    if stop_word_count(w) < 2:
         return "gopher_enough_stop_words"
     return None
 
@@ -218,7 +278,7 @@ def ratio(num, den):
 def repetition_stats(text, w):
     """Every statistic of gopher_repetition, whatever the decision."""
     paras = re.split(r"\n{2,}", text.strip())
-    lines = text.splitlines()
+    lines = rep_lines(text)
     st = {"len_text": len(text), "n_paragraphs": len(paras),
           "n_lines": len(lines), "n_words": len(w)}
     st["para_dups"], st["para_dup_chars"] = find_duplicates(paras)
@@ -233,7 +293,7 @@ def repetition_stats(text, w):
 
 def quality_stats(text, w):
     """Every statistic of gopher_quality, whatever the decision."""
-    nsw = [x for x in w if any(ch not in PUNCTUATION for ch in x)]
+    nsw = [x for x in w if any(ch not in punctuation() for ch in x)]
     lines = text.splitlines()
     n = len(w)
     return {
@@ -249,20 +309,20 @@ def quality_stats(text, w):
             len(lines)),
         "alpha_words_ratio": ratio(
             sum(any(c.isalpha() for c in x) for x in w), n),
-        "stop_words": sum(x in STOP_WORDS for x in w),
+        "stop_words": stop_word_count(w),
     }
 
 
 def fineweb_stats(text, w):
     """Every statistic of fineweb_quality, whatever the decision."""
-    lines = text.split("\n")
-    ends = (".", "'", '"', "!", "?")
+    lines = fw_lines(text)
     non_empty = [x for x in lines if x.strip() != ""]
     return {
         "n_lines": len(lines), "n_newlines": text.count("\n"),
         "n_words": len(w),
-        "line_punct_ratio": sum(x.endswith(ends) for x in lines) / len(lines),
-        "short_line_ratio": sum(len(x) <= 30 for x in lines) / len(lines),
+        "line_punct_ratio": ratio(sum(fw_ends(x) for x in lines), len(lines)),
+        "short_line_ratio": ratio(sum(len(x) <= 30 for x in lines),
+                                  len(lines)),
         "char_dup_ratio": ratio(find_duplicates(non_empty)[1],
                                 len(text.replace("\n", ""))),
         "new_line_ratio": ratio(text.count("\n"), len(w)),
@@ -270,14 +330,20 @@ def fineweb_stats(text, w):
 
 
 def fineweb_quality(text, w_of):
-    lines = text.split("\n")
-    ends = (".", "'", '"', "!", "?")
-    if sum(x.endswith(ends) for x in lines) / len(lines) <= 0.12:
+    lines = fw_lines(text)
+    if not lines:
+        return "empty"
+
+    def over(v, t):
+        return v > t if CURRENT else v >= t
+    punct = sum(fw_ends(x) for x in lines) / len(lines)
+    if punct < 0.12 or (punct == 0.12 and not CURRENT):
         return "line_punct_ratio"
-    if sum(len(x) <= 30 for x in lines) / len(lines) >= 0.67:
+    if over(sum(len(x) <= 30 for x in lines) / len(lines), 0.67):
         return "short_line_ratio"
     non_empty = [x for x in lines if x.strip() != ""]
-    if find_duplicates(non_empty)[1] / len(text.replace("\n", "")) >= 0.01:
+    if over(find_duplicates(non_empty)[1] / len(text.replace("\n", "")),
+            0.01):
         return "char_dup_ratio"
     if text.count("\n") / len(w_of(text)) > 0.3:
         return "list_ratio"
@@ -477,8 +543,9 @@ def signals(text):
         "qs_frac_lines_bullet": q["bullet_lines_ratio"],
         "qs_frac_lines_end_ellipsis": q["end_ellipsis_lines_ratio"],
         "qs_frac_alpha_words": q["alpha_words_ratio"],
-        "qs_stop_word_count": q["stop_words"],
-        "qs_stop_word_fraction": ratio(q["stop_words"], n),
+        # occurrences in both presets (the signal, not the rule)
+        "qs_stop_word_count": sum(x in STOP_WORDS for x in w),
+        "qs_stop_word_fraction": ratio(sum(x in STOP_WORDS for x in w), n),
         "qs_frac_unique_words": ratio(len(counts), n),
         "qs_unigram_entropy": -sum(c / n * math.log(c / n)
                                    for c in counts.values()) if n else None,
@@ -550,7 +617,18 @@ def unseen(shared, out_path):
 
 
 def main():
+    global CURRENT
     args = sys.argv[1:]
+    if args[:2] == ["--preset", "datatrove"]:
+        if not TERMINALS:
+            print("# no /usr/share/unicode/PropList.txt (unicode-data)")
+            return 1
+        CURRENT = True
+        args = args[2:]
+        if not (len(args) == 4 and args[2] == "--annotated"):
+            print("# --preset datatrove: only with --annotated (there are "
+                  "no datatrove files of today's rules to check against)")
+            return 2
     if len(args) == 3 and args[0] == "--unseen":
         return unseen(args[1], args[2])
     if len(args) == 2 and args[0] == "--check":

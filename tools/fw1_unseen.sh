@@ -3,7 +3,8 @@
 # tools/fw1_oracle.py (checked against datatrove's own files first) writes
 # the expected decisions, texts, statistics, words and sentences of the
 # unseen set and compares every quality signal `thresh filter --annotate`
-# writes for it, then test_filter compares lib/filter and lib/nlp with them.
+# writes for it (with both presets), then test_filter compares lib/filter
+# and lib/nlp with them.
 # Usage: tools/fw1_unseen.sh BUILD_DIR SHARED_DATA [WORK_DIR]
 # Exit 77 (skipped) without NLTK (python3-nltk) or the shared data, unless
 # CI is set.
@@ -30,5 +31,11 @@ $py "$here/fw1_oracle.py" --unseen "$shared" "$work/docs.jsonl"
     > "$work/annotated.jsonl"
 $py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work" \
     --annotated "$work/annotated.jsonl"
+# the datatrove preset (today's rules) has no datatrove files at all: its
+# signals and would-be decisions against the oracle's statement of it
+"$build/cli/thresh" filter -q --preset datatrove --annotate \
+    "$work/docs.jsonl" > "$work/annotated-datatrove.jsonl"
+$py "$here/fw1_oracle.py" --preset datatrove "$work/docs.jsonl" \
+    "$work/datatrove" --annotated "$work/annotated-datatrove.jsonl"
 THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA="$work" \
     THRESH_SOURCE_ROOT="$here/.." "$build/tests/filter/test_filter"
