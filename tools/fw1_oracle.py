@@ -29,6 +29,10 @@ Usage:
       the same comparison for `thresh filter --preset datatrove
       --annotate` with the datatrove preset's rules (docs/filter.md,
       "Presets"; the files written then are of that preset too)
+  tools/fw1_oracle.py --badwords LIST_DIR LANG DOCS ANNOTATED
+      compare qs_badwords of `thresh filter --annotate --set
+      filters.c4_badwords=true --set filters.default_language=LANG`
+      with the bad-words search stated here (badwords_regex())
   tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl
       write the documents of the unseen set: every text of
       extraction-dev and extraction-dev-cleaneval (the gold text and the
@@ -579,6 +583,40 @@ def signals(text):
     return sig
 
 
+def badwords_regex(list_dir, lang):
+    """The C4 bad-words search of docs/filter.md: datatrove's
+    C4BadWordsFilter as it states its intent (ja, th and zh match
+    anywhere, other languages between non-word characters or the text's
+    edges, over text.lower()), its allowlist removed from every list, and
+    the entries lowercased (lib/filter's choice; datatrove compares them as
+    they are)."""
+    path = os.path.join(list_dir, lang + ".json")
+    with open(path, encoding="utf-8") as f:
+        entries = {w.strip().lower() for w in json.load(f)}
+    entries -= {"sm", "\u30b0\u30ed", "\u5973\u306e\u5b50", "\u6027", ""}
+    alt = "|".join(re.escape(w) for w in entries)
+    if lang in ("ja", "th", "zh"):
+        return re.compile(alt)
+    return re.compile(r"(?:\W|^)(%s)(?:\W|$)" % alt)
+
+
+def badwords(list_dir, lang, docs_path, ann_path):
+    rx = badwords_regex(list_dir, lang)
+    n = bad = 0
+    with open(ann_path, encoding="utf-8") as ann:
+        for d, line in zip(read_jsonl(docs_path), ann):
+            got = json.loads(line).get("metadata", {}).get("qs_badwords")
+            want = rx.search(d["text"].lower()) is not None
+            n += 1
+            if got is not want:
+                bad += 1
+                if bad <= 10:
+                    print("#   %s %s: thresh %r oracle %r" % (
+                        lang, d["id"], got, want))
+    print("# bad words (%s): %d documents, %d differences" % (lang, n, bad))
+    return 1 if bad or not n else 0
+
+
 def unseen(shared, out_path):
     n = 0
     with open(out_path, "w", encoding="utf-8") as out:
@@ -619,6 +657,8 @@ def unseen(shared, out_path):
 def main():
     global CURRENT
     args = sys.argv[1:]
+    if len(args) == 5 and args[0] == "--badwords":
+        return badwords(*args[1:])
     if args[:2] == ["--preset", "datatrove"]:
         if not TERMINALS:
             print("# no /usr/share/unicode/PropList.txt (unicode-data)")

@@ -22,6 +22,7 @@
 #include <utf8proc.h>
 
 #include "thresh/filter.h"
+#include "thresh/json.h"
 #include "filter_text.h"
 #include "../core/banned.h"
 
@@ -109,45 +110,43 @@ static int add_word(struct word_list *l, size_t *cap, const char *w,
     return 0;
 }
 
-/* Parse a JSON array of strings (escapes \" \\ \/ \uXXXX handled). */
-static int parse_json_list(struct word_list *l, const char *s, size_t n)
+/*
+ * A JSON array of strings (the naughty-words files), read with the core
+ * JSON scanner: escapes and surrogate pairs decode as everywhere else, and
+ * anything but an array of strings is TH_EFORMAT at *err_off.
+ */
+static int parse_json_list(struct word_list *l, const char *s, size_t n,
+                           size_t *err_off)
 {
-    size_t cap = 0, i = 0;
-    char *buf = malloc(n + 1);
-    if (!buf)
+    const char *end = s + n, *p = th_json_skip_ws(s, end);
+    struct th_arena *a;
+    if (th_arena_new(&a, 0, 0) < 0)
         return TH_ENOMEM;
-    int rc = 0;
-    while (i < n && rc == 0) {
-        if (s[i] != '"') {
-            i++;
-            continue;
+    size_t cap = 0;
+    int rc = p < end && *p == '[' ? 0 : TH_EFORMAT;
+    if (rc == 0)
+        p = th_json_skip_ws(p + 1, end);
+    bool more = rc == 0 && !(p < end && *p == ']');
+    while (more && rc == 0) {
+        char *w;
+        size_t wl;
+        bool bad_utf8;
+        if (p == end || *p != '"' ||
+            th_json_decode_string(p, end, a, &w, &wl, &p, &bad_utf8) < 0) {
+            rc = TH_EFORMAT;
+            break;
         }
-        size_t o = 0;
-        i++;
-        while (i < n && s[i] != '"') {
-            if (s[i] == '\\' && i + 1 < n) {
-                char e = s[i + 1];
-                if (e == 'u' && i + 5 < n) {
-                    unsigned v = 0;
-                    sscanf(s + i + 2, "%4x", &v);
-                    utf8proc_uint8_t enc[4];
-                    utf8proc_ssize_t k = utf8proc_encode_char(
-                        (utf8proc_int32_t)v, enc);
-                    memcpy(buf + o, enc, (size_t)(k > 0 ? k : 0));
-                    o += (size_t)(k > 0 ? k : 0);
-                    i += 6;
-                    continue;
-                }
-                buf[o++] = e == 'n' ? '\n' : e == 't' ? '\t' : e;
-                i += 2;
-                continue;
-            }
-            buf[o++] = s[i++];
-        }
-        i++;
-        rc = add_word(l, &cap, buf, o);
+        rc = add_word(l, &cap, w, wl);
+        p = th_json_skip_ws(p, end);
+        if (p < end && *p == ',')
+            p = th_json_skip_ws(p + 1, end);
+        else if (p < end && *p == ']')
+            more = false;
+        else
+            rc = TH_EFORMAT;
     }
-    free(buf);
+    *err_off = (size_t)(p - s);
+    th_arena_free(a);
     return rc;
 }
 
@@ -166,12 +165,15 @@ static int parse_plain_list(struct word_list *l, const char *s, size_t n)
     return 0;
 }
 
-static int load_list(struct th_badwords *bw, size_t i)
+/* The list of language i: 0, TH_EIO when the directory has none (that
+ * language is then not filtered), or an error set in err (TH_ENOMEM, or
+ * TH_EFORMAT naming the file and byte offset). */
+static int load_list(struct th_badwords *bw, size_t i, struct th_error *err)
 {
     struct word_list *l = &bw->lists[i];
     char path[4096];
     char *data = NULL;
-    size_t len = 0;
+    size_t len = 0, off = 0;
     bool json = true;
     snprintf(path, sizeof(path), "%s/%s.json", bw->dir, languages[i]);
     int rc = th_read_file(path, 0, &data, &len);
@@ -181,12 +183,18 @@ static int load_list(struct th_badwords *bw, size_t i)
         rc = th_read_file(path, 0, &data, &len);
     }
     l->loaded = true;
+    if (rc == TH_ENOMEM)
+        return th_error_set(err, rc, "out of memory");
     if (rc < 0)
-        return rc;
-    rc = json ? parse_json_list(l, data, len) : parse_plain_list(l, data, len);
+        return TH_EIO;
+    rc = json ? parse_json_list(l, data, len, &off)
+              : parse_plain_list(l, data, len);
     free(data);
+    if (rc == TH_EFORMAT)
+        return th_error_set(err, rc, "%s: byte %zu: not a JSON array of "
+                            "strings", path, off);
     if (rc < 0)
-        return rc;
+        return th_error_set(err, rc, "out of memory");
     qsort(l->words, l->n, sizeof(*l->words), cmp_words);
     return 0;
 }
@@ -195,9 +203,9 @@ int th_badwords_load_all(struct th_badwords *bw, struct th_error *err)
 {
     size_t found = 0;
     for (size_t i = 0; i < N_LANGS; i++) {
-        int rc = load_list(bw, i);
-        if (rc == TH_ENOMEM)
-            return th_error_set(err, rc, "out of memory");
+        int rc = load_list(bw, i, err);
+        if (rc < 0 && rc != TH_EIO)
+            return rc;
         found += rc == 0;
     }
     if (!found)

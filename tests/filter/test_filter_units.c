@@ -950,7 +950,8 @@ static void badwords_word_boundaries(void)
     char path[128];
     snprintf(path, sizeof(path), "%s/en.json", dir);
     FILE *f = fopen(path, "w");
-    fputs("[\"ass\", \"two words\", \"sm\"]\n", f);
+    /* a surrogate pair escape: U+1F595 (F0 9F 96 95) */
+    fputs("[\"ass\", \"two words\", \"sm\", \"\\ud83d\\udd95\"]\n", f);
     fclose(f);
     snprintf(path, sizeof(path), "%s/zh.json", dir);
     f = fopen(path, "w");
@@ -971,6 +972,10 @@ static void badwords_word_boundaries(void)
         {"en", "two words here", true},
         {"en", "twowords", false},
         {"en", "sm is allow-listed", false},
+        {"en", "so \xf0\x9f\x96\x95 to you", true},
+        /* (?:\W|^) before it: "o" is \w, even before an emoji */
+        {"en", "so\xf0\x9f\x96\x95", false},
+        {"en", "so!\xf0\x9f\x96\x95!", true},
         {"zh", "\xe4\xbd\xa0\xe6\x98\xaf\xe5\x9d\x8f\xe8\x9b\x8b", true},
         {"zh", "\xe6\x80\xa7\xe5\x88\xab", false},
         {"xx", "ass", false},
@@ -986,6 +991,17 @@ static void badwords_word_boundaries(void)
         }
     }
     th_badwords_free(bw);
+    /* a list that is not a JSON array of strings: an error naming the
+     * file and the byte, not a language silently left unfiltered */
+    snprintf(path, sizeof(path), "%s/de.json", dir);
+    f = fopen(path, "w");
+    fputs("[\"gut\", 7]\n", f);
+    fclose(f);
+    CHECK(th_badwords_new(&bw, dir, &err) == 0);
+    CHECK(th_badwords_load_all(bw, &err) == TH_EFORMAT);
+    CHECK(strstr(err.msg, "de.json: byte 8") != NULL);
+    th_badwords_free(bw);
+    unlink(path);
     snprintf(path, sizeof(path), "%s/en.json", dir);
     unlink(path);
     snprintf(path, sizeof(path), "%s/zh.json", dir);
