@@ -380,10 +380,15 @@ int th_url_filter_check(const struct th_url_filter *uf, const char *url,
     char host[512];
     size_t hn = url_host(url, len, host, sizeof(host));
     if (hn && uf->domains.n) {
+        /* datatrove: the registered domain first ("domain"), then the
+         * full host ("subdomain") */
         const char *reg = registered_domain(uf, host, hn);
-        if (set_has(&uf->domains, host, hn) ||
-            (reg && set_has(&uf->domains, reg, hn - (size_t)(reg - host)))) {
+        if (reg && set_has(&uf->domains, reg, hn - (size_t)(reg - host))) {
             *reason_out = "domain";
+            return 0;
+        }
+        if (set_has(&uf->domains, host, hn)) {
+            *reason_out = "subdomain";
             return 0;
         }
     }

@@ -911,7 +911,7 @@ static void url_filter_ut1_lists_and_words(void)
     } cases[] = {
         {"https://www.bad-example.com/x", "domain"},
         {"http://bad-example.com", "domain"},
-        {"https://sub.other.org/", "domain"},
+        {"https://sub.other.org/", "subdomain"},  /* the full host */
         {"https://a.sub.other.org/", NULL},
         {"https://shop.example.net/bad/page.html", "url"},
         {"https://example.org/porn/1", "hard_blacklisted"},
