@@ -149,53 +149,109 @@ static bool match_email(const char *t, size_t n, size_t at, size_t *start,
 
 /* ---- IP addresses ------------------------------------------------------- */
 
-/* Python ipaddress.IPv4Address.is_global (3.11). */
+/*
+ * Python's ipaddress.is_global, as Debian's Python 3.11.2 has it (the
+ * interpreter of the parity set) and as every maintained Python since the
+ * CVE-2024-4032 fix does: the IANA special-purpose registries' "not
+ * globally reachable" networks, less their exceptions. Test pii_oracle
+ * (tools/pii_oracle.py) compares with the interpreter itself, edges of
+ * every range included.
+ */
+struct v4_net {
+    uint32_t net;   /* network address */
+    int bits;       /* prefix length */
+};
+
+static bool v4_in(uint32_t v, const struct v4_net *nets, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((v & (nets[i].bits ? ~0u << (32 - nets[i].bits) : 0)) ==
+            nets[i].net)
+            return true;
+    return false;
+}
+
+/* IPv4Address.is_private: in a private network and in no exception. */
+static bool ipv4_is_private(uint32_t v)
+{
+    static const struct v4_net private_nets[] = {
+        {0x00000000, 8}, {0x0a000000, 8}, {0x7f000000, 8},
+        {0xa9fe0000, 16}, {0xac100000, 12}, {0xc0000000, 24},
+        {0xc00000aa, 31}, {0xc0000200, 24}, {0xc0a80000, 16},
+        {0xc6120000, 15}, {0xc6336400, 24}, {0xcb007100, 24},
+        {0xf0000000, 4}, {0xffffffff, 32},
+    };
+    static const struct v4_net exceptions[] = {
+        {0xc0000009, 32}, {0xc000000a, 32},     /* 192.0.0.9, 192.0.0.10 */
+    };
+    return v4_in(v, private_nets, sizeof(private_nets) /
+                                  sizeof(private_nets[0])) &&
+           !v4_in(v, exceptions, sizeof(exceptions) / sizeof(exceptions[0]));
+}
+
+/* IPv4Address.is_global: neither private nor in 100.64.0.0/10. */
 static bool ipv4_is_global(const uint8_t a[4])
 {
     uint32_t v = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) |
                  ((uint32_t)a[2] << 8) | a[3];
-    static const struct {
-        uint32_t net;   /* network address */
-        int bits;       /* prefix length */
-    } not_global[] = {
-        {0x00000000, 8}, {0x0a000000, 8}, {0x7f000000, 8},
-        {0xa9fe0000, 16}, {0xac100000, 12}, {0xc0000000, 29},
-        {0xc00000aa, 31}, {0xc0000200, 24}, {0xc0a80000, 16},
-        {0xc6120000, 15}, {0xc6336400, 24}, {0xcb007100, 24},
-        {0xf0000000, 4}, {0xffffffff, 32}, {0x64400000, 10},
-    };
-    for (size_t i = 0; i < sizeof(not_global) / sizeof(not_global[0]); i++) {
-        uint32_t mask = not_global[i].bits ? ~0u << (32 - not_global[i].bits)
-                                           : 0;
-        if ((v & mask) == not_global[i].net)
-            return false;
-    }
-    return true;
+    return (v & 0xffc00000u) != 0x64400000u && !ipv4_is_private(v);
 }
 
-/* Python ipaddress.IPv6Address.is_global (3.11), main ranges. */
+struct v6_net {
+    uint8_t net[16];    /* network address */
+    int bits;           /* prefix length */
+};
+
+static bool v6_in(const uint8_t a[16], const struct v6_net *nets, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int bits = nets[i].bits, k = 0;
+        for (; bits >= 8; k++, bits -= 8)
+            if (a[k] != nets[i].net[k])
+                break;
+        if (bits >= 8)
+            continue;
+        if (bits == 0 || ((a[k] ^ nets[i].net[k]) &
+                          (uint8_t)(0xff << (8 - bits))) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* IPv6Address.is_global: not is_private, where an IPv4-mapped address
+ * (::ffff:a.b.c.d) is private as its IPv4 address is (so ::ffff:100.64.x.x
+ * is global, as Python has it). */
 static bool ipv6_is_global(const uint8_t a[16])
 {
-    static const uint8_t zero[16];
-    if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
-        return false;                           /* :: and ::1 */
-    if (!memcmp(a, zero, 10) && a[10] == 0xff && a[11] == 0xff)
-        return false;                           /* ::ffff:0:0/96 */
-    if (a[0] == 0x01 && a[1] == 0x00 && !memcmp(a + 2, zero, 6))
-        return false;                           /* 100::/64 */
-    if (a[0] == 0x20 && a[1] == 0x01 && a[2] < 0x02)
-        return false;                           /* 2001::/23 */
-    if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8)
-        return false;                           /* 2001:db8::/32 */
-    if (a[0] == 0x20 && a[1] == 0x02)
-        return false;                           /* 2002::/16 */
-    if ((a[0] & 0xfe) == 0xfc)
-        return false;                           /* fc00::/7 */
-    if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
-        return false;                           /* fe80::/10 */
-    if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
-        return false;                           /* fec0::/10 */
-    return true;
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0xff, 0xff};
+    if (!memcmp(a, mapped, 12))
+        return !ipv4_is_private(((uint32_t)a[12] << 24) |
+                                ((uint32_t)a[13] << 16) |
+                                ((uint32_t)a[14] << 8) | a[15]);
+    static const struct v6_net private_nets[] = {
+        {{0}, 128},                                         /* :: */
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
+        {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},                  /* 64:ff9b:1:: */
+        {{0x01}, 64},                                       /* 100::/64 */
+        {{0x20, 0x01}, 23},                                 /* 2001::/23 */
+        {{0x20, 0x01, 0x0d, 0xb8}, 32},                     /* 2001:db8:: */
+        {{0x20, 0x02}, 16},                                 /* 2002::/16 */
+        {{0xfc}, 7},                                        /* fc00::/7 */
+        {{0xfe, 0x80}, 10},                                 /* fe80::/10 */
+    };
+    static const struct v6_net exceptions[] = {
+        {{0x20, 0x01, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},
+        {{0x20, 0x01, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 128},
+        {{0x20, 0x01, 0, 3}, 32},                           /* 2001:3:: */
+        {{0x20, 0x01, 0, 4, 0x01, 0x12}, 48},               /* 2001:4:112:: */
+        {{0x20, 0x01, 0, 0x20}, 28},                        /* 2001:20:: */
+        {{0x20, 0x01, 0, 0x30}, 28},                        /* 2001:30:: */
+    };
+    return !(v6_in(a, private_nets, sizeof(private_nets) /
+                                    sizeof(private_nets[0])) &&
+             !v6_in(a, exceptions, sizeof(exceptions) /
+                                   sizeof(exceptions[0])));
 }
 
 /* Dotted quad at t[s]: 4 decimal octets 0..255, no leading zeros beyond
