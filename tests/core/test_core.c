@@ -322,6 +322,13 @@ static void format_double_matches_linear_search(void)
     }
     for (int e = -320; e <= 308; e++, n++)
         bad += !format_same(pow(10.0, e));
+    /* short mantissas at every exponent around the fixed/scientific
+     * switch (the 15-digit shortcut's one case of its own) */
+    for (int e = -8; e <= 18; e++)
+        for (int k = 1; k < 2000; k += 13, n += 2) {
+            bad += !format_same((double)k * pow(10.0, e));
+            bad += !format_same(-(double)k / 7 * pow(10.0, e));
+        }
     bad += !format_same(0.0) + !format_same(-0.0) + !format_same(NAN) +
            !format_same(INFINITY) + !format_same(-INFINITY) +
            !format_same(DBL_MAX) + !format_same(DBL_MIN) +
