@@ -50,9 +50,13 @@ suite() {
 suite "build (gcc, -Werror)" build-test "" -- \
     --buildtype=debugoptimized -Dwerror=true
 # every SSE2 fast path has a plain C fallback; this runs the suite on those
-suite "portable build (SIMD paths off: -U__SSE2__)" build-nosimd "" -- \
+# (the "oracle" suite, minutes of Python that no build changes, runs in the
+# first build only)
+suite "portable build (SIMD paths off: -U__SSE2__)" build-nosimd \
+    "--no-suite oracle" -- \
     --buildtype=debugoptimized -Dwerror=true -Dc_args=-U__SSE2__
-CC=clang suite "ASan+UBSan" build-asan "--timeout-multiplier 4" -- \
+CC=clang suite "ASan+UBSan" build-asan \
+    "--timeout-multiplier 4 --no-suite oracle" -- \
     --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
     -Darena_debug=true -Dc_args=-fno-sanitize-recover=all
 
