@@ -33,10 +33,11 @@ Usage:
       compare qs_badwords of `thresh filter --annotate --set
       filters.c4_badwords=true --set filters.default_language=LANG`
       with the bad-words search stated here (badwords_regex())
-  tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl
+  tools/fw1_oracle.py --unseen SHARED_DATA DOCS.jsonl [EXTRACTED_DIR]
       write the documents of the unseen set: every text of
       extraction-dev and extraction-dev-cleaneval (the gold text and the
-      three naive dumps of each page) and langid-dev's paragraphs, alone
+      three naive dumps of each page; and, given EXTRACTED_DIR, `thresh
+      extract`'s text of each page) and langid-dev's paragraphs, alone
       and six of a language to a document (tools/fw1_unseen.sh runs it
       all; the meson test filter_unseen calls that)
 """
@@ -617,7 +618,7 @@ def badwords(list_dir, lang, docs_path, ann_path):
     return 1 if bad or not n else 0
 
 
-def unseen(shared, out_path):
+def unseen(shared, out_path, extracted=None):
     n = 0
     with open(out_path, "w", encoding="utf-8") as out:
         def put(doc_id, text, source):
@@ -637,6 +638,12 @@ def unseen(shared, out_path):
                                   errors="replace") as f:
                             put("%s/%s/%s" % (ds, page, name), f.read(),
                                 ds + "/" + name)
+        # what thresh's own extraction gives for those pages, when the
+        # caller extracted them (EXTRACTED_DIR/<set>_<page>.txt)
+        for name in sorted(os.listdir(extracted)) if extracted else ():
+            with open(os.path.join(extracted, name), encoding="utf-8",
+                      errors="replace") as f:
+                put("extracted/" + name[:-4], f.read(), "thresh-extract")
         by_lang = {}
         with open(os.path.join(shared, "langid-dev", "dev.tsv"),
                   encoding="utf-8") as f:
@@ -669,8 +676,8 @@ def main():
             print("# --preset datatrove: only with --annotated (there are "
                   "no datatrove files of today's rules to check against)")
             return 2
-    if len(args) == 3 and args[0] == "--unseen":
-        return unseen(args[1], args[2])
+    if len(args) in (3, 4) and args[0] == "--unseen":
+        return unseen(*args[1:])
     if len(args) == 2 and args[0] == "--check":
         return check(args[1])
     if len(args) == 4 and args[2] == "--annotated":

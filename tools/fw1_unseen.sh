@@ -26,7 +26,16 @@ mkdir -p "$work"
 if [ "${THRESH_ORACLE_CHECK:-1}" != 0 ]; then
     $py "$here/fw1_oracle.py" --check "$shared/parity"
 fi
-$py "$here/fw1_oracle.py" --unseen "$shared" "$work/docs.jsonl"
+# thresh's own extraction of every shared HTML page: the text the pipeline
+# hands the filters
+mkdir -p "$work/extracted"
+for page in "$shared"/extraction-dev*/*/source.html; do
+    set_page=$(basename "$(dirname "$(dirname "$page")")")_$(basename \
+        "$(dirname "$page")")
+    "$build/cli/thresh" extract "$page" > "$work/extracted/$set_page.txt"
+done
+$py "$here/fw1_oracle.py" --unseen "$shared" "$work/docs.jsonl" \
+    "$work/extracted"
 "$build/cli/thresh" filter -q --annotate "$work/docs.jsonl" \
     > "$work/annotated.jsonl"
 $py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work" \
