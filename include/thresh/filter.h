@@ -315,9 +315,10 @@ int th_url_filter_add_word(struct th_url_filter *uf, int kind,
                            struct th_error *err);
 
 /*
- * Check url. *reason_out is NULL (keep) or "domain", "url",
- * "hard_blacklisted", "soft_blacklisted", "blacklisted_subword" (the
- * strings datatrove's URLFilter uses). Lock-free; arena is scratch.
+ * Check url. *reason_out is NULL (keep) or "domain" (registered domain
+ * listed), "subdomain" (full host listed), "url", "hard_blacklisted",
+ * "soft_blacklisted", "blacklisted_subword" (the strings datatrove's
+ * URLFilter uses). Lock-free; arena is scratch.
  */
 int th_url_filter_check(const struct th_url_filter *uf, const char *url,
                         size_t len, struct th_arena *arena,
