@@ -37,8 +37,9 @@ Usage:
       write the documents of the unseen set: every text of
       extraction-dev and extraction-dev-cleaneval (the gold text and the
       three naive dumps of each page; and, given EXTRACTED_DIR, `thresh
-      extract`'s text of each page) and langid-dev's paragraphs, alone
-      and six of a language to a document (tools/fw1_unseen.sh runs it
+      extract`'s text of each page), langid-dev's paragraphs, alone
+      and six of a language to a document, and 1,000 seeded adversarial
+      documents (adversarial()) (tools/fw1_unseen.sh runs it
       all; the meson test filter_unseen calls that)
 """
 import functools
@@ -46,6 +47,7 @@ import gzip
 import json
 import math
 import os
+import random
 import re
 import sys
 
@@ -618,6 +620,47 @@ def badwords(list_dir, lang, docs_path, ann_path):
     return 1 if bad or not n else 0
 
 
+def adversarial(put):
+    """1,000 seeded documents aimed at the Python string semantics the
+    rules lean on: C4's keywords spelled with characters lower() maps
+    specially (dotted and dotless I, the Kelvin sign, long s, no-break and
+    thin spaces), citations with other scripts' digits, every splitlines()
+    break, bullets, ellipses, words over 1,000 characters."""
+    rng = random.Random(3)
+    keys = ["lorem ipsum", "javascript", "terms of use", "privacy policy",
+            "cookie policy", "uses cookies", "use of cookies", "use cookies",
+            "{"]
+    spell = {"i": "iI\u0130\u0131", "k": "kK\u212a", "s": "sS\u017f",
+             "o": "oO", "c": "cC", "e": "eE", " ": " \u00a0\u2009"}
+    cites = ["[12]", "[\u0661\u0662]", "[\u0967]", "[\uff11\uff12]", "[]",
+             "[edit]", "[citation needed]", "[Citation needed]", "[ 1]",
+             "[1a]", "[\u00b2]", "[\u2460]", "[1]]", "[[2]"]
+    breaks = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e",
+              "\x85", "\u2028", "\u2029", "\n\n"]
+    lines = ["The quick brown fox jumps over the lazy dog near the river.",
+             "She sells sea shells by the sea shore every summer morning!",
+             "A journey of a thousand miles begins with a single step?",
+             "Many people enjoy reading books in the quiet library \u2026",
+             "Our team reviewed the results and published a report.\u3002",
+             "word word", "   padded line with spaces and a tab\t ",
+             "\u2022 bullet item line here.", "- dash item line here...",
+             "x" * 1001 + " long word line here.", "short."]
+    for i in range(1000):
+        parts = []
+        for _ in range(rng.randint(3, 14)):
+            words = rng.choice(lines).split(" ")
+            if rng.random() < 0.3:
+                k = rng.choice(keys)
+                words.insert(rng.randrange(len(words) + 1), "".join(
+                    rng.choice(spell.get(ch, ch)) for ch in k))
+            if rng.random() < 0.3:
+                words.insert(rng.randrange(len(words) + 1), rng.choice(cites))
+            line = " ".join(words)
+            parts.append(line.upper() if rng.random() < 0.1 else line)
+            parts.append(rng.choice(breaks))
+        put("adversarial/%d" % i, "".join(parts), "adversarial")
+
+
 def unseen(shared, out_path, extracted=None):
     n = 0
     with open(out_path, "w", encoding="utf-8") as out:
@@ -657,6 +700,7 @@ def unseen(shared, out_path, extracted=None):
             for k in range(0, len(paras), 6):
                 put("langid-dev/%s/joined-%d" % (lang, k),
                     "\n".join(paras[k:k + 6]), "langid-dev")
+        adversarial(put)
     print("# %d documents written to %s" % (n, out_path))
     return 0
 
