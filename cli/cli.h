@@ -37,6 +37,8 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * NLTK's on a few percent of documents.
  */
 void cli_check_punkt(const struct th_config *cfg);
+/* Warn when the URL filter has domain lists but no Public Suffix List. */
+void cli_check_suffix_list(const struct th_config *cfg);
 
 /*
  * Read a whole file (or stdin for "-" / NULL) into a malloc'd NUL-terminated

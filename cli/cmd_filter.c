@@ -128,6 +128,7 @@ int cmd_filter(int argc, char **argv)
     struct th_error err = {0};
     struct stage_run filters, redact = {0};
     cli_check_punkt(cfg);
+    cli_check_suffix_list(cfg);
     if (stage_open(&filters, "filters", cfg, &err) < 0 ||
         (pii && stage_open(&redact, "pii", cfg, &err) < 0)) {
         cli_error("%s", err.msg);

@@ -382,6 +382,7 @@ int cmd_run(int argc, char **argv)
         for (const char *q = list; (q = strstr(q, "filters")); q += n)
             if ((q == list || q[-1] == ',') && (q[n] == ',' || !q[n])) {
                 cli_check_punkt(cfg);
+                cli_check_suffix_list(cfg);
                 break;
             }
     }

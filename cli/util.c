@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "thresh/filter.h"
 #include "thresh/nlp.h"
 
 int cli_verbosity = 1;
@@ -50,6 +51,24 @@ void cli_check_punkt(const struct th_config *cfg)
                  "golang-gopkg-neurosnap-sentences.v1-dev or set "
                  "THRESH_PUNKT_DIR; filters.punkt=builtin to choose it)");
     th_nlp_free(nlp);
+}
+
+void cli_check_suffix_list(const struct th_config *cfg)
+{
+    const char *d = cfg ? th_config_get(cfg, "filters.url.domains") : NULL;
+    if (!d || !*d)
+        return;
+    struct th_url_filter *uf;
+    struct th_url_filter_opts o = {0};
+    struct th_error err = {0};
+    if (th_url_filter_new(&uf, &o, &err) < 0)
+        return;   /* the stage itself reports it */
+    if (!th_url_filter_suffix_list(uf))
+        cli_warn("no Public Suffix List found (install publicsuffix or set "
+                 "THRESH_PSL_PATH): the URL filter takes a host's last two "
+                 "labels as its registered domain (wrong for co.uk and the "
+                 "like)");
+    th_url_filter_free(uf);
 }
 
 void cli_info(const char *fmt, ...)

@@ -298,6 +298,11 @@ int th_url_filter_new(struct th_url_filter **out,
                       struct th_error *err);
 void th_url_filter_free(struct th_url_filter *uf);
 
+/* The Public Suffix List uf read (Debian's publicsuffix file, or the path
+ * in $THRESH_PSL_PATH), or NULL when none was found: registered domains
+ * then fall back to the last two labels (the CLI warns). */
+const char *th_url_filter_suffix_list(const struct th_url_filter *uf);
+
 /* Kinds of URL word lists (th_url_filter_add_word). */
 enum th_url_word_kind {
     TH_URL_BANNED_WORD = 0,       /* a URL word equal to it drops */

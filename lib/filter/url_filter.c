@@ -105,6 +105,7 @@ struct th_url_filter {
     struct str_set psl_rules;     /* public suffixes */
     struct str_set psl_wild;      /* "*.X" rules, stored as X */
     struct str_set psl_except;    /* "!X" rules, stored as X */
+    char *psl_path;               /* the list read, or NULL */
 };
 
 static bool is_alnum(char c)
@@ -241,12 +242,20 @@ static int add_psl_line(struct th_url_filter *uf, const char *line,
     return rc < 0 ? th_error_set(err, TH_ENOMEM, "out of memory") : 0;
 }
 
-/* Read the ICANN section of the Public Suffix List, if installed. */
+/* Read the ICANN section of the Public Suffix List, if installed
+ * ($THRESH_PSL_PATH names another file). */
 static int load_psl(struct th_url_filter *uf, struct th_error *err)
 {
-    FILE *f = fopen(PSL_PATH, "r");
+    const char *path = getenv("THRESH_PSL_PATH");
+    if (!path || !*path)
+        path = PSL_PATH;
+    FILE *f = fopen(path, "r");
     if (!f)
         return 0;
+    if (!(uf->psl_path = strdup(path))) {
+        fclose(f);
+        return th_error_set(err, TH_ENOMEM, "out of memory");
+    }
     char line[512];
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof(line), f)) {
@@ -291,10 +300,16 @@ int th_url_filter_new(struct th_url_filter **out,
     return 0;
 }
 
+const char *th_url_filter_suffix_list(const struct th_url_filter *uf)
+{
+    return uf->psl_path;
+}
+
 void th_url_filter_free(struct th_url_filter *uf)
 {
     if (!uf)
         return;
+    free(uf->psl_path);
     set_free(&uf->domains);
     set_free(&uf->urls);
     set_free(&uf->banned);

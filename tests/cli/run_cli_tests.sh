@@ -139,6 +139,22 @@ run "$work/pkbad" -s filters --set filters.punkt=/nonexistent.json \
     "$pk_in"
 check "a missing filters.punkt file fails the run (exit 2)" test "$rc" -eq 2
 
+# --- the URL filter without a Public Suffix List warns ---------------------
+printf 'example.co.uk\n' > "$work/psl-domains"
+printf '%s\n' '{"id": "u", "text": "x", "url": "https://a.example.co.uk/"}' \
+    > "$work/psl-in.jsonl"
+THRESH_PSL_PATH=/nonexistent run "$work/pslwarn" -s filters \
+    --set filters.url.domains="$work/psl-domains" "$work/psl-in.jsonl"
+check "no Public Suffix List: the URL filter warns" \
+    grep -q "no Public Suffix List found" "$work/pslwarn.err"
+run "$work/pslquiet" -s filters \
+    --set filters.url.domains="$work/psl-domains" "$work/psl-in.jsonl"
+check "with the Public Suffix List: no warning" \
+    sh -c "test $rc -eq 0 && ! grep -q 'Public Suffix' '$work/pslquiet.err'"
+check "with the Public Suffix List: example.co.uk is a registered domain" \
+    sh -c "zstdcat '$work/pslquiet/rejects/'* | \
+           grep -q '\"filter_reason\":\"domain\"'"
+
 # --- determinism: 1, 2 and 8 threads, small batches, default stages ----------
 inputs=("$src/examples")
 for j in 1 2 8; do
