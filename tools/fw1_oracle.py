@@ -13,6 +13,9 @@ files (--check): it must agree with them on every document before its
 output on other documents means anything.
 
 Usage:
+  tools/fw1_oracle.py [--thresholds FILE] ...
+      every mode below with thresholds other than the preset's (a JSON
+      object of filters.* keys: T below), as `thresh --set` takes them
   tools/fw1_oracle.py --check PARITY_DIR
       compare with datatrove's expected files (decisions, reasons, C4's
       text, the chain's text and every statistic both have); exit 1 on
@@ -29,6 +32,12 @@ Usage:
       the same comparison for `thresh filter --preset datatrove
       --annotate` with the datatrove preset's rules (docs/filter.md,
       "Presets"; the files written then are of that preset too)
+  tools/fw1_oracle.py --random-thresholds SEED LO HI OUT.json
+      every threshold scaled by a seeded factor in [LO, HI]: OUT.json for
+      --thresholds, and the matching `--set` options printed
+  tools/fw1_oracle.py --chain DOCS KEPT REJECTS
+      compare `thresh filter --rejects REJECTS DOCS > KEPT` (drop mode,
+      with the same thresholds) with the chain
   tools/fw1_oracle.py --badwords LIST_DIR LANG DOCS ANNOTATED
       compare qs_badwords of `thresh filter --annotate --set
       filters.c4_badwords=true --set filters.default_language=LANG`
@@ -90,6 +99,45 @@ PUNCTUATION = set(_PUNCT_CHARS) | {
     for c in range(lo, hi)}
 STOP_WORDS = {"the", "be", "to", "of", "and", "that", "have", "with"}
 FW1_ENDS = (".", "'", '"', "!", "?")
+
+# Every threshold, by its thresh configuration key (filters.<key>), at the
+# preset's default; --thresholds FILE (a JSON object) overrides some.
+T = {
+    "gopher_repetition.dup_para_frac": 0.3,
+    "gopher_repetition.dup_para_char_frac": 0.2,
+    "gopher_repetition.dup_line_frac": 0.3,
+    "gopher_repetition.dup_line_char_frac": 0.2,
+    "gopher_repetition.top_2_gram_frac": 0.2,
+    "gopher_repetition.top_3_gram_frac": 0.18,
+    "gopher_repetition.top_4_gram_frac": 0.16,
+    "gopher_repetition.dup_5_gram_frac": 0.15,
+    "gopher_repetition.dup_6_gram_frac": 0.14,
+    "gopher_repetition.dup_7_gram_frac": 0.13,
+    "gopher_repetition.dup_8_gram_frac": 0.12,
+    "gopher_repetition.dup_9_gram_frac": 0.11,
+    "gopher_repetition.dup_10_gram_frac": 0.1,
+    "gopher_quality.min_doc_words": 50,
+    "gopher_quality.max_doc_words": 100000,
+    "gopher_quality.min_avg_word_length": 3,
+    "gopher_quality.max_avg_word_length": 10,
+    "gopher_quality.max_symbol_word_ratio": 0.1,
+    "gopher_quality.max_bullet_lines_ratio": 0.9,
+    "gopher_quality.max_ellipsis_lines_ratio": 0.3,
+    "gopher_quality.max_non_alpha_words_ratio": 0.8,
+    "gopher_quality.min_stop_words": 2,
+    "c4_quality.min_num_sentences": 5,
+    "c4_quality.min_words_per_line": 3,
+    "c4_quality.max_word_length": 1000,
+    "fineweb_quality.line_punct_thr": 0.12,
+    "fineweb_quality.short_line_thr": 0.67,
+    "fineweb_quality.short_line_length": 30,
+    "fineweb_quality.char_duplicates_ratio": 0.01,
+    "fineweb_quality.new_line_ratio": 0.3,
+}
+
+
+def t(key):
+    return T[key]
 
 # The `datatrove` preset (today's rules, docs/filter.md "Presets") instead
 # of fineweb-v1 when set by --preset datatrove: lines of Gopher repetition
@@ -188,21 +236,23 @@ def dup_ngram_chars(w, n):
 def gopher_repetition(text, w):
     paras = re.split(r"\n{2,}", text.strip())
     d, c = find_duplicates(paras)
-    if d / len(paras) > 0.3:
+    if d / len(paras) > t("gopher_repetition.dup_para_frac"):
         return "dup_para_frac"
-    if c / len(text) > 0.2:
+    if c / len(text) > t("gopher_repetition.dup_para_char_frac"):
         return "dup_para_char_frac"
     lines = rep_lines(text)
     d, c = find_duplicates(lines)
-    if d / len(lines) > 0.3:
+    if d / len(lines) > t("gopher_repetition.dup_line_frac"):
         return "dup_line_frac"
-    if c / len(text) > 0.2:
+    if c / len(text) > t("gopher_repetition.dup_line_char_frac"):
         return "dup_line_char_frac"
-    for n, t in ((2, 0.2), (3, 0.18), (4, 0.16)):
-        if len(w) - n + 1 > 0 and top_ngram_chars(w, n) / len(text) > t:
+    for n in (2, 3, 4):
+        if len(w) - n + 1 > 0 and top_ngram_chars(w, n) / len(text) > \
+                t("gopher_repetition.top_%d_gram_frac" % n):
             return "top_%d_gram" % n
-    for n, t in ((5, .15), (6, .14), (7, .13), (8, .12), (9, .11), (10, .1)):
-        if dup_ngram_chars(w, n) / len(text) > t:
+    for n in range(5, 11):
+        if dup_ngram_chars(w, n) / len(text) > \
+                t("gopher_repetition.dup_%d_gram_frac" % n):
             return "duplicated_%d_n_grams" % n
     return None
 
@@ -210,29 +260,33 @@ def gopher_repetition(text, w):
 def gopher_quality(text, w):
     n_words = len(w)
     nsw = [x for x in w if any(ch not in punctuation() for ch in x)]
-    if len(nsw) < 50:
+    if len(nsw) < t("gopher_quality.min_doc_words"):
         return "gopher_short_doc"
-    if len(nsw) > 100000:
+    if len(nsw) > t("gopher_quality.max_doc_words"):
         return "gopher_long_doc"
     avg = sum(len(x) for x in nsw) / len(nsw)
-    if avg < 3:
+    if avg < t("gopher_quality.min_avg_word_length"):
         return "gopher_below_avg_threshold"
-    if avg > 10:
+    if avg > t("gopher_quality.max_avg_word_length"):
         return "gopher_above_avg_threshold"
-    if text.count("#") / n_words > 0.1:
+    if text.count("#") / n_words > t("gopher_quality.max_symbol_word_ratio"):
         return "gopher_too_many_hashes"
-    if (text.count("...") + text.count("\u2026")) / n_words > 0.1:
+    if (text.count("...") + text.count("\u2026")) / n_words > \
+            t("gopher_quality.max_symbol_word_ratio"):
         return "gopher_too_many_ellipsis"
     lines = text.splitlines()
     if sum(s.lstrip().startswith(("\u2022", "-"))
-           for s in lines) / len(lines) > 0.9:
+           for s in lines) / len(lines) > \
+            t("gopher_quality.max_bullet_lines_ratio"):
         return "gopher_too_many_bullets"
     if sum(s.rstrip().endswith(("...", "\u2026"))
-           for s in lines) / len(lines) > 0.3:
+           for s in lines) / len(lines) > \
+            t("gopher_quality.max_ellipsis_lines_ratio"):
         return "gopher_too_many_end_ellipsis"
-    if sum(any(c.isalpha() for c in x) for x in w) / n_words < 0.8:
+    if sum(any(c.isalpha() for c in x) for x in w) / n_words < \
+            t("gopher_quality.max_non_alpha_words_ratio"):
         return "gopher_below_alpha_threshold"
-    if stop_word_count(w) < 2:
+    if stop_word_count(w) < t("gopher_quality.min_stop_words"):
         return "gopher_enough_stop_words"
     return None
 
@@ -249,11 +303,11 @@ def c4_quality(text, c4_lines, st):
         st["lines"] += 1
         line = line.strip()
         ws = line.split()
-        if any(len(x) > 1000 for x in ws):
+        if any(len(x) > t("c4_quality.max_word_length") for x in ws):
             st["dropped_too_long_word"] += 1
             continue
         line = CITATION.sub("", line)
-        if len(ws) < 3:
+        if len(ws) < t("c4_quality.min_words_per_line"):
             st["dropped_too_few_words"] += 1
             continue
         low = line.lower()
@@ -273,7 +327,7 @@ def c4_quality(text, c4_lines, st):
         st["kept_lines"] += 1
         kept.append(line)
     st["num_sentences"] = n_sent
-    if n_sent < 5:
+    if n_sent < t("c4_quality.min_num_sentences"):
         return "too_few_sentences", None
     return None, "\n".join(kept).strip()
 
@@ -328,8 +382,9 @@ def fineweb_stats(text, w):
         "n_lines": len(lines), "n_newlines": text.count("\n"),
         "n_words": len(w),
         "line_punct_ratio": ratio(sum(fw_ends(x) for x in lines), len(lines)),
-        "short_line_ratio": ratio(sum(len(x) <= 30 for x in lines),
-                                  len(lines)),
+        "short_line_ratio": ratio(
+            sum(len(x) <= t("fineweb_quality.short_line_length")
+                for x in lines), len(lines)),
         "char_dup_ratio": ratio(find_duplicates(non_empty)[1],
                                 len(text.replace("\n", ""))),
         "new_line_ratio": ratio(text.count("\n"), len(w)),
@@ -344,15 +399,19 @@ def fineweb_quality(text, w_of):
     def over(v, t):
         return v > t if CURRENT else v >= t
     punct = sum(fw_ends(x) for x in lines) / len(lines)
-    if punct < 0.12 or (punct == 0.12 and not CURRENT):
+    thr = t("fineweb_quality.line_punct_thr")
+    if punct < thr or (punct == thr and not CURRENT):
         return "line_punct_ratio"
-    if over(sum(len(x) <= 30 for x in lines) / len(lines), 0.67):
+    short = t("fineweb_quality.short_line_length")
+    if over(sum(len(x) <= short for x in lines) / len(lines),
+            t("fineweb_quality.short_line_thr")):
         return "short_line_ratio"
     non_empty = [x for x in lines if x.strip() != ""]
     if over(find_duplicates(non_empty)[1] / len(text.replace("\n", "")),
-            0.01):
+            t("fineweb_quality.char_duplicates_ratio")):
         return "char_dup_ratio"
-    if text.count("\n") / len(w_of(text)) > 0.3:
+    if text.count("\n") / len(w_of(text)) > \
+            t("fineweb_quality.new_line_ratio"):
         return "list_ratio"
     return None
 
@@ -586,6 +645,56 @@ def signals(text):
     return sig
 
 
+def random_thresholds(seed, lo, hi, out_path):
+    """Every threshold of T scaled by a seeded factor in [lo, hi] (integers
+    rounded, at least 1): written to out_path for --thresholds, and printed
+    as the `--set` options thresh takes."""
+    rng = random.Random(int(seed))
+    over = {}
+    for k, v in T.items():
+        f = rng.uniform(float(lo), float(hi))
+        over[k] = max(1, round(v * f)) if isinstance(v, int) \
+            else round(v * f, 4)
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(over, f)
+    print(" ".join("--set filters.%s=%s" % kv for kv in over.items()))
+    return 0
+
+
+def chain(docs_path, kept_path, rejects_path):
+    """Compare `thresh filter --rejects REJECTS DOCS > KEPT` (drop mode)
+    with the chain: the same documents kept, with C4's text, and the same
+    reason for each dropped one."""
+    kept, rejected = {}, {}
+    with open(kept_path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            kept[d["id"]] = d["text"]
+    with open(rejects_path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            rejected[d["id"]] = d.get("metadata", {}).get("filter_reason")
+    n = bad = n_kept = 0
+    for d in read_jsonl(docs_path):
+        want = judge(d["id"], d["text"])["chain"]
+        if want["keep"] is None:
+            continue           # datatrove raises there
+        n += 1
+        if want["keep"]:
+            n_kept += 1
+            ok = kept.get(d["id"]) == want["final_text"]
+        else:
+            ok = rejected.get(d["id"], "(kept)") == want["reason"]
+        if not ok:
+            bad += 1
+            if bad <= 10:
+                print("#   %s: thresh %s, oracle %s" % (
+                    d["id"], "kept" if d["id"] in kept else
+                    rejected.get(d["id"]), want["reason"] or "kept"))
+    print("# chain: %d documents, %d kept, %d differences" % (n, n_kept, bad))
+    return 1 if bad else 0
+
+
 def badwords_regex(list_dir, lang):
     """The C4 bad-words search of docs/filter.md: datatrove's
     C4BadWordsFilter as it states its intent (ja, th and zh match
@@ -708,6 +817,19 @@ def unseen(shared, out_path, extracted=None):
 def main():
     global CURRENT
     args = sys.argv[1:]
+    if args[:1] == ["--thresholds"]:
+        with open(args[1], encoding="utf-8") as f:
+            over = json.load(f)
+        unknown = set(over) - set(T)
+        if unknown:
+            print("# unknown thresholds: %s" % ", ".join(sorted(unknown)))
+            return 2
+        T.update(over)
+        args = args[2:]
+    if len(args) == 5 and args[0] == "--random-thresholds":
+        return random_thresholds(*args[1:])
+    if len(args) == 4 and args[0] == "--chain":
+        return chain(*args[1:])
     if len(args) == 5 and args[0] == "--badwords":
         return badwords(*args[1:])
     if args[:2] == ["--preset", "datatrove"]:

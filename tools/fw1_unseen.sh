@@ -46,5 +46,18 @@ $py "$here/fw1_oracle.py" "$work/docs.jsonl" "$work" \
     "$work/docs.jsonl" > "$work/annotated-datatrove.jsonl"
 $py "$here/fw1_oracle.py" --preset datatrove "$work/docs.jsonl" \
     "$work/datatrove" --annotated "$work/annotated-datatrove.jsonl"
+# other thresholds: every early exit and bound of the chain must stay
+# exact for any setting, not only the preset's
+for seed in 1 2; do
+    sets=$($py "$here/fw1_oracle.py" --random-thresholds $seed 0.7 1.3 \
+        "$work/thresholds-$seed.json")
+    # shellcheck disable=SC2086
+    "$build/cli/thresh" filter -q $sets \
+        --rejects "$work/rejects-$seed.jsonl" "$work/docs.jsonl" \
+        > "$work/kept-$seed.jsonl"
+    $py "$here/fw1_oracle.py" --thresholds "$work/thresholds-$seed.json" \
+        --chain "$work/docs.jsonl" "$work/kept-$seed.jsonl" \
+        "$work/rejects-$seed.jsonl"
+done
 THRESH_PARITY_ORACLE=1 THRESH_SHARED_DATA="$work" \
     THRESH_SOURCE_ROOT="$here/.." "$build/tests/filter/test_filter"
