@@ -171,9 +171,12 @@ static bool v4_in(uint32_t v, const struct v4_net *nets, size_t n)
     return false;
 }
 
-/* IPv4Address.is_private: in a private network and in no exception. */
-static bool ipv4_is_private(uint32_t v)
+/* IPv4Address.is_private of the address at a: in a private network and in
+ * no exception. */
+static bool ipv4_is_private(const uint8_t a[4])
 {
+    uint32_t v = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) |
+                 ((uint32_t)a[2] << 8) | a[3];
     static const struct v4_net private_nets[] = {
         {0x00000000, 8}, {0x0a000000, 8}, {0x7f000000, 8},
         {0xa9fe0000, 16}, {0xac100000, 12}, {0xc0000000, 24},
@@ -192,9 +195,8 @@ static bool ipv4_is_private(uint32_t v)
 /* IPv4Address.is_global: neither private nor in 100.64.0.0/10. */
 static bool ipv4_is_global(const uint8_t a[4])
 {
-    uint32_t v = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) |
-                 ((uint32_t)a[2] << 8) | a[3];
-    return (v & 0xffc00000u) != 0x64400000u && !ipv4_is_private(v);
+    bool shared = a[0] == 100 && (a[1] & 0xc0) == 64;   /* 100.64.0.0/10 */
+    return !shared && !ipv4_is_private(a);
 }
 
 struct v6_net {
@@ -226,9 +228,7 @@ static bool ipv6_is_global(const uint8_t a[16])
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                        0xff, 0xff};
     if (!memcmp(a, mapped, 12))
-        return !ipv4_is_private(((uint32_t)a[12] << 24) |
-                                ((uint32_t)a[13] << 16) |
-                                ((uint32_t)a[14] << 8) | a[15]);
+        return !ipv4_is_private(a + 12);
     static const struct v6_net private_nets[] = {
         {{0}, 128},                                         /* :: */
         {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
