@@ -789,15 +789,23 @@ static void config_reads_presets_and_thresholds(void)
     th_config_free(cfg);
 }
 
-static void annotate_keeps_and_records_signals(void)
+/* The fineweb-v1 filters in annotate mode (NULL on failure, checked). */
+static struct th_filters *annotate_filters(void)
 {
     setup();
     struct th_filters_opts o;
     th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
     o.annotate = true;
-    struct th_filters *f;
+    struct th_filters *f = NULL;
     struct th_error err;
     CHECK(th_filters_new(&f, &o, &err) == 0);
+    return f;
+}
+
+static void annotate_keeps_and_records_signals(void)
+{
+    struct th_filters *f = annotate_filters();
+    struct th_error err;
     struct th_doc doc;
     th_doc_init(&doc);
     /* "too short" is one 2-gram: 9 of 9 characters, so top_2_gram first */
@@ -814,6 +822,18 @@ static void annotate_keeps_and_records_signals(void)
     th_filters_free(f);
 }
 
+/* Metadata key of doc holds value as th_format_double writes it. */
+static void check_meta_double(const struct th_doc *doc, const char *key,
+                              double value)
+{
+    char want[64];
+    int k = th_format_double(want, sizeof(want), value);
+    const struct th_meta *m = th_doc_get_meta(doc, key);
+    CHECK(m != NULL);
+    if (m)
+        CHECK_EQ_MEM(m->json.ptr, m->json.len, want, (size_t)k);
+}
+
 /*
  * The word signals describe the document's own words, also when C4 keeps a
  * rewritten text (FineWeb then tokenizes that text into the same cache): a
@@ -821,13 +841,8 @@ static void annotate_keeps_and_records_signals(void)
  */
 static void annotate_word_signals_of_the_document(void)
 {
-    setup();
-    struct th_filters_opts o;
-    th_filters_opts_init(&o, TH_PRESET_FINEWEB_V1);
-    o.annotate = true;
-    struct th_filters *f;
+    struct th_filters *f = annotate_filters();
     struct th_error err;
-    CHECK(th_filters_new(&f, &o, &err) == 0);
     const char *text = "The cat sat on the mat today.\n"
                        "The dog sat on the rug today.\n"
                        "A bird sang in the tree today.\n"
@@ -857,19 +872,10 @@ static void annotate_word_signals_of_the_document(void)
     doc.text = (struct th_slice){text, strlen(text)};
     CHECK(th_filters_apply(f, &doc, "filters", &simple_tok, arena, &err) ==
           0);
-    char want[64];
-    int k = th_format_double(want, sizeof(want), (double)distinct / n);
-    const struct th_meta *m = th_doc_get_meta(&doc, "qs_frac_unique_words");
-    CHECK(m != NULL);
-    if (m)
-        CHECK_EQ_MEM(m->json.ptr, m->json.len, want, (size_t)k);
-    k = th_format_double(want, sizeof(want), (double)caps / n);
-    m = th_doc_get_meta(&doc, "qs_frac_all_caps_words");
-    CHECK(m != NULL);
-    if (m)
-        CHECK_EQ_MEM(m->json.ptr, m->json.len, want, (size_t)k);
+    check_meta_double(&doc, "qs_frac_unique_words", (double)distinct / n);
+    check_meta_double(&doc, "qs_frac_all_caps_words", (double)caps / n);
     /* C4 dropped the last line: it kept a rewritten text */
-    m = th_doc_get_meta(&doc, "qs_c4_frac_lines_kept");
+    const struct th_meta *m = th_doc_get_meta(&doc, "qs_c4_frac_lines_kept");
     CHECK(m != NULL);
     if (m)
         CHECK(m->json.len > 1 && m->json.ptr[0] == '0');
