@@ -168,8 +168,10 @@ def _terminals(path="/usr/share/unicode/PropList.txt"):
 TERMINALS = _terminals()
 
 
-def punctuation():
-    return PUNCTUATION | TERMINALS if CURRENT else PUNCTUATION
+def non_symbol_words(w):
+    """Tokens with a character outside PUNCTUATION_SET (the preset's)."""
+    punct = PUNCTUATION | TERMINALS if CURRENT else PUNCTUATION
+    return [x for x in w if any(ch not in punct for ch in x)]
 
 
 def rep_lines(text):
@@ -259,7 +261,7 @@ def gopher_repetition(text, w):
 
 def gopher_quality(text, w):
     n_words = len(w)
-    nsw = [x for x in w if any(ch not in punctuation() for ch in x)]
+    nsw = non_symbol_words(w)
     if len(nsw) < t("gopher_quality.min_doc_words"):
         return "gopher_short_doc"
     if len(nsw) > t("gopher_quality.max_doc_words"):
@@ -354,7 +356,7 @@ def repetition_stats(text, w):
 
 def quality_stats(text, w):
     """Every statistic of gopher_quality, whatever the decision."""
-    nsw = [x for x in w if any(ch not in punctuation() for ch in x)]
+    nsw = non_symbol_words(w)
     lines = text.splitlines()
     n = len(w)
     return {
