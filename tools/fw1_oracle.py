@@ -16,6 +16,10 @@ Usage:
   tools/fw1_oracle.py [--thresholds FILE] ...
       every mode below with thresholds other than the preset's (a JSON
       object of filters.* keys: T below), as `thresh --set` takes them
+  tools/fw1_oracle.py --time DOCS.jsonl[.gz] [N]
+      time this statement of the chain as datatrove runs it (early exit,
+      word_tokenize once per Gopher filter) on the first N documents:
+      the reference of bench/filter_vs_nltk.sh
   tools/fw1_oracle.py --check PARITY_DIR
       compare with datatrove's expected files (decisions, reasons, C4's
       text, the chain's text and every statistic both have); exit 1 on
@@ -697,6 +701,39 @@ def chain(docs_path, kept_path, rejects_path):
     return 1 if bad else 0
 
 
+def time_chain(docs_path, limit=None):
+    """Thread CPU time of this statement of the chain as datatrove runs it:
+    the four filters in order, each document leaving at its first drop,
+    and NLTK's word_tokenize called by each Gopher filter on its own (the
+    word cache bypassed). Prints one line: documents, MB, kept, MB/s."""
+    import time
+    docs = list(read_jsonl(docs_path))
+    if limit is not None:
+        docs = docs[:int(limit)]
+    size = sum(len(d["text"].encode("utf-8")) for d in docs)
+    tokenize = _words.__wrapped__
+    kept = 0
+    start = time.thread_time()
+    for d in docs:
+        text = d["text"]
+        try:
+            if gopher_repetition(text, list(tokenize(text))):
+                continue
+            if gopher_quality(text, list(tokenize(text))):
+                continue
+            reason, c4_text = c4_quality(text, [], {})
+            if reason or fineweb_quality(
+                    c4_text, lambda s: list(tokenize(s))):
+                continue
+            kept += 1
+        except ZeroDivisionError:
+            continue           # datatrove raises there
+    took = time.thread_time() - start
+    print("python-nltk chain: %d documents, %.1f MB, kept %d, %.3f MB/s" %
+          (len(docs), size / 1e6, kept, size / 1e6 / took))
+    return 0
+
+
 def badwords_regex(list_dir, lang):
     """The C4 bad-words search of docs/filter.md: datatrove's
     C4BadWordsFilter as it states its intent (ja, th and zh match
@@ -830,6 +867,8 @@ def main():
         args = args[2:]
     if len(args) == 5 and args[0] == "--random-thresholds":
         return random_thresholds(*args[1:])
+    if len(args) in (2, 3) and args[0] == "--time":
+        return time_chain(*args[1:])
     if len(args) == 4 and args[0] == "--chain":
         return chain(*args[1:])
     if len(args) == 5 and args[0] == "--badwords":
