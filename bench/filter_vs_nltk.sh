@@ -19,7 +19,10 @@ trap 'rm -rf "$tmp"' EXIT
 if [ "$n" = all ]; then
     zcat "$data/parity/docs.jsonl.gz" > "$tmp/docs.jsonl"
 else
-    zcat "$data/parity/docs.jsonl.gz" | head -n "$n" > "$tmp/docs.jsonl"
+    # (awk reads to the end: head would stop zcat with SIGPIPE, a failure
+    # under pipefail)
+    zcat "$data/parity/docs.jsonl.gz" | awk -v n="$n" 'NR <= n' \
+        > "$tmp/docs.jsonl"
 fi
 for _ in $(seq "$rounds"); do
     build/bench/bench_filter "$tmp/docs.jsonl" 0 |
