@@ -18,8 +18,8 @@ Usage:
       object of filters.* keys: T below), as `thresh --set` takes them
   tools/fw1_oracle.py --time DOCS.jsonl[.gz] [N]
       time this statement of the chain as datatrove runs it (early exit,
-      word_tokenize once per Gopher filter) on the first N documents:
-      the reference of bench/filter_vs_nltk.sh
+      word_tokenize called by each filter that counts words) on the first
+      N documents: the reference of bench/filter_vs_nltk.sh
   tools/fw1_oracle.py --check PARITY_DIR
       compare with datatrove's expected files (decisions, reasons, C4's
       text, the chain's text and every statistic both have); exit 1 on
@@ -704,8 +704,9 @@ def chain(docs_path, kept_path, rejects_path):
 def time_chain(docs_path, limit=None):
     """Thread CPU time of this statement of the chain as datatrove runs it:
     the four filters in order, each document leaving at its first drop,
-    and NLTK's word_tokenize called by each Gopher filter on its own (the
-    word cache bypassed). Prints one line: documents, MB, kept, MB/s."""
+    and NLTK's word_tokenize called by each filter that counts words (both
+    Gopher filters, FineWeb's list ratio) on its own, the word cache
+    bypassed. Prints one line: documents, MB, kept, MB/s."""
     import time
     docs = list(read_jsonl(docs_path))
     if limit is not None:
@@ -717,13 +718,12 @@ def time_chain(docs_path, limit=None):
     for d in docs:
         text = d["text"]
         try:
-            if gopher_repetition(text, list(tokenize(text))):
+            if gopher_repetition(text, tokenize(text)):
                 continue
-            if gopher_quality(text, list(tokenize(text))):
+            if gopher_quality(text, tokenize(text)):
                 continue
             reason, c4_text = c4_quality(text, [], {})
-            if reason or fineweb_quality(
-                    c4_text, lambda s: list(tokenize(s))):
+            if reason or fineweb_quality(c4_text, tokenize):
                 continue
             kept += 1
         except ZeroDivisionError:
